@@ -1,0 +1,1 @@
+"""peerkit built-in plugin: caseload (not yet implemented)."""

@@ -1,0 +1,1 @@
+"""peerkit built-in plugin: certs (not yet implemented)."""

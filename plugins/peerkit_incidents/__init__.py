@@ -1,0 +1,1 @@
+"""peerkit built-in plugin: incidents (not yet implemented)."""

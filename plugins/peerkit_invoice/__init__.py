@@ -1,0 +1,1 @@
+"""peerkit built-in plugin: invoice (not yet implemented)."""

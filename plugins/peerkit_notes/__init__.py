@@ -1,0 +1,1 @@
+"""peerkit built-in plugin: notes (not yet implemented)."""

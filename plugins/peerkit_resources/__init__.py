@@ -1,0 +1,1 @@
+"""peerkit built-in plugin: resources (not yet implemented)."""

@@ -1,0 +1,1 @@
+"""peerkit built-in plugin: wrap (not yet implemented)."""

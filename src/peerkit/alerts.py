@@ -1,0 +1,37 @@
+"""Alerts: things needing attention, contributed by plugins through the ``alerts`` hook."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+SEVERITIES = ("error", "warning", "info")
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One line of ``peerkit status``.
+
+    source: the plugin or feature ("notes", "certs"); subject: a record id or path (never a
+    name); severity: error (overdue or broken) | warning (due soon) | info; due: the date it
+    is due (or None); message: what to do.
+    """
+
+    source: str
+    subject: str
+    severity: str
+    due: dt.date | None
+    message: str
+
+    def __post_init__(self):
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"severity must be one of {SEVERITIES}")
+
+    def as_json(self) -> dict:
+        return {"source": self.source, "subject": self.subject, "severity": self.severity,
+                "due": self.due.isoformat() if self.due else None, "message": self.message}
+
+
+def sort_alerts(alerts: list[Alert]) -> list[Alert]:
+    """Grouped by severity (errors first), then by due date (undated last), then subject."""
+    return sorted(alerts, key=lambda a: (SEVERITIES.index(a.severity),
+                                         a.due or dt.date.max, a.source, a.subject, a.message))

@@ -1,0 +1,100 @@
+"""A hash-chained, append-only audit log (``audit.log`` in the workspace, JSON lines).
+
+Each line records who, when, the command, record ids and the output file -- never names or
+narrative -- plus the hash of the previous line, so an edited or deleted line is detected
+by ``peerkit audit verify``.
+"""
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from peerkit.dates import now
+
+if TYPE_CHECKING:  # pragma: no cover
+    from peerkit.workspace import Workspace
+
+LOG_NAME = "audit.log"
+GENESIS = "0" * 64
+
+
+def _digest(line: str) -> str:
+    return hashlib.sha256(line.encode("utf-8")).hexdigest()
+
+
+def _last_line(path: Path) -> tuple[int, str] | None:
+    if not path.exists():
+        return None
+    with path.open("rb") as fh:
+        fh.seek(0, os.SEEK_END)
+        size = fh.tell()
+        block = min(size, 65536)
+        fh.seek(size - block)
+        tail = fh.read().decode("utf-8", errors="replace")
+    lines = [ln for ln in tail.splitlines() if ln.strip()]
+    if not lines:
+        return None
+    last = lines[-1]
+    try:
+        seq = int(json.loads(last).get("seq", 0))
+    except (ValueError, AttributeError):
+        seq = 0
+    return seq, last
+
+
+def append(ws: "Workspace", *, command: str, records: list[str], output=None, action: str = "") -> None:
+    path = ws.path(LOG_NAME)
+    last = _last_line(path)
+    entry = {
+        "seq": (last[0] + 1) if last else 1,
+        "at": now().isoformat(),
+        "user": getpass.getuser(),
+        "command": command,
+        "action": action,
+        "records": records,
+        "output": str(output) if output else None,
+        "prev": _digest(last[1]) if last else GENESIS,
+    }
+    line = json.dumps(entry, sort_keys=True, ensure_ascii=True)
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT
+    fd = os.open(path, flags, 0o600)
+    try:
+        os.write(fd, (line + "\n").encode("utf-8"))  # one write: no half line on a crash
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def verify(ws: "Workspace") -> list[str]:
+    """Problems found in the chain (empty when intact), each naming the line number."""
+    path = ws.path(LOG_NAME)
+    if not path.exists():
+        return []
+    problems = []
+    prev = GENESIS
+    expected_seq = 1
+    for n, raw in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+        if not raw.strip():
+            continue
+        try:
+            entry = json.loads(raw)
+        except ValueError:
+            problems.append(f"{LOG_NAME}:{n}: not a valid entry (edited or truncated)")
+            prev = _digest(raw)
+            expected_seq += 1
+            continue
+        if entry.get("prev") != prev:
+            problems.append(f"{LOG_NAME}:{n}: entry {entry.get('seq')} does not follow the entry "
+                            "before it (a line was edited, removed or inserted)")
+        if entry.get("seq") != expected_seq:
+            problems.append(f"{LOG_NAME}:{n}: sequence number {entry.get('seq')} where "
+                            f"{expected_seq} was expected (a line is missing)")
+            if isinstance(entry.get("seq"), int):
+                expected_seq = entry["seq"]
+        prev = _digest(raw)
+        expected_seq += 1
+    return problems

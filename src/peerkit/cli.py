@@ -1,0 +1,136 @@
+"""The ``peerkit`` command line: the root group, global options and error boundary.
+
+Feature commands come from plugins (``register_commands``), loaded lazily the first time
+the command list is needed, so ``peerkit --version`` loads no plugin at all.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from peerkit import __version__
+from peerkit.errors import PeerkitError
+
+CORE_COMMANDS = {
+    "init": "peerkit.commands.init:init",
+    "plugins": "peerkit.commands.plugins:plugins_cmd",
+    "templates": "peerkit.commands.templates:templates",
+    "secret": "peerkit.commands.secret:secret",
+    "status": "peerkit.commands.status:status",
+    "doctor": "peerkit.commands.doctor:doctor",
+    "audit": "peerkit.commands.audit:audit",
+}
+
+
+class PeerkitClickError(click.ClickException):
+    def __init__(self, message: str, exit_code: int):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class PeerkitGroup(click.Group):
+    """Root group: core commands plus the commands plugins register, checked for clashes."""
+
+    def _core(self, name: str) -> click.Command:
+        import importlib
+
+        module, attr = CORE_COMMANDS[name].split(":")
+        return getattr(importlib.import_module(module), attr)
+
+    def _plugin_commands(self, ctx: click.Context) -> dict[str, click.Command]:
+        root = ctx.find_root()
+        cached = root.meta.get("peerkit.commands")
+        if cached is not None:
+            return cached
+        from peerkit.context import plugins_for
+
+        plugins = plugins_for(root)
+        commands: dict[str, click.Command] = {}
+        owner: dict[str, str] = {}
+        for name, impl in _each_register(plugins):
+            scratch = click.Group()
+            try:
+                impl(cli=scratch)
+            except Exception as exc:  # noqa: BLE001
+                if os.environ.get("PEERKIT_STRICT_PLUGINS") == "1" or os.environ.get("PEERKIT_DEBUG"):
+                    raise
+                click.echo(f"peerkit: plugin {name!r} failed to register its commands "
+                           f"({type(exc).__name__}) and was skipped", err=True)
+                continue
+            for cmd_name, cmd in scratch.commands.items():
+                if cmd_name in CORE_COMMANDS:
+                    raise PeerkitClickError(f"plugin {name!r} adds command {cmd_name!r}, which is a "
+                                            "core peerkit command; rename it", 2)
+                if cmd_name in commands:
+                    raise PeerkitClickError(
+                        f"command {cmd_name!r} is added by two plugins: {owner[cmd_name]!r} and "
+                        f"{name!r}; disable one with PEERKIT_DISABLE_PLUGINS", 2)
+                commands[cmd_name] = cmd
+                owner[cmd_name] = name
+        root.meta["peerkit.commands"] = commands
+        return commands
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(CORE_COMMANDS) | set(self._plugin_commands(ctx)))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in CORE_COMMANDS:
+            return self._core(cmd_name)
+        return self._plugin_commands(ctx).get(cmd_name)
+
+    def invoke(self, ctx: click.Context):
+        os.umask(0o077)  # everything peerkit creates is private to the user
+        try:
+            return super().invoke(ctx)
+        except PeerkitError as exc:
+            if os.environ.get("PEERKIT_DEBUG"):
+                raise
+            raise PeerkitClickError(exc.message, exc.exit_code) from None
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit,
+                KeyboardInterrupt):
+            raise
+        except BrokenPipeError:
+            sys.stderr.close()
+            raise SystemExit(1)
+        except Exception as exc:  # noqa: BLE001 - never a traceback (or PHI) for users
+            if os.environ.get("PEERKIT_DEBUG"):
+                raise
+            raise PeerkitClickError(
+                f"internal error ({type(exc).__name__}); nothing more is shown because it may "
+                "contain protected information. Run again with PEERKIT_DEBUG=1 to see the traceback.",
+                70) from None
+
+
+def _each_register(plugins):
+    caller = plugins.pm.hook.register_commands
+    impls = sorted(caller.get_hookimpls(), key=lambda i: plugins.pm.get_name(i.plugin) or "")
+    for impl in impls:
+        yield plugins.pm.get_name(impl.plugin), impl.function
+
+
+@click.group(cls=PeerkitGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--workspace", "-w", metavar="DIR", envvar=None,
+              help="Workspace folder (default: $PEERKIT_WORKSPACE, or the nearest parent with peerkit.toml).")
+@click.option("--no-plugins", is_flag=True, help="Start with built-in plugins only.")
+@click.option("--disable-plugin", multiple=True, metavar="NAME", help="Do not load this plugin (repeatable).")
+@click.version_option(__version__, "--version", prog_name="peerkit", message="%(prog)s %(version)s")
+@click.pass_context
+def cli(ctx: click.Context, workspace: str | None, no_plugins: bool, disable_plugin: tuple[str, ...]):
+    """Records, invoices and plans for certified peer support specialists.
+
+    \b
+    A typical week:
+      peerkit note add ...            log each contact
+      peerkit note sign ID            sign it
+      peerkit note export --out r.xlsx   send notes for review
+      peerkit note import-review r.xlsx  read the approvals back
+      peerkit invoice --week last     the weekly invoice
+      peerkit status                  everything that needs attention
+    """
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.umask(0o077)
+    cli.main(args=argv, prog_name="peerkit")

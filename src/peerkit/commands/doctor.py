@@ -1,0 +1,80 @@
+"""peerkit doctor: check the installation and the workspace's safety."""
+from __future__ import annotations
+
+import os
+import stat
+
+import click
+
+from peerkit.context import plugins_for
+from peerkit.output import message
+
+SYNCED_HINTS = ("dropbox", "onedrive", "google drive", "googledrive", "icloud", "box sync", "mega")
+
+
+def workspace_warnings(ws) -> list[str]:
+    out = []
+    for dirpath, dirnames, filenames in os.walk(ws.root):
+        dirnames[:] = [d for d in dirnames if d not in (".git", "__pycache__")]
+        for name in [*dirnames, *filenames]:
+            p = os.path.join(dirpath, name)
+            try:
+                mode = os.stat(p).st_mode
+            except OSError:
+                continue
+            if mode & (stat.S_IRWXG | stat.S_IRWXO):
+                out.append(f"{ws.rel(p)}: readable by other users; run 'chmod -R go-rwx {ws.root}'")
+        if len(out) > 20:
+            out.append("... (more files readable by others)")
+            break
+    mode = os.stat(ws.root).st_mode
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        out.insert(0, f"{ws.root}: the workspace folder is open to other users; run 'chmod 700 {ws.root}'")
+    lowered = str(ws.root).lower()
+    if any(h in lowered for h in SYNCED_HINTS):
+        out.append(f"{ws.root}: looks like a cloud-synced folder; protected health information "
+                   "should not be synced unless your agency's agreement with the provider covers it")
+    return out
+
+
+@click.command()
+@click.pass_context
+def doctor(ctx):
+    """Check the installation, the keyring and the workspace; exit 1 on any warning."""
+    import openpyxl
+
+    from peerkit.errors import PeerkitError
+
+    warnings: list[str] = []
+    if not getattr(openpyxl, "DEFUSEDXML", False):
+        warnings.append("openpyxl is not using defusedxml: reinstall peerkit")
+    try:
+        from peerkit.secrets import backend
+
+        backend()
+    except PeerkitError as exc:
+        warnings.append(f"keyring: {exc.message}")
+    plugins = plugins_for(ctx)
+    for info in plugins.info.values():
+        if info.error:
+            warnings.append(f"plugin {info.name!r} failed to load: {info.error}")
+    ws = None
+    try:
+        from peerkit.context import workspace_for
+
+        ws = workspace_for(ctx)
+    except PeerkitError as exc:
+        message(f"(no workspace checked: {exc.message})")
+    if ws is not None:
+        warnings.extend(workspace_warnings(ws))
+        try:
+            ws.config
+        except PeerkitError as exc:
+            warnings.append(exc.message)
+    for plugin, items in plugins.call_each("doctor_checks", workspace=ws):
+        warnings.extend(f"{plugin}: {w}" for w in items)
+    for w in warnings:
+        click.echo(f"warning: {w}")
+    if warnings:
+        ctx.exit(1)
+    click.echo("All checks passed.")

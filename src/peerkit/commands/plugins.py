@@ -1,0 +1,25 @@
+"""peerkit plugins: list every loaded plugin."""
+from __future__ import annotations
+
+import click
+
+from peerkit.context import pass_plugins
+from peerkit.options import json_option
+from peerkit.output import echo_table, emit_json
+
+
+@click.command(name="plugins")
+@json_option
+@click.option("--hook", "hooks", multiple=True, help="Only plugins implementing this hook.")
+@pass_plugins
+def plugins_cmd(plugins, as_json: bool, hooks: tuple[str, ...]):
+    """List loaded plugins: name, version, source, hooks, and any load error."""
+    infos = sorted(plugins.info.values(), key=lambda i: i.name)
+    if hooks:
+        infos = [i for i in infos if set(hooks) & set(i.hooks)]
+    if as_json:
+        emit_json([i.as_json() for i in infos])
+        return
+    rows = [(i.name, i.version, i.source, ", ".join(i.hooks) if not i.error else f"ERROR: {i.error}")
+            for i in infos]
+    echo_table(rows, ["name", "version", "source", "hooks"])

@@ -1,0 +1,78 @@
+"""peerkit secret: secrets in the OS keyring (service 'peerkit')."""
+from __future__ import annotations
+
+import sys
+
+import click
+
+from peerkit.options import json_option
+from peerkit.output import emit_json, message
+
+
+def _audit(ctx, action: str, name: str) -> None:
+    from peerkit.context import workspace_for
+    from peerkit.errors import PeerkitError
+
+    try:
+        ws = workspace_for(ctx)
+    except PeerkitError:
+        return
+    ws.audit("secret", action=action, records=[name])
+
+
+@click.group()
+def secret():
+    """Store, read and delete secrets (tax ID, bank details) in the OS keyring."""
+
+
+@secret.command(name="set")
+@click.argument("name")
+@click.option("--stdin", "from_stdin", is_flag=True, help="Read the value from standard input.")
+@click.pass_context
+def secret_set(ctx, name: str, from_stdin: bool):
+    """Store secret NAME (prompted without echo, or read from stdin with --stdin)."""
+    from peerkit.secrets import check_name, set_secret
+
+    check_name(name)
+    if from_stdin or not sys.stdin.isatty():
+        value = sys.stdin.readline().rstrip("\r\n")
+    else:
+        value = click.prompt(f"Value for {name}", hide_input=True, confirmation_prompt=True)
+    set_secret(name, value)
+    _audit(ctx, "set", name)
+    message(f"Stored secret {name!r} in the keyring.")
+
+
+@secret.command(name="get")
+@click.argument("name")
+def secret_get(name: str):
+    """Print secret NAME to stdout (exit 4 when it is not set)."""
+    from peerkit.secrets import require_secret
+
+    click.echo(require_secret(name))
+
+
+@secret.command(name="delete")
+@click.argument("name")
+@click.pass_context
+def secret_delete(ctx, name: str):
+    """Delete secret NAME from the keyring."""
+    from peerkit.secrets import delete_secret
+
+    existed = delete_secret(name)
+    _audit(ctx, "delete", name)
+    message(f"Deleted secret {name!r}." if existed else f"Secret {name!r} was not set.")
+
+
+@secret.command(name="list")
+@json_option
+def secret_list(as_json: bool):
+    """List the names of stored secrets (never their values)."""
+    from peerkit.secrets import list_secrets
+
+    names = list_secrets()
+    if as_json:
+        emit_json(names)
+    else:
+        for n in names:
+            click.echo(n)

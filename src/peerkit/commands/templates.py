@@ -1,0 +1,61 @@
+"""peerkit templates: list the templates and copy one into the workspace to edit it."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from peerkit import storage
+from peerkit.context import workspace_for
+from peerkit.errors import DataError
+from peerkit.options import json_option
+from peerkit.output import echo_table, emit_json, message
+
+
+def _maybe_workspace(ctx):
+    from peerkit.errors import PeerkitError
+
+    try:
+        return workspace_for(ctx)
+    except PeerkitError:
+        return None
+
+
+@click.group()
+def templates():
+    """List templates, or copy a default one into the workspace to change it."""
+
+
+@templates.command(name="list")
+@json_option
+@click.pass_context
+def templates_list(ctx, as_json: bool):
+    """List every template and where it comes from (workspace, plugin, default)."""
+    from peerkit.templating import list_templates
+
+    items = list_templates(_maybe_workspace(ctx))
+    if as_json:
+        emit_json(items)
+    else:
+        echo_table([(i["name"], i["source"]) for i in items], ["name", "source"])
+
+
+@templates.command(name="copy")
+@click.argument("name")
+@click.option("--force", is_flag=True, help="Replace the workspace's copy if there is one.")
+@click.pass_context
+def templates_copy(ctx, name: str, force: bool):
+    """Copy template NAME into the workspace's templates/ folder, where it takes precedence."""
+    from peerkit.templating import list_templates
+
+    ws = workspace_for(ctx)
+    found = {i["name"]: i for i in list_templates(None)}
+    if name not in found:
+        raise DataError(f"no template named {name!r} (see 'peerkit templates list')")
+    target = ws.path("templates", *name.split("/"))
+    if target.exists() and not force:
+        raise DataError(ws.rel(target), "already exists; edit it, or use --force to start again")
+    with ws.lock():
+        storage.ensure_dir(target.parent)
+        storage.atomic_write_bytes(target, Path(found[name]["path"]).read_bytes())
+    message(f"Copied {name} to {ws.rel(target)}; edit it there.")

@@ -1,0 +1,82 @@
+"""What a running command needs from the root context: the plugins and the workspace."""
+from __future__ import annotations
+
+from functools import update_wrapper
+from pathlib import Path
+
+import click
+
+from peerkit import plugins as plugin_mod
+
+# Plugins that tests (or embedding programs) register for every Plugins built in this
+# process: [(name, plugin_object)].  Tests use the ``register_plugin`` fixture.
+EXTRA_PLUGINS: list[tuple[str, object]] = []
+
+
+def _root_params(ctx: click.Context) -> dict:
+    root = ctx.find_root()
+    params = dict(root.params or {})
+    return params
+
+
+def plugins_for(ctx: click.Context) -> plugin_mod.Plugins:
+    """The Plugins of this invocation, built once from the global options."""
+    root = ctx.find_root()
+    found = root.meta.get("peerkit.plugins")
+    if found is not None:
+        return found
+    from peerkit.workspace import find_root
+
+    params = _root_params(ctx)
+    try:
+        ws_root = find_root(explicit=params.get("workspace"))
+    except OSError:
+        ws_root = None
+    plugins = plugin_mod.Plugins(workspace_root=ws_root, no_plugins=bool(params.get("no_plugins")),
+                                 disable=params.get("disable_plugin") or ())
+    for name, obj in EXTRA_PLUGINS:
+        if plugins._wanted(name):
+            plugins.register(obj, name=name, source="installed")
+    root.meta["peerkit.plugins"] = plugins
+    plugin_mod.set_plugins(plugins)
+    return plugins
+
+
+def workspace_for(ctx: click.Context):
+    """The Workspace of this invocation (``--workspace``, $PEERKIT_WORKSPACE or discovery)."""
+    root = ctx.find_root()
+    ws = root.meta.get("peerkit.workspace")
+    if ws is None:
+        from peerkit.workspace import Workspace
+
+        ws = Workspace.open(_root_params(ctx).get("workspace"))
+        root.meta["peerkit.workspace"] = ws
+    return ws
+
+
+def pass_workspace(f):
+    """Decorator: call the command with the Workspace as its first argument."""
+
+    @click.pass_context
+    def new(ctx, *args, **kwargs):
+        return ctx.invoke(f, workspace_for(ctx), *args, **kwargs)
+
+    return update_wrapper(new, f)
+
+
+def pass_plugins(f):
+    """Decorator: call the command with the Plugins as its first argument."""
+
+    @click.pass_context
+    def new(ctx, *args, **kwargs):
+        return ctx.invoke(f, plugins_for(ctx), *args, **kwargs)
+
+    return update_wrapper(new, f)
+
+
+def current_plugins() -> plugin_mod.Plugins:
+    """The Plugins of the running command (or a default set outside the CLI)."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        return plugins_for(ctx)
+    return plugin_mod.get_plugins()

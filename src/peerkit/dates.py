@@ -1,0 +1,96 @@
+"""Dates as the command line accepts them: YYYY-MM-DD, today, yesterday; weeks YYYY-Www, this, last."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def today() -> dt.date:
+    """Today's date; ``PEERKIT_TODAY=YYYY-MM-DD`` fixes it (scripts replaying a day, tests)."""
+    fixed = os.environ.get("PEERKIT_TODAY")
+    if fixed:
+        return dt.date.fromisoformat(fixed)
+    return dt.date.today()
+
+
+def now() -> dt.datetime:
+    """Local wall-clock time without tz (records store local times, as the person wrote them)."""
+    fixed = os.environ.get("PEERKIT_NOW")
+    if fixed:
+        return dt.datetime.fromisoformat(fixed)
+    return dt.datetime.now().replace(microsecond=0)
+
+
+def parse_date(text: str) -> dt.date:
+    """``YYYY-MM-DD``, ``today`` or ``yesterday``; ValueError with a helpful message otherwise."""
+    t = text.strip().lower()
+    if t == "today":
+        return today()
+    if t == "yesterday":
+        return today() - dt.timedelta(days=1)
+    if t == "tomorrow":
+        return today() + dt.timedelta(days=1)
+    try:
+        return dt.date.fromisoformat(t)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date: use YYYY-MM-DD, today or yesterday") from None
+
+
+def parse_time(text: str) -> dt.time:
+    t = text.strip()
+    m = re.fullmatch(r"(\d{1,2}):(\d{2})(?::(\d{2}))?", t)
+    if not m:
+        raise ValueError(f"{text!r} is not a time: use HH:MM (24-hour)")
+    h, mi, s = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
+    try:
+        return dt.time(h, mi, s)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a time: use HH:MM (24-hour)") from None
+
+
+def week_start_index(name: str) -> int:
+    name = (name or "monday").lower()
+    if name not in WEEKDAYS:
+        raise ValueError(f"week_start must be one of {', '.join(WEEKDAYS)}")
+    return WEEKDAYS.index(name)
+
+
+def week_containing(day: dt.date, week_start: str = "monday") -> tuple[dt.date, dt.date]:
+    """The (first, last) day of the week holding ``day``, weeks starting on ``week_start``."""
+    offset = (day.weekday() - week_start_index(week_start)) % 7
+    first = day - dt.timedelta(days=offset)
+    return first, first + dt.timedelta(days=6)
+
+
+def parse_week(text: str, week_start: str = "monday") -> tuple[dt.date, dt.date]:
+    """``2026-W47`` (the week holding that ISO week's Monday), ``this`` or ``last``."""
+    t = text.strip().lower()
+    if t in ("this", "current"):
+        return week_containing(today(), week_start)
+    if t in ("last", "previous"):
+        return week_containing(today() - dt.timedelta(days=7), week_start)
+    m = re.fullmatch(r"(\d{4})-?w(\d{1,2})", t)
+    if not m:
+        raise ValueError(f"{text!r} is not a week: use YYYY-Www (2026-W47), this or last")
+    try:
+        monday = dt.date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a week of that year") from None
+    return week_containing(monday, week_start)
+
+
+def month_folders(start: dt.date | None, end: dt.date | None) -> list[tuple[int, int]] | None:
+    """(year, month) pairs from start to end inclusive; None when the range is open."""
+    if start is None or end is None:
+        return None
+    out = []
+    y, m = start.year, start.month
+    while (y, m) <= (end.year, end.month):
+        out.append((y, m))
+        m += 1
+        if m == 13:
+            y, m = y + 1, 1
+    return out

@@ -1,0 +1,400 @@
+"""The records every feature shares: clients (with authorizations and plan goals) and notes.
+
+Records are validated when read; a bad file raises :class:`peerkit.errors.DataError`
+naming the file, line and field (never the value).  Unknown keys are kept in ``extra`` so
+agencies' scripts can add fields without peerkit dropping them.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterator
+
+from peerkit import storage
+from peerkit.dates import month_folders
+from peerkit.errors import DataError
+from peerkit.validate import Fields, clean_text
+
+if TYPE_CHECKING:  # pragma: no cover
+    from peerkit.workspace import Workspace
+
+_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+
+CLIENT_STATUSES = ("active", "discharged")
+GOAL_STATUSES = ("active", "met", "dropped")
+NOTE_STATUSES = ("draft", "signed", "submitted", "approved", "denied", "void")
+PLACES = ("home", "community", "office", "emergency-department", "telehealth", "telephone")
+NARRATIVE_FIELDS = ("purpose", "intervention", "response", "plan")
+
+
+def id_problem(value: object) -> str | None:
+    """Why ``value`` is not a safe record id, or None when it is."""
+    if not isinstance(value, str) or not value:
+        return "must be non-empty text"
+    if len(value) > 64:
+        return "is longer than 64 characters"
+    if ".." in value or not _ID_RE.match(value):
+        return "may use only letters, digits, '.', '_' and '-' (no spaces, '/' or '..')"
+    if value.split(".")[0].lower() in _RESERVED:
+        return "is a reserved device name on Windows; choose another"
+    return None
+
+
+def check_id(value: str, what: str = "id") -> str:
+    """Refuse ids that are not safe file names (``../x``, ``a/b``, ``CON``, 300 chars...)."""
+    problem = id_problem(value)
+    if problem:
+        raise DataError(f"{what} {problem}")
+    return value
+
+
+# ---------------------------------------------------------------------------- clients
+
+
+@dataclass
+class Authorization:
+    code: str
+    modifier: str
+    units: int
+    start: dt.date
+    end: dt.date
+    hours_per_week: float = 0.0
+    number: str = ""
+
+    def covers(self, day: dt.date, code: str, modifier: str = "") -> bool:
+        return self.code == code and self.modifier == modifier and self.start <= day <= self.end
+
+
+@dataclass
+class Goal:
+    id: str
+    text: str
+    status: str = "active"
+    started: dt.date | None = None
+
+
+@dataclass
+class Client:
+    id: str
+    name: str
+    status: str = "active"
+    record_number: str = ""
+    medicaid_id: str = ""
+    admitted: dt.date | None = None
+    discharged: dt.date | None = None
+    date_of_birth: dt.date | None = None
+    authorizations: list[Authorization] = field(default_factory=list)
+    goals: list[Goal] = field(default_factory=list)
+    plan: dict[str, list[str]] = field(default_factory=dict)
+    path: Path | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def goal(self, goal_id: str) -> Goal | None:
+        return next((g for g in self.goals if g.id == goal_id), None)
+
+    def active_on(self, day: dt.date) -> bool:
+        """Admitted on or before ``day`` and not discharged before it."""
+        if self.admitted and day < self.admitted:
+            return False
+        if self.discharged and day > self.discharged:
+            return False
+        return self.status == "active" or (self.discharged is not None and day <= self.discharged)
+
+    def authorization_for(self, day: dt.date, code: str, modifier: str = "") -> Authorization | None:
+        return next((a for a in self.authorizations if a.covers(day, code, modifier)), None)
+
+    def to_dict(self) -> dict:
+        d: dict[str, Any] = {"id": self.id, "name": self.name}
+        for key in ("record_number", "medicaid_id"):
+            if getattr(self, key):
+                d[key] = getattr(self, key)
+        d["status"] = self.status
+        for key in ("admitted", "discharged", "date_of_birth"):
+            if getattr(self, key):
+                d[key] = getattr(self, key)
+        d.update(self.extra)
+        if self.plan:
+            d["plan"] = dict(self.plan)
+        if self.authorizations:
+            d["authorizations"] = [
+                {k: v for k, v in (("code", a.code), ("modifier", a.modifier), ("number", a.number),
+                                   ("units", a.units), ("start", a.start), ("end", a.end),
+                                   ("hours_per_week", a.hours_per_week)) if v != "" or k == "modifier"}
+                for a in self.authorizations]
+        if self.goals:
+            d["goals"] = [{k: v for k, v in (("id", g.id), ("text", g.text), ("status", g.status),
+                                              ("started", g.started)) if v is not None}
+                          for g in self.goals]
+        return d
+
+
+_CLIENT_KEYS = {"id", "name", "status", "record_number", "medicaid_id", "admitted", "discharged",
+                "date_of_birth", "authorizations", "goals", "plan"}
+PLAN_PARTS = ("strengths", "needs", "abilities", "preferences")
+
+
+def client_from_dict(data: dict, path: Path | str, *, expect_id: str | None = None) -> Client:
+    f = Fields(data, path)
+    cid = f.req("id", str)
+    problem = id_problem(cid)
+    if problem:
+        f.fail("id", problem)
+    if expect_id is not None and cid != expect_id:
+        f.fail("id", f"must match the file name ({expect_id}.toml)")
+    client = Client(
+        id=cid,
+        name=f.req("name", str),
+        status=f.choice("status", CLIENT_STATUSES, "active"),
+        record_number=f.opt("record_number", str, ""),
+        medicaid_id=f.opt("medicaid_id", str, ""),
+        admitted=f.opt("admitted", dt.date),
+        discharged=f.opt("discharged", dt.date),
+        date_of_birth=f.opt("date_of_birth", dt.date),
+        path=Path(path),
+        extra={k: v for k, v in data.items() if k not in _CLIENT_KEYS},
+    )
+    if not client.name.strip():
+        f.fail("name", "must not be empty")
+    if client.admitted and client.discharged and client.discharged < client.admitted:
+        f.fail("discharged", "is before 'admitted'")
+    for a in f.table_list("authorizations"):
+        auth = Authorization(
+            code=a.req("code", str), modifier=a.opt("modifier", str, ""),
+            units=a.req("units", int), start=a.req("start", dt.date), end=a.req("end", dt.date),
+            hours_per_week=float(a.opt("hours_per_week", (int, float), 0)),
+            number=a.opt("number", str, ""))
+        if auth.units < 0:
+            a.fail("units", "must not be negative")
+        if auth.end < auth.start:
+            a.fail("end", "is before 'start'")
+        if auth.hours_per_week < 0:
+            a.fail("hours_per_week", "must not be negative")
+        client.authorizations.append(auth)
+    seen: set[str] = set()
+    for g in f.table_list("goals"):
+        goal = Goal(id=g.req("id", str), text=g.req("text", str),
+                    status=g.choice("status", GOAL_STATUSES, "active"), started=g.opt("started", dt.date))
+        if goal.id in seen:
+            g.fail("id", "is used by another goal of this client")
+        seen.add(goal.id)
+        client.goals.append(goal)
+    if "plan" in data:
+        p = f.sub("plan")
+        for part in PLAN_PARTS:
+            value = p.opt(part, (list, str), [])
+            client.plan[part] = [clean_text(value)] if isinstance(value, str) else p.text_list(part)
+    return client
+
+
+def client_path(ws: "Workspace", client_id: str) -> Path:
+    return ws.path("clients", f"{check_id(client_id, 'client id')}.toml")
+
+
+def load_clients(ws: "Workspace") -> dict[str, Client]:
+    folder = ws.path("clients")
+    out: dict[str, Client] = {}
+    if not folder.is_dir():
+        return out
+    for p in sorted(folder.glob("*.toml")):
+        if p.name.startswith("."):
+            continue
+        c = client_from_dict(storage.read_toml(p), p, expect_id=p.stem)
+        out[c.id] = c
+    return out
+
+
+# ---------------------------------------------------------------------------- notes
+
+
+@dataclass
+class Note:
+    """One service note (notes/YYYY/MM/<id>.toml)."""
+
+    id: str
+    client: str
+    date: dt.date
+    start: dt.time
+    end: dt.time
+    code: str
+    modifier: str = ""
+    group_size: int = 0
+    group_id: str = ""
+    place: str = ""
+    location: str = ""
+    goals: list[str] = field(default_factory=list)
+    purpose: str = ""
+    intervention: str = ""
+    response: str = ""
+    plan: str = ""
+    status: str = "draft"
+    author: str = ""
+    credentials: str = ""
+    written_at: dt.datetime | None = None
+    signed_at: dt.datetime | None = None
+    late_entry: bool = False
+    void_reason: str = ""
+    review: dict[str, Any] = field(default_factory=dict)
+    addenda: list[dict[str, Any]] = field(default_factory=list)
+    path: Path | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def minutes(self) -> int:
+        """Real minutes of service (end - start)."""
+        s = self.start.hour * 60 + self.start.minute
+        e = self.end.hour * 60 + self.end.minute
+        return e - s
+
+    @property
+    def is_group(self) -> bool:
+        return self.modifier == "HQ"
+
+    def to_dict(self) -> dict:
+        d: dict[str, Any] = {
+            "id": self.id, "client": self.client, "date": self.date, "start": self.start,
+            "end": self.end, "code": self.code, "modifier": self.modifier,
+            "group_size": self.group_size,
+        }
+        if self.group_id:
+            d["group_id"] = self.group_id
+        d.update({"place": self.place, "location": self.location, "goals": list(self.goals),
+                  "purpose": self.purpose, "intervention": self.intervention,
+                  "response": self.response, "plan": self.plan, "status": self.status})
+        for key in ("author", "credentials", "written_at", "signed_at"):
+            if getattr(self, key):
+                d[key] = getattr(self, key)
+        d["late_entry"] = self.late_entry
+        if self.void_reason:
+            d["void_reason"] = self.void_reason
+        d.update(self.extra)
+        if self.review:
+            d["review"] = dict(self.review)
+        if self.addenda:
+            d["addenda"] = [dict(a) for a in self.addenda]
+        return d
+
+
+_NOTE_KEYS = {"id", "client", "date", "start", "end", "code", "modifier", "group_size", "group_id",
+              "place", "location", "goals", "purpose", "intervention", "response", "plan", "status",
+              "author", "credentials", "written_at", "signed_at", "late_entry", "void_reason",
+              "review", "addenda"}
+
+
+def note_from_dict(data: dict, path: Path | str, *, expect_id: str | None = None,
+                   clients: dict[str, Client] | None = None) -> Note:
+    """Build and validate a Note.  ``clients`` (when given) must hold the note's client."""
+    f = Fields(data, path)
+    nid = f.req("id", str)
+    problem = id_problem(nid)
+    if problem:
+        f.fail("id", problem)
+    if expect_id is not None and nid != expect_id:
+        f.fail("id", f"must match the file name ({expect_id}.toml)")
+    t_types = (dt.time,)
+    note = Note(
+        id=nid, client=f.req("client", str), date=f.req("date", dt.date),
+        start=f.req("start", t_types), end=f.req("end", t_types), code=f.req("code", str),
+        modifier=f.opt("modifier", str, ""), group_size=f.opt("group_size", int, 0),
+        group_id=f.opt("group_id", str, ""),
+        place=f.opt("place", str, ""), location=f.opt("location", str, ""),
+        goals=f.text_list("goals"),
+        purpose=f.opt("purpose", str, ""), intervention=f.opt("intervention", str, ""),
+        response=f.opt("response", str, ""), plan=f.opt("plan", str, ""),
+        status=f.choice("status", NOTE_STATUSES, "draft"),
+        author=f.opt("author", str, ""), credentials=f.opt("credentials", str, ""),
+        written_at=f.opt("written_at", dt.datetime), signed_at=f.opt("signed_at", dt.datetime),
+        late_entry=f.opt("late_entry", bool, False), void_reason=f.opt("void_reason", str, ""),
+        review=f.opt("review", dict, {}), addenda=f.opt("addenda", list, []),
+        path=Path(path), extra={k: v for k, v in data.items() if k not in _NOTE_KEYS},
+    )
+    if id_problem(note.client):
+        f.fail("client", id_problem(note.client))
+    if note.minutes <= 0:
+        f.fail("end", "must be after 'start' (a service that crosses midnight is two notes)")
+    if note.group_size < 0:
+        f.fail("group_size", "must not be negative")
+    if clients is not None and note.client not in clients:
+        f.fail("client", "names an unknown client: add it with 'peerkit client add' "
+                         "or correct the id")
+    return note
+
+
+def note_folder(ws: "Workspace", day: dt.date) -> Path:
+    return ws.path("notes", f"{day.year:04d}", f"{day.month:02d}")
+
+
+def note_path(ws: "Workspace", note: Note) -> Path:
+    return note_folder(ws, note.date) / f"{note.id}.toml"
+
+
+_DATE_IN_ID = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def _date_from_name(name: str) -> dt.date | None:
+    m = _DATE_IN_ID.search(name)
+    if not m:
+        return None
+    try:
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None
+
+
+def _note_files(ws: "Workspace", start: dt.date | None, end: dt.date | None) -> Iterator[Path]:
+    root = ws.path("notes")
+    if not root.is_dir():
+        return
+    months = month_folders(start, end)
+    if months is None:
+        years = sorted(p for p in root.iterdir() if p.is_dir() and p.name.isdigit())
+        folders = [m for y in years for m in sorted(y.iterdir()) if m.is_dir()]
+        if start is not None:
+            folders = [m for m in folders if (int(m.parent.name), int(m.name)) >= (start.year, start.month)
+                       if m.name.isdigit()]
+        if end is not None:
+            folders = [m for m in folders if m.name.isdigit()
+                       and (int(m.parent.name), int(m.name)) <= (end.year, end.month)]
+    else:
+        folders = [root / f"{y:04d}" / f"{m:02d}" for y, m in months]
+    for folder in folders:
+        try:
+            names = sorted(os.listdir(folder))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        for name in names:
+            if not name.endswith(".toml") or name.startswith("."):
+                continue
+            day = _date_from_name(name)
+            if day is not None and ((start and day < start) or (end and day > end)):
+                continue  # cheap skip by the date in the id; re-checked after parsing
+            yield folder / name
+
+
+def iter_notes(ws: "Workspace", start: dt.date | None = None, end: dt.date | None = None,
+               *, client: str | None = None) -> Iterator[Note]:
+    clients = ws.clients()
+    for path in _note_files(ws, start, end):
+        note = note_from_dict(storage.read_toml(path), path, expect_id=path.stem, clients=clients)
+        if (start and note.date < start) or (end and note.date > end):
+            continue
+        if client and note.client != client:
+            continue
+        yield note
+
+
+def load_note_by_id(ws: "Workspace", note_id: str) -> Note:
+    check_id(note_id, "note id")
+    day = _date_from_name(note_id)
+    candidates = []
+    if day is not None:
+        candidates.append(note_folder(ws, day) / f"{note_id}.toml")
+    for path in candidates:
+        if path.is_file():
+            return note_from_dict(storage.read_toml(path), path, expect_id=note_id, clients=ws.clients())
+    for path in ws.path("notes").glob(f"*/*/{note_id}.toml"):
+        return note_from_dict(storage.read_toml(path), path, expect_id=note_id, clients=ws.clients())
+    raise DataError(f"unknown note id {note_id!r} (see 'peerkit note list')")

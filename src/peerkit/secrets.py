@@ -1,0 +1,130 @@
+"""Secrets in the OS keyring (service ``peerkit``), never in TOML, logs or exports.
+
+peerkit refuses keyring backends that store secrets in plain text or drop them
+(keyrings.alt's PlaintextKeyring, the null backend) unless
+``PEERKIT_ALLOW_INSECURE_KEYRING=1``; a missing backend is exit code 4 with the remedy.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+
+from peerkit.errors import DataError, SecretError
+
+SERVICE = "peerkit"
+INDEX_KEY = ".peerkit-secret-names"
+_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+
+REMEDY = ("install and unlock an OS keyring (macOS Keychain, Windows Credential Manager, or "
+          "GNOME Keyring/KWallet via Secret Service on Linux), or select one with "
+          "PYTHON_KEYRING_BACKEND")
+
+_INSECURE = ("PlaintextKeyring", "null.Keyring", "fail.Keyring")
+
+
+def _backend_names(kr) -> list[str]:
+    backends = getattr(kr, "backends", None)
+    items = backends if backends else [kr]
+    return [f"{type(b).__module__}.{type(b).__name__}" for b in items]
+
+
+def backend():
+    """The keyring backend, checked: refuses missing and plaintext backends."""
+    try:
+        import keyring
+        from keyring.backends import fail, null
+    except ImportError:  # pragma: no cover - keyring is a dependency
+        raise SecretError(f"the keyring package is missing; reinstall peerkit ({REMEDY})") from None
+    kr = keyring.get_keyring()
+    names = _backend_names(kr)
+    if isinstance(kr, fail.Keyring) or not names or all(n.endswith("fail.Keyring") for n in names):
+        raise SecretError(f"no keyring backend is available: {REMEDY}")
+    if isinstance(kr, null.Keyring) or any("null.Keyring" in n for n in names):
+        raise SecretError("the keyring backend is the null backend, which silently loses secrets: " + REMEDY)
+    insecure = [n for n in names if "Plaintext" in n or "Uncrypted" in n]
+    if insecure and os.environ.get("PEERKIT_ALLOW_INSECURE_KEYRING") != "1":
+        raise SecretError(f"the keyring backend stores secrets in plain text ({insecure[0]}); "
+                          f"{REMEDY}, or set PEERKIT_ALLOW_INSECURE_KEYRING=1 to accept the risk")
+    return kr
+
+
+def check_name(name: str) -> str:
+    if not _NAME_RE.match(name or ""):
+        raise DataError(f"secret name {name!r} must be lower-case letters, digits, '.', '_' or '-'")
+    return name
+
+
+def _call(fn, *args):
+    try:
+        return fn(*args)
+    except SecretError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - keyring errors vary by platform; never echo values
+        raise SecretError(f"the keyring refused the request ({type(exc).__name__}): {REMEDY}") from None
+
+
+def _names(kr) -> list[str]:
+    raw = _call(kr.get_password, SERVICE, INDEX_KEY)
+    try:
+        names = json.loads(raw) if raw else []
+    except ValueError:
+        names = []
+    return sorted({n for n in names if isinstance(n, str)})
+
+
+def set_secret(name: str, value: str) -> None:
+    check_name(name)
+    if not value:
+        raise DataError("a secret must not be empty")
+    kr = backend()
+    _call(kr.set_password, SERVICE, name, value)
+    names = set(_names(kr)) | {name}
+    _call(kr.set_password, SERVICE, INDEX_KEY, json.dumps(sorted(names)))
+
+
+def get_secret(name: str) -> str | None:
+    check_name(name)
+    kr = backend()
+    return _call(kr.get_password, SERVICE, name)
+
+
+def require_secret(name: str, purpose: str = "") -> str:
+    value = get_secret(name)
+    if value is None:
+        raise SecretError(f"secret {name!r} is not set{(' (needed for ' + purpose + ')') if purpose else ''}: "
+                          f"run 'peerkit secret set {name}'")
+    return value
+
+
+def delete_secret(name: str) -> bool:
+    check_name(name)
+    kr = backend()
+    existed = _call(kr.get_password, SERVICE, name) is not None
+    if existed:
+        _call(kr.delete_password, SERVICE, name)
+    names = set(_names(kr)) - {name}
+    _call(kr.set_password, SERVICE, INDEX_KEY, json.dumps(sorted(names)))
+    return existed
+
+
+def list_secrets() -> list[str]:
+    return _names(backend())
+
+
+def resolve(reference: str | None, purpose: str = "") -> str | None:
+    """``"keyring:tax-id"`` -> the secret's value (SecretError if unset); None stays None."""
+    if not reference:
+        return None
+    if not reference.startswith("keyring:"):
+        raise DataError(f"{purpose or 'a secret'} must be a reference like \"keyring:NAME\"; "
+                        "store the value with 'peerkit secret set NAME'")
+    return require_secret(reference.split(":", 1)[1], purpose)
+
+
+def mask(value: str | None, keep: int = 4) -> str:
+    """Show only the last ``keep`` characters: ``*****6789``."""
+    if not value:
+        return ""
+    visible = value[-keep:] if len(value) > keep else ""
+    return "*" * max(len(value) - len(visible), 4) + visible

@@ -1,0 +1,95 @@
+"""Billing units from minutes: 15-minute units, configurable rounding, per note or per day.
+
+Units are always computed from the real minutes by the workspace's rule, never typed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from peerkit.validate import Fields
+
+ROUNDINGS = ("half-up", "down", "up")
+UNITS_PER = ("note", "day")
+
+
+@dataclass(frozen=True)
+class UnitRule:
+    """How minutes become units.
+
+    ``half-up``: a remainder of at least half a unit (8 of 15 minutes) adds a unit;
+    ``down``: only whole units count; ``up``: any remainder adds a unit.
+    ``units_per = "day"`` bundles the minutes of one client, code and modifier on one day
+    before rounding (one claim line per day, as some LME-MCOs require).
+    """
+
+    unit_minutes: int = 15
+    rounding: str = "half-up"
+    units_per: str = "note"
+
+    @classmethod
+    def from_config(cls, billing: dict, path: Path | str = "peerkit.toml") -> "UnitRule":
+        f = Fields(billing, path, "billing.")
+        minutes = f.opt("unit_minutes", int, 15)
+        if minutes <= 0:
+            f.fail("unit_minutes", "must be a positive number of minutes")
+        return cls(unit_minutes=minutes,
+                   rounding=f.choice("rounding", ROUNDINGS, "half-up"),
+                   units_per=f.choice("units_per", UNITS_PER, "note"))
+
+    def units(self, minutes: int) -> int:
+        """Units for a number of minutes under this rule (0 for 0 minutes)."""
+        if minutes <= 0:
+            return 0
+        whole, rest = divmod(minutes, self.unit_minutes)
+        if rest == 0:
+            return whole
+        if self.rounding == "up":
+            return whole + 1
+        if self.rounding == "down":
+            return whole
+        # half-up: remainder >= half a unit adds one (8 minutes of 15)
+        return whole + (1 if rest * 2 >= self.unit_minutes else 0)
+
+
+@dataclass(frozen=True)
+class UnitGroup:
+    """Notes billed together as one line: one note, or one client+code+day bundle."""
+
+    key: tuple
+    notes: tuple
+    minutes: int
+    units: int
+
+
+def group_units(notes: Iterable, rule: UnitRule) -> list[UnitGroup]:
+    """Apply the rule to notes (objects with client, date, code, modifier, minutes, id).
+
+    Per note: one group per note.  Per day: one group per (client, date, code, modifier),
+    the minutes added before rounding.  Groups come back sorted by date, client, code.
+    """
+    notes = list(notes)
+    if rule.units_per == "note":
+        groups = [UnitGroup((n.date, n.client, n.code, n.modifier, n.id), (n,), n.minutes,
+                            rule.units(n.minutes)) for n in notes]
+    else:
+        bundles: dict[tuple, list] = {}
+        for n in notes:
+            bundles.setdefault((n.date, n.client, n.code, n.modifier), []).append(n)
+        groups = []
+        for key, members in bundles.items():
+            members.sort(key=lambda n: (n.start, n.id))
+            minutes = sum(n.minutes for n in members)
+            groups.append(UnitGroup(key, tuple(members), minutes, rule.units(minutes)))
+    groups.sort(key=lambda g: tuple(str(k) for k in g.key))
+    return groups
+
+
+def units_by_note(notes: Sequence, rule: UnitRule) -> dict[str, int]:
+    """Units attributed to each note id (a day bundle's units go to its first note)."""
+    out: dict[str, int] = {}
+    for g in group_units(notes, rule):
+        for i, n in enumerate(g.notes):
+            out[n.id] = g.units if i == 0 else 0
+    return out

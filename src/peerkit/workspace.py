@@ -1,0 +1,171 @@
+"""The workspace: a folder of TOML records found like git finds a repository."""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import getpass
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
+
+from peerkit import storage
+from peerkit.errors import DataError, LockError, PeerkitError, UsageError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from peerkit.records import Client, Note
+    from peerkit.units import UnitRule
+
+CONFIG_NAME = "peerkit.toml"
+LOCK_NAME = ".peerkit.lock"
+LOCK_TIMEOUT_SECONDS = float(os.environ.get("PEERKIT_LOCK_TIMEOUT", "10"))
+SCHEMA_VERSION = 1
+
+
+def find_root(start: Path | None = None, explicit: str | Path | None = None) -> Path | None:
+    """``--workspace DIR``, else ``$PEERKIT_WORKSPACE``, else the nearest parent with peerkit.toml."""
+    if explicit:
+        return Path(explicit).expanduser().resolve()
+    env = os.environ.get("PEERKIT_WORKSPACE")
+    if env:
+        return Path(env).expanduser().resolve()
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    return None
+
+
+class Workspace:
+    """One peer's workspace.  Reading never changes a file; writers take :meth:`lock`."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self._clients: dict[str, "Client"] | None = None
+
+    @classmethod
+    def open(cls, explicit: str | Path | None = None, start: Path | None = None) -> "Workspace":
+        root = find_root(start, explicit)
+        if root is None:
+            raise UsageError(
+                "no workspace here: run 'peerkit init DIR', pass --workspace DIR, "
+                "or set PEERKIT_WORKSPACE")
+        if not (root / CONFIG_NAME).is_file():
+            raise DataError(storage.display_path(root / CONFIG_NAME),
+                            "not found: this folder is not a peerkit workspace (run 'peerkit init')")
+        return cls(root)
+
+    # ------------------------------------------------------------ paths and config
+    def path(self, *parts: str) -> Path:
+        return self.root.joinpath(*parts)
+
+    def rel(self, path: Path) -> str:
+        """A path relative to the workspace, for messages."""
+        try:
+            return str(Path(path).relative_to(self.root))
+        except ValueError:
+            return str(path)
+
+    @cached_property
+    def config(self) -> dict:
+        from peerkit.config import validate_config
+
+        path = self.path(CONFIG_NAME)
+        data = storage.read_toml(path)
+        validate_config(data, path)
+        return data
+
+    def section(self, name: str) -> dict:
+        """A top-level table of peerkit.toml (``[caseload]``, ``[wrap]``...), or ``{}``."""
+        value = self.config.get(name, {})
+        if not isinstance(value, dict):
+            raise DataError(self.rel(self.path(CONFIG_NAME)), f"[{name}] must be a table")
+        return value
+
+    @cached_property
+    def unit_rule(self) -> "UnitRule":
+        from peerkit.units import UnitRule
+
+        return UnitRule.from_config(self.section("billing"), self.path(CONFIG_NAME))
+
+    @property
+    def provider(self) -> dict:
+        return self.section("provider")
+
+    # ------------------------------------------------------------ records
+    def clients(self) -> dict[str, "Client"]:
+        """Every client record, by id (read once per command)."""
+        if self._clients is None:
+            from peerkit.records import load_clients
+
+            self._clients = load_clients(self)
+        return self._clients
+
+    def client(self, client_id: str) -> "Client":
+        from peerkit.records import check_id
+
+        check_id(client_id, "client id")
+        found = self.clients().get(client_id)
+        if found is None:
+            raise DataError(f"unknown client id {client_id!r}: no clients/{client_id}.toml "
+                            "(see 'peerkit client list')")
+        return found
+
+    def forget_clients(self) -> None:
+        self._clients = None
+
+    def notes(self, start: dt.date | None = None, end: dt.date | None = None,
+              *, client: str | None = None) -> Iterator["Note"]:
+        """Service notes whose date is in [start, end], read from notes/YYYY/MM only."""
+        from peerkit.records import iter_notes
+
+        return iter_notes(self, start, end, client=client)
+
+    def note(self, note_id: str) -> "Note":
+        from peerkit.records import load_note_by_id
+
+        return load_note_by_id(self, note_id)
+
+    # ------------------------------------------------------------ writing
+    @contextlib.contextmanager
+    def lock(self) -> Iterator["Workspace"]:
+        """Serialise every mutating command on this workspace (filelock on .peerkit.lock).
+
+        A second writer waits up to PEERKIT_LOCK_TIMEOUT seconds, then stops naming the
+        holder.  Temporary files left by an interrupted run are removed once the lock is held.
+        """
+        from filelock import FileLock, Timeout
+
+        lock_path = self.path(LOCK_NAME)
+        owner_path = self.path(LOCK_NAME + ".owner")
+        lock = FileLock(str(lock_path), timeout=LOCK_TIMEOUT_SECONDS)
+        try:
+            lock.acquire()
+        except Timeout:
+            holder = ""
+            with contextlib.suppress(OSError):
+                holder = owner_path.read_text().strip()
+            raise LockError(f"{self.rel(lock_path)}: another peerkit is changing this workspace"
+                            + (f" ({holder})" if holder else "")
+                            + "; try again when it has finished") from None
+        except PermissionError:
+            raise PeerkitError(f"{lock_path}: permission denied: this workspace is read-only "
+                               "for you, so nothing can be changed") from None
+        try:
+            with contextlib.suppress(OSError):
+                os.chmod(lock_path, storage.FILE_MODE)
+                owner_path.write_text(f"pid {os.getpid()}, user {getpass.getuser()}\n")
+                os.chmod(owner_path, storage.FILE_MODE)
+            storage.sweep_temp_files(self.root)
+            yield self
+        finally:
+            with contextlib.suppress(OSError):
+                owner_path.unlink()
+            lock.release()
+
+    def audit(self, command: str, *, records: list[str] | tuple[str, ...] = (),
+              output: str | Path | None = None, action: str = "") -> None:
+        """Append one line to the hash-chained audit log (ids and paths only, never PHI)."""
+        from peerkit.audit import append
+
+        append(self, command=command, records=list(records), output=output, action=action)
