@@ -152,13 +152,15 @@ class Plugins:
         PHI) and skipped; the others still run.
         """
         caller = getattr(self.pm.hook, hook)
+        impls = caller.get_hookimpls()
+        trace = os.environ.get("PEERKIT_TRACE_PLUGINS")
+        if trace:
+            names = ", ".join(self.pm.get_name(i.plugin) or "?" for i in impls)
+            print(f"peerkit trace: {hook}({', '.join(kwargs)}) -> [{names}]", file=sys.stderr)
         results = []
-        for impl in caller.get_hookimpls():
+        for impl in impls:
             name = self.pm.get_name(impl.plugin) or "?"
             args = {k: kwargs[k] for k in impl.argnames if k in kwargs}
-            trace = os.environ.get("PEERKIT_TRACE_PLUGINS")
-            if trace:
-                print(f"peerkit trace: {hook} -> {name}", file=sys.stderr)
             try:
                 result = impl.function(**args)
             except Exception as exc:  # noqa: BLE001
@@ -167,6 +169,8 @@ class Plugins:
                 warn(f"plugin {name!r} failed in hook {hook} ({type(exc).__name__}) and was skipped; "
                      "run with PEERKIT_DEBUG=1 to see the error")
                 continue
+            if trace:
+                print(f"peerkit trace: {hook} <- {name}: {type(result).__name__}", file=sys.stderr)
             if result is not None:
                 results.append((name, result))
         results.sort(key=lambda r: r[0])

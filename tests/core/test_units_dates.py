@@ -1,0 +1,66 @@
+import datetime as dt
+from types import SimpleNamespace
+
+import pytest
+
+from peerkit import dates
+from peerkit.money import fmt, to_cents
+from peerkit.units import UnitRule, group_units, units_by_note
+from decimal import Decimal
+
+
+@pytest.mark.parametrize("minutes,half_up,down,up", [
+    (0, 0, 0, 0), (7, 0, 0, 1), (8, 1, 0, 1), (15, 1, 1, 1), (22, 1, 1, 2), (23, 2, 1, 2),
+    (30, 2, 2, 2), (52, 3, 3, 4), (53, 4, 3, 4), (65, 4, 4, 5), (68, 5, 4, 5),
+])
+def test_unit_rounding(minutes, half_up, down, up):
+    assert UnitRule(rounding="half-up").units(minutes) == half_up
+    assert UnitRule(rounding="down").units(minutes) == down
+    assert UnitRule(rounding="up").units(minutes) == up
+
+
+def _n(i, client, day, start, minutes, code="H0038", modifier=""):
+    return SimpleNamespace(id=f"N{i}", client=client, date=day, start=start, code=code,
+                           modifier=modifier, minutes=minutes)
+
+
+def test_day_bundling_adds_minutes_before_rounding():
+    d = dt.date(2026, 11, 16)
+    notes = [_n(1, "C1", d, dt.time(9), 7), _n(2, "C1", d, dt.time(13), 7), _n(3, "C2", d, dt.time(9), 7)]
+    per_note = UnitRule(units_per="note")
+    per_day = UnitRule(units_per="day")
+    assert sum(g.units for g in group_units(notes, per_note)) == 0
+    groups = group_units(notes, per_day)
+    assert [(g.key[1], g.minutes, g.units) for g in groups] == [("C1", 14, 1), ("C2", 7, 0)]
+    assert units_by_note(notes, per_day) == {"N1": 1, "N2": 0, "N3": 0}
+
+
+def test_unit_rule_from_config_rejects_bad_values(tmp_path):
+    from peerkit.errors import DataError
+
+    with pytest.raises(DataError, match="billing.rounding"):
+        UnitRule.from_config({"rounding": "nearest"}, tmp_path / "peerkit.toml")
+    with pytest.raises(DataError, match="billing.unit_minutes"):
+        UnitRule.from_config({"unit_minutes": 0}, tmp_path / "peerkit.toml")
+
+
+def test_money_rounds_half_up_like_spreadsheets():
+    # Python's float round(1.5*87.35, 2) is 131.02; Excel/LibreOffice ROUND give 131.03
+    assert to_cents(Decimal("1.5") * Decimal("87.35")) == Decimal("131.03")
+    assert fmt(Decimal("11.97") * 4) == "47.88"
+    with pytest.raises(TypeError):
+        to_cents(1.5)
+
+
+def test_weeks_and_dates(monkeypatch):
+    monkeypatch.setenv("PEERKIT_TODAY", "2026-11-25")
+    assert dates.parse_week("2026-W47") == (dt.date(2026, 11, 16), dt.date(2026, 11, 22))
+    assert dates.parse_week("last") == (dt.date(2026, 11, 16), dt.date(2026, 11, 22))
+    assert dates.parse_week("this") == (dt.date(2026, 11, 23), dt.date(2026, 11, 29))
+    assert dates.parse_week("2026-W47", "sunday") == (dt.date(2026, 11, 15), dt.date(2026, 11, 21))
+    assert dates.parse_date("yesterday") == dt.date(2026, 11, 24)
+    with pytest.raises(ValueError):
+        dates.parse_week("2026-W54")
+    with pytest.raises(ValueError):
+        dates.parse_date("2026-02-30")
+    assert dates.month_folders(dt.date(2026, 11, 20), dt.date(2027, 1, 3)) == [(2026, 11), (2026, 12), (2027, 1)]
