@@ -41,7 +41,7 @@ from pathlib import Path
 
 import tomli_w
 
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 DEFAULT_DATA = HERE / "data"
@@ -536,21 +536,33 @@ def _agency_peer(args) -> int:
 
 # ------------------------------------------------------------------ resources
 
-def _hours(rng: random.Random) -> list[dict]:
+def _schedules(rng: random.Random) -> list[dict]:
+    """HSDS-style weekly schedule rows (byday, opens_at, closes_at)."""
     kind = rng.random()
     if kind < 0.1:
-        return [{"weekday": d, "opens_at": "00:00", "closes_at": "23:59"} for d in
-                ("mon", "tue", "wed", "thu", "fri", "sat", "sun")]
-    opens = rng.choice(["08:00", "08:30", "09:00", "10:00"])
-    closes = rng.choice(["16:30", "17:00", "18:00", "20:00"])
-    days = ["mon", "tue", "wed", "thu", "fri"] + (["sat"] if rng.random() < 0.3 else [])
-    out = [{"weekday": d, "opens_at": opens, "closes_at": closes} for d in days]
-    if rng.random() < 0.15:  # an evening group that crosses midnight
-        out.append({"weekday": "fri", "opens_at": "22:00", "closes_at": "02:00"})
+        return [{"freq": "WEEKLY", "byday": "MO,TU,WE,TH,FR,SA,SU", "opens_at": dt.time(0, 0),
+                 "closes_at": dt.time(23, 59), "description": "Open 24 hours"}]
+    opens = rng.choice([dt.time(8, 0), dt.time(8, 30), dt.time(9, 0), dt.time(10, 0)])
+    closes = rng.choice([dt.time(16, 30), dt.time(17, 0), dt.time(18, 0), dt.time(20, 0)])
+    out = [{"freq": "WEEKLY", "byday": "MO,TU,WE,TH,FR", "opens_at": opens, "closes_at": closes}]
+    if rng.random() < 0.3:
+        out.append({"freq": "WEEKLY", "byday": "SA", "opens_at": dt.time(9, 0), "closes_at": dt.time(13, 0)})
+    if rng.random() < 0.15:  # a late-night group that crosses midnight
+        out.append({"freq": "WEEKLY", "byday": "FR", "opens_at": dt.time(22, 0), "closes_at": dt.time(2, 0),
+                    "description": "Late-night support group"})
+    if rng.random() < 0.1:
+        out.append({"freq": "MONTHLY", "byday": "1SA", "opens_at": dt.time(10, 0), "closes_at": dt.time(14, 0),
+                    "description": "Monthly community day"})
     return out
 
 
-def resource_record(rng: random.Random, i: int) -> dict:
+def _uuid(rng: random.Random) -> str:
+    h = "%032x" % rng.getrandbits(128)
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:32]}"
+
+
+def resource_record(rng: random.Random, i: int) -> tuple[str, dict]:
+    """(slug, record) in the resources plugin's shape (resources/<slug>.toml)."""
     kind, cats, desc = rng.choice(RESOURCE_KINDS)
     town, county, zip3 = rng.choice(TOWNS)
     org = f"{rng.choice(LAST)} {rng.choice(['Community', 'County', 'Regional', 'Neighborhood', 'Family'])}"
@@ -558,21 +570,15 @@ def resource_record(rng: random.Random, i: int) -> dict:
     slug = f"{name.lower().replace(' ', '-').replace(',', '')}-{i:05d}"
     free = rng.random() < 0.6
     extra = ", ".join(rng.sample(WORDS, 3))
-    return {
-        "slug": slug,
+    rec = {
         "name": name,
         "organization": f"{org} Services",
+        "organization_description": f"A nonprofit serving {county} County since {rng.randint(1950, 2015)}.",
         "description": f"{desc} {rng.choice(['Staff are friendly and patient.', 'Call ahead on busy days.', 'Bring a photo ID if you have one.', 'Peers say the wait is usually short.'])} Also: {extra}.",
         "categories": cats + ([rng.choice(["transportation", "clothing", "utilities"])] if rng.random() < 0.2 else []),
-        "address": f"{rng.randint(10, 4999)} {rng.choice(STREETS)}",
-        "city": town,
-        "state": "NC",
         "county": county,
-        "postal_code": f"{zip3}{rng.randint(0, 99):02d}",
-        "phones": [f"919-555-{rng.randint(0, 9999):04d}"],
         "email": f"info{i}@example.org",
         "url": f"https://example.org/{slug}",
-        "schedule": _hours(rng),
         "languages": rng.choice(LANGS),
         "eligibility": rng.choice(["Anyone", "Adults 18 and over", "Residents of the county",
                                    "Income under 200% of the federal poverty level", "People in recovery"]),
@@ -580,22 +586,32 @@ def resource_record(rng: random.Random, i: int) -> dict:
         "free": free,
         "accessibility": rng.choice(["Wheelchair accessible entrance", "Elevator to all floors",
                                      "Ground floor; accessible restroom", "Phone service only"]),
-        "application_process": rng.choice(["Walk in", "Call for an appointment", "Apply online",
-                                           "Referral from a case manager"]),
-        "peer_notes": rng.choice(["Ask for the front-desk navigator.", "Mornings are quieter.",
-                                  "The bus 4 stops right outside.", "Good first stop for people new to town."]),
+        "how_to_apply": rng.choice(["Walk in", "Call for an appointment", "Apply online",
+                                    "Referral from a case manager"]),
+        "notes": rng.choice(["Ask for the front-desk navigator.", "Mornings are quieter.",
+                             "The bus 4 stops right outside.", "Good first stop for people new to town."]),
         "last_verified": END - dt.timedelta(days=rng.randint(0, 400)),
         "verified_by": "Morgan Ashdale",
-        "hsds": {"organization_id": f"org-{i:05d}", "service_id": f"svc-{i:05d}", "location_id": f"loc-{i:05d}"},
+        "address": {"address_1": f"{rng.randint(10, 4999)} {rng.choice(STREETS)}", "city": town, "state": "NC",
+                    "postal_code": f"{zip3}{rng.randint(0, 99):02d}", "country": "US"},
+        "phones": [{"number": f"919-555-{rng.randint(0, 9999):04d}", "type": "voice", "description": "Main line"}]
+                  + ([{"number": f"919-555-{rng.randint(0, 9999):04d}", "type": "text"}] if rng.random() < 0.2 else []),
+        "schedules": _schedules(rng),
+        "hsds": {"organization": _uuid(rng), "service": _uuid(rng), "location": _uuid(rng)},
     }
+    return slug, rec
+
+
+RESOURCE_HEADER = ("# A community resource (Open Referral HSDS compatible). See docs/resources.md.\n"
+                   "# Synthetic benchmark record (benchmarks/generate.py): fictional.\n")
 
 
 def _write_resource_range(args) -> int:
     root, a, b, seed_key = args
     folder = _mkdir(Path(root) / "resources")
     for i in range(a, b):
-        rec = resource_record(_rng(*seed_key, i), i)
-        _write_toml(folder / f"{rec['slug']}.toml", rec)
+        slug, rec = resource_record(_rng(*seed_key, i), i)
+        _write_toml(folder / f"{slug}.toml", rec, header=RESOURCE_HEADER)
     return b - a
 
 
