@@ -40,3 +40,46 @@ def agency_hello():
 @hookimpl
 def register_commands(cli):
     cli.add_command(agency_hello)
+
+
+# ---------------------------------------------------------------------------- mileage
+
+MILEAGE_FILE = "mileage.toml"
+
+
+@hookimpl
+def invoice_adjust(invoice, workspace):
+    """Mileage: one invoice line per trip in ``mileage.toml`` dated in the invoice period.
+
+    ``mileage.toml`` holds ``[[trip]]`` tables (``date``, ``miles``, ``purpose`` -- no names
+    or other PHI -- and an optional ``client`` id); the per-mile rate is
+    ``[agency_example] mileage_rate = "0.70"`` in peerkit.toml.  No log, no lines.
+    """
+    import datetime as dt
+    from decimal import Decimal, InvalidOperation
+
+    from peerkit import storage
+    from peerkit.validate import Fields
+
+    path = workspace.path(MILEAGE_FILE)
+    if not path.is_file():
+        return
+    settings = Fields(workspace.section("agency_example"), workspace.path("peerkit.toml"),
+                      "agency_example.")
+    rate = settings.money("mileage_rate")
+    log = Fields(storage.read_toml(path), path)
+    for trip in log.table_list("trip"):
+        day = trip.req("date", dt.date)
+        if not (invoice.start <= day <= invoice.end):
+            continue
+        raw = trip.req("miles", (int, float, str))
+        try:
+            miles = Decimal(str(raw))
+        except InvalidOperation:
+            trip.fail("miles", "expected a number of miles like 12.5")
+        if not miles.is_finite() or miles <= 0:
+            trip.fail("miles", "must be a positive number of miles")
+        purpose = trip.req("purpose", str).strip()
+        client = trip.opt("client", str, "")
+        invoice.add_line(description=f"Mileage: {purpose}" if purpose else "Mileage",
+                         quantity=miles, rate=rate, kind="mileage", date=day, client=client)

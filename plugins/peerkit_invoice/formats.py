@@ -1,0 +1,172 @@
+"""The built-in invoice formats (json, md, html, xlsx), registered by ``invoice_formats``.
+
+Each is ``render(invoice, workspace) -> str | bytes``.  Agencies add or replace layouts
+with their own templates (``templates/invoice/invoice.html.j2`` in the workspace) or a
+plugin's ``invoice_formats`` hook.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+HEADERS = ["Date", "Client", "Code", "Modifier", "Description", "Minutes", "Units", "Quantity",
+           "Rate", "Amount", "Notes", "Late"]
+COLUMN_WIDTHS = [12, 10, 8, 9, 28, 9, 8, 10, 10, 12, 40, 6]
+
+
+def render_json(invoice, workspace) -> str:
+    from peerkit.output import to_json
+
+    return to_json(invoice.as_json()) + "\n"
+
+
+def template_context(invoice) -> dict:
+    """What invoice templates see: ``invoice`` (the JSON shape) and ``lines`` split by kind."""
+    data = invoice.as_json()
+    return {
+        "invoice": data,
+        "service_lines": [ln for ln in data["lines"] if ln["kind"] == "service"],
+        "other_lines": [ln for ln in data["lines"] if ln["kind"] != "service"],
+    }
+
+
+def render_md(invoice, workspace) -> str:
+    from peerkit.templating import render
+
+    return render(workspace, "invoice/invoice.md.j2", template_context(invoice), fmt="md")
+
+
+def render_html(invoice, workspace) -> str:
+    from peerkit.templating import render
+
+    return render(workspace, "invoice/invoice.html.j2", template_context(invoice), fmt="html")
+
+
+def build_workbook(invoice):
+    """An openpyxl workbook: header block, one row per line, live ROUND/SUM formulas."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    from peerkit.excel import DATE_FORMAT, MONEY_FORMAT, set_text
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Invoice"
+    bold = Font(bold=True)
+
+    ws["A1"] = "Invoice"
+    ws["A1"].font = Font(bold=True, size=14)
+    header = [
+        ("Invoice number", invoice.number),
+        ("Status", invoice.status),
+        ("Period start", invoice.start),
+        ("Period end", invoice.end),
+        ("Issued", invoice.issued),
+        ("Pay date", invoice.pay_date),
+        ("Provider", invoice.provider.get("name", "")),
+        ("Credentials", invoice.provider.get("credentials", "")),
+        ("Tax ID", invoice.tax_id_masked),
+        ("Bank account", invoice.bank_account_masked),
+        ("Agency", invoice.agency.get("name", "")),
+        ("Agency address", invoice.agency.get("address", "")),
+    ]
+    if invoice.replaces:
+        header.append(("Replaces", invoice.replaces))
+    row = 2
+    for label, value in header:
+        ws.cell(row=row, column=1, value=label).font = bold
+        cell = ws.cell(row=row, column=2)
+        if hasattr(value, "isoformat"):
+            cell.value = value
+            cell.number_format = DATE_FORMAT
+        else:
+            set_text(cell, value or "", f"invoice header {label}")
+        row += 1
+
+    row += 1
+    head_row = row
+    for col, title in enumerate(HEADERS, 1):
+        ws.cell(row=head_row, column=col, value=title).font = bold
+    first = head_row + 1
+    r = first
+    for i, line in enumerate(invoice.lines, 1):
+        where = f"invoice line {i}"
+        c = ws.cell(row=r, column=1)
+        if line.date:
+            c.value = line.date
+            c.number_format = DATE_FORMAT
+        set_text(ws.cell(row=r, column=2), line.client, f"{where} client")
+        set_text(ws.cell(row=r, column=3), line.code, f"{where} code")
+        set_text(ws.cell(row=r, column=4), line.modifier, f"{where} modifier")
+        set_text(ws.cell(row=r, column=5), line.description or _service_description(line), f"{where} description")
+        if line.kind == "service":
+            ws.cell(row=r, column=6, value=line.minutes)
+            ws.cell(row=r, column=7, value=line.units)
+            qty_ref = f"G{r}"
+        else:
+            q = ws.cell(row=r, column=8, value=float(line.quantity or 0))
+            q.number_format = "0.00"
+            qty_ref = f"H{r}"
+        rate = ws.cell(row=r, column=9, value=float(line.rate))
+        rate.number_format = MONEY_FORMAT
+        amount = ws.cell(row=r, column=10)
+        if line.formula_amount == line.amount:
+            amount.value = f"=ROUND({qty_ref}*I{r},2)"
+        else:  # a plugin set the amount by its own rule: a plain number
+            amount.value = float(line.amount)
+        amount.number_format = MONEY_FORMAT
+        set_text(ws.cell(row=r, column=11), ", ".join(line.notes), f"{where} notes")
+        set_text(ws.cell(row=r, column=12), "late" if line.late else "", f"{where} late")
+        r += 1
+    last = r - 1
+    total_row = r
+    ws.cell(row=total_row, column=1, value="Total").font = bold
+    if last >= first:
+        ws.cell(row=total_row, column=7, value=f"=SUM(G{first}:G{last})")
+        ws.cell(row=total_row, column=10, value=f"=SUM(J{first}:J{last})")
+    else:
+        ws.cell(row=total_row, column=7, value=0)
+        ws.cell(row=total_row, column=10, value=0)
+    ws.cell(row=total_row, column=7).font = bold
+    tot = ws.cell(row=total_row, column=10)
+    tot.font = bold
+    tot.number_format = MONEY_FORMAT
+    ws.freeze_panes = ws.cell(row=first, column=1)
+    ws.auto_filter.ref = f"A{head_row}:{get_column_letter(len(HEADERS))}{max(last, head_row)}"
+    for col, width in enumerate(COLUMN_WIDTHS, 1):
+        ws.column_dimensions[get_column_letter(col)].width = width
+    # Where the totals are, for readers (tests, agency scripts): a defined name each.
+    from openpyxl.workbook.defined_name import DefinedName
+
+    for name, ref in (("TotalUnits", f"$G${total_row}"), ("TotalAmount", f"$J${total_row}")):
+        dn = DefinedName(name, attr_text=f"Invoice!{ref}")
+        try:
+            wb.defined_names[name] = dn
+        except TypeError:  # pragma: no cover - openpyxl < 3.1
+            wb.defined_names.append(dn)
+    return wb
+
+
+def _service_description(line) -> str:
+    kind = "group" if line.modifier == "HQ" else "individual"
+    return f"Peer support, {kind}"
+
+
+def render_xlsx(invoice, workspace) -> bytes:
+    import tempfile
+    from pathlib import Path
+
+    from peerkit.excel import save_workbook
+
+    wb = build_workbook(invoice)
+    with tempfile.TemporaryDirectory(prefix="peerkit-invoice-") as tmp:
+        path = save_workbook(wb, Path(tmp) / "invoice.xlsx")
+        return path.read_bytes()
+
+
+BUILTIN = {"json": render_json, "md": render_md, "html": render_html, "xlsx": render_xlsx}
+BINARY = {"xlsx"}
+
+
+def money(value) -> str:
+    return str(Decimal(value))

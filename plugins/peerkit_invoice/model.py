@@ -1,0 +1,683 @@
+"""The weekly invoice: periods, rates, lines, numbering, snapshots and the invoiced-notes index.
+
+No CLI here (see commands.py).  Money is always ``Decimal``, rounded half-up to the cent
+per line (``peerkit.money.to_cents``); totals are sums of the rounded lines, exactly what a
+spreadsheet's ``=SUM`` of ``=ROUND(units*rate,2)`` cells shows.
+
+Files (all under ``invoices/`` in the workspace, written only while holding the lock):
+
+* ``invoices/<number>.toml`` -- the snapshot of one issued invoice: its period, lines,
+  totals, the note ids it billed and ``status = "issued" | "void"``.  It never holds a
+  secret (the tax ID and bank account are read from the keyring each time it is rendered).
+* ``invoices/index.toml`` -- a cache of every snapshot's number, period, status and note
+  ids, so finding "already invoiced" notes reads one small file.  Each entry records the
+  snapshot's size and modification time; when the folder's snapshots and the index
+  disagree (a crash between the two writes, a hand edit), the index is rebuilt from the
+  snapshots, which are the source of truth.  It therefore cannot go stale.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterable
+
+from peerkit import storage
+from peerkit.errors import DataError, PeerkitError, UsageError
+from peerkit.money import to_cents
+from peerkit.validate import Fields
+
+INVOICE_DIR = "invoices"
+INDEX_NAME = "index.toml"
+DEFAULT_LOOKBACK_DAYS = 120
+PAY_SCHEDULES = ("weekly", "biweekly", "semimonthly")
+SNAPSHOT_HEADER = ("An issued invoice (snapshot).  peerkit never reuses its number; do not edit.\n"
+                   "Secrets (tax ID, bank account) are never stored here.")
+INDEX_HEADER = ("Index of issued invoices and the notes they billed (a cache of the snapshots in "
+                "this folder;\npeerkit rebuilds it when it does not match them).")
+_NUMBER_RE = re.compile(r"^(?P<prefix>.+)-(?P<year>\d{4})-(?P<seq>\d{4,})$")
+
+
+# ----------------------------------------------------------------------------- settings
+
+
+@dataclass(frozen=True)
+class Rate:
+    code: str
+    modifier: str
+    rate: Decimal
+    start: dt.date
+
+
+@dataclass
+class Settings:
+    """The invoice settings of one workspace ([billing] and [invoice] of peerkit.toml)."""
+
+    prefix: str = "INV"
+    week_start: str = "monday"
+    pay_schedule: str = "biweekly"
+    pay_anchor: dt.date | None = None
+    pay_lag_days: int = 0
+    late_lookback_days: int = DEFAULT_LOOKBACK_DAYS
+    require_tax_id: bool = False
+    rates: list[Rate] = field(default_factory=list)
+
+    def rate_for(self, code: str, modifier: str, day: dt.date, where: str = "peerkit.toml") -> Decimal:
+        """The rate of the latest entry for code+modifier whose ``from`` is on or before ``day``."""
+        best: Rate | None = None
+        for r in self.rates:
+            if r.code == code and r.modifier == modifier and r.start <= day:
+                if best is None or r.start > best.start:
+                    best = r
+        if best is None:
+            mod = f" modifier {modifier!r}" if modifier else " (no modifier)"
+            raise DataError(where, f"no rate for code {code}{mod} on {day.isoformat()}: add a "
+                                   "[[billing.rates]] entry with that code, modifier, rate and a "
+                                   "'from' date on or before it")
+        return best.rate
+
+
+def load_settings(ws) -> Settings:
+    from peerkit.dates import WEEKDAYS
+    from peerkit.records import id_problem
+
+    path = ws.path("peerkit.toml")
+    billing = ws.section("billing")
+    f = Fields(billing, path, "billing.")
+    s = Settings()
+    s.prefix = f.opt("invoice_prefix", str, "INV")
+    if id_problem(s.prefix) or len(s.prefix) > 20:
+        f.fail("invoice_prefix", "may use only letters, digits, '.', '_' and '-' (at most 20)")
+    s.week_start = f.opt("week_start", str, "monday").lower()
+    if s.week_start not in WEEKDAYS:
+        f.fail("week_start", f"must be one of {', '.join(WEEKDAYS)}")
+    s.pay_schedule = f.choice("pay_schedule", PAY_SCHEDULES, "biweekly")
+    s.pay_anchor = f.opt("pay_anchor", dt.date)
+    if s.pay_schedule in ("weekly", "biweekly") and s.pay_anchor is None:
+        f.fail("pay_anchor", f"is required for pay_schedule = {s.pay_schedule!r} (one known pay date)")
+    seen = set()
+    for r in f.table_list("rates"):
+        rate = Rate(code=r.req("code", str), modifier=r.opt("modifier", str, ""),
+                    rate=r.money("rate"), start=r.req("from", dt.date))
+        key = (rate.code, rate.modifier, rate.start)
+        if key in seen:
+            r.fail("from", "another rate for the same code and modifier starts on the same day")
+        seen.add(key)
+        s.rates.append(rate)
+    inv = Fields(ws.section("invoice"), path, "invoice.")
+    s.pay_lag_days = inv.opt("pay_lag_days", int, 0)
+    if s.pay_lag_days < 0:
+        inv.fail("pay_lag_days", "must not be negative")
+    s.late_lookback_days = inv.opt("late_lookback_days", int, DEFAULT_LOOKBACK_DAYS)
+    if s.late_lookback_days < 0:
+        inv.fail("late_lookback_days", "must not be negative")
+    s.require_tax_id = inv.opt("require_tax_id", bool, False)
+    return s
+
+
+def pay_date(settings: Settings, period_end: dt.date) -> dt.date:
+    """The first pay date on or after ``period_end + pay_lag_days``.
+
+    weekly / biweekly: ``pay_anchor`` plus a whole number of 7 / 14 days (before or after it);
+    semimonthly: the 15th and the last day of each month.
+    """
+    due = period_end + dt.timedelta(days=settings.pay_lag_days)
+    if settings.pay_schedule == "semimonthly":
+        if due.day <= 15:
+            return due.replace(day=15)
+        nxt = (due.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        return nxt - dt.timedelta(days=1)
+    step = 7 if settings.pay_schedule == "weekly" else 14
+    assert settings.pay_anchor is not None
+    delta = (due - settings.pay_anchor).days
+    k = -(-delta // step)  # ceiling division, works for dates before the anchor too
+    return settings.pay_anchor + dt.timedelta(days=k * step)
+
+
+# ----------------------------------------------------------------------------- the invoice
+
+
+def _decimal(value: Any, what: str) -> Decimal:
+    if isinstance(value, float) or isinstance(value, bool):
+        raise PeerkitError(f"invoice line {what} must be a Decimal, int or string, never a float")
+    try:
+        d = Decimal(str(value))
+    except Exception:  # noqa: BLE001
+        raise PeerkitError(f"invoice line {what} is not a number") from None
+    if not d.is_finite():
+        raise PeerkitError(f"invoice line {what} is not a finite number")
+    return d
+
+
+@dataclass
+class InvoiceLine:
+    """One line.  ``kind = "service"`` for billed notes; plugins add other kinds (mileage, fee).
+
+    Service lines: ``units`` billed at ``rate``; ``minutes`` are the real minutes; ``notes``
+    the note ids (several when notes are bundled per client, code and day).  Other lines:
+    ``quantity`` at ``rate`` (miles at a per-mile rate), ``units`` 0.  ``amount`` is rounded
+    half-up to the cent.
+    """
+
+    date: dt.date | None
+    kind: str = "service"
+    client: str = ""
+    code: str = ""
+    modifier: str = ""
+    description: str = ""
+    minutes: int = 0
+    units: int = 0
+    quantity: Decimal | None = None
+    rate: Decimal = Decimal("0")
+    amount: Decimal = Decimal("0.00")
+    notes: tuple[str, ...] = ()
+    late: bool = False
+
+    @property
+    def note(self) -> str:
+        return self.notes[0] if self.notes else ""
+
+    @property
+    def formula_amount(self) -> Decimal:
+        """What ``=ROUND(units*rate,2)`` (or quantity*rate) gives; equals ``amount`` unless a
+        plugin set the amount by a rule of its own."""
+        qty = Decimal(self.units) if self.kind == "service" else (self.quantity or Decimal(0))
+        return to_cents(qty * self.rate)
+
+    def as_json(self) -> dict:
+        d: dict[str, Any] = {
+            "date": self.date.isoformat() if self.date else None,
+            "client": self.client, "code": self.code, "modifier": self.modifier,
+            "minutes": self.minutes, "units": self.units, "rate": str(self.rate),
+            "amount": str(to_cents(self.amount)), "note": self.note,
+            "notes": list(self.notes), "late": self.late, "kind": self.kind,
+            "description": self.description,
+            "quantity": str(self.quantity) if self.quantity is not None else None,
+        }
+        return d
+
+    def to_toml(self) -> dict:
+        d = self.as_json()
+        d["date"] = self.date
+        return {k: v for k, v in d.items() if v is not None and k != "note"}
+
+    @classmethod
+    def from_toml(cls, f: Fields) -> "InvoiceLine":
+        qty = f.opt("quantity", str)
+        return cls(date=f.opt("date", dt.date),
+                   kind=f.opt("kind", str, "service"), client=f.opt("client", str, ""),
+                   code=f.opt("code", str, ""), modifier=f.opt("modifier", str, ""),
+                   description=f.opt("description", str, ""),
+                   minutes=f.opt("minutes", int, 0), units=f.opt("units", int, 0),
+                   quantity=Decimal(qty) if qty is not None else None,
+                   rate=Decimal(f.req("rate", str)), amount=Decimal(f.req("amount", str)),
+                   notes=tuple(f.text_list("notes")), late=f.opt("late", bool, False))
+
+
+@dataclass
+class Invoice:
+    """The invoice passed to ``invoice_adjust`` hooks and to every format.
+
+    Plugins may append lines with :meth:`add_line`, change or remove entries of ``lines``;
+    ``total_units`` and ``total_amount`` are always recomputed from the lines.
+    """
+
+    number: str
+    start: dt.date
+    end: dt.date
+    pay_date: dt.date
+    issued: dt.date | None = None
+    status: str = "preview"          # preview | issued | void
+    provider: dict = field(default_factory=dict)   # name, credentials (no secrets)
+    agency: dict = field(default_factory=dict)     # name, address
+    lines: list[InvoiceLine] = field(default_factory=list)
+    replaces: str = ""
+    replaced_by: str = ""
+    # Masked secrets, filled just before rendering, never stored in the snapshot.
+    tax_id_masked: str = ""
+    bank_account_masked: str = ""
+
+    @property
+    def total_units(self) -> int:
+        return sum(line.units for line in self.lines if line.kind == "service")
+
+    @property
+    def total_amount(self) -> Decimal:
+        return sum((to_cents(line.amount) for line in self.lines), Decimal("0.00"))
+
+    @property
+    def notes(self) -> list[str]:
+        """Every note id this invoice bills."""
+        return sorted({n for line in self.lines for n in line.notes})
+
+    @property
+    def late_lines(self) -> list[InvoiceLine]:
+        return [line for line in self.lines if line.late]
+
+    def add_line(self, *, description: str, quantity: Any = 1, rate: Any = None,
+                 amount: Any = None, kind: str = "adjustment", date: dt.date | None = None,
+                 client: str = "", code: str = "", modifier: str = "") -> InvoiceLine:
+        """Add a non-service line: ``quantity`` at ``rate`` -> ``amount`` (rounded half-up).
+
+        Give ``rate`` (amount = quantity * rate), or ``amount`` alone for a flat fee (the
+        rate is then the amount and the quantity 1).  Numbers are Decimal, int or strings;
+        floats are refused.  ``description`` must not hold PHI (no names).
+        """
+        if kind == "service":
+            raise PeerkitError("add_line adds non-service lines; kind 'service' is reserved")
+        if rate is None and amount is None:
+            raise PeerkitError("add_line needs a rate or an amount")
+        qty = _decimal(quantity, "quantity")
+        if rate is None:
+            if qty != 1:
+                raise PeerkitError("add_line: give a rate when the quantity is not 1")
+            amt = to_cents(_decimal(amount, "amount"))
+            r = amt
+        else:
+            r = _decimal(rate, "rate")
+            amt = to_cents(_decimal(amount, "amount")) if amount is not None else to_cents(qty * r)
+        line = InvoiceLine(date=date, kind=kind, client=client, code=code, modifier=modifier,
+                           description=description, quantity=qty, rate=r, amount=amt)
+        self.lines.append(line)
+        return line
+
+    def sort_lines(self) -> None:
+        self.lines.sort(key=lambda ln: (ln.kind != "service", ln.date or dt.date.min,
+                                        ln.client, ln.code, ln.modifier, ln.notes, ln.description))
+
+    # ---- serialisation
+    def as_json(self) -> dict:
+        return {
+            "number": self.number,
+            "status": self.status,
+            "issued": self.issued.isoformat() if self.issued else None,
+            "period": {"start": self.start.isoformat(), "end": self.end.isoformat()},
+            "provider": {**self.provider, "tax_id": self.tax_id_masked,
+                         "bank_account": self.bank_account_masked},
+            "agency": dict(self.agency),
+            "lines": [line.as_json() for line in self.lines],
+            "total_units": self.total_units,
+            "total_amount": str(self.total_amount),
+            "late_lines": len(self.late_lines),
+            "pay_date": self.pay_date.isoformat(),
+            "replaces": self.replaces or None,
+            "replaced_by": self.replaced_by or None,
+        }
+
+    def to_snapshot(self) -> dict:
+        """The TOML snapshot: no secrets, money as strings."""
+        d: dict[str, Any] = {
+            "number": self.number, "status": self.status, "issued": self.issued,
+            "start": self.start, "end": self.end, "pay_date": self.pay_date,
+            "total_units": self.total_units, "total_amount": str(self.total_amount),
+            "notes": self.notes,
+            "provider": {k: v for k, v in self.provider.items() if isinstance(v, str)},
+            "agency": {k: v for k, v in self.agency.items() if isinstance(v, str)},
+            "lines": [line.to_toml() for line in self.lines],
+        }
+        if self.replaces:
+            d["replaces"] = self.replaces
+        if self.replaced_by:
+            d["replaced_by"] = self.replaced_by
+        return d
+
+    @classmethod
+    def from_snapshot(cls, data: dict, path: Path) -> "Invoice":
+        f = Fields(data, path)
+        inv = cls(number=f.req("number", str), start=f.req("start", dt.date), end=f.req("end", dt.date),
+                  pay_date=f.req("pay_date", dt.date), issued=f.opt("issued", dt.date),
+                  status=f.choice("status", ("issued", "void"), "issued"),
+                  provider=dict(f.opt("provider", dict, {})), agency=dict(f.opt("agency", dict, {})),
+                  replaces=f.opt("replaces", str, ""), replaced_by=f.opt("replaced_by", str, ""))
+        for lf in f.table_list("lines"):
+            inv.lines.append(InvoiceLine.from_toml(lf))
+        return inv
+
+
+# ----------------------------------------------------------------------------- index
+
+
+@dataclass
+class IndexEntry:
+    number: str
+    status: str
+    start: dt.date
+    end: dt.date
+    issued: dt.date | None
+    notes: tuple[str, ...]
+    size: int = 0
+    mtime_ns: int = 0
+
+    def to_toml(self) -> dict:
+        return {"number": self.number, "status": self.status, "start": self.start, "end": self.end,
+                "issued": self.issued, "notes": list(self.notes), "size": self.size,
+                "mtime_ns": self.mtime_ns}
+
+
+def invoice_dir(ws) -> Path:
+    return ws.path(INVOICE_DIR)
+
+
+def snapshot_path(ws, number: str) -> Path:
+    from peerkit.records import check_id
+
+    return invoice_dir(ws) / f"{check_id(number, 'invoice number')}.toml"
+
+
+def _snapshot_files(ws) -> dict[str, Path]:
+    folder = invoice_dir(ws)
+    out: dict[str, Path] = {}
+    try:
+        names = os.listdir(folder)
+    except (FileNotFoundError, NotADirectoryError):
+        return out
+    for name in names:
+        if name.endswith(".toml") and not name.startswith(".") and name != INDEX_NAME:
+            out[name[:-5]] = folder / name
+    return out
+
+
+def _entry_from_snapshot(path: Path) -> IndexEntry:
+    data = storage.read_toml(path)
+    f = Fields(data, path)
+    number = f.req("number", str)
+    if number != path.stem:
+        f.fail("number", f"must match the file name ({path.stem}.toml)")
+    st = path.stat()
+    return IndexEntry(number=number, status=f.choice("status", ("issued", "void"), "issued"),
+                      start=f.req("start", dt.date), end=f.req("end", dt.date),
+                      issued=f.opt("issued", dt.date), notes=tuple(f.text_list("notes")),
+                      size=st.st_size, mtime_ns=st.st_mtime_ns)
+
+
+def _stat(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
+class Index:
+    """Every issued invoice (from ``invoices/index.toml``, validated against the snapshots)."""
+
+    def __init__(self, entries: dict[str, IndexEntry], rebuilt: bool):
+        self.entries = entries
+        self.rebuilt = rebuilt
+
+    @classmethod
+    def load(cls, ws) -> "Index":
+        files = _snapshot_files(ws)
+        path = invoice_dir(ws) / INDEX_NAME
+        entries: dict[str, IndexEntry] | None = None
+        if path.is_file():
+            try:
+                entries = {}
+                data = storage.read_toml(path)
+                for item in Fields(data, path).table_list("invoice"):
+                    e = IndexEntry(number=item.req("number", str), status=item.req("status", str),
+                                   start=item.req("start", dt.date), end=item.req("end", dt.date),
+                                   issued=item.opt("issued", dt.date), notes=tuple(item.text_list("notes")),
+                                   size=item.opt("size", int, 0), mtime_ns=item.opt("mtime_ns", int, 0))
+                    entries[e.number] = e
+            except DataError:
+                entries = None
+        if entries is not None and set(entries) == set(files) and all(
+                _stat(p) == (entries[n].size, entries[n].mtime_ns) for n, p in files.items()):
+            return cls(entries, rebuilt=False)
+        rebuilt = {n: _entry_from_snapshot(p) for n, p in sorted(files.items())}
+        return cls(rebuilt, rebuilt=True)
+
+    def save(self, ws) -> None:
+        """Write index.toml from the current snapshots' stats (call under the lock)."""
+        for number, e in self.entries.items():
+            st = snapshot_path(ws, number).stat()
+            e.size, e.mtime_ns = st.st_size, st.st_mtime_ns
+        storage.write_toml(invoice_dir(ws) / INDEX_NAME,
+                           {"invoice": [e.to_toml() for _, e in sorted(self.entries.items())]},
+                           header=INDEX_HEADER)
+
+    def active(self) -> list[IndexEntry]:
+        return [e for e in self.entries.values() if e.status == "issued"]
+
+    def invoiced_notes(self) -> set[str]:
+        return {n for e in self.active() for n in e.notes}
+
+    def for_period(self, start: dt.date, end: dt.date) -> IndexEntry | None:
+        return next((e for e in self.active() if e.start == start and e.end == end), None)
+
+    def overlapping(self, start: dt.date, end: dt.date) -> list[IndexEntry]:
+        return [e for e in self.active() if e.start <= end and start <= e.end
+                and not (e.start == start and e.end == end)]
+
+    def covered(self, day: dt.date) -> bool:
+        return any(e.start <= day <= e.end for e in self.active())
+
+    def next_number(self, prefix: str, year: int) -> str:
+        seq = 0
+        for number in self.entries:
+            m = _NUMBER_RE.match(number)
+            if m and m.group("prefix") == prefix and int(m.group("year")) == year:
+                seq = max(seq, int(m.group("seq")))
+        return f"{prefix}-{year}-{seq + 1:04d}"
+
+
+def load_snapshot(ws, number: str) -> Invoice:
+    path = snapshot_path(ws, number)
+    return Invoice.from_snapshot(storage.read_toml(path), path)
+
+
+# ----------------------------------------------------------------------------- building
+
+
+def resolve_period(settings: Settings, week: str | None, date_from: dt.date | None,
+                   date_to: dt.date | None) -> tuple[dt.date, dt.date]:
+    from peerkit.dates import parse_week
+
+    if week and (date_from or date_to):
+        raise UsageError("give either --week or --from/--to, not both")
+    if date_from or date_to:
+        if not (date_from and date_to):
+            raise UsageError("--from and --to go together")
+        if date_to < date_from:
+            raise UsageError("--to is before --from")
+        if (date_to - date_from).days > 366:
+            raise UsageError("an invoice period is at most a year")
+        return date_from, date_to
+    try:
+        return parse_week(week or "last", settings.week_start)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _service_lines(ws, settings: Settings, notes: list, late: bool) -> list[InvoiceLine]:
+    from peerkit.units import group_units
+
+    lines = []
+    for g in group_units(notes, ws.unit_rule):
+        first = g.notes[0]
+        where = ws.rel(ws.path("peerkit.toml"))
+        rate = settings.rate_for(first.code, first.modifier, first.date, where)
+        lines.append(InvoiceLine(
+            date=first.date, kind="service", client=first.client, code=first.code,
+            modifier=first.modifier, minutes=g.minutes, units=g.units, rate=rate,
+            amount=to_cents(Decimal(g.units) * rate), notes=tuple(n.id for n in g.notes), late=late))
+    return lines
+
+
+def build(ws, settings: Settings, index: Index, start: dt.date, end: dt.date) -> Invoice:
+    """Compute (not issue) the invoice of [start, end] with late lines; number left empty.
+
+    Billed: approved notes dated in the period that no issued invoice has billed, plus --
+    as late lines -- approved, never-invoiced notes dated in the ``late_lookback_days``
+    before the period on days an issued invoice already covered (approvals that arrived
+    after that period was invoiced).
+    """
+    invoiced = index.invoiced_notes()
+    lookback_start = start - dt.timedelta(days=settings.late_lookback_days)
+    covered = [e for e in index.active() if e.end >= lookback_start and e.start < start]
+    scan_from = start
+    if covered and settings.late_lookback_days > 0:
+        scan_from = max(lookback_start, min(e.start for e in covered))
+    current, late = [], []
+    for note in ws.notes(scan_from, end):
+        if note.status != "approved" or note.id in invoiced:
+            continue
+        if note.date >= start:
+            current.append(note)
+        elif note.date >= lookback_start and index.covered(note.date):
+            late.append(note)
+    inv = Invoice(number="", start=start, end=end, pay_date=pay_date(settings, end))
+    inv.provider = {k: v for k, v in (("name", ws.provider.get("name", "")),
+                                      ("credentials", ws.provider.get("credentials", "")))
+                    if isinstance(v, str)}
+    agency = ws.section("agency")
+    inv.agency = {k: agency[k] for k in ("name", "address") if isinstance(agency.get(k), str)}
+    inv.lines = _service_lines(ws, settings, current, late=False) + \
+        _service_lines(ws, settings, late, late=True)
+    inv.sort_lines()
+    return inv
+
+
+def adjust(ws, inv: Invoice) -> None:
+    """Run every plugin's ``invoice_adjust``.  A plugin that fails stops the invoice (an
+    invoice silently missing a plugin's lines would be wrong)."""
+    from peerkit.context import current_plugins
+
+    plugins = current_plugins()
+    caller = plugins.pm.hook.invoice_adjust
+    impls = sorted(caller.get_hookimpls(), key=lambda i: plugins.pm.get_name(i.plugin) or "")
+    for impl in impls:
+        name = plugins.pm.get_name(impl.plugin) or "?"
+        args = {k: v for k, v in (("invoice", inv), ("workspace", ws)) if k in impl.argnames}
+        try:
+            impl.function(**args)
+        except PeerkitError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the message may hold PHI; name the type only
+            if os.environ.get("PEERKIT_DEBUG"):
+                raise
+            raise PeerkitError(f"plugin {name!r} failed in invoice_adjust ({type(exc).__name__}); "
+                               "no invoice was issued (PEERKIT_DEBUG=1 shows the error)") from None
+    for line in inv.lines:
+        line.amount = to_cents(_decimal(line.amount, "amount"))
+    inv.sort_lines()
+
+
+def fill_secrets(ws, inv: Invoice, settings: Settings, warn) -> None:
+    """Masked tax ID and bank account from the keyring; '(not set)' with a warning when unset,
+    or SecretError (exit 4) when ``[invoice] require_tax_id = true``."""
+    from peerkit.errors import SecretError
+    from peerkit.secrets import mask, resolve
+
+    for key, attr, label in (("tax_id", "tax_id_masked", "tax ID"),
+                             ("bank_account", "bank_account_masked", "bank account")):
+        ref = ws.provider.get(key)
+        if not ref:
+            if key == "tax_id" and settings.require_tax_id:
+                raise SecretError("[provider] tax_id is not configured and [invoice] require_tax_id "
+                                  "is true: add tax_id = \"keyring:tax-id\" and run "
+                                  "'peerkit secret set tax-id'")
+            setattr(inv, attr, "(not set)")
+            continue
+        if not isinstance(ref, str):
+            raise DataError(ws.rel(ws.path("peerkit.toml")), f"field 'provider.{key}': expected text "
+                                                             "like \"keyring:NAME\"")
+        try:
+            value = resolve(ref, f"the invoice's {label}")
+        except SecretError as exc:
+            if key == "tax_id" and settings.require_tax_id:
+                raise
+            warn(f"Warning: {exc} -- the invoice shows the {label} as '(not set)'")
+            setattr(inv, attr, "(not set)")
+            continue
+        setattr(inv, attr, mask(value))
+
+
+# ----------------------------------------------------------------------------- issuing
+
+
+@dataclass
+class Outcome:
+    invoice: Invoice
+    action: str            # "issued" | "reissued" | "existing" | "preview" | "empty"
+    voided: str = ""
+
+
+def prepare(ws, settings: Settings, start: dt.date, end: dt.date, *, reissue: bool,
+            preview: bool) -> Outcome:
+    """Decide what this request means and compute the invoice (writes nothing)."""
+    from peerkit.dates import today
+
+    index = Index.load(ws)
+    existing = index.for_period(start, end)
+    overlaps = index.overlapping(start, end)
+    if overlaps:
+        o = overlaps[0]
+        raise UsageError(f"the period {start}..{end} overlaps invoice {o.number} "
+                         f"({o.start}..{o.end}); ask for exactly that period to see it again "
+                         "(or --reissue it), or choose a period that does not overlap")
+    if existing and not reissue:
+        inv = load_snapshot(ws, existing.number)
+        return Outcome(inv, "existing")
+    voided = ""
+    if existing and reissue:
+        # Free the old invoice's notes for the replacement (computed as if it were void).
+        index.entries[existing.number].status = "void"
+        voided = existing.number
+    inv = build(ws, settings, index, start, end)
+    adjust(ws, inv)
+    if not inv.lines:
+        return Outcome(inv, "empty", voided)
+    inv.issued = today()
+    if preview:
+        inv.number = "PREVIEW"
+        inv.status = "preview"
+        return Outcome(inv, "preview", voided)
+    inv.number = index.next_number(settings.prefix, inv.issued.year)
+    inv.status = "issued"
+    if voided:
+        inv.replaces = voided
+    return Outcome(inv, "reissued" if voided else "issued", voided)
+
+
+def commit(ws, outcome: Outcome) -> None:
+    """Write the snapshot(s) and the index (call while holding ``ws.lock()``).
+
+    Order: void the replaced snapshot first, then write the new one, then the index.  A
+    crash in between leaves either notes free to bill (never billed twice) and an index
+    that no longer matches the snapshots' sizes/times, which the next run rebuilds.
+    """
+    inv = outcome.invoice
+    index = Index.load(ws)  # re-read under the lock
+    if inv.number in index.entries or snapshot_path(ws, inv.number).exists():
+        raise PeerkitError(f"invoice number {inv.number} is already used; run the command again")
+    clash = set(inv.notes) & index.invoiced_notes() - (
+        set(index.entries[outcome.voided].notes) if outcome.voided else set())
+    if clash:
+        raise PeerkitError("another peerkit billed some of these notes meanwhile; run the command again")
+    storage.ensure_dir(invoice_dir(ws))
+    if outcome.voided:
+        old = snapshot_path(ws, outcome.voided)
+        with storage.edit_toml(old) as doc:
+            doc["status"] = "void"
+            doc["replaced_by"] = inv.number
+            doc["voided"] = inv.issued
+        index.entries[outcome.voided].status = "void"
+    storage.write_toml(snapshot_path(ws, inv.number), inv.to_snapshot(), header=SNAPSHOT_HEADER)
+    index.entries[inv.number] = IndexEntry(inv.number, "issued", inv.start, inv.end, inv.issued,
+                                           tuple(inv.notes))
+    index.save(ws)
+
+
+def unbilled_approved(ws, settings: Settings, start: dt.date, end: dt.date) -> list:
+    """Approved notes dated in [start, end] that no issued invoice has billed (for alerts)."""
+    invoiced = Index.load(ws).invoiced_notes()
+    return [n for n in ws.notes(start, end) if n.status == "approved" and n.id not in invoiced]
+
+
+def iter_lines(inv: Invoice) -> Iterable[InvoiceLine]:
+    return iter(inv.lines)
