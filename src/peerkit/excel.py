@@ -199,9 +199,11 @@ def iter_rows(path: Path | str, ws, *, max_rows: int = 1_000_000, max_cols: int 
     try:
         if hasattr(ws, "reset_dimensions"):
             ws.reset_dimensions()  # never trust the declared size: rows would be dropped silently
-        for r_index, row in enumerate(ws.iter_rows(max_col=max_cols), start=1):
+        for r_index, row in enumerate(ws.iter_rows(), start=1):
             if r_index > max_rows:
                 raise DataError(where, f"sheet '{ws.title}' has more than {max_rows:,} rows; refusing it")
+            if len(row) > max_cols:
+                raise DataError(where, f"sheet '{ws.title}' row {r_index} has more than {max_cols} columns")
             values = []
             for c_index, cell in enumerate(row, start=1):
                 value = getattr(cell, "value", None)
@@ -215,6 +217,8 @@ def iter_rows(path: Path | str, ws, *, max_rows: int = 1_000_000, max_cols: int 
 
                     value = clean_text(value)
                 values.append(value)
+            while values and values[-1] is None:
+                values.pop()
             yield r_index, values
     except DataError:
         raise

@@ -20,6 +20,8 @@ CSP = ("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none
        "style-src 'unsafe-inline'; img-src data:\">")
 FORMATS = ("html", "md", "txt")
 MAX_OUTPUT_CHARS = 20_000_000
+MAX_VALUE_LENGTH = 1_000_000     # a template may not build a string or list longer than this
+RENDER_SECONDS = 20              # wall-clock limit for one render (POSIX main thread)
 
 
 def default_dir() -> Path:
@@ -71,9 +73,34 @@ def md_escape(value: Any) -> str:
     return text.replace("\n", "  \n")
 
 
+def _sandbox_class():
+    from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+
+    class LimitedSandbox(ImmutableSandboxedEnvironment):
+        """The immutable sandbox, plus caps on ``'a' * 10**9`` and ``10 ** 10**9`` style bombs."""
+
+        intercepted_binops = frozenset(["*", "**"])
+
+        def call_binop(self, context, operator, left, right):
+            if operator == "**":
+                if isinstance(right, (int, float)) and abs(right) > 1000:
+                    raise SecurityError("exponent too large")
+                return left ** right
+            if isinstance(left, (str, list, tuple)) and isinstance(right, int):
+                size = len(left) * right
+            elif isinstance(right, (str, list, tuple)) and isinstance(left, int):
+                size = len(right) * left
+            else:
+                return left * right
+            if size > MAX_VALUE_LENGTH:
+                raise SecurityError("value too large")
+            return left * right
+
+    return LimitedSandbox
+
+
 def environment(workspace: "Workspace | None", fmt: str):
     import jinja2
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
 
     if fmt not in FORMATS:
         raise ValueError(f"unknown template format {fmt!r}")
@@ -88,7 +115,7 @@ def environment(workspace: "Workspace | None", fmt: str):
     )
     if fmt == "md":
         kwargs["finalize"] = lambda v: v if isinstance(v, _Raw) else md_escape(v)
-    env = ImmutableSandboxedEnvironment(**kwargs)
+    env = _sandbox_class()(**kwargs)
     env.filters["money"] = _money
     env.filters["raw"] = _Raw
     env.filters["md"] = md_escape
@@ -133,7 +160,11 @@ def render(workspace: "Workspace | None", name: str, context: dict, *, fmt: str)
         raise DataError(f"template {exc.filename or name}", f"syntax error: {exc.message}",
                         line=exc.lineno) from None
     try:
-        text = template.render(**context)
+        with _time_limit(RENDER_SECONDS):
+            text = template.render(**context)
+    except _RenderTimeout:
+        raise DataError(f"template {template.filename or name}",
+                        f"took longer than {RENDER_SECONDS} s to render and was stopped") from None
     except jinja2.UndefinedError as exc:
         raise DataError(f"template {template.filename or name}",
                         f"uses an undefined value ({_undefined_name(exc)}); "
@@ -157,3 +188,38 @@ def _undefined_name(exc: Exception) -> str:
     if m:
         return repr(m.group(1) or m.group(2))
     return "a missing field"
+
+
+class _RenderTimeout(Exception):
+    pass
+
+
+class _time_limit:
+    """Stop a render after ``seconds`` (SIGALRM; a no-op off the main thread or on Windows)."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.active = False
+
+    def __enter__(self):
+        import signal
+        import threading
+
+        if not hasattr(signal, "SIGALRM") or threading.current_thread() is not threading.main_thread():
+            return self
+
+        def on_alarm(signum, frame):
+            raise _RenderTimeout()
+
+        self.previous = signal.signal(signal.SIGALRM, on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        self.active = True
+        return self
+
+    def __exit__(self, *exc):
+        import signal
+
+        if self.active:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.previous)
+        return False
