@@ -1,0 +1,797 @@
+"""Supervisor review through Excel: many workspaces' notes out to one workbook, decisions back.
+
+``export_review`` streams the notes of each workspace (one at a time, one month folder at
+a time) into a write-only workbook:
+
+* sheet ``Notes`` -- the header row, then one row per note, ending with a content
+  ``Fingerprint``, an empty ``Decision`` column restricted to approved/denied by a
+  data-validation list, and a ``Reason`` column;
+* sheet ``Summary`` -- one row per workspace (peer): notes, minutes, units, error and
+  warning findings, and a total row of live ``SUM`` formulas;
+* a hidden sheet ``peerkit`` -- the format version, whether the export was de-identified,
+  and the absolute path of each exported workspace (``import_review`` writes decisions
+  back there).
+
+``import_review`` reads a workbook back through :mod:`peerkit.excel`'s guarded reader,
+checks the header row exactly, validates every decided row (unknown note, value outside
+the list, note changed since the export, note not reviewable, denial without a reason)
+and writes nothing at all unless every decided row is valid.  Writing takes every
+affected workspace's lock first and re-checks each row under the locks.
+
+Messages name files, rows, columns and record ids only -- never names or narrative.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
+
+from peerkit import dates, storage
+from peerkit.errors import DataError, UsageError
+from peerkit.records import id_problem
+from peerkit.validate import clean_text
+
+if TYPE_CHECKING:  # pragma: no cover
+    from peerkit.records import Note
+    from peerkit.workspace import Workspace
+
+FORMAT = "peerkit-review/1"
+NOTES_SHEET = "Notes"
+SUMMARY_SHEET = "Summary"
+META_SHEET = "peerkit"
+META_HEADER = ["Kind", "Key", "Value"]
+
+DECISIONS = ("approved", "denied")
+REVIEWABLE = ("signed", "submitted", "approved", "denied")
+DEFAULT_EXPORT_STATUSES = REVIEWABLE
+MAX_REASON_CHARS = 2000
+MAX_REVIEWER_CHARS = 120
+PSEUDONYM_KEY = (".peerkit", "pseudonym.key")
+# Names openpyxl/peerkit put in lastModifiedBy: they say nothing about who reviewed.
+_TOOL_AUTHORS = {"", "peerkit", "openpyxl"}
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    width: float
+    identifying: bool = False   # dropped from a --deidentify export
+    review: bool = False        # only in a review (identified) export
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("Note", 24),
+    Column("Peer", 20),
+    Column("Workspace", 16),
+    Column("Client", 12),
+    Column("Client name", 22, identifying=True),
+    Column("Date", 12),
+    Column("Start", 8),
+    Column("End", 8),
+    Column("Minutes", 9),
+    Column("Units", 7),
+    Column("Code", 8),
+    Column("Modifier", 9),
+    Column("Goals", 36),
+    Column("Place", 14),
+    Column("Location", 24, identifying=True),
+    Column("Purpose", 40, identifying=True),
+    Column("Intervention", 40, identifying=True),
+    Column("Response", 40, identifying=True),
+    Column("Plan", 40, identifying=True),
+    Column("Status", 10),
+    Column("Late entry", 10),
+    Column("Findings", 50),
+    Column("Fingerprint", 18, identifying=True),
+    Column("Decision", 12, review=True),
+    Column("Reason", 40, review=True),
+)
+
+SUMMARY_HEADER = ["Peer", "Workspace", "Notes", "Minutes", "Units", "Error findings", "Warnings"]
+SUMMARY_WIDTHS = [22, 18, 8, 10, 8, 14, 10]
+
+
+def columns(deidentified: bool = False) -> list[Column]:
+    if deidentified:
+        return [c for c in COLUMNS if not c.identifying and not c.review]
+    return list(COLUMNS)
+
+
+def headers(deidentified: bool = False) -> list[str]:
+    """The exact header row of the ``Notes`` sheet."""
+    return [c.header for c in columns(deidentified)]
+
+
+# --------------------------------------------------------------------------- fingerprint
+
+
+def _canon(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.time, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _canon(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_canon(v) for v in value]
+    return value
+
+
+def fingerprint(note: "Note") -> str:
+    """sha256 of the note's canonical content.
+
+    Everything the peer wrote or signed counts (times, narrative, goals, signature,
+    addenda...); ``status`` and the ``[review]`` table do not, since import-review writes
+    them itself -- so a second import of the same sheet still matches.
+    """
+    data = note.to_dict()
+    data.pop("status", None)
+    data.pop("review", None)
+    text = json.dumps(_canon(data), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# --------------------------------------------------------------------------- pseudonyms
+
+
+class Pseudonyms:
+    """Stable pseudonyms for one workspace: HMAC-SHA256 keyed by a secret of the workspace.
+
+    The key (32 random bytes, hex) lives in ``.peerkit/pseudonym.key`` (0600), created on
+    first use; the same workspace gives the same pseudonyms in every export, and nobody
+    without the key can link a pseudonym back to an id by guessing.
+    """
+
+    def __init__(self, key: bytes):
+        self.key = key
+
+    @classmethod
+    def for_workspace(cls, ws: "Workspace") -> "Pseudonyms":
+        path = ws.path(*PSEUDONYM_KEY)
+        if not path.is_file():
+            with ws.lock():
+                if not path.is_file():
+                    storage.ensure_dir(path.parent)
+                    storage.atomic_write_text(path, secrets.token_hex(32) + "\n")
+        text = storage.read_text(path).strip()
+        try:
+            key = bytes.fromhex(text)
+        except ValueError:
+            key = b""
+        if len(key) < 16:
+            raise DataError(ws.rel(path), "is not a pseudonym key (64 hex digits); delete it to "
+                                          "create a new one (pseudonyms will change)")
+        return cls(key)
+
+    def _h(self, kind: str, value: str, n: int) -> str:
+        return hmac.new(self.key, f"{kind}:{value}".encode("utf-8"), hashlib.sha256).hexdigest()[:n].upper()
+
+    def note(self, note_id: str) -> str:
+        return "N-" + self._h("note", note_id, 12)
+
+    def client(self, client_id: str) -> str:
+        return "C-" + self._h("client", client_id, 10)
+
+    def peer(self) -> str:
+        return "P-" + self._h("peer", "", 8)
+
+    def workspace(self) -> str:
+        return "W-" + self._h("workspace", "", 8)
+
+
+# --------------------------------------------------------------------------- export
+
+
+@dataclass
+class PeerSummary:
+    peer: str
+    workspace: str
+    path: Path
+    notes: int = 0
+    minutes: int = 0
+    units: int = 0
+    errors: int = 0
+    warnings: int = 0
+
+
+@dataclass
+class ExportResult:
+    path: Path
+    notes: int
+    peers: list[PeerSummary]
+    deidentified: bool
+
+
+def _run_checks(ws: "Workspace", notes: list["Note"], today: dt.date) -> list:
+    from peerkit_notes.checks import run_checks
+
+    return run_checks(ws, notes, today=today)
+
+
+def _month_chunks(notes: Iterable["Note"]) -> Iterator[list["Note"]]:
+    """Consecutive notes of one month folder (bounded memory; day bundles stay together)."""
+    chunk: list["Note"] = []
+    folder = None
+    for note in notes:
+        here = note.path.parent if note.path else (note.date.year, note.date.month)
+        if chunk and here != folder:
+            yield chunk
+            chunk = []
+        folder = here
+        chunk.append(note)
+    if chunk:
+        yield chunk
+
+
+def _workspace_keys(workspaces: list["Workspace"]) -> list[str]:
+    keys: list[str] = []
+    for ws in workspaces:
+        base = ws.root.name or "workspace"
+        key, n = base, 2
+        while key in keys:
+            key, n = f"{base}-{n}", n + 1
+        keys.append(key)
+    return keys
+
+
+def _findings_text(findings: list, deidentified: bool) -> str:
+    if deidentified:  # messages may mention ids; keep severity and rule only
+        return "\n".join(f"{f.severity} {f.rule}" for f in findings)
+    return "\n".join(f"{f.severity} {f.rule}: {f.message}" for f in findings)
+
+
+def export_review(workspaces: list["Workspace"], out: Path | str, *,
+                  date_from: dt.date | None = None, date_to: dt.date | None = None,
+                  statuses: Iterable[str] = DEFAULT_EXPORT_STATUSES, deidentify: bool = False,
+                  today: dt.date | None = None, progress: bool = True) -> ExportResult:
+    """Write the review workbook for ``workspaces`` to ``out``; audit each workspace."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    from peerkit.excel import DATE_FORMAT, TIME_FORMAT, save_workbook, text_cell, typed_cell
+    from peerkit.output import progress as progress_bar
+    from peerkit.units import units_by_note
+
+    out = Path(out)
+    if not workspaces:
+        raise UsageError("no workspace to export")
+    statuses = tuple(statuses)
+    today = today or dates.today()
+    cols = columns(deidentify)
+    index = {c.header: i for i, c in enumerate(cols)}
+    n_cols = len(cols)
+    last_letter = get_column_letter(n_cols)
+
+    wb = Workbook(write_only=True)
+    sheet = wb.create_sheet(NOTES_SHEET)
+    summary_sheet = wb.create_sheet(SUMMARY_SHEET)
+    meta = wb.create_sheet(META_SHEET)
+    meta.sheet_state = "hidden"
+
+    bold = Font(bold=True)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    top = Alignment(vertical="top")
+
+    def header_cells(target, names):
+        cells = []
+        for name in names:
+            cell = text_cell(target, name, "a header")
+            cell.font = bold
+            cells.append(cell)
+        return cells
+
+    sheet.freeze_panes = "A2"
+    for i, col in enumerate(cols, start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = col.width
+    sheet.append(header_cells(sheet, [c.header for c in cols]))
+
+    keys = _workspace_keys(workspaces)
+    peers: list[PeerSummary] = []
+    exported_ids: list[list[str]] = []
+    row = 1
+    total = 0
+    narrative = {"Purpose", "Intervention", "Response", "Plan", "Findings", "Goals"}
+
+    for ws, key in zip(workspaces, keys):
+        pseudo = Pseudonyms.for_workspace(ws) if deidentify else None
+        peer_name = str(ws.provider.get("name", "") or "")
+        summary = PeerSummary(peer=pseudo.peer() if pseudo else peer_name,
+                              workspace=pseudo.workspace() if pseudo else key, path=ws.root)
+        rule = ws.unit_rule
+        clients = ws.clients()
+        ids: list[str] = []
+        wanted = (n for n in ws.notes(date_from, date_to) if n.status in statuses)
+        label = f"Exporting {summary.workspace}"
+        bar = progress_bar(wanted, label=label) if progress else _nobar(wanted)
+        with bar as items:
+            for chunk in _month_chunks(items):
+                billable = [n for n in chunk if n.status != "void"]
+                units = units_by_note(billable, rule)
+                by_note: dict[str, list] = {}
+                for finding in _run_checks(ws, chunk, today):
+                    by_note.setdefault(finding.note, []).append(finding)
+                for note in chunk:
+                    findings = by_note.get(note.id, [])
+                    client = clients.get(note.client)
+                    n_units = units.get(note.id, 0)
+                    if pseudo:
+                        goals = ", ".join(note.goals)
+                    else:
+                        parts = []
+                        for gid in note.goals:
+                            goal = client.goal(gid) if client else None
+                            parts.append(f"{gid}: {goal.text}" if goal else f"{gid}: (not in the plan)")
+                        goals = "; ".join(parts)
+                    values: dict[str, Any] = {
+                        "Note": pseudo.note(note.id) if pseudo else note.id,
+                        "Peer": summary.peer,
+                        "Workspace": summary.workspace,
+                        "Client": pseudo.client(note.client) if pseudo else note.client,
+                        "Client name": client.name if client else "",
+                        "Date": note.date, "Start": note.start, "End": note.end,
+                        "Minutes": note.minutes, "Units": n_units,
+                        "Code": note.code, "Modifier": note.modifier, "Goals": goals,
+                        "Place": note.place, "Location": note.location,
+                        "Purpose": note.purpose, "Intervention": note.intervention,
+                        "Response": note.response, "Plan": note.plan, "Status": note.status,
+                        "Late entry": "yes" if note.late_entry else "no",
+                        "Findings": _findings_text(findings, bool(pseudo)),
+                        "Fingerprint": fingerprint(note),
+                        "Decision": None, "Reason": None,
+                    }
+                    cells: list[Any] = []
+                    for col in cols:
+                        value = values[col.header]
+                        if col.header == "Date":
+                            cells.append(typed_cell(sheet, value, DATE_FORMAT))
+                        elif col.header in ("Start", "End"):
+                            cells.append(typed_cell(sheet, value, TIME_FORMAT))
+                        elif col.header in ("Minutes", "Units"):
+                            cells.append(value)
+                        elif value is None:
+                            cells.append(None)
+                        else:
+                            where = f"note {note.id} column '{col.header}'"
+                            cell = text_cell(sheet, value, where)
+                            cell.alignment = wrap if col.header in narrative else top
+                            cells.append(cell)
+                    sheet.append(cells)
+                    row += 1
+                    total += 1
+                    ids.append(note.id)
+                    summary.notes += 1
+                    summary.minutes += note.minutes
+                    summary.units += n_units
+                    summary.errors += sum(1 for f in findings if f.severity == "error")
+                    summary.warnings += sum(1 for f in findings if f.severity == "warning")
+        peers.append(summary)
+        exported_ids.append(ids)
+
+    last_row = max(row, 2)
+    sheet.auto_filter.ref = f"A1:{last_letter}{max(row, 1)}"
+    if not deidentify:
+        letter = get_column_letter(index["Decision"] + 1)
+        dv = DataValidation(type="list", formula1='"' + ",".join(DECISIONS) + '"', allow_blank=True,
+                            showErrorMessage=True, errorStyle="stop", errorTitle="Decision",
+                            error="Choose approved or denied, or leave the cell blank.",
+                            showInputMessage=True, promptTitle="Decision",
+                            prompt="approved or denied (blank = no decision yet)")
+        dv.add(f"{letter}2:{letter}{last_row}")
+        sheet.data_validations.append(dv)
+
+    # Summary: one row per workspace, then live totals.
+    summary_sheet.freeze_panes = "A2"
+    for i, width in enumerate(SUMMARY_WIDTHS, start=1):
+        summary_sheet.column_dimensions[get_column_letter(i)].width = width
+    summary_sheet.append(header_cells(summary_sheet, SUMMARY_HEADER))
+    for p in peers:
+        summary_sheet.append([text_cell(summary_sheet, p.peer, "peer"),
+                              text_cell(summary_sheet, p.workspace, "workspace"),
+                              p.notes, p.minutes, p.units, p.errors, p.warnings])
+    first, last = 2, len(peers) + 1
+    total_row: list[Any] = [text_cell(summary_sheet, "Total", "total"), None]
+    for i in range(3, len(SUMMARY_HEADER) + 1):
+        letter = get_column_letter(i)
+        total_row.append(f"=SUM({letter}{first}:{letter}{last})")
+    summary_sheet.append(total_row)
+    summary_sheet.auto_filter.ref = f"A1:{get_column_letter(len(SUMMARY_HEADER))}{last}"
+
+    # Hidden sheet: what import-review needs to find each workspace again.
+    meta.append([text_cell(meta, h, "meta") for h in META_HEADER])
+    meta.append([text_cell(meta, "format", "meta"), None, text_cell(meta, FORMAT, "meta")])
+    meta.append([text_cell(meta, "deidentified", "meta"), None,
+                 text_cell(meta, "yes" if deidentify else "no", "meta")])
+    if not deidentify:  # paths can name the peer; a de-identified sheet cannot be imported anyway
+        for key, ws in zip(keys, workspaces):
+            meta.append([text_cell(meta, "workspace", "meta"), text_cell(meta, key, "meta"),
+                         text_cell(meta, str(ws.root.resolve()), "meta")])
+
+    save_workbook(wb, out)
+    shown = str(out.resolve())
+    for ws, ids in zip(workspaces, exported_ids):
+        with ws.lock():
+            ws.audit("note export", records=ids, output=shown,
+                     action="deidentified" if deidentify else "review")
+    return ExportResult(path=out, notes=total, peers=peers, deidentified=deidentify)
+
+
+class _nobar:
+    def __init__(self, items):
+        self.items = items
+
+    def __enter__(self):
+        return self.items
+
+    def __exit__(self, *exc):
+        return False
+
+
+# --------------------------------------------------------------------------- import
+
+
+@dataclass
+class RowResult:
+    row: int
+    note: str | None
+    workspace: str | None
+    decision: str | None
+    result: str            # recorded | unchanged | refused | would-record
+    problem: str = ""
+
+    def line(self) -> str:
+        who = f"note {self.note}: " if self.note else ""
+        if self.result == "refused":
+            return f"row {self.row}: {who}{self.problem}"
+        return f"row {self.row}: {who}{self.decision} ({self.result})"
+
+    def as_json(self) -> dict:
+        return {"row": self.row, "note": self.note, "workspace": self.workspace,
+                "decision": self.decision, "result": self.result, "problem": self.problem or None}
+
+
+@dataclass
+class ImportReport:
+    path: Path
+    reviewer: str
+    rows: list[RowResult] = field(default_factory=list)
+    blank: int = 0
+    written: bool = False
+    dry_run: bool = False
+
+    @property
+    def refused(self) -> list[RowResult]:
+        return [r for r in self.rows if r.result == "refused"]
+
+    def count(self, result: str) -> int:
+        return sum(1 for r in self.rows if r.result == result)
+
+
+@dataclass
+class _Decided:
+    row: int
+    note_id: str | None
+    key: str | None
+    fingerprint: str
+    decision: str | None
+    reason: str
+    problem: str = ""
+    ws_root: Path | None = None
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return clean_text(str(value)).strip()
+
+
+def _header_problem(found: list[Any], expected: list[str]) -> str | None:
+    """Why the header row is not exactly ``expected`` (naming the column), or None."""
+    from openpyxl.utils import get_column_letter
+
+    names = [_text(v) for v in found]
+    while names and not names[-1]:
+        names.pop()
+    if names == expected:
+        return None
+
+    def show(name: str) -> str:
+        return repr(name if len(name) <= 40 else name[:37] + "...")
+
+    for i, name in enumerate(names):
+        if name and name not in expected:
+            if len(names) > len(expected) or i >= len(expected):
+                return f"extra column {show(name)} (column {get_column_letter(i + 1)})"
+            return (f"column {get_column_letter(i + 1)} is {show(name)} where "
+                    f"{expected[i]!r} was expected (a renamed column)")
+    missing = [e for e in expected if e not in names]
+    if missing:
+        return f"missing column {missing[0]!r}"
+    if len(names) > len(expected):
+        extra = len(expected)
+        return f"extra column {show(names[extra])} (column {get_column_letter(extra + 1)})"
+    for i, name in enumerate(names):
+        if name != expected[i]:
+            return (f"column {get_column_letter(i + 1)} is {show(name)} where {expected[i]!r} "
+                    "was expected (columns were moved)")
+    return "the header row is not the one peerkit exported"
+
+
+def _read_meta(path: Path, wb) -> tuple[bool, dict[str, Path]]:
+    from peerkit.excel import iter_rows
+
+    where = storage.display_path(path)
+    if META_SHEET not in wb.sheetnames:
+        raise DataError(where, f"has no hidden '{META_SHEET}' sheet: it was not written by "
+                               "'peerkit note export' (export the notes again)")
+    fmt = None
+    deidentified = None
+    paths: dict[str, Path] = {}
+    for r, values in iter_rows(path, wb[META_SHEET], max_rows=10_000, max_cols=3):
+        values = (list(values) + [None, None, None])[:3]
+        kind, key, value = (_text(v) for v in values)
+        if r == 1:
+            if [kind, key, value] != META_HEADER:
+                raise DataError(where, f"sheet '{META_SHEET}' was changed; export the notes again")
+            continue
+        if kind == "format":
+            fmt = value
+        elif kind == "deidentified":
+            deidentified = value == "yes"
+        elif kind == "workspace" and key:
+            paths[key] = Path(value)
+    if fmt != FORMAT:
+        raise DataError(where, f"sheet '{META_SHEET}' does not say format {FORMAT}; export the notes "
+                               "again with this version of peerkit")
+    if deidentified:
+        raise DataError(where, "was exported with --deidentify, so its rows cannot be matched to "
+                               "notes; export again without --deidentify to record decisions")
+    return bool(deidentified), paths
+
+
+def _workbook_reviewer(wb) -> str:
+    try:
+        name = wb.properties.lastModifiedBy or ""
+    except Exception:  # noqa: BLE001 - properties are optional
+        name = ""
+    name = _text(name)
+    return "" if name.lower() in _TOOL_AUTHORS else name
+
+
+def _read_decisions(path: Path) -> tuple[list[_Decided], int, str]:
+    """(decided rows, blank rows, reviewer named by the workbook) from a review workbook."""
+    from openpyxl.utils import get_column_letter
+
+    from peerkit.excel import iter_rows, open_workbook
+
+    where = storage.display_path(path)
+    wb = open_workbook(path)
+    try:
+        if NOTES_SHEET not in wb.sheetnames:
+            raise DataError(where, f"has no sheet '{NOTES_SHEET}' (was it renamed?); "
+                                   "export the notes again")
+        _, paths = _read_meta(path, wb)
+        expected = headers(False)
+        col = {h: i for i, h in enumerate(expected)}
+        decided: list[_Decided] = []
+        blank = 0
+        header_seen = False
+        for r, values in iter_rows(path, wb[NOTES_SHEET], max_cols=len(expected) + 50):
+            if r == 1:
+                problem = _header_problem(values, expected)
+                if problem:
+                    raise DataError(where, f"sheet '{NOTES_SHEET}': {problem}; the columns must "
+                                           "stay exactly as exported")
+                header_seen = True
+                continue
+            cells = list(values) + [None] * max(0, len(expected) - len(values))
+            if all(_text(v) == "" for v in cells):
+                continue
+            extra = [i for i in range(len(expected), len(cells)) if _text(cells[i])]
+            decision_raw = cells[col["Decision"]]
+            decision_text = _text(decision_raw)
+            if not decision_text and not extra:
+                blank += 1
+                continue
+            note_id = _text(cells[col["Note"]]) or None
+            if note_id and id_problem(note_id):
+                note_id = None
+            item = _Decided(row=r, note_id=note_id, key=_text(cells[col["Workspace"]]) or None,
+                            fingerprint=_text(cells[col["Fingerprint"]]).lower(),
+                            decision=None, reason=_text(cells[col["Reason"]]))
+            if extra:
+                item.problem = (f"cell {get_column_letter(extra[0] + 1)}{r} is outside the "
+                                "exported columns; clear it")
+            elif not isinstance(decision_raw, str) or decision_text.lower() not in DECISIONS:
+                item.problem = "Decision must be 'approved' or 'denied' (or blank for no decision)"
+            elif note_id is None:
+                item.problem = "the Note cell is empty or not a valid note id"
+            elif item.key not in paths:
+                item.problem = "the Workspace cell names no exported workspace"
+            else:
+                item.decision = decision_text.lower()
+                item.ws_root = paths[item.key]
+                if item.decision == "denied" and not item.reason:
+                    item.problem = "a denial needs a Reason (the peer must know what to fix)"
+                elif len(item.reason) > MAX_REASON_CHARS:
+                    item.problem = f"the Reason is longer than {MAX_REASON_CHARS} characters"
+            decided.append(item)
+        if not header_seen:
+            raise DataError(where, f"sheet '{NOTES_SHEET}' is empty (no header row)")
+        return decided, blank, _workbook_reviewer(wb)
+    finally:
+        close = getattr(wb, "close", None)
+        if close:
+            close()
+
+
+def _check_note(item: _Decided, ws: "Workspace") -> tuple["Note | None", str]:
+    """The note on disk for a decided row, or a problem."""
+    try:
+        note = ws.note(item.note_id)
+    except DataError as exc:
+        if "unknown note id" in str(exc):
+            return None, f"unknown note id (not in workspace {ws.root})"
+        return None, f"cannot be read: {exc}"
+    if note.status not in REVIEWABLE:
+        return note, (f"is {note.status}; only {', '.join(REVIEWABLE[:-1])} or "
+                      f"{REVIEWABLE[-1]} notes can be reviewed")
+    if fingerprint(note) != item.fingerprint:
+        return note, "changed after export (fingerprint differs); export it again"
+    return note, ""
+
+
+def _same(note: "Note", item: _Decided) -> bool:
+    review = note.review or {}
+    return (note.status == item.decision and review.get("decision") == item.decision
+            and (review.get("reason") or "") == item.reason)
+
+
+def _validate(decided: list[_Decided], workspaces: dict[Path, "Workspace"]) -> dict[int, "Note"]:
+    """Fill each row's problem; return the notes of valid rows by row number."""
+    from peerkit.workspace import CONFIG_NAME, Workspace
+
+    notes: dict[int, "Note"] = {}
+    seen: dict[tuple[Path, str], int] = {}
+    for item in decided:
+        if item.problem:
+            continue
+        root = item.ws_root
+        if root not in workspaces:
+            if not (root / CONFIG_NAME).is_file():
+                item.problem = f"workspace folder {root} is not found (moved since the export?)"
+                continue
+            workspaces[root] = Workspace(root)
+        ws = workspaces[root]
+        twin = seen.get((root, item.note_id))
+        if twin is not None:
+            item.problem = f"the same note is decided again on row {twin}"
+            continue
+        seen[(root, item.note_id)] = item.row
+        note, problem = _check_note(item, ws)
+        if problem:
+            item.problem = problem
+            continue
+        notes[item.row] = note
+    return notes
+
+
+def _write_review(note: "Note", item: _Decided, reviewer: str, at: dt.datetime) -> None:
+    import tomlkit
+
+    with storage.edit_toml(note.path) as doc:
+        doc["status"] = item.decision
+        table = tomlkit.table()
+        table.add("decision", item.decision)
+        table.add("reviewer", reviewer)
+        table.add("reason", item.reason)
+        table.add("at", at)
+        if "review" in doc:
+            doc["review"] = table
+        else:
+            doc.add("review", table)
+
+
+def import_review(path: Path | str, *, reviewer: str | None = None, dry_run: bool = False,
+                  partial: bool = False) -> ImportReport:
+    """Read decisions from a review workbook and record them in each note.
+
+    Nothing is written when any decided row is refused (unless ``partial``), or with
+    ``dry_run``.  Rows whose decision and reason are already recorded are ``unchanged``.
+    """
+    import contextlib
+
+    path = Path(path)
+    decided, blank, sheet_reviewer = _read_decisions(path)
+    name = _text(reviewer) if reviewer is not None else (os.environ.get("PEERKIT_REVIEWER") or sheet_reviewer)
+    name = _text(name).replace("\n", " ")
+    if not name:
+        raise UsageError("who reviewed? pass --reviewer NAME (the workbook does not say who saved it)")
+    if len(name) > MAX_REVIEWER_CHARS:
+        raise UsageError(f"--reviewer is longer than {MAX_REVIEWER_CHARS} characters")
+    report = ImportReport(path=path, reviewer=name, blank=blank, dry_run=dry_run)
+    workspaces: dict[Path, "Workspace"] = {}
+    _validate(decided, workspaces)
+    bad = [d for d in decided if d.problem]
+    if dry_run or (bad and not partial):
+        known = None if (bad and not partial) else workspaces
+        report.rows = [_result(d, known) for d in decided]
+        return report
+
+    todo = [d for d in decided if not d.problem]
+    # Hold the lock of every workspace that will change, re-check under the locks, then write.
+    roots = sorted({d.ws_root for d in todo
+                    if not _same(workspaces[d.ws_root].note(d.note_id), d)}, key=str)
+    at = dates.now()
+    locked = set(roots)
+    with contextlib.ExitStack() as stack:
+        for root in roots:
+            stack.enter_context(workspaces[root].lock())
+        for ws in workspaces.values():
+            ws.forget_clients()
+        notes = _validate_again(todo, workspaces)
+        if any(d.problem for d in todo) and not partial:
+            report.rows = [_result(d, None) for d in decided]
+            return report
+        changed: dict[Path, list[str]] = {}
+        results = {}
+        for d in todo:
+            if d.problem:
+                continue
+            note = notes[d.row]
+            if _same(note, d):
+                results[d.row] = "unchanged"
+                continue
+            if d.ws_root not in locked:  # became different after we chose what to lock
+                d.problem = "changed during the import; run it again"
+                continue
+            _write_review(note, d, name, at)
+            changed.setdefault(d.ws_root, []).append(d.note_id)
+            results[d.row] = "recorded"
+        for root, ids in changed.items():
+            n_app = sum(1 for d in todo if d.ws_root == root and results.get(d.row) == "recorded"
+                        and d.decision == "approved")
+            workspaces[root].audit("note import-review", records=ids, output=str(path.resolve()),
+                                   action=f"approved {n_app}, denied {len(ids) - n_app}")
+    report.written = bool(changed)
+    report.rows = []
+    for d in decided:
+        if d.problem:
+            report.rows.append(RowResult(d.row, d.note_id, d.key, d.decision, "refused", d.problem))
+        else:
+            report.rows.append(RowResult(d.row, d.note_id, d.key, d.decision, results[d.row]))
+    return report
+
+
+def _validate_again(todo: list[_Decided], workspaces: dict[Path, "Workspace"]) -> dict[int, "Note"]:
+    notes: dict[int, "Note"] = {}
+    for d in todo:
+        if d.problem:
+            continue
+        note, problem = _check_note(d, workspaces[d.ws_root])
+        if problem:
+            d.problem = problem
+        else:
+            notes[d.row] = note
+    return notes
+
+
+def _result(d: _Decided, workspaces: dict[Path, "Workspace"] | None) -> RowResult:
+    if d.problem:
+        return RowResult(d.row, d.note_id, d.key, d.decision, "refused", d.problem)
+    if workspaces is None:
+        return RowResult(d.row, d.note_id, d.key, d.decision, "not written")
+    note = workspaces[d.ws_root].note(d.note_id)
+    return RowResult(d.row, d.note_id, d.key, d.decision,
+                     "unchanged" if _same(note, d) else "would record")

@@ -1,0 +1,117 @@
+"""``peerkit note export`` and ``peerkit note import-review``: supervisor review through Excel.
+
+Thin click wrappers over :mod:`peerkit_notes.review` (see docs/review.md).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from peerkit.options import json_option, range_options
+from peerkit.records import NOTE_STATUSES
+
+_STATUS_CHOICES = [*NOTE_STATUSES, "all"]
+
+
+@click.command(name="export")
+@range_options
+@click.option("--status", "statuses", multiple=True, type=click.Choice(_STATUS_CHOICES),
+              help="Export notes with this status (repeatable; 'all' for every status). "
+                   "Default: signed, submitted, approved and denied.")
+@click.option("--out", "-o", "out", metavar="FILE.xlsx", required=True,
+              help="The workbook to write.")
+@click.option("--deidentify", is_flag=True,
+              help="Stable pseudonyms instead of names and ids; narrative fields left out. "
+                   "Such a workbook cannot be imported back.")
+@click.argument("workspaces", nargs=-1, type=click.Path(file_okay=False, path_type=Path))
+@click.pass_context
+def note_export(ctx, date_from, date_to, statuses, out, deidentify, workspaces):
+    """Export notes of one or many workspaces to one workbook for supervisor review.
+
+    \b
+    peerkit note export --from 2026-11-16 --to 2026-11-22 --out review.xlsx
+    peerkit note export --out team.xlsx ~/peers/jordan ~/peers/casey
+    peerkit note export --deidentify --status all --out audit.xlsx
+
+    Without WORKSPACE arguments the current workspace is exported.  The supervisor fills
+    the Decision column (approved/denied) and Reason, then runs 'peerkit note import-review'.
+    """
+    from peerkit.context import workspace_for
+    from peerkit.errors import UsageError
+    from peerkit.output import message
+    from peerkit.workspace import Workspace
+    from peerkit_notes import review
+
+    if out == "-":
+        raise UsageError("--out must be a file name (an .xlsx cannot go to the terminal)")
+    if date_from and date_to and date_to < date_from:
+        raise click.BadParameter("--to is before --from", param_hint="--to")
+    if "all" in statuses:
+        chosen = NOTE_STATUSES
+    else:
+        chosen = tuple(statuses) or review.DEFAULT_EXPORT_STATUSES
+    if workspaces:
+        opened, seen = [], set()
+        for folder in workspaces:
+            ws = Workspace.open(folder)
+            if ws.root.resolve() in seen:
+                continue
+            seen.add(ws.root.resolve())
+            opened.append(ws)
+    else:
+        opened = [workspace_for(ctx)]
+    result = review.export_review(opened, out, date_from=date_from, date_to=date_to,
+                                  statuses=chosen, deidentify=deidentify)
+    errors = sum(p.errors for p in result.peers)
+    message(f"Wrote {out}: {result.notes} note(s) from {len(result.peers)} workspace(s)"
+            + (f", {errors} error finding(s)" if errors else "")
+            + (" (de-identified)" if deidentify else ""))
+
+
+@click.command(name="import-review")
+@click.argument("workbook", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--reviewer", metavar="NAME",
+              help="Who decided (default: $PEERKIT_REVIEWER, else the person Excel recorded as "
+                   "the last to save the workbook).")
+@click.option("--dry-run", is_flag=True, help="Check every row and report; write nothing.")
+@click.option("--partial", is_flag=True,
+              help="Record the valid rows even when other rows are refused (exit 1).")
+@json_option
+def note_import_review(workbook, reviewer, dry_run, partial, as_json):
+    """Record the approved/denied decisions of a review workbook in each note.
+
+    \b
+    peerkit note import-review review.xlsx --reviewer "Pat Supervisor"
+
+    Rows with a blank Decision are left as they are.  A row is refused when its note is
+    unknown, changed after the export, not reviewable (draft/void), its Decision is not
+    approved/denied, or a denial has no Reason.  By default nothing is written unless
+    every decided row is valid.  Running it again changes nothing.
+    """
+    from peerkit.errors import DataError
+    from peerkit.output import emit_json, message
+    from peerkit_notes import review
+
+    report = review.import_review(workbook, reviewer=reviewer, dry_run=dry_run, partial=partial)
+    if as_json:
+        emit_json([r.as_json() for r in report.rows])
+    else:
+        for r in report.rows:
+            message(r.line())
+    refused = report.refused
+    decided = len(report.rows)
+    if refused and (not partial or dry_run):
+        raise DataError(workbook, f"{len(refused)} of {decided} decided row(s) refused; "
+                                  "nothing was written. Fix them (or clear their Decision) "
+                                  "and import again")
+    if dry_run:
+        message(f"Dry run: {report.count('would record')} decision(s) would be recorded, "
+                f"{report.count('unchanged')} unchanged, {report.blank} row(s) without a "
+                "decision; nothing was written")
+        return
+    message(f"Recorded {report.count('recorded')} decision(s) by {report.reviewer}; "
+            f"{report.count('unchanged')} unchanged; {report.blank} row(s) without a decision"
+            + (f"; {len(refused)} row(s) refused" if refused else ""))
+    if refused:
+        click.get_current_context().exit(1)
