@@ -1,0 +1,254 @@
+"""Caseload limits and authorization use, as of a day (no CLI here).
+
+Reads clients and the notes of the current authorization windows and of the current state
+fiscal year only (never all history).  Units follow the workspace's unit rule.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from peerkit.alerts import Alert
+from peerkit.validate import Fields
+
+USED_STATUSES = ("approved", "submitted", "signed")
+
+
+@dataclass
+class Settings:
+    max_people: int = 10
+    max_weekly_hours: float = 40
+    under_use_ratio: float = 0.5
+    under_grace_days: int = 14
+    ending_days: int = 14
+    unmanaged_units: int = 24
+    fiscal_year_start: tuple[int, int] = (7, 1)
+
+
+def load_settings(ws) -> Settings:
+    f = Fields(ws.section("caseload"), ws.path("peerkit.toml"), "caseload.")
+    s = Settings(
+        max_people=f.opt("max_people", int, 10),
+        max_weekly_hours=float(f.opt("max_weekly_hours", (int, float), 40)),
+        under_use_ratio=float(f.opt("under_use_ratio", (int, float), 0.5)),
+        under_grace_days=f.opt("under_grace_days", int, 14),
+        ending_days=f.opt("ending_days", int, 14),
+        unmanaged_units=f.opt("unmanaged_units", int, 24),
+    )
+    for key in ("max_people", "max_weekly_hours", "under_use_ratio", "under_grace_days",
+                "ending_days", "unmanaged_units"):
+        if getattr(s, key) < 0:
+            f.fail(key, "must not be negative")
+    fy = f.opt("fiscal_year_start", str, "07-01")
+    try:
+        month, day = (int(x) for x in fy.split("-"))
+        dt.date(2001, month, day)
+    except ValueError:
+        f.fail("fiscal_year_start", "expected MM-DD, like \"07-01\"")
+    s.fiscal_year_start = (month, day)
+    return s
+
+
+def fiscal_year(day: dt.date, start: tuple[int, int] = (7, 1)) -> tuple[dt.date, dt.date]:
+    """The state fiscal year holding ``day`` (NC: July 1 - June 30)."""
+    m, d = start
+    first = dt.date(day.year, m, d)
+    if day < first:
+        first = dt.date(day.year - 1, m, d)
+    nxt = dt.date(first.year + 1, m, d)
+    return first, nxt - dt.timedelta(days=1)
+
+
+@dataclass
+class AuthUse:
+    client: str
+    code: str
+    modifier: str
+    number: str
+    start: dt.date
+    end: dt.date
+    authorized: int
+    used: int
+    hours_per_week: float
+    elapsed_days: int
+    total_days: int
+    run_out: dt.date | None
+    flags: list[str] = field(default_factory=list)
+
+    @property
+    def remaining(self) -> int:
+        return self.authorized - self.used
+
+    @property
+    def percent_used(self) -> float | None:
+        return round(self.used * 100 / self.authorized, 1) if self.authorized else None
+
+    @property
+    def percent_elapsed(self) -> float:
+        return round(self.elapsed_days * 100 / self.total_days, 1)
+
+    def as_json(self) -> dict:
+        return {"client": self.client, "code": self.code, "modifier": self.modifier,
+                "number": self.number or None, "start": self.start, "end": self.end,
+                "hours_per_week": self.hours_per_week, "authorized": self.authorized,
+                "used": self.used, "remaining": self.remaining, "percent_used": self.percent_used,
+                "percent_elapsed": self.percent_elapsed, "projected_run_out": self.run_out,
+                "flags": list(self.flags)}
+
+
+@dataclass
+class Unmanaged:
+    client: str
+    fiscal_year_start: dt.date
+    fiscal_year_end: dt.date
+    used: int
+    limit: int
+    notes: int
+
+    def as_json(self) -> dict:
+        return {"client": self.client, "fiscal_year": {"start": self.fiscal_year_start,
+                                                        "end": self.fiscal_year_end},
+                "used": self.used, "limit": self.limit, "remaining": self.limit - self.used,
+                "notes": self.notes}
+
+
+@dataclass
+class Report:
+    as_of: dt.date
+    settings: Settings
+    active: list[str]
+    weekly_hours: float
+    auths: list[AuthUse]
+    unmanaged: list[Unmanaged]
+    alerts: list[Alert]
+
+    @property
+    def broken(self) -> bool:
+        """A limit is broken (exit 1): any error-level alert."""
+        return any(a.severity == "error" for a in self.alerts)
+
+    def as_json(self) -> dict:
+        s = self.settings
+        return {
+            "as_of": self.as_of,
+            "alerts": [a.as_json() for a in self.alerts],
+            "caseload": {"active_people": len(self.active), "max_people": s.max_people,
+                         "weekly_hours": self.weekly_hours, "max_weekly_hours": s.max_weekly_hours,
+                         "clients": list(self.active)},
+            "authorizations": [a.as_json() for a in self.auths],
+            "unmanaged": [u.as_json() for u in self.unmanaged],
+            "limits_broken": self.broken,
+        }
+
+
+def _units(notes: list, rule) -> int:
+    from peerkit.units import group_units
+
+    return sum(g.units for g in group_units(notes, rule))
+
+
+def _fmt_hours(h: float) -> str:
+    return f"{h:g}"
+
+
+def compute(ws, as_of: dt.date) -> Report:
+    s = load_settings(ws)
+    rule = ws.unit_rule
+    clients = ws.clients()
+    active = sorted(cid for cid, c in clients.items() if c.active_on(as_of))
+    current = [(c, a) for cid, c in sorted(clients.items()) if cid in active
+               for a in c.authorizations if a.start <= as_of <= a.end]
+    fy_start, fy_end = fiscal_year(as_of, s.fiscal_year_start)
+    scan_from = min([fy_start] + [a.start for _, a in current])
+    by_client: dict[str, list] = {}
+    for note in ws.notes(scan_from, as_of):
+        if note.status in USED_STATUSES and note.client in clients:
+            by_client.setdefault(note.client, []).append(note)
+
+    alerts: list[Alert] = []
+    weekly = sum(a.hours_per_week for _, a in current)
+    if len(active) > s.max_people:
+        alerts.append(Alert("caseload", "caseload", "error", as_of,
+                            f"{len(active)} active people on the caseload; the limit is "
+                            f"{s.max_people} ([caseload] max_people)"))
+    if weekly > s.max_weekly_hours:
+        alerts.append(Alert("caseload", "caseload", "error", as_of,
+                            f"the active caseload is authorized {_fmt_hours(weekly)} hours a week; "
+                            f"the limit is {_fmt_hours(s.max_weekly_hours)} ([caseload] max_weekly_hours)"))
+
+    auths: list[AuthUse] = []
+    for c, a in current:
+        notes = [n for n in by_client.get(c.id, []) if a.covers(n.date, n.code, n.modifier)]
+        used = _units(notes, rule)
+        total_days = (a.end - a.start).days + 1
+        elapsed = (as_of - a.start).days + 1
+        run_out = None
+        if used > 0:
+            # pace = used / elapsed days; the units last ceil(units * elapsed / used) days
+            days_needed = -(-a.units * elapsed // used)
+            run_out = a.start + dt.timedelta(days=max(days_needed - 1, 0))
+        u = AuthUse(c.id, a.code, a.modifier, a.number, a.start, a.end, a.units, used,
+                    a.hours_per_week, elapsed, total_days, run_out)
+        label = f"{c.id} {a.code}{(' ' + a.modifier) if a.modifier else ''}"
+        if used > a.units:
+            u.flags.append("over")
+            alerts.append(Alert("caseload", label, "error", as_of,
+                                f"{used} units used of {a.units} authorized: over by {used - a.units}; "
+                                "request more units before the next service"))
+        elif run_out is not None and run_out < a.end:
+            u.flags.append("over")
+            alerts.append(Alert("caseload", label, "warning", run_out,
+                                f"{used} of {a.units} units used, {u.percent_elapsed}% of the period "
+                                f"gone: at this pace the units run out on {run_out}, before the "
+                                f"authorization ends on {a.end}"))
+        expected = a.units * elapsed / total_days
+        if (elapsed > s.under_grace_days and a.units > 0 and used < s.under_use_ratio * expected):
+            u.flags.append("under")
+            alerts.append(Alert("caseload", label, "info", a.end,
+                                f"{used} of {a.units} units used with {u.percent_elapsed}% of the "
+                                f"period gone (pro-rata {expected:.0f}): under-used; check the plan "
+                                "or the person's engagement"))
+        days_left = (a.end - as_of).days
+        if days_left <= s.ending_days:
+            u.flags.append("ending")
+            alerts.append(Alert("caseload", label, "warning", a.end,
+                                f"the authorization ends on {a.end} ({days_left} day(s)); "
+                                f"{u.remaining} unit(s) left: request a reauthorization if needed"))
+        auths.append(u)
+
+    unmanaged: list[Unmanaged] = []
+    for cid in sorted(by_client):
+        c = clients[cid]
+        loose = [n for n in by_client[cid] if fy_start <= n.date <= as_of
+                 and c.authorization_for(n.date, n.code, n.modifier) is None]
+        if not loose:
+            continue
+        used = _units(loose, rule)
+        um = Unmanaged(cid, fy_start, fy_end, used, s.unmanaged_units, len(loose))
+        unmanaged.append(um)
+        if used > s.unmanaged_units:
+            alerts.append(Alert("caseload", cid, "error", as_of,
+                                f"{used} units served without an authorization this fiscal year; "
+                                f"the unmanaged limit is {s.unmanaged_units}: get prior approval"))
+        elif used >= 0.75 * s.unmanaged_units:
+            alerts.append(Alert("caseload", cid, "warning", as_of,
+                                f"{used} of {s.unmanaged_units} unmanaged units used this fiscal "
+                                "year without an authorization: request prior approval now"))
+        else:
+            alerts.append(Alert("caseload", cid, "info", None,
+                                f"served without an authorization: {used} of "
+                                f"{s.unmanaged_units} unmanaged units used this fiscal year"))
+    from peerkit.alerts import sort_alerts
+
+    return Report(as_of, s, active, weekly, auths, unmanaged, sort_alerts(alerts))
+
+
+def table_rows(report: Report) -> list[list[Any]]:
+    rows = []
+    for u in report.auths:
+        rows.append([u.client, f"{u.code}{(' ' + u.modifier) if u.modifier else ''}",
+                     f"{u.start}..{u.end}", u.authorized, u.used, u.remaining,
+                     "" if u.percent_used is None else f"{u.percent_used:g}%",
+                     f"{u.percent_elapsed:g}%", u.run_out or "", ",".join(u.flags)])
+    return rows
