@@ -18,6 +18,38 @@ def collect(plugins, ws, today) -> list:
     return sort_alerts(found)
 
 
+HEADINGS = {"error": "OVERDUE / BROKEN", "warning": "DUE SOON", "info": "FOR INFORMATION"}
+SUMMARY = {"error": "overdue", "warning": "due soon", "info": "for information"}
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def status_text(alerts: list, day) -> str:
+    """Grouped by severity (errors first), sorted by due date inside a group, one line each."""
+    if not alerts:
+        return f"Nothing needs attention as of {day.isoformat()}."
+    source_w = max(len(a.source) for a in alerts)
+    subject_w = min(max(len(a.subject) for a in alerts), 28)
+    counts = {sev: sum(1 for a in alerts if a.severity == sev) for sev in HEADINGS}
+    lines = []
+    current = None
+    for a in alerts:
+        if a.severity != current:
+            current = a.severity
+            if lines:
+                lines.append("")
+            lines.append(f"{HEADINGS[current]} ({counts[current]})")
+        due = a.due.isoformat() if a.due else "-"
+        lines.append(f"  {due:<10}  {a.source:<{source_w}}  {_one_line(a.subject):<{subject_w}}  "
+                     f"{_one_line(a.message)}")
+    lines.append("")
+    lines.append(", ".join(f"{counts[s]} {SUMMARY[s]}" for s in HEADINGS if counts[s])
+                 + f" (as of {day.isoformat()}).")
+    return "\n".join(lines)
+
+
 @click.command()
 @as_of_option
 @json_option
@@ -35,14 +67,6 @@ def status(ctx, as_of, as_json: bool):
     if as_json:
         emit_json([a.as_json() for a in alerts])
     else:
-        if not alerts:
-            click.echo(f"Nothing needs attention as of {day.isoformat()}.")
-        current = None
-        for a in alerts:
-            if a.severity != current:
-                current = a.severity
-                click.echo({"error": "OVERDUE / BROKEN", "warning": "DUE SOON", "info": "FOR INFORMATION"}[current])
-            due = a.due.isoformat() if a.due else "          "
-            click.echo(f"  {due}  {a.source:<10} {a.subject:<24} {a.message}")
+        click.echo(status_text(alerts, day))
     if any(a.severity == "error" for a in alerts):
         ctx.exit(1)
