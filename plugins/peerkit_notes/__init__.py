@@ -1,1 +1,26 @@
-"""peerkit built-in plugin: notes (not yet implemented)."""
+"""Built-in plugin: service notes (``peerkit note``), their checks and alerts.
+
+Kept light: only hook implementations here; the commands, rules and templates load when used.
+"""
+from peerkit import hookimpl
+
+
+@hookimpl
+def register_commands(cli):
+    from peerkit_notes.commands import note
+
+    cli.add_command(note)
+
+
+@hookimpl
+def note_checks():
+    from peerkit_notes.checks import BUILTIN_CHECKS
+
+    return list(BUILTIN_CHECKS)
+
+
+@hookimpl
+def alerts(workspace, today):
+    from peerkit_notes.alerts import note_alerts
+
+    return note_alerts(workspace, today)
