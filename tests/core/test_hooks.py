@@ -1,0 +1,79 @@
+"""Contract tests: every hook is exercised through the CLI with a test plugin."""
+import datetime as dt
+import json
+from pathlib import Path
+
+import click
+
+from peerkit import hookimpl
+from peerkit.alerts import Alert
+
+
+def test_hook_register_commands(run, register_plugin):
+    class P:
+        @staticmethod
+        @hookimpl
+        def register_commands(cli):
+            @cli.command(name="hello-test")
+            @click.argument("who")
+            def hello(who):
+                """Say hello."""
+                click.echo(f"hello {who}")
+
+    register_plugin(P(), "hello_plugin")
+    assert "hello-test" in run("--help").output
+    result = run("hello-test", "world")
+    assert result.exit_code == 0 and result.output == "hello world\n"
+    plugins = {p["name"]: p for p in json.loads(run("plugins", "--json").stdout)}
+    assert plugins["hello_plugin"]["hooks"] == ["register_commands"]
+
+
+def test_hook_template_dirs(run, register_plugin, tmp_path):
+    folder = tmp_path / "tpl" / "agency"
+    folder.mkdir(parents=True)
+    (folder / "letter.md.j2").write_text("Dear {{ name }}")
+
+    class P:
+        @staticmethod
+        @hookimpl
+        def template_dirs():
+            return [tmp_path / "tpl"]
+
+    register_plugin(P(), "tpl_plugin")
+    listed = {t["name"]: t for t in json.loads(run("templates", "list", "--json").stdout)}
+    assert listed["agency/letter.md.j2"]["source"] == "plugin tpl_plugin"
+    assert run("templates", "copy", "agency/letter.md.j2").exit_code == 0
+
+
+def test_hook_alerts(run, register_plugin):
+    class P:
+        @staticmethod
+        @hookimpl
+        def alerts(workspace, today):
+            return [Alert("test", "X-2", "warning", today + dt.timedelta(days=3), "due soon"),
+                    Alert("test", "X-1", "error", today - dt.timedelta(days=1), "overdue")]
+
+    register_plugin(P(), "alerting")
+    result = run("status", "--as-of", "2026-11-25", "--json")
+    assert result.exit_code == 1
+    mine = [a for a in json.loads(result.stdout) if a["source"] == "test"]
+    assert mine == [
+        {"source": "test", "subject": "X-1", "severity": "error", "due": "2026-11-24", "message": "overdue"},
+        {"source": "test", "subject": "X-2", "severity": "warning", "due": "2026-11-28", "message": "due soon"},
+    ]
+
+
+def test_hook_doctor_checks(run, register_plugin):
+    seen = []
+
+    class P:
+        @staticmethod
+        @hookimpl
+        def doctor_checks(workspace):
+            seen.append(workspace.root)
+            return ["mileage.toml: missing"]
+
+    register_plugin(P(), "doc_plugin")
+    result = run("doctor")
+    assert result.exit_code == 1 and "doc_plugin: mileage.toml: missing" in result.output
+    assert seen and isinstance(seen[0], Path)
