@@ -1,1 +1,30 @@
-"""peerkit built-in plugin: wrap (not yet implemented)."""
+"""Built-in plugin: the person's wellness and crisis action plan (``peerkit wrap``).
+
+Compatible with WRAP-style planning; all wording is peerkit's own.  Heavy libraries
+(jinja2, openpyxl) are imported inside the functions that need them.
+"""
+from peerkit import hookimpl
+
+
+@hookimpl
+def register_commands(cli):
+    from peerkit_wrap.commands import wrap
+
+    cli.add_command(wrap)
+
+
+@hookimpl
+def wrap_formats():
+    """The built-in formats, registered through the same hook a plugin uses for pdf/docx."""
+    from peerkit_wrap.formats import builtin_formats
+
+    return builtin_formats()
+
+
+@hookimpl
+def alerts(workspace, today):
+    """Plans due for review (warning), overdue (error unless [wrap] overdue_severity says
+    warning) and plan files that do not validate (error)."""
+    from peerkit_wrap.model import alerts as wrap_alerts
+
+    return wrap_alerts(workspace, today)

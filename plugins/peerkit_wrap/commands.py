@@ -1,0 +1,264 @@
+"""``peerkit wrap``: the person's wellness and crisis action plan (new, edit, show, export, check)."""
+from __future__ import annotations
+
+import click
+
+from peerkit.context import pass_workspace
+from peerkit.options import ID, json_option, out_option
+from peerkit.output import emit_json, message
+from peerkit_wrap import model
+
+
+class FormatChoice(click.Choice):
+    """``--format`` choices read from the ``wrap_formats`` hook when first needed."""
+
+    def __init__(self):
+        super().__init__([], case_sensitive=True)
+
+    @property
+    def choices(self):
+        from peerkit_wrap.formats import available
+
+        try:
+            return tuple(sorted(available()))
+        except Exception:  # noqa: BLE001 - help must still print when a plugin is broken
+            return ("html", "md", "xlsx")
+
+    @choices.setter
+    def choices(self, value):
+        pass
+
+
+@click.group()
+def wrap():
+    """The person's wellness and crisis action plan (compatible with WRAP-style planning).
+
+    \b
+    peerkit wrap new C001                 start a plan (a commented skeleton)
+    peerkit wrap edit C001                open it in $EDITOR; saved only if valid
+    peerkit wrap show C001 [--json]
+    peerkit wrap export C001 --format html --out plan.html
+    peerkit wrap export C001 --card --out card.html   a wallet crisis card
+    peerkit wrap check [C001] [--json]    supporters' phones, review dates
+    """
+
+
+@wrap.command(name="new")
+@click.argument("client_id", type=ID)
+@pass_workspace
+def wrap_new(ws, client_id):
+    """Start a plan for CLIENT_ID: a skeleton whose comments explain each section.
+
+    Refuses to overwrite an existing plan.
+    """
+    from peerkit.dates import today
+
+    path = model.new_plan(ws, client_id, today())
+    message(f"Created {ws.rel(path)}; fill it in with the person: peerkit wrap edit {client_id}")
+
+
+@wrap.command(name="edit")
+@click.argument("client_id", type=ID)
+@pass_workspace
+def wrap_edit(ws, client_id):
+    """Open the plan in $EDITOR; it is saved only if the result is valid.
+
+    When the edited text is invalid the file is kept exactly as it was and the error names
+    the line and field.
+    """
+    changed, unknown = model.edit_plan(ws, client_id)
+    for name in unknown:
+        message(f"Warning: field '{name}' is not part of the plan and appears in no export (a typo?)")
+    message("Saved." if changed else "No change.")
+
+
+@wrap.command(name="show")
+@click.argument("client_id", type=ID)
+@json_option
+@pass_workspace
+def wrap_show(ws, client_id, as_json):
+    """Show a person's plan (the whole plan, section by section)."""
+    plan = model.load_plan(ws, client_id)
+    cfg = model.settings(ws)
+    if as_json:
+        emit_json({"client": plan.client_id, "file": ws.rel(plan.path),
+                   "review_due": plan.review_due(cfg.review_months),
+                   "unknown_fields": plan.unknown, "plan": plan.data})
+        return
+    click.echo(plan_text(plan, ws.rel(plan.path), cfg))
+
+
+def plan_text(plan: model.Plan, rel: str, cfg: model.Settings) -> str:
+    d = plan.data
+    c = d["crisis"]
+    lines = [f"Wellness and crisis action plan: {plan.client_id}  {plan.client_name}  ({rel})"]
+    dates = []
+    if d["written"]:
+        dates.append(f"written {d['written'].isoformat()}")
+    if d["reviewed"]:
+        dates.append(f"reviewed {d['reviewed'].isoformat()}")
+    due = plan.review_due(cfg.review_months)
+    if due:
+        dates.append(f"next review due {due.isoformat()}")
+    if dates:
+        lines.append("  " + ", ".join(dates))
+    if d["helped_by"]:
+        lines.append("  Helped by: " + "; ".join(d["helped_by"]))
+
+    def part(label: str, items: list[str]) -> None:
+        if items:
+            lines.append(f"  {label}:")
+            lines.extend(f"    - {_one_line(i)}" for i in items)
+
+    for key, title, parts in [*model.TEXT_SECTIONS[:5]]:
+        lines.append("")
+        lines.append(title.upper())
+        for field, label in parts:
+            part(label, d[key][field])
+    lines.append("")
+    lines.append(model.CRISIS_TITLE.upper())
+    for field, label in model.CRISIS_TEXT[:2]:
+        part(label, c[field])
+    if c["supporters"]:
+        lines.append("  People I want to help me:")
+        for s in c["supporters"]:
+            extra = ", ".join(x for x in (s["relationship"], s["phone"] or "NO PHONE", s["role"]) if x)
+            decide = " (may make decisions for me)" if s["may_decide"] else ""
+            lines.append(f"    - {s['name']}: {extra}{decide}")
+    if c["disputes"]:
+        part("If my supporters disagree", [c["disputes"]])
+    part("People I do not want involved",
+         [p["name"] + (f" ({p['reason']})" if p["reason"] else "") for p in c["not_involved"]])
+    for field, label in model.MEDICATION_LISTS:
+        part(label, [_med(m) for m in c["medications"][field]])
+    part("Allergies and reactions", c["medications"]["allergies"])
+    for field, label in model.TREATMENT_LISTS:
+        part(label, c["treatments"][field])
+    for field, label in model.FACILITY_LISTS:
+        part(label, [f["name"] + (f", {f['phone']}" if f["phone"] else "")
+                     + (f" ({f['why']})" if f["why"] else "") for f in c["facilities"][field]])
+    for field, label in model.CRISIS_TEXT[2:6]:
+        part(label, c[field])
+    part("Things I need others to take care of",
+         [t["task"] + (f": {t['who']}" if t["who"] else "") for t in c["tasks"]])
+    part(model.CRISIS_TEXT[6][1], c["inactive_when"])
+    key, title, parts = model.POST_CRISIS
+    lines.append("")
+    lines.append(title.upper())
+    for field, label in parts:
+        part(label, d[key][field])
+    ad = d["advance_directive"]
+    lines.append("")
+    lines.append(model.ADVANCE_DIRECTIVE_TITLE.upper())
+    if ad["exists"]:
+        lines.append(f"  I have one. The original is kept: {ad['original_location'] or '(not written down)'}")
+        if ad["registered"]:
+            reg = f", file number {ad['file_number']}" if ad["file_number"] else ""
+            lines.append(f"  Registered with the NC Advance Health Care Directive Registry{reg}")
+        if ad["agent"]:
+            lines.append(f"  Health care agent: {ad['agent']}")
+    else:
+        lines.append("  None recorded.")
+    return "\n".join(lines)
+
+
+def _one_line(text: str) -> str:
+    return text.replace("\n", "\n      ")
+
+
+def _med(m: dict) -> str:
+    text = m["name"] + (f" {m['dose']}" if m["dose"] else "")
+    return text + (f" ({m['why']})" if m["why"] else "")
+
+
+@wrap.command(name="export")
+@click.argument("client_id", type=ID)
+@click.option("--format", "fmt", type=FormatChoice(), default=None,
+              help="Output format (html, md, xlsx, or one a plugin adds). Default: html.")
+@click.option("--card", is_flag=True, help="A wallet-sized crisis card (HTML, print and cut out).")
+@out_option
+@pass_workspace
+def wrap_export(ws, client_id, fmt, card, out):
+    """Export a person's plan for them and their supporters.
+
+    \b
+    peerkit wrap export C001 --format html --out plan.html   print-ready, self-contained
+    peerkit wrap export C001 --format md                     Markdown to stdout
+    peerkit wrap export C001 --format xlsx                   wrap-C001.xlsx, a sheet per section
+    peerkit wrap export C001 --card --out card.html          wallet crisis card
+
+    HTML and Markdown go to stdout without --out; binary formats go to wrap-CLIENT.FORMAT.
+    Every export is recorded in the workspace's audit log (ids and paths only).
+    """
+    from peerkit_wrap import formats
+
+    if card and fmt not in (None, "html"):
+        raise click.UsageError("--card is always HTML; leave out --format")
+    plan = model.load_plan(ws, client_id)
+    if card:
+        result: object = formats.render_card(plan, ws)
+        name, action = "card", "card"
+    else:
+        name = fmt or "html"
+        found = formats.available()
+        if name not in found:  # pragma: no cover - click checked it
+            raise click.UsageError(f"unknown format {name!r}")
+        result = found[name][1](plan, ws)
+        action = f"format={name}"
+    written = _write(result, out, f"wrap-{client_id}.{'html' if card else name}")
+    with ws.lock():
+        ws.audit("wrap export", records=[client_id], output=written or "stdout", action=action)
+    if written is not None:
+        message(f"Wrote {written}")
+
+
+def _write(result, out: str | None, default_name: str):
+    """Write a format's result; returns the path written, or None for stdout."""
+    import io
+    from pathlib import Path
+
+    from peerkit.errors import PeerkitError
+    from peerkit.output import write_output
+
+    if hasattr(result, "save") and hasattr(result, "worksheets"):  # an openpyxl Workbook
+        from peerkit.excel import neutral_properties, save_workbook
+
+        if out == "-":
+            neutral_properties(result)
+            buf = io.BytesIO()
+            result.save(buf)
+            write_output("-", buf.getvalue())
+            return None
+        return save_workbook(result, Path(out or default_name))
+    if isinstance(result, str):
+        return write_output(out, result)
+    if isinstance(result, (bytes, bytearray)):
+        return write_output(out, bytes(result), None if out == "-" else default_name)
+    raise PeerkitError("the wrap format returned neither text, bytes nor a workbook "
+                       "(a plugin error)")
+
+
+@wrap.command(name="check")
+@click.argument("client_id", type=ID, required=False)
+@json_option
+@pass_workspace
+def wrap_check(ws, client_id, as_json):
+    """Check plans: supporters with phone numbers, review dates, unknown fields.
+
+    Checks one person's plan, or every plan in wrap/.  Exit 1 when an error is found
+    (warnings such as a review due soon do not change the exit code).
+    """
+    from peerkit.dates import today
+
+    findings = model.check_all(ws, today(), client_id)
+    if as_json:
+        emit_json([f.as_json() for f in findings])
+    elif not findings:
+        click.echo("No problems found." if client_id else
+                   f"No problems found in {len(model.plan_files(ws))} plan(s).")
+    else:
+        for f in findings:
+            due = f" (due {f.due.isoformat()})" if f.due else ""
+            click.echo(f"{f.file}: {f.severity}: [{f.rule}] {f.message}{due}")
+    if any(f.severity == "error" for f in findings):
+        click.get_current_context().exit(1)
