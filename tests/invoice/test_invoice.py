@@ -1,0 +1,464 @@
+"""The weekly invoice, computed by hand for tricky weeks and compared line by line."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+import pytest
+
+from invoice_helpers import add_toml, assert_no_traceback, error_lines, make_note, set_billing, tree
+
+# The example workspace's invoice week 2026-W47 (Mon 2026-11-16 .. Sun 2026-11-22), by hand:
+# approved notes only (N-2026-11-20-C001-2 is submitted, N-2026-11-20-C004-1 denied,
+# N-2026-11-21-C003-2 signed); 15-minute units rounded half-up; H0038 11.61 and
+# H0038 HQ 2.79 since 2025-10-01.
+W47_LINES = [
+    # date, client, code, modifier, minutes, units, rate, amount, note
+    ("2026-11-16", "C001", "H0038", "", 65, 4, "11.61", "46.44", "N-2026-11-16-C001-1"),
+    ("2026-11-17", "C002", "H0038", "", 7, 0, "11.61", "0.00", "N-2026-11-17-C002-1"),
+    ("2026-11-18", "C003", "H0038", "", 8, 1, "11.61", "11.61", "N-2026-11-18-C003-1"),
+    ("2026-11-19", "C001", "H0038", "HQ", 82, 5, "2.79", "13.95", "N-2026-11-19-C001-3"),
+    ("2026-11-19", "C002", "H0038", "", 23, 2, "11.61", "23.22", "N-2026-11-19-C002-2"),
+    ("2026-11-19", "C002", "H0038", "HQ", 82, 5, "2.79", "13.95", "N-2026-11-19-C002-3"),
+    ("2026-11-19", "C003", "H0038", "HQ", 82, 5, "2.79", "13.95", "N-2026-11-19-C003-3"),
+]
+KEYS = ("date", "client", "code", "modifier", "minutes", "units", "rate", "amount", "note")
+
+
+def lines_of(data):
+    return [tuple(line[k] for k in KEYS) for line in data["lines"]]
+
+
+def invoice_json(run, *args):
+    result = run("invoice", *args, "--format", "json")
+    assert_no_traceback(result)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_example_week_w47_by_hand(run, ws_path, today):
+    data = invoice_json(run, "--week", "2026-W47")
+    assert data["number"] == "INV-2026-0001"
+    assert data["period"] == {"start": "2026-11-16", "end": "2026-11-22"}
+    assert lines_of(data) == W47_LINES
+    assert data["total_units"] == 22
+    assert data["total_amount"] == "123.12"
+    assert data["pay_date"] == "2026-12-04"      # biweekly from 2026-01-02: ... 11-20, 12-04
+    assert data["provider"]["name"] == "Jordan Rivera"
+    assert all(not line["late"] for line in data["lines"])
+    # lines name people by id only, never by name
+    text = json.dumps(data)
+    for name in ("Sam Example", "Riley Sample", "Casey Placeholder"):
+        assert name not in text
+    snap = (ws_path / "invoices" / "INV-2026-0001.toml").read_text()
+    assert 'status = "issued"' in snap and "N-2026-11-19-C003-3" in snap
+
+
+def test_week_start_is_configurable(run, ws_path, today):
+    set_billing(ws_path, "week_start", '"sunday"')
+    data = invoice_json(run, "--week", "2026-W47", "--preview")
+    # the week holding Monday 2026-11-16, starting on Sunday: 11-15 .. 11-21
+    assert data["period"] == {"start": "2026-11-15", "end": "2026-11-21"}
+    assert [line["note"] for line in data["lines"]] == [ln[8] for ln in W47_LINES]
+
+
+def test_week_last_follows_today(run, today):
+    today("2026-11-25")
+    data = invoice_json(run, "--week", "last", "--preview")
+    assert data["period"] == {"start": "2026-11-16", "end": "2026-11-22"}
+    assert data["number"] == "PREVIEW"
+
+
+def _tricky_setup(run, ws, ws_path, today):
+    """W48 invoiced; a W48 approval arrives later; W49 crosses a month with a rate change."""
+    add_toml(ws_path, """
+[[billing.rates]]
+code = "H0038"
+modifier = ""
+rate = "12.34"
+from = 2026-12-02
+""")
+    make_note(ws, "N-2026-11-27-C002-1", "C002", "2026-11-27", "10:00", "10:30")
+    today("2026-11-30")
+    first = invoice_json(run, "--week", "2026-W48")
+    assert first["number"] == "INV-2026-0001"
+    assert [ln["note"] for ln in first["lines"]] == ["N-2026-11-27-C002-1"]
+    # approved after W48 was invoiced -> a late line on the next invoice
+    make_note(ws, "N-2026-11-28-C003-1", "C003", "2026-11-28", "11:00", "11:45")
+    # W49 = 2026-11-30 .. 2026-12-06 (crosses into December)
+    make_note(ws, "N-2026-11-30-C001-1", "C001", "2026-11-30", "09:00", "09:07")            # 7 min
+    make_note(ws, "N-2026-11-30-C002-1", "C002", "2026-11-30", "09:00", "09:08")            # 8 min
+    make_note(ws, "N-2026-12-01-C003-1", "C003", "2026-12-01", "14:00", "14:22")            # 22 min
+    make_note(ws, "N-2026-12-02-C001-1", "C001", "2026-12-02", "14:00", "14:23")            # 23 min, new rate
+    make_note(ws, "N-2026-12-03-C001-2", "C001", "2026-12-03", "17:00", "18:22", modifier="HQ", group_size=2)
+    make_note(ws, "N-2026-12-03-C003-2", "C003", "2026-12-03", "17:00", "18:22", modifier="HQ", group_size=2)
+    make_note(ws, "N-2026-12-04-C002-2", "C002", "2026-12-04", "10:00", "11:00", status="denied")
+    make_note(ws, "N-2026-12-04-C003-3", "C003", "2026-12-04", "10:00", "11:00", status="submitted")
+    make_note(ws, "N-2026-12-05-C001-3", "C001", "2026-12-05", "10:00", "11:00", status="signed")
+    today("2026-12-08")
+
+
+W49_LINES = [
+    ("2026-11-28", "C003", "H0038", "", 45, 3, "11.61", "34.83", "N-2026-11-28-C003-1"),   # late
+    ("2026-11-30", "C001", "H0038", "", 7, 0, "11.61", "0.00", "N-2026-11-30-C001-1"),
+    ("2026-11-30", "C002", "H0038", "", 8, 1, "11.61", "11.61", "N-2026-11-30-C002-1"),
+    ("2026-12-01", "C003", "H0038", "", 22, 1, "11.61", "11.61", "N-2026-12-01-C003-1"),
+    ("2026-12-02", "C001", "H0038", "", 23, 2, "12.34", "24.68", "N-2026-12-02-C001-1"),
+    ("2026-12-03", "C001", "H0038", "HQ", 82, 5, "2.79", "13.95", "N-2026-12-03-C001-2"),
+    ("2026-12-03", "C003", "H0038", "HQ", 82, 5, "2.79", "13.95", "N-2026-12-03-C003-2"),
+]
+
+
+def test_tricky_week_by_hand(run, ws, ws_path, today):
+    _tricky_setup(run, ws, ws_path, today)
+    data = invoice_json(run, "--week", "2026-W49")
+    assert data["number"] == "INV-2026-0002"
+    assert data["period"] == {"start": "2026-11-30", "end": "2026-12-06"}
+    assert lines_of(data) == W49_LINES
+    assert [ln["late"] for ln in data["lines"]] == [True] + [False] * 6
+    assert data["late_lines"] == 1
+    assert data["total_units"] == 17
+    assert data["total_amount"] == "110.63"
+    assert Decimal(data["total_amount"]) == sum(Decimal(ln[7]) for ln in W49_LINES)
+    assert data["pay_date"] == "2026-12-18"
+    # the note billed on INV-2026-0001 is never billed again
+    assert "N-2026-11-27-C002-1" not in json.dumps(data)
+    index = (ws_path / "invoices" / "index.toml").read_text()
+    assert index.count("N-2026-11-27-C002-1") == 1
+
+
+def test_late_lines_only_for_invoiced_periods(run, ws, today):
+    # W46 (11-09..11-15) was never invoiced: its approved notes are not swept into W47.
+    data = invoice_json(run, "--week", "2026-W47")
+    assert not any(ln["date"] < "2026-11-16" for ln in data["lines"])
+    # once W46 is invoiced, an approval for it arriving later goes on the next new invoice
+    invoice_json(run, "--week", "2026-W46")
+    make_note(ws, "N-2026-11-14-C001-9", "C001", "2026-11-14", "10:00", "10:30")
+    later = invoice_json(run, "--week", "2026-W48")
+    assert [(ln["note"], ln["late"], ln["units"], ln["amount"]) for ln in later["lines"]] == [
+        ("N-2026-11-14-C001-9", True, 2, "23.22")]
+
+
+def test_late_lookback_is_bounded(run, ws, ws_path, today):
+    add_toml(ws_path, "[invoice]\nlate_lookback_days = 5\n")
+    invoice_json(run, "--week", "2026-W46")
+    make_note(ws, "N-2026-11-10-C001-9", "C001", "2026-11-10", "10:00", "10:30")   # 13 days before W48
+    result = run("invoice", "--week", "2026-W48", "--format", "json")
+    assert result.exit_code == 0
+    assert "Nothing to bill" in result.output
+    assert not (ws_path / "invoices" / "INV-2026-0002.toml").exists()
+
+
+def test_same_period_twice_is_one_invoice(run, ws, ws_path, today):
+    first = invoice_json(run, "--week", "2026-W47")
+    # an approval arriving later does not change an issued invoice
+    make_note(ws, "N-2026-11-21-C001-9", "C001", "2026-11-21", "10:00", "10:30")
+    again = invoice_json(run, "--week", "2026-W47")
+    assert again["number"] == first["number"] == "INV-2026-0001"
+    assert again["lines"] == first["lines"]
+    assert again["total_amount"] == first["total_amount"]
+    assert sorted(p.name for p in (ws_path / "invoices").iterdir()) == ["INV-2026-0001.toml", "index.toml"]
+    # also by --from/--to naming the same days
+    same = invoice_json(run, "--from", "2026-11-16", "--to", "2026-11-22")
+    assert same["number"] == "INV-2026-0001"
+
+
+def test_overlapping_period_is_refused(run, ws_path, today):
+    invoice_json(run, "--week", "2026-W47")
+    before = tree(ws_path / "invoices")
+    result = run("invoice", "--from", "2026-11-20", "--to", "2026-11-26", "--format", "json")
+    assert result.exit_code == 2
+    assert len(error_lines(result)) == 1 and "INV-2026-0001" in result.output
+    assert tree(ws_path / "invoices") == before
+
+
+def test_reissue_voids_and_replaces(run, ws, ws_path, today):
+    first = invoice_json(run, "--week", "2026-W47")
+    make_note(ws, "N-2026-11-21-C001-9", "C001", "2026-11-21", "10:00", "10:30")
+    second = invoice_json(run, "--week", "2026-W47", "--reissue")
+    assert second["number"] == "INV-2026-0002"
+    assert second["replaces"] == "INV-2026-0001"
+    assert sorted(ln["note"] for ln in second["lines"]) == sorted(
+        [ln[8] for ln in W47_LINES] + ["N-2026-11-21-C001-9"])
+    assert second["total_amount"] == str(Decimal(first["total_amount"]) + Decimal("23.22"))
+    old = (ws_path / "invoices" / "INV-2026-0001.toml").read_text()
+    assert 'status = "void"' in old and 'replaced_by = "INV-2026-0002"' in old
+    # asking again returns the replacement; numbers are never reused
+    assert invoice_json(run, "--week", "2026-W47")["number"] == "INV-2026-0002"
+    make_note(ws, "N-2026-11-25-C002-9", "C002", "2026-11-25", "10:00", "10:30")
+    assert invoice_json(run, "--week", "2026-W48")["number"] == "INV-2026-0003"
+
+
+def test_preview_writes_nothing_and_takes_no_number(run, ws_path, today):
+    before = tree(ws_path)
+    data = invoice_json(run, "--week", "2026-W47", "--preview")
+    assert data["number"] == "PREVIEW" and data["status"] == "preview"
+    assert lines_of(data) == W47_LINES
+    assert tree(ws_path) == before
+    assert invoice_json(run, "--week", "2026-W47")["number"] == "INV-2026-0001"
+
+
+def test_per_day_bundling(run, ws, ws_path, today):
+    set_billing(ws_path, "units_per", '"day"')
+    today("2026-12-08")
+    make_note(ws, "N-2026-11-30-C001-1", "C001", "2026-11-30", "09:00", "09:07")
+    make_note(ws, "N-2026-11-30-C001-2", "C001", "2026-11-30", "15:00", "15:07")   # 7 + 7 = 14 -> 1
+    make_note(ws, "N-2026-12-01-C002-1", "C002", "2026-12-01", "09:00", "09:10")
+    make_note(ws, "N-2026-12-01-C002-2", "C002", "2026-12-01", "13:00", "13:10")   # 10 + 10 = 20 -> 1
+    make_note(ws, "N-2026-12-01-C002-3", "C002", "2026-12-01", "16:00", "16:23", status="denied")
+    data = invoice_json(run, "--week", "2026-W49")
+    got = [(ln["date"], ln["client"], ln["minutes"], ln["units"], ln["amount"], ln["notes"])
+           for ln in data["lines"]]
+    assert got == [
+        ("2026-11-30", "C001", 14, 1, "11.61", ["N-2026-11-30-C001-1", "N-2026-11-30-C001-2"]),
+        ("2026-12-01", "C002", 20, 1, "11.61", ["N-2026-12-01-C002-1", "N-2026-12-01-C002-2"]),
+    ]
+    assert data["total_amount"] == "23.22"
+
+
+def test_money_rounds_half_up_per_line(run, ws, ws_path, today):
+    # 3 units at 0.875 = 2.625 -> 2.63 (half-up; binary floats would give 2.62)
+    add_toml(ws_path, '[[billing.rates]]\ncode = "T1"\nmodifier = ""\nrate = "0.875"\nfrom = 2026-01-01\n')
+    today("2026-12-08")
+    make_note(ws, "N-2026-12-01-C001-1", "C001", "2026-12-01", "09:00", "09:45", code="T1")
+    make_note(ws, "N-2026-12-02-C001-1", "C001", "2026-12-02", "09:00", "09:45", code="T1")
+    data = invoice_json(run, "--week", "2026-W49")
+    assert [ln["amount"] for ln in data["lines"]] == ["2.63", "2.63"]
+    assert data["total_amount"] == "5.26"
+
+
+def test_missing_rate_is_one_error_and_writes_nothing(run, ws, ws_path, today):
+    invoice_json(run, "--week", "2026-W46")
+    today("2026-12-08")
+    make_note(ws, "N-2026-12-01-C001-1", "C001", "2026-12-01", "09:00", "09:45", modifier="U4")
+    before = tree(ws_path / "invoices")
+    result = run("invoice", "--week", "2026-W49", "--out", str(ws_path.parent / "x.xlsx"))
+    assert_no_traceback(result)
+    assert result.exit_code == 3
+    errs = error_lines(result)
+    assert len(errs) == 1
+    assert "H0038" in errs[0] and "U4" in errs[0] and "2026-12-01" in errs[0]
+    assert tree(ws_path / "invoices") == before
+    assert not (ws_path.parent / "x.xlsx").exists()
+
+
+def test_rate_before_first_effective_date_is_an_error(run, ws, ws_path, today):
+    p = ws_path / "peerkit.toml"
+    p.write_text(p.read_text().replace("from = 2019-11-01", "from = 2026-11-17")
+                 .replace("from = 2025-10-01", "from = 2026-11-18"))
+    result = run("invoice", "--week", "2026-W47", "--format", "json")
+    assert result.exit_code == 3
+    assert "no rate for code H0038" in result.output and "2026-11-16" in result.output
+    assert not (ws_path / "invoices" / "index.toml").exists()
+
+
+def test_broken_note_file_is_one_error_and_writes_nothing(run, ws_path, today):
+    invoice_json(run, "--week", "2026-W46")
+    before = tree(ws_path / "invoices")
+    broken = ws_path / "notes" / "2026" / "11" / "N-2026-11-18-C003-1.toml"
+    broken.write_text(broken.read_text().replace('code = "H0038"', 'code = "H0038'))
+    result = run("invoice", "--week", "2026-W47", "--format", "json")
+    assert_no_traceback(result)
+    assert result.exit_code == 3
+    assert len(error_lines(result)) == 1
+    assert "N-2026-11-18-C003-1.toml" in result.output
+    assert result.stdout == "" or not result.stdout.lstrip().startswith("{")
+    assert tree(ws_path / "invoices") == before
+
+
+def test_float_rate_is_refused(run, ws_path, today):
+    p = ws_path / "peerkit.toml"
+    p.write_text(p.read_text().replace('rate = "11.61"', "rate = 11.61"))
+    result = run("invoice", "--week", "2026-W47", "--format", "json")
+    assert result.exit_code == 3
+    assert "billing.rates[2].rate" in result.output
+
+
+def test_empty_period_takes_no_number(run, ws_path, today):
+    result = run("invoice", "--week", "2026-W40", "--format", "json")
+    assert result.exit_code == 0
+    assert "Nothing to bill" in result.output
+    assert not (ws_path / "invoices" / "index.toml").exists()
+
+
+def test_numbering_uses_prefix_and_year(run, ws_path, today):
+    set_billing(ws_path, "invoice_prefix", '"JR"')
+    assert invoice_json(run, "--week", "2026-W46")["number"] == "JR-2026-0001"
+    assert invoice_json(run, "--week", "2026-W47")["number"] == "JR-2026-0002"
+    today("2027-01-04")
+    assert invoice_json(run, "--week", "2026-W45")["number"] == "JR-2027-0001"
+
+
+def test_index_is_rebuilt_when_it_does_not_match_the_snapshots(run, ws, ws_path, today):
+    invoice_json(run, "--week", "2026-W46")
+    (ws_path / "invoices" / "index.toml").unlink()           # lost (or a crash before it was written)
+    data = invoice_json(run, "--week", "2026-W47")
+    assert data["number"] == "INV-2026-0002"
+    # a stale index (claims nothing was invoiced) is detected by the snapshots' stats
+    idx = ws_path / "invoices" / "index.toml"
+    idx.write_text('[[invoice]]\nnumber = "INV-2026-0001"\nstatus = "void"\nstart = 2026-11-09\n'
+                   'end = 2026-11-15\nnotes = []\n')
+    again = invoice_json(run, "--week", "2026-W47")
+    assert again["number"] == "INV-2026-0002"
+    # were the stale index believed, the W46 notes would be free to bill again as late lines
+    make_note(ws, "N-2026-11-14-C001-9", "C001", "2026-11-14", "10:00", "10:30")
+    w48 = invoice_json(run, "--week", "2026-W48")
+    assert w48["number"] == "INV-2026-0003"
+    assert [ln["note"] for ln in w48["lines"]] == ["N-2026-11-14-C001-9"]
+    assert 'status = "issued"' in (ws_path / "invoices" / "INV-2026-0001.toml").read_text()
+
+
+def test_secrets_masked_and_never_stored(run, ws_path, today, memory_keyring):
+    from peerkit.secrets import set_secret
+
+    set_secret("tax-id", "98-7654321")
+    set_secret("bank-account", "000123456789")
+    data = invoice_json(run, "--week", "2026-W47")
+    assert data["provider"]["tax_id"].endswith("4321") and "98-765" not in data["provider"]["tax_id"]
+    assert data["provider"]["bank_account"].endswith("6789") and "000123" not in data["provider"]["bank_account"]
+    out = ws_path.parent / "inv.xlsx"
+    result = run("invoice", "--week", "2026-W47", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    import zipfile
+
+    with zipfile.ZipFile(out) as zf:
+        blob = b"".join(zf.read(n) for n in zf.namelist())
+    assert b"*4321" in blob or b"4321" in blob
+    for secret in (b"98-7654321", b"7654321", b"000123456789", b"0123456789"):
+        assert secret not in blob
+        for p in ws_path.rglob("*"):
+            if p.is_file():
+                assert secret not in p.read_bytes(), p
+
+
+def test_unset_secret_renders_not_set_with_warning(run, today):
+    result = run("invoice", "--week", "2026-W47", "--format", "json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["provider"]["tax_id"] == "(not set)"
+    assert "Warning" in result.stderr and "tax-id" in result.stderr
+
+
+def test_require_tax_id_exits_4_and_writes_nothing(run, ws_path, today):
+    add_toml(ws_path, "[invoice]\nrequire_tax_id = true\n")
+    result = run("invoice", "--week", "2026-W47", "--format", "json")
+    assert_no_traceback(result)
+    assert result.exit_code == 4
+    assert len(error_lines(result)) == 1 and "tax-id" in result.output
+    assert not (ws_path / "invoices" / "index.toml").exists()
+
+
+def test_md_and_html_render_from_templates(run, ws_path, today):
+    md = run("invoice", "--week", "2026-W47", "--format", "md")
+    assert md.exit_code == 0, md.output
+    assert "# Invoice INV\\-2026\\-0001" in md.stdout
+    assert "| 2026-11-19 | C002 | H0038 | HQ | 82 | 5 | $2.79 | $13.95 |" in md.stdout
+    assert "**Total amount:** $123.12" in md.stdout
+    html = run("invoice", "--week", "2026-W47", "--format", "html")
+    assert html.exit_code == 0
+    assert "Content-Security-Policy" in html.stdout
+    assert "<td class=\"num\">$123.12</td>" in html.stdout
+    # a workspace template overrides the default
+    folder = ws_path / "templates" / "invoice"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "invoice.md.j2").write_text("AGENCY {{ invoice.number }} {{ invoice.total_amount }}\n")
+    custom = run("invoice", "--week", "2026-W47", "--format", "md")
+    assert custom.stdout.strip() == "AGENCY INV\\-2026\\-0001 123\\.12"
+
+
+def test_out_suffix_chooses_format_and_unknown_format_is_usage_error(run, ws_path, today):
+    out = ws_path.parent / "inv.json"
+    result = run("invoice", "--week", "2026-W47", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text())["total_amount"] == "123.12"
+    bad = run("invoice", "--week", "2026-W47", "--format", "pdf")
+    assert bad.exit_code == 2
+
+
+def test_xlsx_without_out_is_named_after_the_number(run, ws_path, today, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run("invoice", "--week", "2026-W47", "--format", "xlsx")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "INV-2026-0001.xlsx").is_file()
+    assert oct((tmp_path / "INV-2026-0001.xlsx").stat().st_mode & 0o777) == "0o600"
+
+
+def test_invoice_adjust_plugin_adds_lines_and_totals_follow(run, register_plugin, today):
+    from peerkit import hookimpl
+
+    class FlatFee:
+        @hookimpl
+        def invoice_adjust(self, invoice, workspace):
+            invoice.add_line(description="Training day", amount="25.00", kind="fee",
+                             date=dt.date(2026, 11, 20))
+
+    register_plugin(FlatFee(), name="flatfee")
+    data = invoice_json(run, "--week", "2026-W47")
+    fee = [ln for ln in data["lines"] if ln["kind"] == "fee"]
+    assert fee == [{**fee[0], "amount": "25.00", "rate": "25.00", "quantity": "1",
+                    "description": "Training day", "units": 0}]
+    assert data["total_units"] == 22
+    assert data["total_amount"] == "148.12"
+
+
+def test_failing_adjust_plugin_stops_the_invoice(run, register_plugin, ws_path, today):
+    from peerkit import hookimpl
+
+    class Broken:
+        @hookimpl
+        def invoice_adjust(self, invoice):
+            raise RuntimeError("Sam Example")
+
+    register_plugin(Broken(), name="broken")
+    result = run("invoice", "--week", "2026-W47", "--format", "json")
+    assert_no_traceback(result)
+    assert result.exit_code == 3
+    assert "broken" in result.output and "Sam Example" not in result.output
+    assert not (ws_path / "invoices").exists() or not any((ws_path / "invoices").iterdir())
+
+
+def test_audit_entry_on_issue(run, ws_path, today):
+    invoice_json(run, "--week", "2026-W47")
+    log = (ws_path / "audit.log").read_text().splitlines()
+    entry = json.loads(log[-1])
+    assert entry["command"] == "invoice" and entry["action"] == "issued"
+    assert "INV-2026-0001" in entry["records"]
+    assert "Sam" not in log[-1]
+
+
+def test_alert_for_approved_notes_not_invoiced(run, today):
+    result = run("status", "--as-of", "2026-11-25", "--json")
+    alerts = [a for a in json.loads(result.stdout) if a["source"] == "invoice"]
+    # notes at least 7 days old (up to 2026-11-18), grouped by week
+    assert [a["subject"] for a in alerts] == ["2026-11-02..2026-11-08", "2026-11-09..2026-11-15",
+                                              "2026-11-16..2026-11-22"]
+    assert [a["message"].split(" ")[0] for a in alerts] == ["7", "4", "3"]
+    assert all(a["severity"] == "warning" for a in alerts)
+    run("invoice", "--week", "2026-W45", "--format", "json")
+    result = run("status", "--as-of", "2026-11-25", "--json")
+    alerts = [a for a in json.loads(result.stdout) if a["source"] == "invoice"]
+    assert [a["subject"] for a in alerts] == ["2026-11-09..2026-11-15", "2026-11-16..2026-11-22"]
+
+
+@pytest.mark.parametrize("schedule,anchor,end,expected", [
+    ("biweekly", "2026-01-02", "2026-11-22", "2026-12-04"),
+    ("biweekly", "2026-01-02", "2026-12-04", "2026-12-04"),     # on a pay date: that day
+    ("biweekly", "2026-01-02", "2025-12-20", "2026-01-02"),     # before the anchor
+    ("weekly", "2026-01-02", "2026-11-22", "2026-11-27"),
+    ("semimonthly", None, "2026-11-08", "2026-11-15"),
+    ("semimonthly", None, "2026-11-15", "2026-11-15"),
+    ("semimonthly", None, "2026-11-22", "2026-11-30"),
+    ("semimonthly", None, "2026-02-20", "2026-02-28"),
+    ("semimonthly", None, "2028-02-20", "2028-02-29"),
+])
+def test_pay_date(schedule, anchor, end, expected):
+    from peerkit_invoice.model import Settings, pay_date
+
+    s = Settings(pay_schedule=schedule, pay_anchor=dt.date.fromisoformat(anchor) if anchor else None)
+    assert pay_date(s, dt.date.fromisoformat(end)).isoformat() == expected
+
+
+def test_pay_lag_days(run, ws_path, today):
+    add_toml(ws_path, "[invoice]\npay_lag_days = 14\n")
+    data = invoice_json(run, "--week", "2026-W47", "--preview")
+    assert data["pay_date"] == "2026-12-18"    # first pay date on or after 11-22 + 14 = 12-06
