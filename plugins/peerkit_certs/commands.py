@@ -59,6 +59,9 @@ def certs_add(ws, cred_id, preset, kind, name, number, issuer, issued, expires, 
               "grace_days": grace_days}
     entry = model.build_credential(ws, cred_id=cred_id, preset=preset, values=values,
                                    categories=_categories(categories))
+    if model.load(ws).get(entry["id"]):
+        raise model.DataError(ws.rel(model.credentials_path(ws)),
+                              f"a credential with id {entry['id']!r} already exists")
 
     def unique(creds):
         if sum(1 for c in creds.credentials if c.id == entry["id"]) > 1:
