@@ -1,1 +1,47 @@
-"""peerkit built-in plugin: resources (not yet implemented)."""
+"""Built-in plugin: the community resource directory (``peerkit resources``).
+
+Open Referral HSDS 3.0 import/export, Open Eligibility categories, fast search with opening
+hours.  Nothing heavy is imported here: openpyxl, jinja2 and jsonschema load inside commands.
+"""
+from peerkit import hookimpl
+
+
+@hookimpl
+def register_commands(cli):
+    from peerkit_resources.commands import resources
+
+    cli.add_command(resources)
+
+
+@hookimpl
+def resource_importers():
+    from peerkit_resources.formats import builtin_importers
+
+    return builtin_importers()
+
+
+@hookimpl
+def resource_exporters():
+    from peerkit_resources.formats import builtin_exporters
+
+    return builtin_exporters()
+
+
+@hookimpl
+def alerts(workspace, today):
+    """One warning when resources have not been verified within [resources] stale_days."""
+    from peerkit.alerts import Alert
+
+    from peerkit_resources import directory
+
+    if not workspace.path("resources").is_dir():
+        return []
+    days = directory.stale_days(workspace)
+    items = directory.stale(workspace, today, days)
+    if not items:
+        return []
+    shown = ", ".join(i["slug"] for i in items[:5]) + (", ..." if len(items) > 5 else "")
+    return [Alert("resources", "resources", "warning", None,
+                  f"{len(items)} resource(s) not verified in {days} days ({shown}); call them and run "
+                  "'peerkit resources verify SLUG' (list: 'peerkit resources stale')")]
+
