@@ -25,7 +25,7 @@ MONEY_FORMAT = '"$"#,##0.00'
 DATE_FORMAT = "yyyy-mm-dd"
 TIME_FORMAT = "hh:mm"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 # Import limits (tunable by callers)
 MAX_FILE_BYTES = 25 * 1024 * 1024

@@ -83,7 +83,11 @@ class Plugins:
         from importlib.metadata import entry_points
 
         for ep in sorted(entry_points(group=GROUP), key=lambda e: e.name):
-            if ep.name in self.info or not self._wanted(ep.name):
+            if not self._wanted(ep.name):
+                continue
+            if ep.name in self.info:
+                warn(f"two installed plugins are named {ep.name!r} ({self.info[ep.name].module} and "
+                     f"{ep.value}); only the first was loaded — uninstall one")
                 continue
             dist = getattr(ep, "dist", None)
             dist_name = (dist.metadata["Name"] if dist is not None else "") or ""
@@ -103,7 +107,11 @@ class Plugins:
             return
         for path in sorted(folder.glob("*.py")):
             name = path.stem
-            if name.startswith("_") or name in self.info or not self._wanted(name):
+            if name.startswith("_") or not self._wanted(name):
+                continue
+            if name in self.info:
+                warn(f"workspace plugin {path.name} has the same name as plugin {name!r} "
+                     f"({self.info[name].source}) and was not loaded — rename the file")
                 continue
             info = PluginInfo(name, "workspace", module=str(path))
             self.info[name] = info

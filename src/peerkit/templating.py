@@ -223,3 +223,33 @@ class _time_limit:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, self.previous)
         return False
+
+
+_LINT_RULES = (
+    (re.compile(r"\|\s*safe\b"), "uses '|safe', which turns off escaping"),
+    (re.compile(r"autoescape\s+false", re.IGNORECASE), "turns autoescape off"),
+    (re.compile(r"(?:src|href|action)\s*=\s*[\"']?\s*(?:https?:)?//", re.IGNORECASE),
+     "loads or links a remote address (could send information out)"),
+    (re.compile(r"javascript:", re.IGNORECASE), "contains a javascript: link"),
+    (re.compile(r"<script", re.IGNORECASE), "contains a <script> element"),
+)
+
+
+def lint_template(text: str) -> list[tuple[int, str]]:
+    """Risky constructs in an agency template: [(line, problem)]."""
+    found = []
+    for n, line in enumerate(text.splitlines(), 1):
+        for pattern, problem in _LINT_RULES:
+            if pattern.search(line):
+                found.append((n, problem))
+    return found
+
+
+def lint_workspace(workspace: "Workspace") -> list[str]:
+    folder = workspace.path("templates")
+    out = []
+    if folder.is_dir():
+        for p in sorted(folder.rglob("*.j2")):
+            for line, problem in lint_template(p.read_text(encoding="utf-8", errors="replace")):
+                out.append(f"{workspace.rel(p)}:{line}: {problem}")
+    return out

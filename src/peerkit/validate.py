@@ -26,7 +26,7 @@ _TYPE_NAMES = {
     dt.datetime: "a date and time (YYYY-MM-DDTHH:MM:SS)",
 }
 
-_CONTROL = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_CONTROL = re.compile(r"[\ud800-\udfff\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
 def clean_text(value: str) -> str:

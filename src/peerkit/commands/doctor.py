@@ -67,6 +67,9 @@ def doctor(ctx):
         message(f"(no workspace checked: {exc.message})")
     if ws is not None:
         warnings.extend(workspace_warnings(ws))
+        from peerkit.templating import lint_workspace
+
+        warnings.extend(lint_workspace(ws))
         try:
             ws.config
         except PeerkitError as exc:

@@ -59,3 +59,20 @@ def templates_copy(ctx, name: str, force: bool):
         storage.ensure_dir(target.parent)
         storage.atomic_write_bytes(target, Path(found[name]["path"]).read_bytes())
     message(f"Copied {name} to {ws.rel(target)}; edit it there.")
+
+
+@templates.command(name="check")
+@click.pass_context
+def templates_check(ctx):
+    """Warn about risky constructs in the workspace's templates (|safe, remote links, scripts).
+
+    Exit 1 when anything is found.
+    """
+    from peerkit.templating import lint_workspace
+
+    problems = lint_workspace(workspace_for(ctx))
+    for p in problems:
+        click.echo(f"warning: {p}")
+    if problems:
+        ctx.exit(1)
+    click.echo("No risky constructs found in the workspace's templates.")
