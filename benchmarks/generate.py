@@ -41,7 +41,7 @@ from pathlib import Path
 
 import tomli_w
 
-GENERATOR_VERSION = 4
+GENERATOR_VERSION = 5
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 DEFAULT_DATA = HERE / "data"
@@ -529,6 +529,66 @@ def write_peer(root: Path, peer: int, weeks: int, jobs: int = 1, pool=None) -> i
     return sum(_write_weeks(t) for t in tasks)
 
 
+def _invoice_weeks(args) -> list:
+    """The invoices (unnumbered) of weeks [w_from, w_to): approved notes of each week."""
+    root, weeks, w_from, w_to = args
+    from peerkit.workspace import Workspace
+    from peerkit_invoice import model
+
+    ws = Workspace(Path(root))
+    settings = model.load_settings(ws)
+    provider = {k: v for k, v in ws.provider.items() if k in ("name", "credentials") and isinstance(v, str)}
+    agency = {k: v for k, v in ws.section("agency").items() if k in ("name", "address") and isinstance(v, str)}
+    out = []
+    for w in range(w_from, w_to):
+        monday = END - dt.timedelta(weeks=weeks - w) + dt.timedelta(days=1)
+        sunday = monday + dt.timedelta(days=6)
+        notes = [n for n in ws.notes(monday, sunday) if n.status == "approved"]
+        if not notes:
+            continue
+        inv = model.Invoice(number="", start=monday, end=sunday, pay_date=model.pay_date(settings, sunday),
+                            issued=sunday + dt.timedelta(days=5), status="issued", provider=dict(provider),
+                            agency=dict(agency))
+        inv.lines = model._service_lines(ws, settings, notes, late=False)
+        inv.sort_lines()
+        out.append(inv)
+    return out
+
+
+def write_invoice_history(root: Path, weeks: int, pool=None, jobs: int = 1) -> int:
+    """An issued invoice for every week of the history but the last (W47 is billed on Friday
+    2026-11-27, after the benchmarks' "today").  Built with the invoice plugin's own model, so
+    snapshots and ``invoices/index.toml`` are what ``peerkit invoice`` writes; skipped (0)
+    when the plugin is not there or its model has changed shape."""
+    try:
+        from peerkit import storage
+        from peerkit_invoice import model
+    except ImportError:
+        return 0
+    try:
+        tasks = [(str(root), weeks, a, b) for a, b in _chunks(weeks - 1, jobs * 2)]
+        parts = pool.map(_invoice_weeks, tasks) if pool is not None and jobs > 1 else map(_invoice_weeks, tasks)
+        invoices = [inv for part in parts for inv in part]
+        settings = model.load_settings(__import__("peerkit.workspace").workspace.Workspace(root))
+        folder = _mkdir(root / model.INVOICE_DIR)
+        entries = []
+        seq: dict[int, int] = {}
+        for inv in invoices:
+            seq[inv.issued.year] = seq.get(inv.issued.year, 0) + 1
+            inv.number = f"{settings.prefix}-{inv.issued.year}-{seq[inv.issued.year]:04d}"
+            path = folder / f"{inv.number}.toml"
+            _write(path, storage.dumps_toml(inv.to_snapshot(), model.SNAPSHOT_HEADER))
+            st = path.stat()
+            entries.append(model.IndexEntry(inv.number, "issued", inv.start, inv.end, inv.issued,
+                                            tuple(inv.notes), st.st_size, st.st_mtime_ns))
+        _write(folder / model.INDEX_NAME, storage.dumps_toml(
+            {"invoice": [e.to_toml() for e in sorted(entries, key=lambda e: e.number)]}, model.INDEX_HEADER))
+        return len(entries)
+    except Exception as exc:  # noqa: BLE001 - the plugin's internals moved: no history, say so
+        print(f"generate: invoice history skipped ({type(exc).__name__}: {exc})", file=sys.stderr)
+        return 0
+
+
 def _agency_peer(args) -> int:
     root, peer, weeks = args
     return write_peer(Path(root), peer, weeks, jobs=1)
@@ -680,7 +740,7 @@ def generate(size: str, data: Path = DEFAULT_DATA, *, force: bool = False, jobs:
     try:
         if spec["kind"] == "peer":
             notes = write_peer(tmp, 1, spec["weeks"], jobs=jobs, pool=pool)
-            written = {"notes": notes}
+            written = {"notes": notes, "invoices": write_invoice_history(tmp, spec["weeks"], pool, jobs)}
         elif spec["kind"] == "agency":
             tasks = [(str(tmp / f"peer-{p:02d}"), p, spec["weeks"]) for p in range(1, spec["peers"] + 1)]
             for t in tasks:
