@@ -97,12 +97,14 @@ class _Sheet:
         self.row += 1
         for col, value in enumerate(values, 1):
             cell = self.ws.cell(row=self.row, column=col)
+            cell.alignment = self._wrap
+            if value is None or value == "":
+                continue
             if isinstance(value, dt.date):
                 cell.value = value
                 cell.number_format = DATE_FORMAT
             else:
                 set_text(cell, value, f"sheet '{self.title}' row {self.row}")
-            cell.alignment = self._wrap
 
     def finish(self) -> None:
         from openpyxl.utils import get_column_letter

@@ -703,7 +703,8 @@ def check_all(ws: "Workspace", today: dt.date, client_id: str | None = None) -> 
             plan = plan_from_dict(storage.read_toml(path), path, expect_id=cid,
                                   client_name=clients[cid].name)
         except DataError as exc:
-            findings.append(Finding(cid, rel, "invalid", "error", exc.message))
+            findings.append(Finding(cid, rel, "invalid", "error",
+                                    exc.message.replace(storage.display_path(path), rel, 1)))
             continue
         findings.extend(check_plan(plan, rel, today, cfg))
     return findings
