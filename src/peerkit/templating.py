@@ -57,20 +57,30 @@ def list_templates(workspace: "Workspace | None") -> list[dict]:
     return [seen[k] for k in sorted(seen)]
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>&~])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~&])")
+_MD_LINE_START = re.compile(r"^(\s*)([-+=]|\d+[.)])", re.MULTILINE)
 
 
 def md_escape(value: Any) -> str:
     """Escape Markdown and HTML metacharacters so user text is shown, never interpreted.
 
-    A leading formula character gets the spreadsheet-safe apostrophe too (OWASP), so a
-    table pasted into a spreadsheet cannot run a formula.
+    Brackets, emphasis, code, HTML and table characters are always escaped; list and heading
+    markers only at the start of a line.  A leading formula character gets the spreadsheet-safe
+    apostrophe too (OWASP), so a table pasted into a spreadsheet cannot run a formula.
     """
     text = "" if value is None else str(value)
     if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
         text = "'" + text
     text = _MD_SPECIAL.sub(r"\\\1", text)
+    text = _MD_LINE_START.sub(_escape_marker, text)
     return text.replace("\n", "  \n")
+
+
+def _escape_marker(m: re.Match) -> str:
+    marker = m.group(2)
+    if marker[0].isdigit():  # "1." -> "1\\." keeps the number, loses the list meaning
+        return m.group(1) + marker[:-1] + "\\" + marker[-1]
+    return m.group(1) + "\\" + marker
 
 
 def _sandbox_class():
