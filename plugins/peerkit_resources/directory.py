@@ -297,36 +297,11 @@ def import_path(ws, path: Path, fmt: str | None, importers: dict[str, Any], *, d
     records = src.records()  # validates everything before anything is written
     report = Report(src.format, storage.display_path(path), {**src.counts(), "records": len(records)},
                     skipped=list(src.skipped))
+    if dry_run:
+        _plan(ws, records, report)
+        return report
     with ws.lock():
-        existing = [model.read_path(p) for p in model.resource_files(ws)]
-        matcher = Matcher()
-        slots: list[Slot] = []
-        for res in existing:
-            slot = Slot(res.pop("slug"), res, new=False)
-            matcher.add(slot)
-        taken = {p.stem for p in model.resource_files(ws)}
-        for where, res in records:
-            found = matcher.find(res)
-            if found:
-                slot, reason = found
-                if merge_into(slot.res, res):
-                    slot.changed = True
-                    report.merged.append({"where": where, "into": slot.slug, "reason": reason})
-                    if slot not in slots:
-                        slots.append(slot)
-                else:
-                    report.skipped.append({"where": where, "into": slot.slug,
-                                           "reason": f"duplicate of {slot.slug} ({reason}); nothing new"})
-                matcher.add(slot)
-                continue
-            slug = model.unique_slug(res["name"], taken, (res.get("address") or {}).get("city", ""))
-            taken.add(slug)
-            slot = Slot(slug, res, new=True, changed=True)
-            matcher.add(slot)
-            slots.append(slot)
-            report.added.append({"where": where, "slug": slug})
-        if dry_run:
-            return report
+        slots = _plan(ws, records, report)
         for slot in slots:
             if slot.new:
                 model.write_new(ws, slot.slug, slot.res)
@@ -336,6 +311,38 @@ def import_path(ws, path: Path, fmt: str | None, importers: dict[str, Any], *, d
         search.write_index(ws)
         ws.audit("resources import", records=[s.slug for s in slots], action=report.format)
     return report
+
+
+def _plan(ws, records: list[tuple[str, dict]], report: Report) -> list[Slot]:
+    """Decide, for each incoming record, add or merge (into what, and why)."""
+    existing = [model.read_path(p) for p in model.resource_files(ws)]
+    matcher = Matcher()
+    slots: list[Slot] = []
+    for res in existing:
+        slot = Slot(res.pop("slug"), res, new=False)
+        matcher.add(slot)
+    taken = {p.stem for p in model.resource_files(ws)}
+    for where, res in records:
+        found = matcher.find(res)
+        if found:
+            slot, reason = found
+            if merge_into(slot.res, res):
+                slot.changed = True
+                report.merged.append({"where": where, "into": slot.slug, "reason": reason})
+                if slot not in slots:
+                    slots.append(slot)
+            else:
+                report.skipped.append({"where": where, "into": slot.slug, "match": reason,
+                                       "reason": f"duplicate of {slot.slug} ({reason}); nothing new"})
+            matcher.add(slot)
+            continue
+        slug = model.unique_slug(res["name"], taken, (res.get("address") or {}).get("city", ""))
+        taken.add(slug)
+        slot = Slot(slug, res, new=True, changed=True)
+        matcher.add(slot)
+        slots.append(slot)
+        report.added.append({"where": where, "slug": slug})
+    return slots
 
 
 # ---------------------------------------------------------------------------- export

@@ -267,8 +267,9 @@ def _kind(obj: dict) -> str:
     if "services" in obj or "locations" in obj or "website" in obj or "legal_status" in obj \
             or "year_incorporated" in obj or "tax_status" in obj or "organization_identifiers" in obj:
         return "organization"
-    if "name" in obj:
-        return "service"
+    if "name" in obj or any(k in obj for k in ("status", "service_at_locations", "organization", "schedules",
+                                                 "phones", "eligibility_description", "application_process")):
+        return "service"  # a service without a name is then reported as missing its name
     return "other"
 
 

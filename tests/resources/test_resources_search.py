@@ -1,0 +1,171 @@
+"""Search: ranking with reasons, every filter, open-at across midnight, and the verified index."""
+import datetime as dt
+import json
+import os
+import time
+
+import pytest
+
+from peerkit_resources import model, search
+
+
+def slugs(result):
+    assert result.exit_code == 0, result.output
+    return [h["slug"] for h in json.loads(result.output)]
+
+
+def test_name_and_category_rank_before_description(ws):
+    hits = search.run_search(ws, search.Query(words=["food"]))
+    found = [h.entry["slug"] for h in hits]
+    assert found[0] == "millbrook-community-food-pantry"          # name match first
+    assert found[1] == "haw-river-dss-family-children"            # category 'Food Benefits'
+    assert hits[0].why == ["name matches 'food'"]
+    assert hits[1].why == ["category 'Food Benefits' matches 'food'"]
+    assert hits[0].score > hits[1].score
+
+
+def test_description_match_is_last_and_says_so(ws):
+    hits = search.run_search(ws, search.Query(words=["wifi"]))
+    assert [h.entry["slug"] for h in hits] == ["millbrook-public-library"]
+    assert hits[0].why == ["description mentions 'wifi'"]
+
+
+def test_every_word_must_match(ws):
+    assert search.run_search(ws, search.Query(words=["food", "spanish", "nothingmatches"])) == []
+
+
+def test_open_at_crossing_midnight_plain_function(ws):
+    # the crisis line is open 19:00-07:00 every night
+    wed_2am = dt.datetime(2026, 11, 25, 2, 0)
+    hits = search.run_search(ws, search.Query(at=wed_2am))
+    assert [h.entry["slug"] for h in hits] == ["haw-river-crisis-line"]
+    assert hits[0].open is True and hits[0].why == ["open Wed 02:00"]
+    # 18:00: the crisis line has not opened yet, the library is open
+    six_pm = search.run_search(ws, search.Query(at=dt.datetime(2026, 11, 24, 18, 0)))
+    assert "haw-river-crisis-line" not in [h.entry["slug"] for h in six_pm]
+    assert "millbrook-public-library" in [h.entry["slug"] for h in six_pm]
+
+
+def test_open_at_on_a_closed_day(ws):
+    # Wednesday 11:00: the food pantry (Tue/Thu) is closed, the library is open
+    hits = [h.entry["slug"] for h in search.run_search(ws, search.Query(words=["pantry"],
+                                                                        at=dt.datetime(2026, 11, 25, 11, 0)))]
+    assert hits == []
+    tue = [h.entry["slug"] for h in search.run_search(ws, search.Query(words=["pantry"],
+                                                                       at=dt.datetime(2026, 11, 24, 11, 0)))]
+    assert tue == ["millbrook-community-food-pantry"]
+
+
+def test_cli_open_at_crossing_midnight(run):
+    assert slugs(run("resources", "search", "--open-at", "sun 23:30", "--json")) == ["haw-river-crisis-line"]
+    assert slugs(run("resources", "search", "crisis", "--open-at", "mon 06:59", "--json")) == ["haw-river-crisis-line"]
+    assert slugs(run("resources", "search", "crisis", "--open-at", "mon 07:00", "--json")) == []
+
+
+def test_cli_open_at_closed_day(run):
+    # the Social Security office is closed on Saturday; the YMCA is open
+    found = slugs(run("resources", "search", "--open-at", "sat 11:00", "--json"))
+    assert "ssa-millbrook" not in found
+    assert "cedar-ford-ymca" in found
+    assert "recovery-circle-peer-support-group" in found      # Saturday meeting 10:00-11:30
+    assert "recovery-circle-peer-support-group" not in slugs(run("resources", "search", "--open-at", "sat 11:30",
+                                                                 "--json"))
+    assert slugs(run("resources", "search", "social", "--open-at", "sat 11:00", "--json")) == []
+
+
+def test_cli_open_now_uses_peerkit_now(run, monkeypatch):
+    monkeypatch.setenv("PEERKIT_NOW", "2026-11-26T17:00:00")  # Thursday 17:00
+    found = slugs(run("resources", "search", "pantry", "--open-now", "--json"))
+    assert found == ["millbrook-community-food-pantry"]
+
+
+def test_cli_category_includes_terms_under_it(run):
+    found = slugs(run("resources", "search", "--category", "Housing", "--json"))
+    assert set(found) == {"haw-river-housing-authority", "cedar-ford-supportive-housing"}
+    exact = run("resources", "search", "--category", "food pantry", "--json")
+    assert slugs(exact) == ["millbrook-community-food-pantry"]
+    assert json.loads(exact.output)[0]["why"] == ["category 'Food Pantry'"]
+
+
+def test_cli_agency_category(run):
+    assert slugs(run("resources", "search", "--category", "Warm Line", "--json")) == ["haw-river-crisis-line"]
+
+
+def test_cli_county_zip_language_free(run, ws_path):
+    assert len(slugs(run("resources", "search", "--county", "haw river", "--json"))) == 9
+    assert slugs(run("resources", "search", "--county", "Orange County", "--json")) == []
+    cedar = slugs(run("resources", "search", "--zip", "27341", "--json"))
+    assert set(cedar) == {"cedar-ford-ymca", "cedar-ford-supportive-housing"}
+    viet = slugs(run("resources", "search", "--language", "Vietnamese", "--json"))
+    assert viet == ["haw-river-dss-family-children"]
+    es = set(slugs(run("resources", "search", "--language", "es", "--json")))
+    assert "haw-river-dss-family-children" in es and "cedar-ford-ymca" not in es
+    free = set(slugs(run("resources", "search", "--free", "--json")))
+    assert "cedar-ford-ymca" not in free and "cedar-ford-supportive-housing" not in free
+    assert "millbrook-community-food-pantry" in free
+
+
+def test_cli_search_text_output_and_no_match(run):
+    result = run("resources", "search", "food", "--zip", "27340")
+    assert result.exit_code == 0
+    assert "millbrook-community-food-pantry" in result.output and "name matches 'food'" in result.output
+    none = run("resources", "search", "zzzz")
+    assert none.exit_code == 0 and "No resource matches" in none.output
+
+
+def test_cli_search_bad_open_at_is_usage_error(run):
+    result = run("resources", "search", "--open-at", "whenever")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_search_never_writes(run, ws_path):
+    before = sorted(os.listdir(ws_path / "resources"))
+    run("resources", "search", "food")
+    assert sorted(os.listdir(ws_path / "resources")) == before
+    assert not (ws_path / "resources" / ".index.json").exists()
+
+
+def test_index_is_written_by_changes_and_never_used_stale(run, ws_path, ws):
+    assert run("resources", "reindex").exit_code == 0
+    index_file = ws_path / "resources" / ".index.json"
+    assert index_file.exists()
+    # make every entry old enough to be trusted
+    data = json.loads(index_file.read_text())
+    data["written_ns"] = time.time_ns() + 10 * 10**9
+    index_file.write_text(json.dumps(data))
+    assert search.load_index(ws).reparsed == 0
+    # a hand edit of one file, same size, same second: still seen (inode/mtime/racy rule)
+    path = ws_path / "resources" / "millbrook-community-food-pantry.toml"
+    text = path.read_text().replace('name = "Millbrook Community Food Pantry"',
+                                    'name = "Millbrook Community Food Larder"')
+    path.write_text(text)
+    index = search.load_index(ws)
+    assert index.reparsed == 1
+    hits = search.run_search(ws, search.Query(words=["larder"]))
+    assert [h.entry["slug"] for h in hits] == ["millbrook-community-food-pantry"]
+    # a new file and a removed file
+    (ws_path / "resources" / "cedar-ford-ymca.toml").unlink()
+    assert "cedar-ford-ymca.toml" not in search.load_index(ws).entries
+
+
+def test_index_entry_not_trusted_when_written_in_the_same_tick(ws, ws_path):
+    path = ws_path / "resources" / "cedar-ford-ymca.toml"
+    path.write_text(path.read_text())           # modified just now
+    with ws.lock():
+        search.write_index(ws)
+    # a file modified within RACY_NS of the index write is parsed again; the others are trusted
+    index = search.load_index(ws)
+    assert index.reparsed == 1 and len(index.entries) == 9
+
+
+def test_corrupt_index_is_ignored(ws, ws_path):
+    (ws_path / "resources" / ".index.json").write_text("{not json")
+    assert len(search.load_index(ws).entries) == 9
+
+
+def test_broken_record_is_a_clear_error(run, ws_path):
+    (ws_path / "resources" / "broken.toml").write_text('name = "x"\n[[phones]]\ntype = "voice"\n')
+    result = run("resources", "search", "food")
+    assert result.exit_code == 3
+    assert "broken.toml" in result.output and "phones[1].number" in result.output
+    assert "Traceback" not in result.output
