@@ -211,7 +211,8 @@ def service_to_raw(svc: dict, where: str) -> list[dict]:
         raw = {
             "name": _s(svc.get("name")),
             "organization": _s(org.get("name")),
-            "organization_description": _s(org.get("description")),
+            "organization_description": "" if _s(org.get("description")) == _s(org.get("name"))
+            else _s(org.get("description")),
             "description": _s(svc.get("description")) or _s(sal.get("description")),
             "status": _s(svc.get("status")).lower() if _s(svc.get("status")).lower() in model.STATUSES else "active",
             "categories": categories,
@@ -654,10 +655,10 @@ def resources_to_services(resources: list[dict]) -> list[dict]:
         sid = ids["service"]
         slug = res["slug"]
         if sid not in services:
-            org = _drop_empty({"id": ids["organization"], "name": res.get("organization") or res["name"],
-                               "description": res.get("organization_description") or "",
-                               })
-            org.setdefault("description", "")
+            org_name = res.get("organization") or res["name"]
+            # HSDS requires an organization description; the name stands in when there is none
+            org = {"id": ids["organization"], "name": org_name,
+                   "description": res.get("organization_description") or org_name}
             fees = res.get("fees") or ("Free" if res.get("free") else "")
             svc = _drop_empty({
                 "id": sid, "name": res["name"], "description": res.get("description"),

@@ -25,3 +25,19 @@ def snapshot():
         return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(Path(folder).rglob("*"))
                 if p.is_file()}
     return take
+
+
+@pytest.fixture
+def other_ws(tmp_path):
+    """A second, empty workspace and a CLI runner for it: (path, run)."""
+    from click.testing import CliRunner
+
+    from peerkit.cli import cli
+    from peerkit.commands.init import create_workspace
+
+    path = create_workspace(tmp_path / "other")
+
+    def run(*args):
+        return CliRunner().invoke(cli, ["--workspace", str(path), *[str(a) for a in args]])
+
+    return path, run
