@@ -21,6 +21,6 @@ def note_checks():
 
 @hookimpl
 def alerts(workspace, today):
-    from peerkit_notes.alerts import note_alerts
+    from peerkit_notes.overdue import note_alerts  # not "alerts": a submodule would shadow this hook
 
     return note_alerts(workspace, today)
