@@ -448,7 +448,7 @@ class Bench:
         start, end = self.span("agency")
         name = f"note export to xlsx [{size}]"
         out = self.scratch / "export.xlsx"
-        argv = self.peerkit + ["--workspace", str(dirs[0]), "note", "export", "--from", start, "--to", end,
+        argv = self.peerkit + ["--workspace", str(dirs[0]), "note", "export", "--from", start, "--to", end, "--status", "all",
                                "--out", str(out), *map(str, dirs)]
         row = self.add(Row(name=name, group="export", data=size, command=" ".join(self._shown(argv)),
                            floor="floor: fastest xlsx writer", target=1.25, target_text="<= 1.25x floor"))
