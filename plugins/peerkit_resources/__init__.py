@@ -40,8 +40,12 @@ def alerts(workspace, today):
     items = directory.stale(workspace, today, days)
     if not items:
         return []
+    import datetime as dt
+
     shown = ", ".join(i["slug"] for i in items[:5]) + (", ..." if len(items) > 5 else "")
-    return [Alert("resources", "resources", "warning", None,
+    dated = [i["last_verified"] for i in items if i["last_verified"]]
+    due = min(dated) + dt.timedelta(days=days) if len(dated) == len(items) else None
+    return [Alert("resources", "resources", "warning", due,
                   f"{len(items)} resource(s) not verified in {days} days ({shown}); call them and run "
                   "'peerkit resources verify SLUG' (list: 'peerkit resources stale')")]
 
