@@ -63,3 +63,20 @@ def one_error_line(result):
 
 def loads(result):
     return json.loads(result.stdout)
+
+
+def set_setting(ws_path: Path, key: str, value: str, table: str = "notes") -> None:
+    """Set ``key = value`` in a table of the workspace's peerkit.toml (a targeted text edit)."""
+    import re
+
+    cfg = ws_path / "peerkit.toml"
+    text = cfg.read_text()
+    start = text.index(f"[{table}]\n") + len(f"[{table}]\n")
+    nxt = text.find("\n[", start)
+    body = text[start:] if nxt < 0 else text[start:nxt + 1]
+    pat = re.compile(rf"^{re.escape(key)}\s*=.*$", re.M)
+    if pat.search(body):
+        body = pat.sub(f"{key} = {value}", body, count=1)
+    else:
+        body = f"{key} = {value}\n" + body
+    cfg.write_text(text[:start] + body + ("" if nxt < 0 else text[nxt + 1:]))

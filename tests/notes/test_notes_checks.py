@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from notes_helpers import change, findings_for, write_note, note_dict
+from notes_helpers import set_setting, change, findings_for, write_note, note_dict
 from peerkit.checks import Finding
 
 
@@ -158,10 +158,10 @@ def test_authorization_outside_its_window_uses_unmanaged_units(ws_path, base_not
     assert findings_for(ws, note, "authorization") == []
     cfg = ws_path / "peerkit.toml"
     text = cfg.read_text()
-    cfg.write_text(text.replace("[notes]\n", "[notes]\nunmanaged_units = 14\n", 1))
+    set_setting(ws_path, "unmanaged_units", "14")
     found = findings_for(Workspace(ws_path), note, "authorization")
     assert len(found) == 1 and "15 unmanaged units" in found[0].message and "at most 14" in found[0].message
-    cfg.write_text(text.replace("[notes]\n", "[notes]\nunmanaged_units = 0\n", 1))
+    set_setting(ws_path, "unmanaged_units", "0")
     found = findings_for(Workspace(ws_path), note, "authorization")
     assert found and "unmanaged units are off" in found[0].message
 
@@ -170,7 +170,7 @@ def test_unmanaged_units_reset_each_state_fiscal_year(ws_path, base_note):
     from peerkit.workspace import Workspace
 
     cfg = ws_path / "peerkit.toml"
-    cfg.write_text(cfg.read_text().replace("[notes]\n", "[notes]\nunmanaged_units = 4\n", 1))
+    set_setting(ws_path, "unmanaged_units", "4")
     for i, day in enumerate((dt.date(2026, 6, 10), dt.date(2026, 6, 11))):
         write_note(ws_path, note_dict(id=f"N-{day.isoformat()}-C001-1", client="C001", date=day,
                                       goals=["G1"], response="Sam came.", status="signed"))
@@ -190,7 +190,7 @@ def test_group_size_configurable(ws_path, base_note):
     from peerkit.workspace import Workspace
 
     cfg = ws_path / "peerkit.toml"
-    cfg.write_text(cfg.read_text().replace("[notes]\n", "[notes]\nmax_group_size = 8\n", 1))
+    set_setting(ws_path, "max_group_size", "8")
     found = findings_for(Workspace(ws_path), change(base_note, modifier="HQ", group_size=9), "group-size")
     assert found and "at most 8" in found[0].message
 

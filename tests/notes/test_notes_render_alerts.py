@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from notes_helpers import loads, note_dict, one_error_line, write_note
+from notes_helpers import set_setting, loads, note_dict, one_error_line, write_note
 from peerkit import storage
 
 NOTES = "notes/2026/11"
@@ -105,7 +105,7 @@ def test_alerts_look_back_a_bounded_window(run, ws_path):
     _, alerts = _alerts(run, "--as-of", "2026-11-26")
     assert "N-2026-08-03-C002-1" not in {a["subject"] for a in alerts}
     cfg = ws_path / "peerkit.toml"
-    cfg.write_text(cfg.read_text().replace("[notes]\n", "[notes]\nalert_days = 120\n", 1))
+    set_setting(ws_path, "alert_days", "120")
     _, alerts = _alerts(run, "--as-of", "2026-11-26")
     assert "N-2026-08-03-C002-1" in {a["subject"] for a in alerts}
 
