@@ -11,9 +11,11 @@ Files (all under ``invoices/`` in the workspace, written only while holding the 
   secret (the tax ID and bank account are read from the keyring each time it is rendered).
 * ``invoices/index.toml`` -- a cache of every snapshot's number, period, status and note
   ids, so finding "already invoiced" notes reads one small file.  Each entry records the
-  snapshot's size and modification time; when the folder's snapshots and the index
-  disagree (a crash between the two writes, a hand edit), the index is rebuilt from the
-  snapshots, which are the source of truth.  It therefore cannot go stale.
+  snapshot's size in bytes; when the folder's snapshot files and the index disagree (a
+  file the index does not list, a listed file missing, a size that differs -- voiding a
+  snapshot always changes its size), the index is rebuilt from the snapshots, which are
+  the source of truth.  It is written atomically under the workspace lock right after
+  the snapshot, in the same command, so it cannot go stale.
 """
 from __future__ import annotations
 
@@ -349,12 +351,11 @@ class IndexEntry:
     issued: dt.date | None
     notes: tuple[str, ...]
     size: int = 0
-    mtime_ns: int = 0
+    mtime_ns: int = 0    # unused (kept so callers passing it keep working)
 
     def to_toml(self) -> dict:
         return {"number": self.number, "status": self.status, "start": self.start, "end": self.end,
-                "issued": self.issued, "notes": list(self.notes), "size": self.size,
-                "mtime_ns": self.mtime_ns}
+                "issued": self.issued, "notes": list(self.notes), "size": self.size}
 
 
 def invoice_dir(ws) -> Path:
@@ -386,19 +387,17 @@ def _entry_from_snapshot(path: Path) -> IndexEntry:
     number = f.req("number", str)
     if number != path.stem:
         f.fail("number", f"must match the file name ({path.stem}.toml)")
-    st = path.stat()
     return IndexEntry(number=number, status=f.choice("status", ("issued", "void"), "issued"),
                       start=f.req("start", dt.date), end=f.req("end", dt.date),
                       issued=f.opt("issued", dt.date), notes=tuple(f.text_list("notes")),
-                      size=st.st_size, mtime_ns=st.st_mtime_ns)
+                      size=path.stat().st_size)
 
 
-def _stat(path: Path) -> tuple[int, int] | None:
+def _size(path: Path) -> int | None:
     try:
-        st = path.stat()
+        return path.stat().st_size
     except OSError:
         return None
-    return st.st_size, st.st_mtime_ns
 
 
 class Index:
@@ -421,21 +420,20 @@ class Index:
                     e = IndexEntry(number=item.req("number", str), status=item.req("status", str),
                                    start=item.req("start", dt.date), end=item.req("end", dt.date),
                                    issued=item.opt("issued", dt.date), notes=tuple(item.text_list("notes")),
-                                   size=item.opt("size", int, 0), mtime_ns=item.opt("mtime_ns", int, 0))
+                                   size=item.opt("size", int, -1))
                     entries[e.number] = e
             except DataError:
                 entries = None
         if entries is not None and set(entries) == set(files) and all(
-                _stat(p) == (entries[n].size, entries[n].mtime_ns) for n, p in files.items()):
+                _size(p) == entries[n].size for n, p in files.items()):
             return cls(entries, rebuilt=False)
         rebuilt = {n: _entry_from_snapshot(p) for n, p in sorted(files.items())}
         return cls(rebuilt, rebuilt=True)
 
     def save(self, ws) -> None:
-        """Write index.toml from the current snapshots' stats (call under the lock)."""
+        """Write index.toml with the current snapshots' sizes (call under the lock)."""
         for number, e in self.entries.items():
-            st = snapshot_path(ws, number).stat()
-            e.size, e.mtime_ns = st.st_size, st.st_mtime_ns
+            e.size = snapshot_path(ws, number).stat().st_size
         storage.write_toml(invoice_dir(ws) / INDEX_NAME,
                            {"invoice": [e.to_toml() for _, e in sorted(self.entries.items())]},
                            header=INDEX_HEADER)
