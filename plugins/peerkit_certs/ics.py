@@ -25,8 +25,8 @@ def uid(owner: str, *parts: str) -> str:
 
 
 def _stamp() -> dt.datetime:
-    now = dates.now()
-    return now.astimezone(dt.timezone.utc) if now.tzinfo is None else now.astimezone(dt.timezone.utc)
+    """Now in UTC (a naive local time is read as the computer's local time)."""
+    return dates.now().astimezone(dt.timezone.utc)
 
 
 def _event(summary: str, day: dt.date, event_uid: str, stamp: dt.datetime, description: str,
