@@ -291,134 +291,153 @@ def export_review(workspaces: list["Workspace"], out: Path | str, *,
         sheet.column_dimensions[get_column_letter(i)].width = col.width
     sheet.append(header_cells(sheet, [c.header for c in cols]))
 
-    keys = _workspace_keys(workspaces)
-    peers: list[PeerSummary] = []
-    exported_ids: list[list[str]] = []
-    row = 1
-    total = 0
-    narrative = {"Purpose", "Intervention", "Response", "Plan", "Findings", "Goals"}
+    try:
+        keys = _workspace_keys(workspaces)
+        peers: list[PeerSummary] = []
+        exported_ids: list[list[str]] = []
+        row = 1
+        total = 0
+        narrative = {"Purpose", "Intervention", "Response", "Plan", "Findings", "Goals"}
 
-    for ws, key in zip(workspaces, keys):
-        pseudo = Pseudonyms.for_workspace(ws) if deidentify else None
-        peer_name = str(ws.provider.get("name", "") or "")
-        summary = PeerSummary(peer=pseudo.peer() if pseudo else peer_name,
-                              workspace=pseudo.workspace() if pseudo else key, path=ws.root)
-        rule = ws.unit_rule
-        clients = ws.clients()
-        ids: list[str] = []
-        wanted = (n for n in ws.notes(date_from, date_to) if n.status in statuses)
-        label = f"Exporting {summary.workspace}"
-        bar = progress_bar(wanted, label=label) if progress else _nobar(wanted)
-        with bar as items:
-            for chunk in _month_chunks(items):
-                billable = [n for n in chunk if n.status != "void"]
-                units = units_by_note(billable, rule)
-                by_note: dict[str, list] = {}
-                for finding in _run_checks(ws, chunk, today):
-                    by_note.setdefault(finding.note, []).append(finding)
-                for note in chunk:
-                    findings = by_note.get(note.id, [])
-                    client = clients.get(note.client)
-                    n_units = units.get(note.id, 0)
-                    if pseudo:
-                        goals = ", ".join(note.goals)
-                    else:
-                        parts = []
-                        for gid in note.goals:
-                            goal = client.goal(gid) if client else None
-                            parts.append(f"{gid}: {goal.text}" if goal else f"{gid}: (not in the plan)")
-                        goals = "; ".join(parts)
-                    values: dict[str, Any] = {
-                        "Note": pseudo.note(note.id) if pseudo else note.id,
-                        "Peer": summary.peer,
-                        "Workspace": summary.workspace,
-                        "Client": pseudo.client(note.client) if pseudo else note.client,
-                        "Client name": client.name if client else "",
-                        "Date": note.date, "Start": note.start, "End": note.end,
-                        "Minutes": note.minutes, "Units": n_units,
-                        "Code": note.code, "Modifier": note.modifier, "Goals": goals,
-                        "Place": note.place, "Location": note.location,
-                        "Purpose": note.purpose, "Intervention": note.intervention,
-                        "Response": note.response, "Plan": note.plan, "Status": note.status,
-                        "Late entry": "yes" if note.late_entry else "no",
-                        "Findings": _findings_text(findings, bool(pseudo)),
-                        "Fingerprint": fingerprint(note),
-                        "Decision": None, "Reason": None,
-                    }
-                    cells: list[Any] = []
-                    for col in cols:
-                        value = values[col.header]
-                        if col.header == "Date":
-                            cells.append(typed_cell(sheet, value, DATE_FORMAT))
-                        elif col.header in ("Start", "End"):
-                            cells.append(typed_cell(sheet, value, TIME_FORMAT))
-                        elif col.header in ("Minutes", "Units"):
-                            cells.append(value)
-                        elif value is None:
-                            cells.append(None)
+        for ws, key in zip(workspaces, keys):
+            pseudo = Pseudonyms.for_workspace(ws) if deidentify else None
+            peer_name = str(ws.provider.get("name", "") or "")
+            summary = PeerSummary(peer=pseudo.peer() if pseudo else peer_name,
+                                  workspace=pseudo.workspace() if pseudo else key, path=ws.root)
+            rule = ws.unit_rule
+            clients = ws.clients()
+            ids: list[str] = []
+            wanted = (n for n in ws.notes(date_from, date_to) if n.status in statuses)
+            label = f"Exporting {summary.workspace}"
+            bar = progress_bar(wanted, label=label) if progress else _nobar(wanted)
+            with bar as items:
+                for chunk in _month_chunks(items):
+                    billable = [n for n in chunk if n.status != "void"]
+                    units = units_by_note(billable, rule)
+                    by_note: dict[str, list] = {}
+                    for finding in _run_checks(ws, chunk, today):
+                        by_note.setdefault(finding.note, []).append(finding)
+                    for note in chunk:
+                        findings = by_note.get(note.id, [])
+                        client = clients.get(note.client)
+                        n_units = units.get(note.id, 0)
+                        if pseudo:
+                            goals = ", ".join(note.goals)
                         else:
-                            where = f"note {note.id} column '{col.header}'"
-                            cell = text_cell(sheet, value, where)
-                            cell.alignment = wrap if col.header in narrative else top
-                            cells.append(cell)
-                    sheet.append(cells)
-                    row += 1
-                    total += 1
-                    ids.append(note.id)
-                    summary.notes += 1
-                    summary.minutes += note.minutes
-                    summary.units += n_units
-                    summary.errors += sum(1 for f in findings if f.severity == "error")
-                    summary.warnings += sum(1 for f in findings if f.severity == "warning")
-        peers.append(summary)
-        exported_ids.append(ids)
+                            parts = []
+                            for gid in note.goals:
+                                goal = client.goal(gid) if client else None
+                                parts.append(f"{gid}: {goal.text}" if goal else f"{gid}: (not in the plan)")
+                            goals = "; ".join(parts)
+                        values: dict[str, Any] = {
+                            "Note": pseudo.note(note.id) if pseudo else note.id,
+                            "Peer": summary.peer,
+                            "Workspace": summary.workspace,
+                            "Client": pseudo.client(note.client) if pseudo else note.client,
+                            "Client name": client.name if client else "",
+                            "Date": note.date, "Start": note.start, "End": note.end,
+                            "Minutes": note.minutes, "Units": n_units,
+                            "Code": note.code, "Modifier": note.modifier, "Goals": goals,
+                            "Place": note.place, "Location": note.location,
+                            "Purpose": note.purpose, "Intervention": note.intervention,
+                            "Response": note.response, "Plan": note.plan, "Status": note.status,
+                            "Late entry": "yes" if note.late_entry else "no",
+                            "Findings": _findings_text(findings, bool(pseudo)),
+                            "Fingerprint": fingerprint(note),
+                            "Decision": None, "Reason": None,
+                        }
+                        cells: list[Any] = []
+                        for col in cols:
+                            value = values[col.header]
+                            if col.header == "Date":
+                                cells.append(typed_cell(sheet, value, DATE_FORMAT))
+                            elif col.header in ("Start", "End"):
+                                cells.append(typed_cell(sheet, value, TIME_FORMAT))
+                            elif col.header in ("Minutes", "Units"):
+                                cells.append(value)
+                            elif value is None:
+                                cells.append(None)
+                            else:
+                                where = f"note {note.id} column '{col.header}'"
+                                cell = text_cell(sheet, value, where)
+                                cell.alignment = wrap if col.header in narrative else top
+                                cells.append(cell)
+                        sheet.append(cells)
+                        row += 1
+                        total += 1
+                        ids.append(note.id)
+                        summary.notes += 1
+                        summary.minutes += note.minutes
+                        summary.units += n_units
+                        summary.errors += sum(1 for f in findings if f.severity == "error")
+                        summary.warnings += sum(1 for f in findings if f.severity == "warning")
+            peers.append(summary)
+            exported_ids.append(ids)
 
-    last_row = max(row, 2)
-    sheet.auto_filter.ref = f"A1:{last_letter}{max(row, 1)}"
-    if not deidentify:
-        letter = get_column_letter(index["Decision"] + 1)
-        dv = DataValidation(type="list", formula1='"' + ",".join(DECISIONS) + '"', allow_blank=True,
-                            showErrorMessage=True, errorStyle="stop", errorTitle="Decision",
-                            error="Choose approved or denied, or leave the cell blank.",
-                            showInputMessage=True, promptTitle="Decision",
-                            prompt="approved or denied (blank = no decision yet)")
-        dv.add(f"{letter}2:{letter}{last_row}")
-        sheet.data_validations.append(dv)
+        last_row = max(row, 2)
+        sheet.auto_filter.ref = f"A1:{last_letter}{max(row, 1)}"
+        if not deidentify:
+            letter = get_column_letter(index["Decision"] + 1)
+            dv = DataValidation(type="list", formula1='"' + ",".join(DECISIONS) + '"', allow_blank=True,
+                                showErrorMessage=True, errorStyle="stop", errorTitle="Decision",
+                                error="Choose approved or denied, or leave the cell blank.",
+                                showInputMessage=True, promptTitle="Decision",
+                                prompt="approved or denied (blank = no decision yet)")
+            dv.add(f"{letter}2:{letter}{last_row}")
+            sheet.data_validations.append(dv)
 
-    # Summary: one row per workspace, then live totals.
-    summary_sheet.freeze_panes = "A2"
-    for i, width in enumerate(SUMMARY_WIDTHS, start=1):
-        summary_sheet.column_dimensions[get_column_letter(i)].width = width
-    summary_sheet.append(header_cells(summary_sheet, SUMMARY_HEADER))
-    for p in peers:
-        summary_sheet.append([text_cell(summary_sheet, p.peer, "peer"),
-                              text_cell(summary_sheet, p.workspace, "workspace"),
-                              p.notes, p.minutes, p.units, p.errors, p.warnings])
-    first, last = 2, len(peers) + 1
-    total_row: list[Any] = [text_cell(summary_sheet, "Total", "total"), None]
-    for i in range(3, len(SUMMARY_HEADER) + 1):
-        letter = get_column_letter(i)
-        total_row.append(f"=SUM({letter}{first}:{letter}{last})")
-    summary_sheet.append(total_row)
-    summary_sheet.auto_filter.ref = f"A1:{get_column_letter(len(SUMMARY_HEADER))}{last}"
+        # Summary: one row per workspace, then live totals.
+        summary_sheet.freeze_panes = "A2"
+        for i, width in enumerate(SUMMARY_WIDTHS, start=1):
+            summary_sheet.column_dimensions[get_column_letter(i)].width = width
+        summary_sheet.append(header_cells(summary_sheet, SUMMARY_HEADER))
+        for p in peers:
+            summary_sheet.append([text_cell(summary_sheet, p.peer, "peer"),
+                                  text_cell(summary_sheet, p.workspace, "workspace"),
+                                  p.notes, p.minutes, p.units, p.errors, p.warnings])
+        first, last = 2, len(peers) + 1
+        total_row: list[Any] = [text_cell(summary_sheet, "Total", "total"), None]
+        for i in range(3, len(SUMMARY_HEADER) + 1):
+            letter = get_column_letter(i)
+            total_row.append(f"=SUM({letter}{first}:{letter}{last})")
+        summary_sheet.append(total_row)
+        summary_sheet.auto_filter.ref = f"A1:{get_column_letter(len(SUMMARY_HEADER))}{last}"
 
-    # Hidden sheet: what import-review needs to find each workspace again.
-    meta.append([text_cell(meta, h, "meta") for h in META_HEADER])
-    meta.append([text_cell(meta, "format", "meta"), None, text_cell(meta, FORMAT, "meta")])
-    meta.append([text_cell(meta, "deidentified", "meta"), None,
-                 text_cell(meta, "yes" if deidentify else "no", "meta")])
-    if not deidentify:  # paths can name the peer; a de-identified sheet cannot be imported anyway
-        for key, ws in zip(keys, workspaces):
-            meta.append([text_cell(meta, "workspace", "meta"), text_cell(meta, key, "meta"),
-                         text_cell(meta, str(ws.root.resolve()), "meta")])
-
-    save_workbook(wb, out)
+        # Hidden sheet: what import-review needs to find each workspace again.
+        meta.append([text_cell(meta, h, "meta") for h in META_HEADER])
+        meta.append([text_cell(meta, "format", "meta"), None, text_cell(meta, FORMAT, "meta")])
+        meta.append([text_cell(meta, "deidentified", "meta"), None,
+                     text_cell(meta, "yes" if deidentify else "no", "meta")])
+        if not deidentify:  # paths can name the peer; a de-identified sheet cannot be imported anyway
+            for key, ws in zip(keys, workspaces):
+                meta.append([text_cell(meta, "workspace", "meta"), text_cell(meta, key, "meta"),
+                             text_cell(meta, str(ws.root.resolve()), "meta")])
+        save_workbook(wb, out)
+    except BaseException:
+        _discard(wb)
+        raise
     shown = str(out.resolve())
     for ws, ids in zip(workspaces, exported_ids):
         with ws.lock():
             ws.audit("note export", records=ids, output=shown,
                      action="deidentified" if deidentify else "review")
     return ExportResult(path=out, notes=total, peers=peers, deidentified=deidentify)
+
+
+def _discard(wb) -> None:
+    """Close a failed write-only workbook and delete its temporary sheet files (they hold PHI)."""
+    import contextlib
+
+    for sheet in getattr(wb, "_sheets", []):
+        with contextlib.suppress(Exception):
+            if getattr(sheet, "_rows", None) is not None:
+                sheet._rows.close()
+        writer = getattr(sheet, "_writer", None)
+        if writer is not None:
+            with contextlib.suppress(Exception):
+                writer.close()
+            with contextlib.suppress(Exception):
+                writer.cleanup()
 
 
 class _nobar:
@@ -676,7 +695,7 @@ def _validate(decided: list[_Decided], workspaces: dict[Path, "Workspace"]) -> d
         ws = workspaces[root]
         twin = seen.get((root, item.note_id))
         if twin is not None:
-            item.problem = f"the same note is decided again on row {twin}"
+            item.problem = f"the same note is also decided on row {twin}"
             continue
         seen[(root, item.note_id)] = item.row
         note, problem = _check_note(item, ws)
