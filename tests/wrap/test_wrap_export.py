@@ -315,7 +315,7 @@ class ClashPlugin:
         return {"html": lambda plan, workspace: "mine"}
 
 
-def test_a_plugin_adds_a_format(run, register_plugin, tmp_path, monkeypatch):
+def test_hook_wrap_formats(run, register_plugin, tmp_path, monkeypatch):
     register_plugin(PdfPlugin(), name="wrap_pdf_test")
     monkeypatch.chdir(tmp_path)
     helptext = run("wrap", "export", "--help").output
