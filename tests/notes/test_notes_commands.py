@@ -289,7 +289,7 @@ def test_check_finds_errors_and_exits_1(run, ws_path):
     assert run("note", "check", "--from", "2026-11-02", "--to", "2026-11-09").exit_code == 0
 
 
-def test_check_runs_plugin_rules(run, register_plugin):
+def test_hook_note_checks(run, register_plugin):
     from peerkit import hookimpl
     from peerkit.checks import NoteCheck
 
