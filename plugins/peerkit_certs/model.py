@@ -256,6 +256,8 @@ def credential_from_fields(f: Fields) -> Credential:
         f.fail("name", "must not be empty")
     if cred.issued and cred.expires and cred.expires < cred.issued:
         f.fail("expires", "is before 'issued'")
+    if cred.renew_by and cred.expires and cred.renew_by > cred.expires:
+        f.fail("renew_by", "is after 'expires'")
     if cred.period_years is not None and not 1 <= cred.period_years <= 20:
         f.fail("period_years", "must be a whole number of years from 1 to 20")
     if cred.grace_days < 0:

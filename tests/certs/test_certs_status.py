@@ -166,3 +166,29 @@ def test_example_workspace_status(run, monkeypatch):
         ("info", "nc-cpss", "2027-03-31"),
     ]
     assert data["ce"]["nc-cpss"]["earned"] == 14.5
+
+
+def test_lapsed_within_grace_and_after(run, monkeypatch):
+    monkeypatch.setenv("PEERKIT_TODAY", "2027-04-05")
+    data = json.loads(run("certs", "status", "--json").stdout)
+    cpss = [(a["severity"], a["due"], a["message"]) for a in data["alerts"] if a["subject"] == "nc-cpss"]
+    assert cpss == [
+        ("error", "2027-03-31", "CE hours short: 14.5 of 20 h earned since 2025-03-31; 5.5 h to go by 2027-03-31"),
+        ("error", "2027-03-31", "certification expired on 2027-03-31; late renewal still possible until 2027-04-30"),
+    ]
+    data = json.loads(run("certs", "status", "--json", "--as-of", "2027-05-01").stdout)
+    msgs = [a["message"] for a in data["alerts"] if a["subject"] == "nc-cpss"]
+    assert "certification expired on 2027-03-31; renew it before working under it again" in msgs
+
+
+def test_renew_by_sets_the_ce_deadline(run, ws_path, monkeypatch):
+    monkeypatch.setenv("PEERKIT_TODAY", "2026-11-25")
+    path = ws_path / "credentials.toml"
+    path.write_text(path.read_text().replace("period_years = 2\n", "period_years = 2\nrenew_by = 2027-02-15\n", 1))
+    data = json.loads(run("certs", "status", "--json").stdout)
+    ce = [a for a in data["alerts"] if a["subject"] == "nc-cpss"]
+    assert ce == [{"source": "certs", "subject": "nc-cpss", "severity": "warning", "due": "2027-02-15",
+                   "message": "CE hours short: 14.5 of 20 h earned since 2025-03-31; 5.5 h to go by 2027-02-15"}]
+    path.write_text(path.read_text().replace("renew_by = 2027-02-15", "renew_by = 2027-05-15"))
+    result = run("certs", "status")
+    assert result.exit_code == 3 and "field 'credential[1].renew_by': is after 'expires'" in result.output
