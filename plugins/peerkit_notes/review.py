@@ -424,6 +424,44 @@ def export_review(workspaces: list["Workspace"], out: Path | str, *,
     return ExportResult(path=out, notes=total, peers=peers, deidentified=deidentify)
 
 
+def export_with_plugin(name: str, exporter, workspaces: list["Workspace"], out: Path | str, *,
+                       date_from: dt.date | None = None, date_to: dt.date | None = None,
+                       statuses: Iterable[str] = DEFAULT_EXPORT_STATUSES) -> int:
+    """Export through a plugin's ``note_exporters`` format; audit each workspace.
+
+    The exporter is called as ``export(rows, out_path, options=options)``: ``rows`` yields
+    ``(note, workspace)`` pairs one at a time (workspace by workspace, in file order);
+    ``options`` is ``{"format", "date_from", "date_to", "statuses"}``.  It writes
+    ``out_path`` itself (atomically: ``peerkit.storage.atomic_path``).
+    """
+    from peerkit.errors import PeerkitError
+
+    out = Path(out)
+    statuses = tuple(statuses)
+    ids: list[list[str]] = [[] for _ in workspaces]
+
+    def rows():
+        for i, ws in enumerate(workspaces):
+            for note in ws.notes(date_from, date_to):
+                if note.status in statuses:
+                    ids[i].append(note.id)
+                    yield note, ws
+
+    options = {"format": name, "date_from": date_from, "date_to": date_to, "statuses": statuses}
+    try:
+        exporter(rows(), out, options=options)
+    except PeerkitError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the text may hold PHI
+        raise PeerkitError(f"note exporter {name!r} failed ({type(exc).__name__}); run again "
+                           "with PEERKIT_DEBUG=1 to see the error") from None
+    shown = str(out.resolve())
+    for ws, done in zip(workspaces, ids):
+        with ws.lock():
+            ws.audit("note export", records=done, output=shown, action=f"format {name}")
+    return sum(len(d) for d in ids)
+
+
 def _discard(wb) -> None:
     """Close a failed write-only workbook and delete its temporary sheet files (they hold PHI)."""
     import contextlib

@@ -21,12 +21,14 @@ _STATUS_CHOICES = [*NOTE_STATUSES, "all"]
                    "Default: signed, submitted, approved and denied.")
 @click.option("--out", "-o", "out", metavar="FILE.xlsx", required=True,
               help="The workbook to write.")
+@click.option("--format", "fmt", default="xlsx", show_default=True, metavar="NAME",
+              help="xlsx (the review workbook) or a format a plugin adds (note_exporters).")
 @click.option("--deidentify", is_flag=True,
               help="Stable pseudonyms instead of names and ids; narrative fields left out. "
                    "Such a workbook cannot be imported back.")
 @click.argument("workspaces", nargs=-1, type=click.Path(file_okay=False, path_type=Path))
 @click.pass_context
-def note_export(ctx, date_from, date_to, statuses, out, deidentify, workspaces):
+def note_export(ctx, date_from, date_to, statuses, out, fmt, deidentify, workspaces):
     """Export notes of one or many workspaces to one workbook for supervisor review.
 
     \b
@@ -45,6 +47,17 @@ def note_export(ctx, date_from, date_to, statuses, out, deidentify, workspaces):
 
     if out == "-":
         raise UsageError("--out must be a file name (an .xlsx cannot go to the terminal)")
+    exporter = None
+    if fmt != "xlsx":
+        from peerkit.context import current_plugins
+
+        formats = current_plugins().collect_named("note_exporters", "note exporter")
+        if fmt not in formats:
+            names = ", ".join(["xlsx", *sorted(formats)])
+            raise UsageError(f"unknown --format {fmt!r}; choose one of: {names}")
+        exporter = formats[fmt][1]
+        if deidentify:
+            raise UsageError("--deidentify works with --format xlsx only")
     if date_from and date_to and date_to < date_from:
         raise click.BadParameter("--to is before --from", param_hint="--to")
     if "all" in statuses:
@@ -61,6 +74,11 @@ def note_export(ctx, date_from, date_to, statuses, out, deidentify, workspaces):
             opened.append(ws)
     else:
         opened = [workspace_for(ctx)]
+    if exporter is not None:
+        count = review.export_with_plugin(fmt, exporter, opened, out, date_from=date_from,
+                                          date_to=date_to, statuses=chosen)
+        message(f"Wrote {out}: {count} note(s) from {len(opened)} workspace(s) (format {fmt})")
+        return
     result = review.export_review(opened, out, date_from=date_from, date_to=date_to,
                                   statuses=chosen, deidentify=deidentify)
     errors = sum(p.errors for p in result.peers)

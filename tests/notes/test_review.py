@@ -662,3 +662,40 @@ def test_fingerprint_ignores_review_but_sees_content(ws):
     assert review.fingerprint(note) == base
     note.response += "."
     assert review.fingerprint(note) != base
+
+
+# --------------------------------------------------------------------------- plugin formats
+
+
+def test_hook_note_exporters(note_cmd, register_plugin, peers, tmp_path):
+    """A plugin's note_exporters format gets (note, workspace) pairs and writes the file."""
+    from peerkit import hookimpl
+    from peerkit.storage import atomic_write_text
+
+    seen = {}
+
+    class CsvLite:
+        @hookimpl
+        def note_exporters(self):
+            def export(rows, out_path, *, options):
+                seen["options"] = options
+                lines = [f"{note.id},{ws.root.name},{note.minutes}" for note, ws in rows]
+                atomic_write_text(out_path, "\n".join(lines) + "\n")
+            return {"csv-lite": export}
+
+    register_plugin(CsvLite(), name="csv_lite")
+    a, b = peers
+    out = tmp_path / "notes.csv"
+    result = note_cmd("export", "--format", "csv-lite", "--status", "signed", "--out", out, a, b)
+    assert result.exit_code == 0, result.output
+    assert out.read_text().splitlines() == [
+        "N-2026-11-23-C001-1,ws,60", "N-2026-11-23-C001-1,casey,60"]
+    assert seen["options"]["statuses"] == ("signed",) and seen["options"]["format"] == "csv-lite"
+    entry = json.loads((b / "audit.log").read_text().splitlines()[-1])
+    assert entry["records"] == ["N-2026-11-23-C001-1"] and entry["action"] == "format csv-lite"
+
+    result = note_cmd("export", "--format", "nope", "--out", out, a)
+    assert_clean_failure(result, code=2)
+    assert "xlsx, csv-lite" in error_lines(result)[0]
+    result = note_cmd("export", "--format", "csv-lite", "--deidentify", "--out", out, a)
+    assert_clean_failure(result, code=2)
