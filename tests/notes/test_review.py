@@ -688,11 +688,13 @@ def test_hook_note_exporters(note_cmd, register_plugin, peers, tmp_path):
     out = tmp_path / "notes.csv"
     result = note_cmd("export", "--format", "csv-lite", "--status", "signed", "--out", out, a, b)
     assert result.exit_code == 0, result.output
-    assert out.read_text().splitlines() == [
-        "N-2026-11-23-C001-1,ws,60", "N-2026-11-23-C001-1,casey,60"]
+    signed = [n for n in Workspace(a).notes() if n.status == "signed"]
+    assert len(signed) == 2
+    assert out.read_text().splitlines() == (
+        [f"{n.id},ws,{n.minutes}" for n in signed] + [f"{n.id},casey,{n.minutes}" for n in signed])
     assert seen["options"]["statuses"] == ("signed",) and seen["options"]["format"] == "csv-lite"
     entry = json.loads((b / "audit.log").read_text().splitlines()[-1])
-    assert entry["records"] == ["N-2026-11-23-C001-1"] and entry["action"] == "format csv-lite"
+    assert entry["records"] == [n.id for n in signed] and entry["action"] == "format csv-lite"
 
     result = note_cmd("export", "--format", "nope", "--out", out, a)
     assert_clean_failure(result, code=2)
