@@ -521,7 +521,7 @@ def build(ws, settings: Settings, index: Index, start: dt.date, end: dt.date) ->
     if covered and settings.late_lookback_days > 0:
         scan_from = max(lookback_start, min(e.start for e in covered))
     current, late = [], []
-    for note in ws.notes(scan_from, end):
+    for note in ws.notes(scan_from, end, skip_ids=invoiced):
         if note.status != "approved" or note.id in invoiced:
             continue
         if note.date >= start:
@@ -674,7 +674,8 @@ def commit(ws, outcome: Outcome) -> None:
 def unbilled_approved(ws, settings: Settings, start: dt.date, end: dt.date) -> list:
     """Approved notes dated in [start, end] that no issued invoice has billed (for alerts)."""
     invoiced = Index.load(ws).invoiced_notes()
-    return [n for n in ws.notes(start, end) if n.status == "approved" and n.id not in invoiced]
+    return [n for n in ws.notes(start, end, skip_ids=invoiced)
+            if n.status == "approved" and n.id not in invoiced]
 
 
 def iter_lines(inv: Invoice) -> Iterable[InvoiceLine]:

@@ -375,9 +375,13 @@ def _note_files(ws: "Workspace", start: dt.date | None, end: dt.date | None) -> 
 
 
 def iter_notes(ws: "Workspace", start: dt.date | None = None, end: dt.date | None = None,
-               *, client: str | None = None) -> Iterator[Note]:
+               *, client: str | None = None, skip_ids=None) -> Iterator[Note]:
+    """Notes dated in [start, end].  ``skip_ids`` (a set of note ids, optional): files named
+    after one of them are not read at all (e.g. notes already invoiced)."""
     clients = ws.clients()
     for path in _note_files(ws, start, end):
+        if skip_ids and path.stem in skip_ids:
+            continue
         note = note_from_dict(storage.read_toml(path), path, expect_id=path.stem, clients=clients)
         if (start and note.date < start) or (end and note.date > end):
             continue

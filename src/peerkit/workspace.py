@@ -115,11 +115,13 @@ class Workspace:
         self._clients = None
 
     def notes(self, start: dt.date | None = None, end: dt.date | None = None,
-              *, client: str | None = None) -> Iterator["Note"]:
-        """Service notes whose date is in [start, end], read from notes/YYYY/MM only."""
+              *, client: str | None = None, skip_ids=None) -> Iterator["Note"]:
+        """Service notes whose date is in [start, end], read from notes/YYYY/MM only.
+
+        ``skip_ids``: optional set of note ids whose files are not read at all."""
         from peerkit.records import iter_notes
 
-        return iter_notes(self, start, end, client=client)
+        return iter_notes(self, start, end, client=client, skip_ids=skip_ids)
 
     def note(self, note_id: str) -> "Note":
         from peerkit.records import load_note_by_id
