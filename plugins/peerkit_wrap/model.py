@@ -148,8 +148,18 @@ def locate(path: Path, prefix: str, key: str) -> int | None:
 class PlanFields(Fields):
     """Fields whose errors point at the right table in files with repeated [[tables]]."""
 
+    def _line(self, key: str) -> int | None:
+        line = locate(self.path, self.prefix, key)
+        prefix = self.prefix
+        while line is None and prefix:
+            # inline tables and arrays (supporters = [{...}]): the line of the enclosing key
+            parent, _, last = prefix[:-1].rpartition(".")
+            prefix = f"{parent}." if parent else ""
+            line = locate(self.path, prefix, re.sub(r"\[\d+\]$", "", last))
+        return line
+
     def fail(self, key: str, problem: str):
-        line = locate(self.path, self.prefix, key) or (storage.key_line(self.path, key) if key else None)
+        line = self._line(key) or (storage.key_line(self.path, key) if key else None)
         name = f"{self.prefix}{key}"
         label = f"field '{name}': " if name else ""
         raise DataError(self.where(), f"{label}{problem}", line=line)
@@ -490,7 +500,7 @@ inactive_when = []                # signs that my supporters no longer need to u
 
 # The people I want to help me. Copy the block below once for each person and remove the
 # "# " at the start of its lines. Every supporter needs a phone number.
-# may_decide = true means I want this person to make decisions for me while I cannot.
+# Set may_decide to true for each person I want to make decisions for me while I cannot.
 # [[crisis.supporters]]
 # name = ""
 # relationship = ""               # for example sister, friend, peer specialist

@@ -176,3 +176,28 @@ def test_show_text_and_json(run):
 def test_add_months_clamps_the_day():
     assert model.add_months(dt.date(2026, 8, 31), 6) == dt.date(2027, 2, 28)
     assert model.add_months(dt.date(2026, 11, 10), 14) == dt.date(2028, 1, 10)
+
+
+def test_skeleton_blocks_are_valid_once_uncommented(ws):
+    """The person uncomments the example blocks of a new plan and fills in names."""
+    import re
+
+    text = model.skeleton("C002", dt.date(2026, 11, 25), ["Jordan Rivera"])
+    filled = re.sub(r"(?m)^# (\[\[[\w.]+\]\]|\w+ = .*)$", r"\1", text)
+    filled = filled.replace('name = ""', 'name = "Someone"').replace('task = ""', 'task = "Something"')
+    path = ws.path("wrap", "C002.toml")
+    plan = model.plan_from_dict(storage.parse_toml(filled, path), path, expect_id="C002")
+    c = plan.data["crisis"]
+    assert len(c["supporters"]) == 1 and c["supporters"][0]["may_decide"] is False
+    assert len(c["medications"]["avoid"]) == 1 and len(c["facilities"]["avoid"]) == 1
+    assert plan.data["reviewed"] == dt.date(2026, 11, 25)
+    assert plan.unknown == []
+
+
+def test_inline_tables_errors_point_at_the_enclosing_line(run, ws_path):
+    (ws_path / "wrap" / "C004.toml").write_text(
+        'client = "C004"\nwritten = 2026-11-01\n[crisis]\n'
+        'supporters = [{name = "A Person", phone = "555-0100"}, {name = "B Person", phone = "no"}]\n')
+    result = run("wrap", "check", "C004")
+    assert result.exit_code == 3
+    assert "wrap/C004.toml:4: field 'crisis.supporters[2].phone'" in one_error_line(result)
