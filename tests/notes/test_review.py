@@ -452,7 +452,9 @@ def test_dry_run_and_json_write_nothing(note_cmd, peers, exported, tmp_path):
     assert snapshot(a, b) == before
 
 
-def test_reviewer_comes_from_the_workbook_or_must_be_given(note_cmd, peers, exported, tmp_path):
+def test_reviewer_comes_from_the_workbook_or_must_be_given(note_cmd, peers, exported, tmp_path,
+                                                           monkeypatch):
+    monkeypatch.delenv("PEERKIT_REVIEWER", raising=False)
     a, b = peers
     plain = tmp_path / "plain.xlsx"
     decide(exported, plain, {("N-2026-11-23-C001-1", "ws"): ("approved", None)})
@@ -468,6 +470,14 @@ def test_reviewer_comes_from_the_workbook_or_must_be_given(note_cmd, peers, expo
     result = note_cmd("import-review", saved_by)
     assert result.exit_code == 0, result.output
     assert note_toml(a, "N-2026-11-23-C001-1")["review"]["reviewer"] == "Pat Supervisor"
+
+    # $PEERKIT_REVIEWER comes before the workbook's name (a new decision: a reason is added)
+    again = tmp_path / "again.xlsx"
+    decide(exported, again, {("N-2026-11-23-C001-1", "ws"): ("approved", "ok")},
+           reviewer="Someone Else")
+    result = note_cmd("import-review", again, env={"PEERKIT_REVIEWER": "Lee Lead"})
+    assert result.exit_code == 0, result.output
+    assert note_toml(a, "N-2026-11-23-C001-1")["review"]["reviewer"] == "Lee Lead"
 
 
 def test_partial_records_valid_rows_and_exits_1(note_cmd, peers, exported, tmp_path):
