@@ -41,7 +41,7 @@ from pathlib import Path
 
 import tomli_w
 
-GENERATOR_VERSION = 5
+GENERATOR_VERSION = 6
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 DEFAULT_DATA = HERE / "data"
@@ -208,10 +208,17 @@ def _mkdir(path: Path) -> Path:
     return path
 
 
+# Every generated file gets this modification time (Sunday evening 2026-11-22, UTC): output is
+# reproducible, and caches that trust only files older than themselves (the resources index's
+# "racy" rule) see a settled workspace, as a real one is, not files written a second ago.
+MTIME_NS = int(dt.datetime(2026, 11, 22, 20, 0, tzinfo=dt.timezone.utc).timestamp()) * 10**9
+
+
 def _write(path: Path, text: str) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(text)
+    os.utime(path, ns=(MTIME_NS, MTIME_NS))
 
 
 def _write_toml(path: Path, data: dict, header: str = "") -> None:
@@ -512,6 +519,7 @@ def _peer_root_files(root: Path, peer: int, weeks: int) -> tuple[str, str, list[
     _write_toml(root / "credentials.toml", _credentials(peer, pname, weeks))
     # a handful of resources, as a real workspace has
     write_resources(root, 12, seed_key=("peer-res", peer))
+    write_resource_index(root)
     return pname, creds, clients
 
 
@@ -682,6 +690,26 @@ def write_resources(root: Path, count: int, seed_key=("res",), pool=None, jobs: 
     return sum(_write_resource_range(t) for t in tasks)
 
 
+def write_resource_index(root: Path) -> bool:
+    """Write resources/.index.json as `peerkit resources add/import/reindex` leave it (through the
+    resources plugin's own code); False when the plugin is not there or has changed shape."""
+    try:
+        from peerkit.workspace import Workspace
+        from peerkit_resources import search
+    except ImportError:
+        return False
+    try:
+        ws = Workspace(root)
+        with ws.lock():
+            search.write_index(ws)
+        for name in (".peerkit.lock", ".peerkit.lock.owner"):
+            (root / name).unlink(missing_ok=True)
+        return True
+    except Exception as exc:  # noqa: BLE001
+        print(f"generate: resources index skipped ({type(exc).__name__}: {exc})", file=sys.stderr)
+        return False
+
+
 def write_resources_workspace(root: Path, count: int, pool=None, jobs: int = 1) -> int:
     pname, creds = peer_name(0)
     for sub in ("clients", "notes", "resources"):
@@ -689,7 +717,9 @@ def write_resources_workspace(root: Path, count: int, pool=None, jobs: int = 1) 
     config = _example_config()
     config["provider"] = dict(config.get("provider", {}), name=pname, credentials=creds)
     _write_toml(root / "peerkit.toml", config, header="# Synthetic benchmark workspace: resources only.\n")
-    return write_resources(root, count, seed_key=("res", count), pool=pool, jobs=jobs)
+    n = write_resources(root, count, seed_key=("res", count), pool=pool, jobs=jobs)
+    write_resource_index(root)
+    return n
 
 
 # ------------------------------------------------------------------ driver

@@ -102,15 +102,20 @@ def run_child(argv: list[str], *, env: dict, cwd: str | None = None, sample_tree
         if th:
             th.start()
         deadline = time.monotonic() + timeout
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() > deadline:
-                proc.kill()
-                pid, status, usage = os.wait4(proc.pid, 0)
-                break
-            time.sleep(0.0005 if time.perf_counter() - t0 < 2 else 0.01)
+        try:
+            while True:
+                pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+                if pid:
+                    break
+                if time.monotonic() > deadline:
+                    proc.kill()
+                    pid, status, usage = os.wait4(proc.pid, 0)
+                    break
+                time.sleep(0.0005 if time.perf_counter() - t0 < 2 else 0.01)
+        except BaseException:  # interrupted: never leave a child running
+            proc.kill()
+            os.wait4(proc.pid, 0)
+            raise
         seconds = time.perf_counter() - t0
         proc.returncode = os.waitstatus_to_exitcode(status)
         if th:
@@ -172,6 +177,7 @@ class Bench:
         self.env.pop("PEERKIT_DEBUG", None)
         self.scratch = Path(tempfile.mkdtemp(prefix="peerkit-bench-"))
         self.only = re.compile(args.only) if args.only else None
+        self.skip = re.compile(args.skip) if args.skip else None
         self.available: dict[tuple, bool] = {}
 
     # -------------------------------------------------------------- helpers
@@ -186,6 +192,8 @@ class Bench:
         return self.data / self.profile[role]
 
     def wanted(self, name: str) -> bool:
+        if self.skip is not None and self.skip.search(name):
+            return False
         return self.only is None or bool(self.only.search(name))
 
     def add(self, row: Row) -> Row:
@@ -460,10 +468,13 @@ class Bench:
             self.add(Row(name=f"floor: write rows, {w}", group="export", data=size,
                          status="ok" if w in writers else "not available",
                          note="" if w in writers else "library not installed (pip install -e '.[bench]')"))
-        wanted = self.wanted(name) or self.wanted("export")
+        wanted = self.wanted(name)
         exported = False
         if not wanted:
-            row.status = mem.status = "skipped (--only)"
+            for r in (row, mem, *(self.rows[f"floor: write rows, {w}"] for w in floors.WRITERS)):
+                r.status = "skipped (--only/--skip)"
+            self.add(Row(name="floor: fastest xlsx writer", group="export", status="skipped (--only/--skip)"))
+            return
         else:
             peaks = []
             for r in range(self.heavy_runs):
@@ -605,6 +616,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=generate.DEFAULT_DATA, help="generated data (default benchmarks/data)")
     ap.add_argument("--results", type=Path, default=HERE / "results", help="JSON output folder")
     ap.add_argument("--only", help="run only rows whose name matches this regex (floors always run)")
+    ap.add_argument("--skip", help="leave out rows whose name matches this regex (e.g. 'export')")
     args = ap.parse_args(argv)
     if args.runs is None:
         args.runs = 1 if args.size == "smoke" else 5
@@ -615,6 +627,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         bench.prepare()
         bench.run_light()
+        bench.write_json(time.perf_counter() - t0)     # the light rows are kept if the export is interrupted
         bench.run_export()
     finally:
         shutil.rmtree(bench.scratch, ignore_errors=True)
