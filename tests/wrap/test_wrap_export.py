@@ -1,7 +1,6 @@
 """Exports of the example plan in every format, checked section by section."""
 from __future__ import annotations
 
-import html
 import json
 import re
 from html.parser import HTMLParser
