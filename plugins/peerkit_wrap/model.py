@@ -729,7 +729,10 @@ def alerts(ws: "Workspace", today: dt.date) -> list:
     files = plan_files(ws)
     if not files:
         return []
-    cfg = settings(ws)
+    try:
+        cfg = settings(ws)
+    except DataError as exc:  # a bad [wrap] table is reported, not swallowed by the hook runner
+        return [Alert("wrap", "peerkit.toml", "error", None, exc.message)]
     clients = ws.clients()
     out = []
     for path in files:

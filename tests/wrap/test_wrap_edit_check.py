@@ -207,3 +207,11 @@ def test_status_skips_discharged_and_flags_broken_plans(run, ws_path, monkeypatc
     _, alerts = wrap_alerts(run)
     assert [(a["subject"], a["severity"]) for a in alerts] == [("C003", "error")]
     assert "run 'peerkit wrap check C003'" in alerts[0]["message"]
+
+
+def test_status_reports_bad_settings(run, ws_path):
+    replace_in(ws_path / "peerkit.toml", 'overdue_severity = "error"', 'overdue_severity = "loud"')
+    result, alerts = wrap_alerts(run)
+    assert [(a["subject"], a["severity"]) for a in alerts] == [("peerkit.toml", "error")]
+    assert "field 'wrap.overdue_severity'" in alerts[0]["message"]
+    assert result.exit_code == 1
