@@ -181,30 +181,17 @@ def _silent_unlink(p: str | Path) -> None:
 
 def atomic_write_bytes(path: Path, data: bytes, *, verify: Callable[[bytes], None] | None = None) -> None:
     """Write ``data`` to ``path`` atomically, 0600.  ``verify`` may raise to abort."""
-    path = Path(path)
-    ensure_dir(path.parent)
-    import tempfile
-
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{TMP_MARK}", dir=path.parent)
-    try:
+    with atomic_path(Path(path)) as tmp:
+        fd = os.open(tmp, os.O_WRONLY | os.O_TRUNC)
         try:
             view = memoryview(data)
             while view:
                 n = os.write(fd, view)
                 view = view[n:]
-            os.fsync(fd)
         finally:
             os.close(fd)
         if verify is not None:
-            verify(Path(tmp).read_bytes())
-        _replace(tmp, path)
-        _fsync_dir(path.parent)
-    except OSError as exc:
-        _silent_unlink(tmp)
-        raise PeerkitError(_os_error_message(path, exc)) from None
-    except BaseException:
-        _silent_unlink(tmp)
-        raise
+            verify(tmp.read_bytes())
 
 
 def atomic_write_text(path: Path, text: str) -> None:
