@@ -493,3 +493,33 @@ def test_hook_invoice_formats(run, register_plugin, ws_path, today):
     register_plugin(Clash(), name="clash")
     clash = run("invoice", "--week", "2026-W47", "--format", "json")
     assert clash.exit_code != 0 and "defined by two plugins" in clash.output
+
+
+def test_preview_with_reissue_changes_nothing(run, ws, ws_path, today):
+    invoice_json(run, "--week", "2026-W47")
+    make_note(ws, "N-2026-11-21-C001-9", "C001", "2026-11-21", "10:00", "10:30")
+    before = tree(ws_path / "invoices")
+    data = invoice_json(run, "--week", "2026-W47", "--reissue", "--preview")
+    assert data["number"] == "PREVIEW"
+    assert "N-2026-11-21-C001-9" in [ln["note"] for ln in data["lines"]]
+    assert tree(ws_path / "invoices") == before
+
+
+@pytest.mark.parametrize("args", [("--week", "2026-W99"), ("--week", "soon"),
+                                  ("--from", "2026-11-16"), ("--week", "last", "--from", "2026-11-16",
+                                                             "--to", "2026-11-22"),
+                                  ("--from", "2026-11-22", "--to", "2026-11-16")])
+def test_bad_period_is_a_usage_error(run, ws_path, args):
+    result = run("invoice", *args, "--format", "json")
+    assert_no_traceback(result)
+    assert result.exit_code == 2
+    assert len(error_lines(result)) == 1
+    assert not (ws_path / "invoices" / "index.toml").exists()
+
+
+def test_semimonthly_schedule_from_config(run, ws_path, today):
+    set_billing(ws_path, "pay_schedule", '"semimonthly"')
+    assert invoice_json(run, "--week", "2026-W47", "--preview")["pay_date"] == "2026-11-30"
+    set_billing(ws_path, "pay_schedule", '"fortnightly"')
+    result = run("invoice", "--week", "2026-W47", "--preview", "--format", "json")
+    assert result.exit_code == 3 and "billing.pay_schedule" in result.output
