@@ -37,15 +37,22 @@ def alerts(workspace, today):
     start = today - dt.timedelta(days=max(settings.late_lookback_days, ALERT_AGE_DAYS))
     if end < start:
         return []
+    index = model.Index.load(workspace)
+    invoiced = index.invoiced_notes()
     weeks: dict = {}
-    for note in model.unbilled_approved(workspace, settings, start, end):
-        weeks.setdefault(week_containing(note.date, settings.week_start), []).append(note.id)
+    for note in workspace.notes(start, end, skip_ids=invoiced):
+        if note.status == "approved" and note.id not in invoiced:
+            weeks.setdefault(week_containing(note.date, settings.week_start), []).append(note)
     found = []
-    for (first, last), ids in sorted(weeks.items()):
+    for (first, last), notes in sorted(weeks.items()):
+        late = [n for n in notes if index.covered(n.date)]
+        if late:
+            hint = ("approved after their period was invoiced: they go on the next invoice you "
+                    "issue, as late lines")
+        else:
+            hint = (f"run 'peerkit invoice --from {first.isoformat()} --to {last.isoformat()}'")
         found.append(Alert(
             source="invoice", subject=f"{first.isoformat()}..{last.isoformat()}", severity="warning",
             due=last + dt.timedelta(days=ALERT_AGE_DAYS),
-            message=(f"{len(ids)} approved note(s) not invoiced yet: run 'peerkit invoice --from "
-                     f"{first.isoformat()} --to {last.isoformat()}' (or invoice the next week: "
-                     "late approvals of an invoiced week go on it)")))
+            message=f"{len(notes)} approved note(s) not invoiced yet: {hint}"))
     return found

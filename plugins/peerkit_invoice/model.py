@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from peerkit import storage
 from peerkit.errors import DataError, PeerkitError, UsageError
@@ -669,14 +669,3 @@ def commit(ws, outcome: Outcome) -> None:
     index.entries[inv.number] = IndexEntry(inv.number, "issued", inv.start, inv.end, inv.issued,
                                            tuple(inv.notes))
     index.save(ws)
-
-
-def unbilled_approved(ws, settings: Settings, start: dt.date, end: dt.date) -> list:
-    """Approved notes dated in [start, end] that no issued invoice has billed (for alerts)."""
-    invoiced = Index.load(ws).invoiced_notes()
-    return [n for n in ws.notes(start, end, skip_ids=invoiced)
-            if n.status == "approved" and n.id not in invoiced]
-
-
-def iter_lines(inv: Invoice) -> Iterable[InvoiceLine]:
-    return iter(inv.lines)

@@ -523,3 +523,12 @@ def test_semimonthly_schedule_from_config(run, ws_path, today):
     set_billing(ws_path, "pay_schedule", '"fortnightly"')
     result = run("invoice", "--week", "2026-W47", "--preview", "--format", "json")
     assert result.exit_code == 3 and "billing.pay_schedule" in result.output
+
+
+def test_alert_for_late_approval_points_to_the_next_invoice(run, ws, today):
+    invoice_json(run, "--week", "2026-W46")
+    make_note(ws, "N-2026-11-14-C001-9", "C001", "2026-11-14", "10:00", "10:30")
+    result = run("status", "--as-of", "2026-11-25", "--json")
+    alert = next(a for a in json.loads(result.stdout)
+                 if a["source"] == "invoice" and a["subject"] == "2026-11-09..2026-11-15")
+    assert alert["message"].startswith("1 approved note(s) not invoiced yet: approved after")
