@@ -532,3 +532,32 @@ def test_alert_for_late_approval_points_to_the_next_invoice(run, ws, today):
     alert = next(a for a in json.loads(result.stdout)
                  if a["source"] == "invoice" and a["subject"] == "2026-11-09..2026-11-15")
     assert alert["message"].startswith("1 approved note(s) not invoiced yet: approved after")
+
+
+def test_crash_between_snapshot_and_index_is_harmless(run, ws_path, today, monkeypatch):
+    from peerkit.errors import PeerkitError
+    from peerkit_invoice import model
+
+    invoice_json(run, "--week", "2026-W46")
+    real_save = model.Index.save
+
+    def crash(self, ws):
+        raise PeerkitError("invoices/index.toml: could not write (the disk is full)")
+
+    monkeypatch.setattr(model.Index, "save", crash)
+    result = run("invoice", "--week", "2026-W47", "--format", "json")
+    assert result.exit_code == 3
+    assert (ws_path / "invoices" / "INV-2026-0002.toml").is_file()      # the snapshot made it
+    monkeypatch.setattr(model.Index, "save", real_save)
+    again = invoice_json(run, "--week", "2026-W47")
+    assert again["number"] == "INV-2026-0002"                        # found through the snapshots
+    assert lines_of(again) == W47_LINES
+    make_note_args = ("N-2026-11-25-C002-9", "C002", "2026-11-25", "10:00", "10:30")
+    from peerkit.workspace import Workspace
+
+    make_note(Workspace(ws_path), *make_note_args)
+    w48 = invoice_json(run, "--week", "2026-W48")
+    assert w48["number"] == "INV-2026-0003"
+    assert [ln["note"] for ln in w48["lines"]] == ["N-2026-11-25-C002-9"]
+    index = (ws_path / "invoices" / "index.toml").read_text()
+    assert "INV-2026-0002" in index and "INV-2026-0003" in index
