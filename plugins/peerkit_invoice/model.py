@@ -491,19 +491,51 @@ def resolve_period(settings: Settings, week: str | None, date_from: dt.date | No
         raise UsageError(str(exc)) from None
 
 
-def _service_lines(ws, settings: Settings, notes: list, late: bool) -> list[InvoiceLine]:
+def _service_lines(ws, settings: Settings, notes: list, late: bool,
+                   billed: dict | None = None) -> list[InvoiceLine]:
+    """One line per unit group.  ``billed`` ({(date, client, code, modifier): (minutes, units)})
+    holds day bundles already billed on issued invoices: a late note of such a day adds only
+    the units the whole day earns beyond those already billed."""
     from peerkit.units import group_units
 
+    rule = ws.unit_rule
     lines = []
-    for g in group_units(notes, ws.unit_rule):
+    for g in group_units(notes, rule):
         first = g.notes[0]
         where = ws.rel(ws.path("peerkit.toml"))
         rate = settings.rate_for(first.code, first.modifier, first.date, where)
+        units = g.units
+        description = ""
+        prior = (billed or {}).get((first.date, first.client, first.code, first.modifier))
+        if prior:
+            units = max(rule.units(prior[0] + g.minutes) - prior[1], 0)
+            description = (f"Adds to the day's bundle already billed ({prior[0]} min, "
+                           f"{prior[1]} units)")
         lines.append(InvoiceLine(
             date=first.date, kind="service", client=first.client, code=first.code,
-            modifier=first.modifier, minutes=g.minutes, units=g.units, rate=rate,
-            amount=to_cents(Decimal(g.units) * rate), notes=tuple(n.id for n in g.notes), late=late))
+            modifier=first.modifier, minutes=g.minutes, units=units, rate=rate,
+            amount=to_cents(Decimal(units) * rate), notes=tuple(n.id for n in g.notes), late=late,
+            description=description))
     return lines
+
+
+def _billed_bundles(ws, index: Index, late: list) -> dict:
+    """For per-day bundling: minutes and units already billed for the days of late notes
+    (read from the few snapshots that cover those days)."""
+    if ws.unit_rule.units_per != "day" or not late:
+        return {}
+    keys = {(n.date, n.client, n.code, n.modifier) for n in late}
+    earliest = min(k[0] for k in keys)
+    out: dict = {}
+    for e in index.active():
+        if e.end < earliest:  # cannot hold a line of those days (regular or late)
+            continue
+        for line in load_snapshot(ws, e.number).lines:
+            key = (line.date, line.client, line.code, line.modifier)
+            if line.kind == "service" and key in keys:
+                m, u = out.get(key, (0, 0))
+                out[key] = (m + line.minutes, u + line.units)
+    return out
 
 
 def build(ws, settings: Settings, index: Index, start: dt.date, end: dt.date) -> Invoice:
@@ -535,7 +567,7 @@ def build(ws, settings: Settings, index: Index, start: dt.date, end: dt.date) ->
     agency = ws.section("agency")
     inv.agency = {k: agency[k] for k in ("name", "address") if isinstance(agency.get(k), str)}
     inv.lines = _service_lines(ws, settings, current, late=False) + \
-        _service_lines(ws, settings, late, late=True)
+        _service_lines(ws, settings, late, late=True, billed=_billed_bundles(ws, index, late))
     inv.sort_lines()
     return inv
 

@@ -561,3 +561,21 @@ def test_crash_between_snapshot_and_index_is_harmless(run, ws_path, today, monke
     assert [ln["note"] for ln in w48["lines"]] == ["N-2026-11-25-C002-9"]
     index = (ws_path / "invoices" / "index.toml").read_text()
     assert "INV-2026-0002" in index and "INV-2026-0003" in index
+
+
+def test_per_day_late_note_adds_to_the_billed_bundle(run, ws, ws_path, today):
+    set_billing(ws_path, "units_per", '"day"')
+    today("2026-12-08")
+    make_note(ws, "N-2026-11-30-C001-1", "C001", "2026-11-30", "09:00", "09:10")
+    first = invoice_json(run, "--week", "2026-W49")
+    assert [(ln["minutes"], ln["units"]) for ln in first["lines"]] == [(10, 1)]
+    # approved later, same client, code and day: 10 + 10 = 20 min is still 1 unit -> 0 more
+    make_note(ws, "N-2026-11-30-C001-2", "C001", "2026-11-30", "15:00", "15:10")
+    # and another 10 min: 30 min = 2 units -> 1 more
+    make_note(ws, "N-2026-11-30-C001-3", "C001", "2026-11-30", "17:00", "17:10")
+    make_note(ws, "N-2026-12-08-C002-1", "C002", "2026-12-08", "09:00", "09:30")
+    nxt = invoice_json(run, "--week", "2026-W50")
+    late = [ln for ln in nxt["lines"] if ln["late"]]
+    assert [(ln["notes"], ln["minutes"], ln["units"], ln["amount"]) for ln in late] == [
+        (["N-2026-11-30-C001-2", "N-2026-11-30-C001-3"], 20, 1, "11.61")]
+    assert late[0]["description"].startswith("Adds to the day's bundle already billed (10 min, 1 units)")
