@@ -257,9 +257,11 @@ def _sfy(day: dt.date) -> tuple[dt.date, dt.date]:
     return dt.date(start_year, 7, 1), dt.date(start_year + 1, 6, 30)
 
 
-def _running_totals(ctx: CheckContext, key: tuple, pool: list[Note]) -> dict[str, int]:
+def _running_totals(ctx: CheckContext, key: tuple, make_pool) -> dict[str, int]:
+    """Running unit totals (date order) of a pool of notes, computed once per run."""
     cache = ctx.cache.setdefault("auth_running", {})
     if key not in cache:
+        pool = make_pool()
         units = model.units_for(ctx.workspace, pool, pool)
         total = 0
         running: dict[str, int] = {}
@@ -279,9 +281,11 @@ def authorization(note: Note, ctx: CheckContext):
     mod = f" {note.modifier}" if note.modifier else ""
     auth = client.authorization_for(note.date, note.code, note.modifier)
     if auth is not None:
-        pool = [n for n in notes_between(ctx, auth.start, auth.end)
-                if n.client == note.client and n.code == note.code and n.modifier == note.modifier
-                and n.status not in NOT_COUNTED]
+        def pool():
+            return [n for n in notes_between(ctx, auth.start, auth.end)
+                    if n.client == note.client and n.code == note.code
+                    and n.modifier == note.modifier and n.status not in NOT_COUNTED]
+
         key = ("auth", note.client, note.code, note.modifier, auth.start, auth.end)
         used = _running_totals(ctx, key, pool).get(note.id, 0)
         if used > auth.units:
@@ -294,9 +298,11 @@ def authorization(note: Note, ctx: CheckContext):
     if limit == 0:
         return (f"no authorization covers {note.code}{mod} on {note.date.isoformat()} and unmanaged "
                 "units are off ([notes] unmanaged_units = 0): get a prior authorization")
-    pool = [n for n in notes_between(ctx, start, end)
-            if n.client == note.client and n.status not in NOT_COUNTED
-            and client.authorization_for(n.date, n.code, n.modifier) is None]
+    def pool():
+        return [n for n in notes_between(ctx, start, end)
+                if n.client == note.client and n.status not in NOT_COUNTED
+                and client.authorization_for(n.date, n.code, n.modifier) is None]
+
     key = ("unmanaged", note.client, start)
     used = _running_totals(ctx, key, pool).get(note.id, 0)
     if used > limit:

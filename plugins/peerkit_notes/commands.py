@@ -350,7 +350,9 @@ def note_edit(ws, note_id, start, end, code, modifier, group_size, place, locati
             raise click.UsageError("give a flag to change (see --help); $EDITOR needs a terminal")
         current = ws.note(note_id)
         if current.status == "void":
-            model.edit_note(ws, note_id, {"plan": current.plan + " "})  # raises the clear error
+            from peerkit.errors import DataError
+
+            raise DataError(ws.rel(current.path), "is void and cannot be edited; add a new note instead")
         text = click.edit(model.edit_form(current), extension=".toml", require_save=True)
         if text is None:
             message("No change.")

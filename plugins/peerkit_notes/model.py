@@ -355,9 +355,9 @@ def coerce_changes(changes: dict, where: str) -> dict:
                              "('peerkit note void ID --reason ...') and add a new one")
         raise UsageError(f"'{key}' cannot be edited (editable: {', '.join(EDITABLE)})")
     out = _normalise(changes, where)
-    for key in NARRATIVE + ("location", "place", "code", "modifier"):
+    for key in (*NARRATIVE, "location", "place", "code", "modifier"):
         if key in out and isinstance(out[key], str):
-            out[key] = clean_text(out[key]).strip() if key not in NARRATIVE else clean_text(out[key]).strip()
+            out[key] = clean_text(out[key]).strip()
     if "goals" in out:
         out["goals"] = [clean_text(g).strip() for g in out["goals"] if str(g).strip()]
     return out
@@ -520,7 +520,7 @@ def void_note(ws, note_id: str, reason: str, *, force: bool = False) -> Note:
             doc["status"] = "void"
             doc["void_reason"] = reason
             doc["voided_at"] = dates.now()
-            doc["voided_by"] = signer(ws)[0] if ws.provider.get("name") else ""
+            doc["voided_by"] = clean_text(str(ws.provider.get("name", ""))).strip()
             after = note_from_dict(doc.unwrap(), note.path, expect_id=note_id, clients=ws.clients())
     return after
 
