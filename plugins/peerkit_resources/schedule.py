@@ -115,8 +115,10 @@ def day_matches(row: dict, day: dt.date) -> bool:
     if until and day > until:
         return False
     freq = (row.get("freq") or "WEEKLY").upper()
-    byday = parse_byday(row.get("byday") or "")
-    monthdays = parse_monthdays(str(row.get("bymonthday") or ""))
+    byday = row.get("byday") or ""
+    byday = byday if isinstance(byday, list) else parse_byday(byday)  # the index stores them parsed
+    monthdays = row.get("bymonthday") or ""
+    monthdays = monthdays if isinstance(monthdays, list) else parse_monthdays(str(monthdays))
     interval = int(row.get("interval") or 1)
     dtstart = row.get("dtstart")
     if dtstart and day < dtstart:

@@ -29,7 +29,7 @@ from peerkit_resources import model
 from peerkit_resources import schedule as sched
 
 INDEX_NAME = ".index.json"
-INDEX_VERSION = 1
+INDEX_VERSION = 4
 RACY_NS = 3_000_000_000  # 3 s: covers FAT (2 s) and coarse kernel timestamp ticks
 
 # Common language codes -> names, so --language es finds "Spanish".
@@ -52,51 +52,80 @@ def _clock(t: dt.time | None) -> str | None:
 
 
 def entry_for(res: dict) -> dict:
-    """The compact, pre-lowered form of a record that search needs."""
+    """The compact form of a record that search needs, with match keys pre-computed."""
     address = res.get("address") or {}
     extra = " ".join(res.get(k) or "" for k in ("description", "eligibility", "fees", "accessibility",
                                                    "how_to_apply", "notes"))
+    cats = res.get("categories", [])
+    langs = res.get("languages", [])
     return {
         "slug": res["slug"],
         "name": res["name"],
         "org": res.get("organization", ""),
-        "cats": res.get("categories", []),
-        "text": _fold(extra),
-        "nametext": _fold(f"{res['name']} {res.get('organization', '')}"),
+        "cats": cats,
+        "catsf": [_words_text(c) for c in cats],
+        "text": _word_set_text(extra),
+        "nametext": _words_text(f"{res['name']} {res.get('organization', '')}"),
         "county": res.get("county", ""),
+        "countyk": _county_key(res.get("county", "")),
         "city": address.get("city", ""),
         "zip": address.get("postal_code", ""),
-        "langs": res.get("languages", []),
+        "langs": langs,
+        "langk": [_language_key(x) for x in langs],
         "free": res.get("free"),
         "status": res.get("status", "active"),
         "phone": (res.get("phones") or [{}])[0].get("number", ""),
         "verified": res["last_verified"].isoformat() if res.get("last_verified") else None,
-        "sched": [{k: (v.isoformat() if isinstance(v, (dt.date, dt.time)) else v) for k, v in r.items()
-                   if k in ("freq", "byday", "bymonthday", "opens_at", "closes_at", "valid_from",
-                            "valid_to", "dtstart", "until", "interval")}
-                  for r in res.get("schedules", [])],
+        "sched": [_compact_row(r) for r in res.get("schedules", [])],
     }
+
+
+def _compact_row(r: dict) -> dict:
+    """A schedule row for the index: byday/bymonthday pre-parsed, times and dates as ISO text."""
+    out = {k: (v.isoformat() if isinstance(v, (dt.date, dt.time)) else v) for k, v in r.items()
+           if k in ("freq", "opens_at", "closes_at", "valid_from", "valid_to", "dtstart", "until", "interval")}
+    out["byday"] = [list(x) for x in sched.parse_byday(r.get("byday") or "")]
+    out["bymonthday"] = sched.parse_monthdays(str(r.get("bymonthday") or ""))
+    return out
 
 
 def _fold(text: str) -> str:
     return model.ascii_fold(text or "").lower()
 
 
-def _signature(entry: os.DirEntry) -> list[int]:
-    st = entry.stat()
-    return [st.st_size, st.st_mtime_ns, st.st_ino]
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+
+
+def _words_text(text: str) -> str:
+    """Folded text with punctuation turned into spaces and a leading space, so that
+    ``" " + word in text`` means "a word starts with it" (no regex per entry)."""
+    return " " + _NON_WORD.sub(" ", _fold(text)).strip() + " "
+
+
+STOPWORDS = frozenset("a an and are as at be by for from has have in is it its of on or our that the their "
+                      "this to was we will with you your".split())
+
+
+def _word_set_text(text: str) -> str:
+    """Description text for the index: each distinct word once, stop words left out (a word
+    query matches words, never a phrase, so order and repeats carry nothing)."""
+    seen: dict[str, None] = {}
+    for w in _NON_WORD.sub(" ", _fold(text)).split():
+        if w not in STOPWORDS:
+            seen.setdefault(w, None)
+    return " " + " ".join(seen) + " "
 
 
 @dataclass
 class Index:
     entries: dict[str, dict]            # file name -> entry
-    signature: dict[str, list[int]]     # file name -> [size, mtime_ns, ino]
+    files: list[list]                   # sorted [name, size, mtime_ns, inode] of every *.toml
     reparsed: int = 0
     written_ns: int = 0
 
     def as_json(self) -> dict:
         return {"version": INDEX_VERSION, "written_ns": self.written_ns,
-                "signature": self.signature, "entries": self.entries}
+                "files": self.files, "entries": self.entries}
 
 
 def _read_index(ws) -> dict | None:
@@ -105,35 +134,52 @@ def _read_index(ws) -> dict | None:
         data = json.loads(path.read_bytes())
     except (OSError, ValueError):
         return None
-    if not isinstance(data, dict) or data.get("version") != INDEX_VERSION:
+    if not isinstance(data, dict) or data.get("version") != INDEX_VERSION \
+            or not isinstance(data.get("files"), list) or not isinstance(data.get("entries"), dict):
         return None
     return data
 
 
-def load_index(ws) -> Index:
-    """The index, verified against the folder; changed files are parsed again (in memory)."""
-    folder = model.folder(ws)
-    old = _read_index(ws) or {}
-    old_sig = old.get("signature") or {}
-    old_entries = old.get("entries") or {}
-    trusted_before = int(old.get("written_ns") or 0) - RACY_NS
-    entries: dict[str, dict] = {}
-    signature: dict[str, list[int]] = {}
-    reparsed = 0
+def _listing(folder: Path) -> list[list]:
+    files = []
     if folder.is_dir():
         with os.scandir(folder) as it:
             for e in it:
                 name = e.name
-                if not name.endswith(".toml") or name.startswith(".") or not e.is_file():
-                    continue
-                sig = _signature(e)
-                signature[name] = sig
-                if old_sig.get(name) == sig and sig[1] < trusted_before and name in old_entries:
-                    entries[name] = old_entries[name]
-                else:
-                    entries[name] = entry_for(model.read_path(folder / name))
-                    reparsed += 1
-    return Index(entries, signature, reparsed, int(old.get("written_ns") or 0))
+                if name.endswith(".toml") and not name.startswith(".") and e.is_file():
+                    st = e.stat()
+                    files.append([name, st.st_size, st.st_mtime_ns, st.st_ino])
+    files.sort()
+    return files
+
+
+def load_index(ws) -> Index:
+    """The index, verified against the folder; changed files are parsed again (in memory).
+
+    Fast path: the sorted listing [name, size, mtime_ns, inode] equals the recorded one and
+    every mtime is older than the index write minus RACY_NS.  Otherwise each file whose
+    signature differs (or is too recent to be trusted) is parsed again.
+    """
+    folder = model.folder(ws)
+    old = _read_index(ws) or {}
+    old_entries = old.get("entries") or {}
+    written_ns = int(old.get("written_ns") or 0)
+    trusted_before = written_ns - RACY_NS
+    files = _listing(folder)
+    if files == old.get("files") and all(f[2] < trusted_before for f in files) \
+            and len(old_entries) == len(files):
+        return Index(old_entries, files, 0, written_ns)
+    old_sig = {f[0]: f for f in old.get("files") or [] if isinstance(f, list) and f}
+    entries: dict[str, dict] = {}
+    reparsed = 0
+    for f in files:
+        name = f[0]
+        if old_sig.get(name) == f and f[2] < trusted_before and name in old_entries:
+            entries[name] = old_entries[name]
+        else:
+            entries[name] = entry_for(model.read_path(folder / name))
+            reparsed += 1
+    return Index(entries, files, reparsed, written_ns)
 
 
 def write_index(ws) -> Index:
@@ -249,83 +295,91 @@ def _sched_rows(entry: dict) -> list[dict]:
     return rows
 
 
-def _word_re(word: str) -> re.Pattern:
-    return re.compile(r"\b" + re.escape(word))
-
-
 def search(entries: Iterable[dict], q: Query) -> list[Hit]:
     """Rank entries for a query: every word must match; name and category before description.
 
     Scores per word: name/organization 10 (+2 at a word start), category 8 (+2), other
-    text 2 (+1).  Filters (category, county, zip, language, open at, free) must all hold and
-    are listed in ``why`` too.  Ties are broken by name.
+    text 2 (+1).  Filters (category, county, zip, language, free, open at) must all hold and
+    are listed in ``why`` too.  Ties are broken by name.  Cheap tests run first; opening
+    hours are evaluated only for entries that passed everything else.
     """
-    words = [_fold(w) for w in q.words if w.strip()]
-    word_res = [_word_re(w) for w in words]
+    words = [w for text in q.words for w in _words_text(text).split()]
+    starts = [" " + w for w in words]
     cat_terms: set[str] | None = None
+    cat_fold = ""
     if q.category:
-        cf = _fold(q.category.strip())
-        cat_terms = descendants().get(cf, set()) | {cf}
+        cat_fold = _fold(q.category.strip())
+        cat_terms = {_words_text(t) for t in descendants().get(cat_fold, set()) | {cat_fold}}
+        cat_fold = _words_text(cat_fold)
     county = _county_key(q.county) if q.county else None
     zip5 = q.zip.strip()[:5] if q.zip else None
     lang = _language_key(q.language) if q.language else None
+    skip_status = () if q.include_inactive else ("inactive", "defunct")
     hits = []
     for e in entries:
-        if not q.include_inactive and e["status"] in ("inactive", "defunct"):
+        if e["status"] in skip_status:
             continue
-        why: list[str] = []
+        if county is not None and e["countyk"] != county:
+            continue
+        if zip5 is not None and not e["zip"].startswith(zip5):
+            continue
+        if lang is not None and lang not in e["langk"]:
+            continue
+        if q.free and e["free"] is not True:
+            continue
+        cat_found = None
         if cat_terms is not None:
-            found = [c for c in e["cats"] if _fold(c) in cat_terms]
-            if not found:
+            for c, cf in zip(e["cats"], e["catsf"]):
+                if cf in cat_terms:
+                    cat_found = (c, cf)
+                    break
+            if cat_found is None:
                 continue
-            why.append(f"category {found[0]!r}" + ("" if _fold(found[0]) == _fold(q.category)
-                                                     else f" (under {q.category!r})"))
-        if county is not None:
-            if _county_key(e["county"]) != county:
-                continue
-            why.append(f"county {e['county']}")
-        if zip5 is not None:
-            if not e["zip"].startswith(zip5):
-                continue
-            why.append(f"ZIP {e['zip']}")
-        if lang is not None:
-            found = [x for x in e["langs"] if _language_key(x) == lang]
-            if not found:
-                continue
-            why.append(f"language {found[0]}")
-        if q.free:
-            if e["free"] is not True:
-                continue
-            why.append("free")
-        is_open = None
-        if q.at is not None:
-            is_open = sched.open_at(_sched_rows(e), q.at)
-            if not is_open:
-                continue
-            why.append(f"open {q.at:%a %H:%M}")
         score = 0
-        ok = True
-        for w, wre in zip(words, word_res):
+        reasons = []
+        for w, ws_ in zip(words, starts):
             best, reason = 0, ""
-            if w in e["nametext"]:
-                best = 10 + (2 if wre.search(e["nametext"]) else 0)
+            nametext = e["nametext"]
+            if w in nametext:
+                best = 12 if ws_ in nametext else 10
                 reason = f"name matches {w!r}"
-            cats = [c for c in e["cats"] if w in _fold(c)]
-            if cats and best < 8:
-                best = 8 + (2 if wre.search(_fold(cats[0])) else 0)
-                reason = f"category {cats[0]!r} matches {w!r}"
-            if not best and w in e["text"]:
-                best = 2 + (1 if wre.search(e["text"]) else 0)
-                reason = f"description mentions {w!r}"
+            else:
+                for c, cf in zip(e["cats"], e["catsf"]):
+                    if w in cf:
+                        best = 10 if ws_ in cf else 8
+                        reason = f"category {c!r} matches {w!r}"
+                        break
+                else:
+                    text = e["text"]
+                    if w in text:
+                        best = 3 if ws_ in text else 2
+                        reason = f"description mentions {w!r}"
             if not best:
-                ok = False
                 break
             score += best
-            why.append(reason)
-        if not ok:
-            continue
-        hits.append(Hit(e, score, why, is_open))
-    hits.sort(key=lambda h: (-h.score, _fold(h.entry["name"]), h.entry["slug"]))
+            reasons.append(reason)
+        else:
+            is_open = None
+            if q.at is not None:
+                is_open = sched.open_at(_sched_rows(e), q.at)
+                if not is_open:
+                    continue
+            why = []
+            if cat_found is not None:
+                why.append(f"category {cat_found[0]!r}" + ("" if cat_found[1] == cat_fold
+                                                          else f" (under {q.category!r})"))
+            if county is not None:
+                why.append(f"county {e['county']}")
+            if zip5 is not None:
+                why.append(f"ZIP {e['zip']}")
+            if lang is not None:
+                why.append(f"language {e['langs'][e['langk'].index(lang)]}")
+            if q.free:
+                why.append("free")
+            if is_open:
+                why.append(f"open {q.at:%a %H:%M}")
+            hits.append(Hit(e, score, why + reasons, is_open))
+    hits.sort(key=lambda h: (-h.score, h.entry["nametext"], h.entry["slug"]))
     return hits
 
 
