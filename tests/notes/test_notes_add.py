@@ -255,3 +255,17 @@ def test_add_group_bad_input(run, ws_path, extra, code, needle):
 def test_add_group_missing_flags_without_terminal(run, ws_path):
     result = run("note", "add-group", "--date", "2026-11-24", "--start", "17:00", "--end", "18:00")
     assert result.exit_code == 2 and "--attendee" in result.output
+
+
+def test_add_group_prompts_on_a_terminal(run, ws_path, monkeypatch):
+    from peerkit_notes import commands
+
+    monkeypatch.setattr(commands, "_interactive", lambda: True)
+    answers = "\n".join(["2026-11-24", "17:00", "18:00", "C001, C003", "Shared a routine", "G2",
+                         "Drew a plan", "G1"]) + "\n"
+    result = run("note", "add-group", "--place", "community", "--location", "Community center",
+                 "--purpose", "Weekly group", "--intervention", "Facilitated", "--plan", "Next week",
+                 input=answers)
+    assert result.exit_code == 0, result.output
+    c3 = storage.read_toml(ws_path / NOTES / "N-2026-11-24-C003-1.toml")
+    assert (c3["response"], c3["goals"], c3["group_size"], c3["modifier"]) == ("Drew a plan", ["G1"], 2, "HQ")
