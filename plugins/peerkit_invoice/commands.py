@@ -66,7 +66,8 @@ def invoice(ws, week, date_from, date_to, fmt, out, preview, reissue):
         if outcome.action == "empty":
             message(f"Nothing to bill for {start}..{end}: no approved, uninvoiced services.")
             return
-        model.fill_secrets(ws, outcome.invoice, settings, message)
+        if getattr(render, "needs_secrets", True):
+            model.fill_secrets(ws, outcome.invoice, settings, message)
         data = render(outcome.invoice, ws)
         _write(data, out, None)
         message(_summary(outcome, preview=True))
@@ -79,7 +80,8 @@ def invoice(ws, week, date_from, date_to, fmt, out, preview, reissue):
                     "no invoice number was taken.")
             return
         inv = outcome.invoice
-        model.fill_secrets(ws, inv, settings, message)
+        if getattr(render, "needs_secrets", True) or settings.require_tax_id:
+            model.fill_secrets(ws, inv, settings, message)
         data = render(inv, ws)  # before anything is written: a template error issues nothing
         if outcome.action in ("issued", "reissued"):
             model.commit(ws, outcome)

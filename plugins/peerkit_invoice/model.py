@@ -297,8 +297,10 @@ class Invoice:
             "status": self.status,
             "issued": self.issued.isoformat() if self.issued else None,
             "period": {"start": self.start.isoformat(), "end": self.end.isoformat()},
-            "provider": {**self.provider, "tax_id": self.tax_id_masked,
-                         "bank_account": self.bank_account_masked},
+            "provider": {**self.provider,
+                         **({"tax_id": self.tax_id_masked} if self.tax_id_masked else {}),
+                         **({"bank_account": self.bank_account_masked}
+                            if self.bank_account_masked else {})},
             "agency": dict(self.agency),
             "lines": [line.as_json() for line in self.lines],
             "total_units": self.total_units,
