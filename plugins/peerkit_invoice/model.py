@@ -9,7 +9,7 @@ Files (all under ``invoices/`` in the workspace, written only while holding the 
 * ``invoices/<number>.toml`` -- the snapshot of one issued invoice: its period, lines,
   totals, the note ids it billed and ``status = "issued" | "void"``.  It never holds a
   secret (the tax ID and bank account are read from the keyring each time it is rendered).
-* ``invoices/index.toml`` -- a cache of every snapshot's number, period, status and note
+* ``invoices/index.json`` -- a cache of every snapshot's number, period, status and note
   ids, so finding "already invoiced" notes reads one small file.  Each entry records the
   snapshot's size in bytes; when the folder's snapshot files and the index disagree (a
   file the index does not list, a listed file missing, a size that differs -- voiding a
@@ -33,13 +33,16 @@ from peerkit.money import to_cents
 from peerkit.validate import Fields
 
 INVOICE_DIR = "invoices"
-INDEX_NAME = "index.toml"
+INDEX_NAME = "index.json"
+LEGACY_INDEX_NAMES = {"index.toml"}
 DEFAULT_LOOKBACK_DAYS = 120
 PAY_SCHEDULES = ("weekly", "biweekly", "semimonthly")
 SNAPSHOT_HEADER = ("An issued invoice (snapshot).  peerkit never reuses its number; do not edit.\n"
                    "Secrets (tax ID, bank account) are never stored here.")
 INDEX_HEADER = ("Index of issued invoices and the notes they billed (a cache of the snapshots in "
                 "this folder;\npeerkit rebuilds it when it does not match them).")
+INDEX_ABOUT = ("peerkit's index of the invoice snapshots in this folder (a cache: rebuilt from "
+               "the snapshots whenever it does not match them; do not edit)")
 _NUMBER_RE = re.compile(r"^(?P<prefix>.+)-(?P<year>\d{4})-(?P<seq>\d{4,})$")
 
 
@@ -378,7 +381,7 @@ def _snapshot_files(ws) -> dict[str, Path]:
     except (FileNotFoundError, NotADirectoryError):
         return out
     for name in names:
-        if name.endswith(".toml") and not name.startswith(".") and name != INDEX_NAME:
+        if name.endswith(".toml") and not name.startswith(".") and name not in LEGACY_INDEX_NAMES:
             out[name[:-5]] = folder / name
     return out
 
@@ -395,6 +398,55 @@ def _entry_from_snapshot(path: Path) -> IndexEntry:
                       size=path.stat().st_size)
 
 
+def index_text(entries) -> str:
+    """The text of ``invoices/index.json`` for these entries (JSON: a cache, parsed ~40x faster
+    than the same data in TOML)."""
+    import json
+
+    items = []
+    for e in sorted(entries, key=lambda e: e.number):
+        items.append({"number": e.number, "status": e.status, "start": e.start.isoformat(),
+                      "end": e.end.isoformat(), "issued": e.issued.isoformat() if e.issued else None,
+                      "size": e.size, "notes": list(e.notes)})
+    return json.dumps({"about": INDEX_ABOUT, "schema": 1, "invoices": items}, indent=1) + "\n"
+
+
+def _read_index(path: Path) -> dict[str, IndexEntry] | None:
+    """The index's entries, or None when it is missing or unreadable (then it is rebuilt).
+    TOML (``[[invoice]]`` tables, as older writers made) is read too."""
+    import json
+    import tomllib
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    try:
+        items = json.loads(text)["invoices"]
+    except (ValueError, KeyError, TypeError):
+        try:
+            items = tomllib.loads(text)["invoice"]
+        except (tomllib.TOMLDecodeError, KeyError, TypeError):
+            return None
+    entries: dict[str, IndexEntry] = {}
+    try:
+        for item in items:
+            e = IndexEntry(number=str(item["number"]), status=str(item["status"]),
+                           start=_day(item["start"]), end=_day(item["end"]),
+                           issued=_day(item["issued"]) if item.get("issued") else None,
+                           notes=tuple(str(n) for n in item["notes"]), size=int(item.get("size", -1)))
+            entries[e.number] = e
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+    return entries
+
+
+def _day(value) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(value)
+
+
 def _size(path: Path) -> int | None:
     try:
         return path.stat().st_size
@@ -403,7 +455,7 @@ def _size(path: Path) -> int | None:
 
 
 class Index:
-    """Every issued invoice (from ``invoices/index.toml``, validated against the snapshots)."""
+    """Every issued invoice (from ``invoices/index.json``, validated against the snapshots)."""
 
     def __init__(self, entries: dict[str, IndexEntry], rebuilt: bool):
         self.entries = entries
@@ -412,20 +464,7 @@ class Index:
     @classmethod
     def load(cls, ws) -> "Index":
         files = _snapshot_files(ws)
-        path = invoice_dir(ws) / INDEX_NAME
-        entries: dict[str, IndexEntry] | None = None
-        if path.is_file():
-            try:
-                entries = {}
-                data = storage.read_toml(path)
-                for item in Fields(data, path).table_list("invoice"):
-                    e = IndexEntry(number=item.req("number", str), status=item.req("status", str),
-                                   start=item.req("start", dt.date), end=item.req("end", dt.date),
-                                   issued=item.opt("issued", dt.date), notes=tuple(item.text_list("notes")),
-                                   size=item.opt("size", int, -1))
-                    entries[e.number] = e
-            except DataError:
-                entries = None
+        entries = _read_index(invoice_dir(ws) / INDEX_NAME)
         if entries is not None and set(entries) == set(files) and all(
                 _size(p) == entries[n].size for n, p in files.items()):
             return cls(entries, rebuilt=False)
@@ -433,12 +472,10 @@ class Index:
         return cls(rebuilt, rebuilt=True)
 
     def save(self, ws) -> None:
-        """Write index.toml with the current snapshots' sizes (call under the lock)."""
+        """Write index.json with the current snapshots' sizes (call under the lock)."""
         for number, e in self.entries.items():
             e.size = snapshot_path(ws, number).stat().st_size
-        storage.write_toml(invoice_dir(ws) / INDEX_NAME,
-                           {"invoice": [e.to_toml() for _, e in sorted(self.entries.items())]},
-                           header=INDEX_HEADER)
+        storage.atomic_write_text(invoice_dir(ws) / INDEX_NAME, index_text(self.entries.values()))
 
     def active(self) -> list[IndexEntry]:
         return [e for e in self.entries.values() if e.status == "issued"]

@@ -124,7 +124,7 @@ def test_tricky_week_by_hand(run, ws, ws_path, today):
     assert data["pay_date"] == "2026-12-18"
     # the note billed on INV-2026-0001 is never billed again
     assert "N-2026-11-27-C002-1" not in json.dumps(data)
-    index = (ws_path / "invoices" / "index.toml").read_text()
+    index = (ws_path / "invoices" / "index.json").read_text()
     assert index.count("N-2026-11-27-C002-1") == 1
 
 
@@ -158,7 +158,7 @@ def test_same_period_twice_is_one_invoice(run, ws, ws_path, today):
     assert again["number"] == first["number"] == "INV-2026-0001"
     assert again["lines"] == first["lines"]
     assert again["total_amount"] == first["total_amount"]
-    assert sorted(p.name for p in (ws_path / "invoices").iterdir()) == ["INV-2026-0001.toml", "index.toml"]
+    assert sorted(p.name for p in (ws_path / "invoices").iterdir()) == ["INV-2026-0001.toml", "index.json"]
     # also by --from/--to naming the same days
     same = invoice_json(run, "--from", "2026-11-16", "--to", "2026-11-22")
     assert same["number"] == "INV-2026-0001"
@@ -250,7 +250,7 @@ def test_rate_before_first_effective_date_is_an_error(run, ws, ws_path, today):
     result = run("invoice", "--week", "2026-W47", "--format", "json")
     assert result.exit_code == 3
     assert "no rate for code H0038" in result.output and "2026-11-16" in result.output
-    assert not (ws_path / "invoices" / "index.toml").exists()
+    assert not (ws_path / "invoices" / "index.json").exists()
 
 
 def test_broken_note_file_is_one_error_and_writes_nothing(run, ws_path, today):
@@ -279,7 +279,7 @@ def test_empty_period_takes_no_number(run, ws_path, today):
     result = run("invoice", "--week", "2026-W40", "--format", "json")
     assert result.exit_code == 0
     assert "Nothing to bill" in result.output
-    assert not (ws_path / "invoices" / "index.toml").exists()
+    assert not (ws_path / "invoices" / "index.json").exists()
 
 
 def test_numbering_uses_prefix_and_year(run, ws_path, today):
@@ -292,13 +292,13 @@ def test_numbering_uses_prefix_and_year(run, ws_path, today):
 
 def test_index_is_rebuilt_when_it_does_not_match_the_snapshots(run, ws, ws_path, today):
     invoice_json(run, "--week", "2026-W46")
-    (ws_path / "invoices" / "index.toml").unlink()           # lost (or a crash before it was written)
+    (ws_path / "invoices" / "index.json").unlink()           # lost (or a crash before it was written)
     data = invoice_json(run, "--week", "2026-W47")
     assert data["number"] == "INV-2026-0002"
     # a stale index (claims nothing was invoiced) is detected by the snapshots' stats
-    idx = ws_path / "invoices" / "index.toml"
-    idx.write_text('[[invoice]]\nnumber = "INV-2026-0001"\nstatus = "void"\nstart = 2026-11-09\n'
-                   'end = 2026-11-15\nnotes = []\n')
+    idx = ws_path / "invoices" / "index.json"
+    idx.write_text('{"invoices": [{"number": "INV-2026-0001", "status": "void", "start": "2026-11-09", '
+                   '"end": "2026-11-15", "notes": []}]}')
     again = invoice_json(run, "--week", "2026-W47")
     assert again["number"] == "INV-2026-0002"
     # were the stale index believed, the W46 notes would be free to bill again as late lines
@@ -348,7 +348,7 @@ def test_require_tax_id_exits_4_and_writes_nothing(run, ws_path, today):
     assert_no_traceback(result)
     assert result.exit_code == 4
     assert len(error_lines(result)) == 1 and "tax-id" in result.output
-    assert not (ws_path / "invoices" / "index.toml").exists()
+    assert not (ws_path / "invoices" / "index.json").exists()
 
 
 def test_md_and_html_render_from_templates(run, ws_path, today):
@@ -517,7 +517,7 @@ def test_bad_period_is_a_usage_error(run, ws_path, args):
     assert_no_traceback(result)
     assert result.exit_code == 2
     assert len(error_lines(result)) == 1
-    assert not (ws_path / "invoices" / "index.toml").exists()
+    assert not (ws_path / "invoices" / "index.json").exists()
 
 
 def test_semimonthly_schedule_from_config(run, ws_path, today):
@@ -545,7 +545,7 @@ def test_crash_between_snapshot_and_index_is_harmless(run, ws_path, today, monke
     real_save = model.Index.save
 
     def crash(self, ws):
-        raise PeerkitError("invoices/index.toml: could not write (the disk is full)")
+        raise PeerkitError("invoices/index.json: could not write (the disk is full)")
 
     monkeypatch.setattr(model.Index, "save", crash)
     result = run("invoice", "--week", "2026-W47", "--format", "json")
@@ -562,7 +562,7 @@ def test_crash_between_snapshot_and_index_is_harmless(run, ws_path, today, monke
     w48 = invoice_json(run, "--week", "2026-W48")
     assert w48["number"] == "INV-2026-0003"
     assert [ln["note"] for ln in w48["lines"]] == ["N-2026-11-25-C002-9"]
-    index = (ws_path / "invoices" / "index.toml").read_text()
+    index = (ws_path / "invoices" / "index.json").read_text()
     assert "INV-2026-0002" in index and "INV-2026-0003" in index
 
 
@@ -582,3 +582,19 @@ def test_per_day_late_note_adds_to_the_billed_bundle(run, ws, ws_path, today):
     assert [(ln["notes"], ln["minutes"], ln["units"], ln["amount"]) for ln in late] == [
         (["N-2026-11-30-C001-2", "N-2026-11-30-C001-3"], 20, 1, "11.61")]
     assert late[0]["description"].startswith("Adds to the day's bundle already billed (10 min, 1 units)")
+
+
+def test_index_in_toml_is_read_and_a_leftover_index_toml_is_not_a_snapshot(run, ws_path, today):
+    invoice_json(run, "--week", "2026-W46")
+    folder = ws_path / "invoices"
+    size = (folder / "INV-2026-0001.toml").stat().st_size
+    snap = (folder / "INV-2026-0001.toml").read_text()
+    ids = [ln.strip().strip('",') for ln in snap.split("notes = [")[1].split("]")[0].splitlines() if ln.strip()]
+    toml_index = ('[[invoice]]\nnumber = "INV-2026-0001"\nstatus = "issued"\nstart = 2026-11-09\n'
+                  f'end = 2026-11-15\nissued = 2026-11-25\nsize = {size}\nnotes = {json.dumps(ids)}\n')
+    (folder / "index.json").write_text(toml_index)
+    (folder / "index.toml").write_text(toml_index)
+    data = invoice_json(run, "--week", "2026-W47")
+    assert data["number"] == "INV-2026-0002"
+    index = json.loads((folder / "index.json").read_text())
+    assert [e["number"] for e in index["invoices"]] == ["INV-2026-0001", "INV-2026-0002"]
