@@ -563,10 +563,39 @@ def _invoice_weeks(args) -> list:
     return out
 
 
+def refresh_invoice_index(root: Path) -> bool:
+    """Have the invoice plugin (as installed now) rebuild and save its index of the snapshots,
+    as issuing an invoice leaves it.  False when the plugin is missing or has changed shape."""
+    try:
+        from peerkit.workspace import Workspace
+        from peerkit_invoice import model
+    except ImportError:
+        return False
+    try:
+        ws = Workspace(Path(root))
+        if not (ws.root / model.INVOICE_DIR).is_dir():
+            return False
+        with ws.lock():
+            model.Index.load(ws).save(ws)
+        for name in (".peerkit.lock", ".peerkit.lock.owner"):
+            (ws.root / name).unlink(missing_ok=True)
+        return True
+    except Exception as exc:  # noqa: BLE001
+        print(f"generate: invoice index not refreshed ({type(exc).__name__}: {exc})", file=sys.stderr)
+        return False
+
+
+def refresh_caches(root: Path) -> None:
+    """Bring the plugins' own caches (invoice index, resources index) up to date with the
+    installed peerkit, untimed: the state any writing command leaves a workspace in."""
+    refresh_invoice_index(root)
+    write_resource_index(root)
+
+
 def write_invoice_history(root: Path, weeks: int, pool=None, jobs: int = 1) -> int:
     """An issued invoice for every week of the history but the last (W47 is billed on Friday
-    2026-11-27, after the benchmarks' "today").  Built with the invoice plugin's own model, so
-    snapshots and ``invoices/index.toml`` are what ``peerkit invoice`` writes; skipped (0)
+    2026-11-27, after the benchmarks' "today").  Built with the invoice plugin's own model, and
+    the index saved by the plugin itself, as ``peerkit invoice`` leaves them; skipped (0)
     when the plugin is not there or its model has changed shape."""
     try:
         from peerkit import storage
@@ -577,21 +606,17 @@ def write_invoice_history(root: Path, weeks: int, pool=None, jobs: int = 1) -> i
         tasks = [(str(root), weeks, a, b) for a, b in _chunks(weeks - 1, jobs * 2)]
         parts = pool.map(_invoice_weeks, tasks) if pool is not None and jobs > 1 else map(_invoice_weeks, tasks)
         invoices = [inv for part in parts for inv in part]
-        settings = model.load_settings(__import__("peerkit.workspace").workspace.Workspace(root))
+        from peerkit.workspace import Workspace
+
+        settings = model.load_settings(Workspace(root))
         folder = _mkdir(root / model.INVOICE_DIR)
-        entries = []
         seq: dict[int, int] = {}
         for inv in invoices:
             seq[inv.issued.year] = seq.get(inv.issued.year, 0) + 1
             inv.number = f"{settings.prefix}-{inv.issued.year}-{seq[inv.issued.year]:04d}"
-            path = folder / f"{inv.number}.toml"
-            _write(path, storage.dumps_toml(inv.to_snapshot(), model.SNAPSHOT_HEADER))
-            st = path.stat()
-            entries.append(model.IndexEntry(inv.number, "issued", inv.start, inv.end, inv.issued,
-                                            tuple(inv.notes), st.st_size, st.st_mtime_ns))
-        _write(folder / model.INDEX_NAME, storage.dumps_toml(
-            {"invoice": [e.to_toml() for e in sorted(entries, key=lambda e: e.number)]}, model.INDEX_HEADER))
-        return len(entries)
+            _write(folder / f"{inv.number}.toml", storage.dumps_toml(inv.to_snapshot(), model.SNAPSHOT_HEADER))
+        refresh_invoice_index(root)
+        return len(invoices)
     except Exception as exc:  # noqa: BLE001 - the plugin's internals moved: no history, say so
         print(f"generate: invoice history skipped ({type(exc).__name__}: {exc})", file=sys.stderr)
         return 0
