@@ -206,25 +206,11 @@ class ExportResult:
     deidentified: bool
 
 
-def _run_checks(ws: "Workspace", notes: list["Note"], today: dt.date) -> list:
+def _run_checks(ws: "Workspace", notes: list["Note"], today: dt.date, complete) -> list:
+    """``note check``'s findings; ``notes`` is every note of ``ws`` in ``complete``."""
     from peerkit_notes.checks import run_checks
 
-    return run_checks(ws, notes, today=today)
-
-
-def _month_chunks(notes: Iterable["Note"]) -> Iterator[list["Note"]]:
-    """Consecutive notes of one month folder (bounded memory; day bundles stay together)."""
-    chunk: list["Note"] = []
-    folder = None
-    for note in notes:
-        here = note.path.parent if note.path else (note.date.year, note.date.month)
-        if chunk and here != folder:
-            yield chunk
-            chunk = []
-        folder = here
-        chunk.append(note)
-    if chunk:
-        yield chunk
+    return run_checks(ws, notes, today=today, complete=complete)
 
 
 def _workspace_keys(workspaces: list["Workspace"]) -> list[str]:
@@ -250,7 +236,7 @@ def export_review(workspaces: list["Workspace"], out: Path | str, *,
                   today: dt.date | None = None, progress: bool = True) -> ExportResult:
     """Write the review workbook for ``workspaces`` to ``out``; audit each workspace."""
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
+    from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -275,8 +261,6 @@ def export_review(workspaces: list["Workspace"], out: Path | str, *,
     meta.sheet_state = "hidden"
 
     bold = Font(bold=True)
-    wrap = Alignment(wrap_text=True, vertical="top")
-    top = Alignment(vertical="top")
 
     def header_cells(target, names):
         cells = []
@@ -297,7 +281,6 @@ def export_review(workspaces: list["Workspace"], out: Path | str, *,
         exported_ids: list[list[str]] = []
         row = 1
         total = 0
-        narrative = {"Purpose", "Intervention", "Response", "Plan", "Findings", "Goals"}
 
         for ws, key in zip(workspaces, keys):
             pseudo = Pseudonyms.for_workspace(ws) if deidentify else None
@@ -307,70 +290,71 @@ def export_review(workspaces: list["Workspace"], out: Path | str, *,
             rule = ws.unit_rule
             clients = ws.clients()
             ids: list[str] = []
-            wanted = (n for n in ws.notes(date_from, date_to) if n.status in statuses)
+            # One workspace's notes at a time: the checks need them together (overlaps,
+            # duplicates, authorization totals), and each month is then read only once.
+            in_range = list(ws.notes(date_from, date_to))
+            wanted = [n for n in in_range if n.status in statuses]
+            units = units_by_note([n for n in wanted if n.status != "void"], rule)
+            by_note: dict[str, list] = {}
+            if wanted:
+                for finding in _run_checks(ws, in_range, today, (date_from, date_to)):
+                    by_note.setdefault(finding.note, []).append(finding)
+            del in_range
             label = f"Exporting {summary.workspace}"
-            bar = progress_bar(wanted, label=label) if progress else _nobar(wanted)
+            bar = progress_bar(wanted, length=len(wanted), label=label) if progress else _nobar(wanted)
             with bar as items:
-                for chunk in _month_chunks(items):
-                    billable = [n for n in chunk if n.status != "void"]
-                    units = units_by_note(billable, rule)
-                    by_note: dict[str, list] = {}
-                    for finding in _run_checks(ws, chunk, today):
-                        by_note.setdefault(finding.note, []).append(finding)
-                    for note in chunk:
-                        findings = by_note.get(note.id, [])
-                        client = clients.get(note.client)
-                        n_units = units.get(note.id, 0)
-                        if pseudo:
-                            goals = ", ".join(note.goals)
+                for note in items:
+                    findings = by_note.get(note.id, [])
+                    client = clients.get(note.client)
+                    n_units = units.get(note.id, 0)
+                    if pseudo:
+                        goals = ", ".join(note.goals)
+                    else:
+                        parts = []
+                        for gid in note.goals:
+                            goal = client.goal(gid) if client else None
+                            parts.append(f"{gid}: {goal.text}" if goal else f"{gid}: (not in the plan)")
+                        goals = "; ".join(parts)
+                    values: dict[str, Any] = {
+                        "Note": pseudo.note(note.id) if pseudo else note.id,
+                        "Peer": summary.peer,
+                        "Workspace": summary.workspace,
+                        "Client": pseudo.client(note.client) if pseudo else note.client,
+                        "Client name": client.name if client else "",
+                        "Date": note.date, "Start": note.start, "End": note.end,
+                        "Minutes": note.minutes, "Units": n_units,
+                        "Code": note.code, "Modifier": note.modifier, "Goals": goals,
+                        "Place": note.place, "Location": note.location,
+                        "Purpose": note.purpose, "Intervention": note.intervention,
+                        "Response": note.response, "Plan": note.plan, "Status": note.status,
+                        "Late entry": "yes" if note.late_entry else "no",
+                        "Findings": _findings_text(findings, bool(pseudo)),
+                        "Fingerprint": fingerprint(note),
+                        "Decision": None, "Reason": None,
+                    }
+                    cells: list[Any] = []
+                    for col in cols:
+                        value = values[col.header]
+                        if col.header == "Date":
+                            cells.append(typed_cell(sheet, value, DATE_FORMAT))
+                        elif col.header in ("Start", "End"):
+                            cells.append(typed_cell(sheet, value, TIME_FORMAT))
+                        elif col.header in ("Minutes", "Units"):
+                            cells.append(value)
+                        elif value is None:
+                            cells.append(None)
                         else:
-                            parts = []
-                            for gid in note.goals:
-                                goal = client.goal(gid) if client else None
-                                parts.append(f"{gid}: {goal.text}" if goal else f"{gid}: (not in the plan)")
-                            goals = "; ".join(parts)
-                        values: dict[str, Any] = {
-                            "Note": pseudo.note(note.id) if pseudo else note.id,
-                            "Peer": summary.peer,
-                            "Workspace": summary.workspace,
-                            "Client": pseudo.client(note.client) if pseudo else note.client,
-                            "Client name": client.name if client else "",
-                            "Date": note.date, "Start": note.start, "End": note.end,
-                            "Minutes": note.minutes, "Units": n_units,
-                            "Code": note.code, "Modifier": note.modifier, "Goals": goals,
-                            "Place": note.place, "Location": note.location,
-                            "Purpose": note.purpose, "Intervention": note.intervention,
-                            "Response": note.response, "Plan": note.plan, "Status": note.status,
-                            "Late entry": "yes" if note.late_entry else "no",
-                            "Findings": _findings_text(findings, bool(pseudo)),
-                            "Fingerprint": fingerprint(note),
-                            "Decision": None, "Reason": None,
-                        }
-                        cells: list[Any] = []
-                        for col in cols:
-                            value = values[col.header]
-                            if col.header == "Date":
-                                cells.append(typed_cell(sheet, value, DATE_FORMAT))
-                            elif col.header in ("Start", "End"):
-                                cells.append(typed_cell(sheet, value, TIME_FORMAT))
-                            elif col.header in ("Minutes", "Units"):
-                                cells.append(value)
-                            elif value is None:
-                                cells.append(None)
-                            else:
-                                where = f"note {note.id} column '{col.header}'"
-                                cell = text_cell(sheet, value, where)
-                                cell.alignment = wrap if col.header in narrative else top
-                                cells.append(cell)
-                        sheet.append(cells)
-                        row += 1
-                        total += 1
-                        ids.append(note.id)
-                        summary.notes += 1
-                        summary.minutes += note.minutes
-                        summary.units += n_units
-                        summary.errors += sum(1 for f in findings if f.severity == "error")
-                        summary.warnings += sum(1 for f in findings if f.severity == "warning")
+                            where = f"note {note.id} column '{col.header}'"
+                            cells.append(text_cell(sheet, value, where))
+                    sheet.append(cells)
+                    row += 1
+                    total += 1
+                    ids.append(note.id)
+                    summary.notes += 1
+                    summary.minutes += note.minutes
+                    summary.units += n_units
+                    summary.errors += sum(1 for f in findings if f.severity == "error")
+                    summary.warnings += sum(1 for f in findings if f.severity == "warning")
             peers.append(summary)
             exported_ids.append(ids)
 
