@@ -190,7 +190,7 @@ def test_unknown_export_format(run):
     assert result.exit_code == 2 and "unknown export format" in result.output
 
 
-def test_exporter_from_a_plugin(run, register_plugin, tmp_path):
+def test_hook_resource_exporters(run, register_plugin, tmp_path):
     from peerkit import hookimpl
 
     class Plugin:

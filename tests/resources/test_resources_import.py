@@ -246,7 +246,7 @@ def test_text_report(run, fx):
     assert "10 organizations, 13 services, 10 locations -> 13 records: 13 added, 0 merged, 0 skipped" in result.output
 
 
-def test_importer_from_a_plugin(run, register_plugin, tmp_path):
+def test_hook_resource_importers(run, register_plugin, tmp_path):
     from peerkit import hookimpl
     from peerkit_resources.hsds import Source
 
