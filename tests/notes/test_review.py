@@ -294,6 +294,17 @@ FORMULAS = {
 }
 
 
+def test_export_bad_arguments(note_cmd, ws_path, tmp_path):
+    out = tmp_path / "x.xlsx"
+    result = note_cmd("export", "--out", out, ws_path, tmp_path / "nothing-here")
+    assert_clean_failure(result)
+    assert "peerkit.toml" in error_lines(result)[0]
+    result = note_cmd("export", "--from", "2026-11-20", "--to", "2026-11-01", "--out", out, ws_path)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert not out.exists()
+    assert not (ws_path / "audit.log").exists()
+
+
 def test_formula_looking_text_is_stored_as_text(note_cmd, ws_path, tmp_path):
     path = ws_path / "notes/2026/11/N-2026-11-23-C001-1.toml"
     text = path.read_text()
@@ -538,7 +549,13 @@ def _unknown_workspace(sheet):
     sheet.cell(row_of(sheet, "N-2026-11-23-C001-1", "ws"), col("Workspace")).value = "elsewhere"
 
 
+def _cell_outside(sheet):
+    sheet.cell(row_of(sheet, "N-2026-11-23-C001-1", "ws"), 27).value = "see me"
+
+
 BAD_SHEETS = {
+    "cell outside": (_cell_outside, "row {row}: note N-2026-11-23-C001-1: cell AA{row} is outside "
+                                    "the exported columns"),
     "extra column": (_insert_extra_column, "extra column 'Comment' (column Z)"),
     "renamed column": (_rename_column, "column Y is 'Why' where 'Reason' was expected"),
     "missing column": (_drop_column, "missing column 'Reason'"),
