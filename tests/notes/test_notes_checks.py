@@ -279,3 +279,18 @@ def test_a_plugin_check_runs_and_a_broken_one_is_reported(ws, base_note, registe
     found = {f.rule: f for f in findings_for(ws, base_note)}
     assert found["house-rule"].severity == "warning" and found["house-rule"].message == "say more"
     assert found["house-broken"].severity == "warning" and "ZeroDivisionError" in found["house-broken"].message
+
+
+def test_today_argument(ws, base_note):
+    assert findings_for(ws, base_note, "future-date", today=dt.date(2026, 11, 24))
+    assert findings_for(ws, base_note, "future-date", today=dt.date(2026, 11, 25)) == []
+
+
+def test_findings_are_sorted_and_json_shaped(ws, base_note):
+    from peerkit_notes.checks import run_checks
+
+    a = change(base_note, purpose="", goals=["G9"])
+    b = change(base_note, id="N-2026-11-24-C001-9", date=dt.date(2026, 11, 24), plan="")
+    found = run_checks(ws, [a, b])
+    assert [f.note for f in found] == sorted([f.note for f in found], key=lambda i: i[2:12])
+    assert found[0].as_json().keys() == {"note", "file", "rule", "severity", "message"}
