@@ -128,6 +128,9 @@ def test_example_agency_plugin_adds_mileage(run, ws_path, today, mileage):
     assert sh.cell(r, 10).value == f"=ROUND(H{r}*I{r},2)"
     snap = (ws_path / "invoices" / "INV-2026-0001.toml").read_text()
     assert 'kind = "mileage"' in snap
+    md = run("invoice", "--week", "2026-W47", "--format", "md").stdout.replace("\\", "")
+    assert "| 2026-11-16 | mileage | Mileage: Drive to community meeting place | 12.4 | $0.70 | $8.68 |" in md
+    assert "**Total amount:** $137.40" in md
 
 
 def test_mileage_log_errors_name_the_field(run, ws_path, today, mileage):
