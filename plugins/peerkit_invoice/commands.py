@@ -47,13 +47,17 @@ def invoice(ws, week, date_from, date_to, fmt, out, preview, reissue):
 
     formats = _formats()
     if fmt is None:
-        suffix = Path(out).suffix.lower() if out and out != "-" else ""
+        suffix = Path(out).suffix.lower() if out and out != "-" and not out.endswith("/") else ""
         fmt = SUFFIX_FORMATS.get(suffix) or ("md" if preview and not out else "xlsx")
     if fmt not in formats:
         raise click.UsageError(f"unknown format {fmt!r}; choose from {', '.join(sorted(formats))}")
     binary = fmt == "xlsx"
+    out_dir = bool(out) and out != "-" and (out.endswith(("/", "\\")) or Path(out).is_dir())
     if binary and out == "-":
         raise click.UsageError("xlsx cannot go to stdout; give --out FILE.xlsx")
+    if out_dir:
+        if Path(out).exists() and not Path(out).is_dir():
+            raise click.UsageError(f"--out {out}: not a folder")
     if preview and binary and not out:
         raise click.UsageError("--preview with xlsx needs --out FILE.xlsx")
 
@@ -69,7 +73,7 @@ def invoice(ws, week, date_from, date_to, fmt, out, preview, reissue):
         if getattr(render, "needs_secrets", True):
             model.fill_secrets(ws, outcome.invoice, settings, message)
         data = render(outcome.invoice, ws)
-        _write(data, out, None)
+        _write(data, _target(out, out_dir, outcome.invoice.number, fmt), None)
         message(_summary(outcome, preview=True))
         return
 
@@ -86,11 +90,18 @@ def invoice(ws, week, date_from, date_to, fmt, out, preview, reissue):
         if outcome.action in ("issued", "reissued"):
             model.commit(ws, outcome)
         default_name = f"{inv.number}.xlsx" if binary else None
-        written = _write(data, out, default_name)
+        written = _write(data, _target(out, out_dir, inv.number, fmt), default_name)
         ws.audit("invoice", records=[inv.number, *([outcome.voided] if outcome.voided else []),
                                      *inv.notes],
                  output=written, action={"existing": "reprint"}.get(outcome.action, outcome.action))
     message(_summary(outcome, written=written))
+
+
+def _target(out, out_dir: bool, number: str, fmt: str):
+    """``--out DIR/`` (or an existing folder): the file ``<number>.<format>`` inside it."""
+    if not out_dir:
+        return out
+    return str(Path(out) / f"{number}.{fmt}")
 
 
 def _write(data, out, default_name):

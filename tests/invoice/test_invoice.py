@@ -598,3 +598,14 @@ def test_index_in_toml_is_read_and_a_leftover_index_toml_is_not_a_snapshot(run, 
     assert data["number"] == "INV-2026-0002"
     index = json.loads((folder / "index.json").read_text())
     assert [e["number"] for e in index["invoices"]] == ["INV-2026-0001", "INV-2026-0002"]
+
+
+def test_out_folder_gets_the_number_as_file_name(run, ws_path, today, tmp_path):
+    folder = tmp_path / "invoices-out"
+    result = run("invoice", "--week", "2026-W47", "--format", "xlsx", "--out", f"{folder}/")
+    assert result.exit_code == 0, result.output
+    assert (folder / "INV-2026-0001.xlsx").is_file()
+    folder.mkdir(exist_ok=True)
+    again = run("invoice", "--week", "2026-W47", "--format", "json", "--out", str(folder))
+    assert again.exit_code == 0, again.output
+    assert json.loads((folder / "INV-2026-0001.json").read_text())["number"] == "INV-2026-0001"
