@@ -642,6 +642,7 @@ def fill_secrets(ws, inv: Invoice, settings: Settings, warn) -> None:
     from peerkit.errors import SecretError
     from peerkit.secrets import mask, resolve
 
+    keyring_down = None   # a keyring that fails once fails for every secret: warn once
     for key, attr, label in (("tax_id", "tax_id_masked", "tax ID"),
                              ("bank_account", "bank_account_masked", "bank account")):
         ref = ws.provider.get(key)
@@ -655,12 +656,20 @@ def fill_secrets(ws, inv: Invoice, settings: Settings, warn) -> None:
         if not isinstance(ref, str):
             raise DataError(ws.rel(ws.path("peerkit.toml")), f"field 'provider.{key}': expected text "
                                                              "like \"keyring:NAME\"")
+        if keyring_down is not None:
+            setattr(inv, attr, "(not set)")
+            continue
         try:
             value = resolve(ref, f"the invoice's {label}")
         except SecretError as exc:
             if key == "tax_id" and settings.require_tax_id:
                 raise
-            warn(f"Warning: {exc} -- the invoice shows the {label} as '(not set)'")
+            if "is not set" not in str(exc):
+                keyring_down = exc
+                warn(f"Warning: {exc} -- the invoice shows the tax ID and bank account as "
+                     "'(not set)'")
+            else:
+                warn(f"Warning: {exc} -- the invoice shows the {label} as '(not set)'")
             setattr(inv, attr, "(not set)")
             continue
         setattr(inv, attr, mask(value))
