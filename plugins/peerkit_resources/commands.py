@@ -420,7 +420,7 @@ def categories_cmd(ws, word):
 @resources.command(name="reindex")
 @pass_workspace
 def reindex_cmd(ws):
-    """Rebuild resources/.index.json (search checks it before every use anyway)."""
+    """Rebuild resources/.index.sqlite (search checks it before every use anyway)."""
     with ws.lock():
         index = search.write_index(ws)
     message(f"Indexed {len(index.entries)} resource(s); {index.reparsed} read again.")

@@ -1,14 +1,20 @@
 """Searching the directory fast: a verified index file plus a plain ranking function.
 
-``resources/.index.json`` holds, for each ``*.toml`` in ``resources/``, its stat signature
-(size, mtime_ns, inode) and the few fields search needs, pre-lowered.  Before every use the
+``resources/.index.sqlite`` (stdlib sqlite3) holds, for each ``*.toml`` in ``resources/``, its
+stat signature (size, mtime_ns, inode), the few fields search needs pre-lowered (as a JSON
+entry), and columns SQL can pre-filter on (status, county, ZIP, languages, free, and one
+folded text of name, organization, categories and description words).  Before every use the
 folder is listed and each file's signature compared with the index's: an entry is reused only
 when the signature matches exactly AND the file's mtime is older than the index by more than
 ``RACY_NS`` (so an in-place edit within the file system's timestamp resolution of the index
 write can never be mistaken for an unchanged file -- git's "racy" rule).  Every other file is
 parsed again.  So the index is a cache that can be stale on disk but is never used stale.
 
-Reading never writes: search refreshes the index in memory only.  Commands that change
+Search asks SQL for a superset of the matches among the trusted rows, adds every changed file
+(parsed again), and ranks them with :func:`search`, the same plain function for both.
+
+Reading never writes: the database is opened read-only and ``immutable`` (no lock, no journal),
+and search refreshes changed entries in memory only.  Commands that change
 resources (add, edit, remove, verify, import) rewrite the index while holding the workspace
 lock, and ``peerkit resources reindex`` does so on demand.
 """
@@ -28,8 +34,8 @@ from peerkit import storage
 from peerkit_resources import model
 from peerkit_resources import schedule as sched
 
-INDEX_NAME = ".index.json"
-INDEX_VERSION = 4
+INDEX_NAME = ".index.sqlite"
+INDEX_VERSION = 7
 RACY_NS = 3_000_000_000  # 3 s: covers FAT (2 s) and coarse kernel timestamp ticks
 
 # Common language codes -> names, so --language es finds "Spanish".
@@ -119,28 +125,12 @@ def _word_set_text(text: str) -> str:
 @dataclass
 class Index:
     entries: dict[str, dict]            # file name -> entry
-    files: list[list]                   # sorted [name, size, mtime_ns, inode] of every *.toml
+    files: list[tuple]                  # sorted (name, size, mtime_ns, inode) of every *.toml
     reparsed: int = 0
     written_ns: int = 0
 
-    def as_json(self) -> dict:
-        return {"version": INDEX_VERSION, "written_ns": self.written_ns,
-                "files": self.files, "entries": self.entries}
 
-
-def _read_index(ws) -> dict | None:
-    path = index_path(ws)
-    try:
-        data = json.loads(path.read_bytes())
-    except (OSError, ValueError):
-        return None
-    if not isinstance(data, dict) or data.get("version") != INDEX_VERSION \
-            or not isinstance(data.get("files"), list) or not isinstance(data.get("entries"), dict):
-        return None
-    return data
-
-
-def _listing(folder: Path) -> list[list]:
+def _listing(folder: Path) -> list[tuple]:
     files = []
     if folder.is_dir():
         with os.scandir(folder) as it:
@@ -148,50 +138,213 @@ def _listing(folder: Path) -> list[list]:
                 name = e.name
                 if name.endswith(".toml") and not name.startswith(".") and e.is_file():
                     st = e.stat()
-                    files.append([name, st.st_size, st.st_mtime_ns, st.st_ino])
+                    files.append((name, st.st_size, st.st_mtime_ns, st.st_ino))
     files.sort()
     return files
 
 
-def load_index(ws) -> Index:
-    """The index, verified against the folder; changed files are parsed again (in memory).
+class _Store:
+    """Read-only view of ``resources/.index.sqlite`` (``immutable``: never locks or writes)."""
 
-    Fast path: the sorted listing [name, size, mtime_ns, inode] equals the recorded one and
+    def __init__(self, ws):
+        self.con = None
+        self.written_ns = 0
+        path = index_path(ws)
+        if not path.is_file():
+            return
+        import sqlite3
+        from urllib.request import pathname2url
+
+        try:
+            con = sqlite3.connect(f"file:{pathname2url(str(path))}?mode=ro&immutable=1", uri=True)
+            meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+            if int(meta.get("version", 0)) != INDEX_VERSION:
+                con.close()
+                return
+            self.written_ns = int(meta.get("written_ns", 0))
+            self.con = con
+        except (sqlite3.Error, ValueError):
+            return
+
+    def files(self) -> list[tuple]:
+        if self.con is None:
+            return []
+        try:
+            return self.con.execute("SELECT name, size, mtime, ino FROM files ORDER BY name").fetchall()
+        except Exception:  # noqa: BLE001 - a damaged cache is ignored, never trusted
+            self.con = None
+            return []
+
+    def select(self, where: str = "", params: tuple = ()) -> list[tuple[str, str]]:
+        if self.con is None:
+            return []
+        try:
+            return self.con.execute(f"SELECT name, entry FROM files {where}", params).fetchall()
+        except Exception:  # noqa: BLE001
+            self.con = None
+            return []
+
+    def close(self) -> None:
+        if self.con is not None:
+            self.con.close()
+
+
+def _verify(ws, store: _Store) -> tuple[list[tuple], set[str]]:
+    """(current listing, names whose stored entry can be trusted)."""
+    files = _listing(model.folder(ws))
+    trusted_before = store.written_ns - RACY_NS
+    stored = store.files()
+    if stored == files and all(f[2] < trusted_before for f in files):
+        return files, {f[0] for f in files}
+    old = {f[0]: f for f in stored}
+    return files, {f[0] for f in files if old.get(f[0]) == f and f[2] < trusted_before}
+
+
+def load_index(ws) -> Index:
+    """Every entry, verified against the folder; changed files are parsed again (in memory).
+
+    Fast path: the sorted listing (name, size, mtime_ns, inode) equals the recorded one and
     every mtime is older than the index write minus RACY_NS.  Otherwise each file whose
     signature differs (or is too recent to be trusted) is parsed again.
     """
-    folder = model.folder(ws)
-    old = _read_index(ws) or {}
-    old_entries = old.get("entries") or {}
-    written_ns = int(old.get("written_ns") or 0)
-    trusted_before = written_ns - RACY_NS
-    files = _listing(folder)
-    if files == old.get("files") and all(f[2] < trusted_before for f in files) \
-            and len(old_entries) == len(files):
-        return Index(old_entries, files, 0, written_ns)
-    old_sig = {f[0]: f for f in old.get("files") or [] if isinstance(f, list) and f}
-    entries: dict[str, dict] = {}
-    reparsed = 0
-    for f in files:
-        name = f[0]
-        if old_sig.get(name) == f and f[2] < trusted_before and name in old_entries:
-            entries[name] = old_entries[name]
-        else:
-            entries[name] = entry_for(model.read_path(folder / name))
-            reparsed += 1
-    return Index(entries, files, reparsed, written_ns)
+    store = _Store(ws)
+    try:
+        files, trusted = _verify(ws, store)
+        entries: dict[str, dict] = {}
+        if trusted:
+            for name, entry in store.select():
+                if name in trusted:
+                    entries[name] = json.loads(entry)
+        reparsed = 0
+        folder = model.folder(ws)
+        for f in files:
+            if f[0] not in entries:
+                entries[f[0]] = entry_for(model.read_path(folder / f[0]))
+                reparsed += 1
+        ordered = {f[0]: entries[f[0]] for f in files}
+        return Index(ordered, files, reparsed, store.written_ns)
+    finally:
+        store.close()
+
+
+END = 24 * 3600 + 1  # past any time of day
+
+
+def _seconds(text: str) -> int:
+    t = dt.time.fromisoformat(text)
+    return t.hour * 3600 + t.minute * 60 + t.second
+
+
+def _hours_rows(name: str, e: dict) -> list[tuple] | None:
+    """Weekly opening intervals (name, weekday, open_s, close_s) for SQL, or None when a row
+    needs the full rule (monthly, dated, every n weeks): such entries are always candidates."""
+    out = []
+    for r in e["sched"]:
+        if not r.get("opens_at") or not r.get("closes_at"):
+            continue
+        if (r.get("freq") or "WEEKLY") != "WEEKLY" or r.get("bymonthday") or (r.get("interval") or 1) > 1 \
+                or any(r.get(k) for k in ("valid_from", "valid_to", "dtstart", "until")) \
+                or any(o is not None for o, _ in r["byday"]):
+            return None
+        days = {wd for _, wd in r["byday"]} or set(range(7))
+        o, c = _seconds(r["opens_at"]), _seconds(r["closes_at"])
+        late = 23 * 3600 + 59 * 60
+        for d in days:
+            if o == c or (o == 0 and c >= late):
+                out.append((name, d, 0, END))
+            elif c > o:
+                out.append((name, d, o, END if c >= late else c))
+            else:  # crosses midnight
+                out.append((name, d, o, END))
+                out.append((name, (d + 1) % 7, 0, c))
+    return out
+
+
+def _row(name_sig: tuple, e: dict) -> tuple:
+    hay = e["nametext"] + " ".join(e["catsf"]) + e["text"]
+    cats = "|" + "|".join(c.strip() for c in e["catsf"]) + "|"
+    return (*name_sig, e["status"], e["countyk"], e["zip"], "|" + "|".join(e["langk"]) + "|",
+            1 if e["free"] is True else 0, hay, cats, 1 if _hours_rows("", e) is None else 0,
+            json.dumps(e, ensure_ascii=False, separators=(",", ":")))
 
 
 def write_index(ws) -> Index:
     """Rebuild (incrementally) and write the index; call while holding ws.lock()."""
+    import sqlite3
+
     written_ns = time.time_ns()
     index = load_index(ws)
     index.written_ns = written_ns
     if not model.folder(ws).is_dir():
         return index
-    data = json.dumps(index.as_json(), ensure_ascii=False, separators=(",", ":"))
-    storage.atomic_write_bytes(index_path(ws), data.encode("utf-8"))
+    with storage.atomic_path(index_path(ws)) as tmp:
+        tmp.unlink()
+        con = sqlite3.connect(str(tmp))
+        try:
+            con.executescript(
+                "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+                "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
+                "CREATE TABLE files(name TEXT PRIMARY KEY, size INTEGER, mtime INTEGER, ino INTEGER,"
+                " status TEXT, countyk TEXT, zip TEXT, langk TEXT, free INTEGER, hay TEXT, cats TEXT,"
+                " complex INTEGER, entry TEXT);"
+                "CREATE TABLE hours(name TEXT, wd INTEGER, open INTEGER, close INTEGER);")
+            con.executemany("INSERT INTO meta VALUES (?, ?)",
+                            [("version", str(INDEX_VERSION)), ("written_ns", str(written_ns))])
+            con.executemany("INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                            [_row(f, index.entries[f[0]]) for f in index.files])
+            con.executemany("INSERT INTO hours VALUES (?,?,?,?)",
+                            [h for f in index.files for h in (_hours_rows(f[0], index.entries[f[0]]) or [])])
+            con.execute("CREATE INDEX hours_wd ON hours(wd, name)")
+            con.commit()
+        finally:
+            con.close()
     return index
+
+
+def candidates(ws, q: "Query") -> tuple[list[dict], int]:
+    """Entries that may match ``q``: a superset chosen by SQL on the trusted index rows, plus
+    every file that changed since the index was written (parsed again).  Returns (entries,
+    number of files parsed again)."""
+    store = _Store(ws)
+    try:
+        files, trusted = _verify(ws, store)
+        conds, params = [], []
+        if not q.include_inactive:
+            conds.append("status NOT IN ('inactive', 'defunct')")
+        if q.county:
+            conds.append("countyk = ?")
+            params.append(_county_key(q.county))
+        if q.zip:
+            z = q.zip.strip()[:5]
+            conds.append("substr(zip, 1, ?) = ?")
+            params += [len(z), z]
+        if q.language:
+            conds.append("instr(langk, ?) > 0")
+            params.append("|" + _language_key(q.language) + "|")
+        if q.free:
+            conds.append("free = 1")
+        if q.category:
+            cf = _fold(q.category.strip())
+            terms = sorted(descendants().get(cf, set()) | {cf})
+            conds.append("(" + " OR ".join("instr(cats, ?) > 0" for _ in terms) + ")")
+            params += ["|" + _NON_WORD.sub(" ", t).strip() + "|" for t in terms]
+        if q.at is not None:
+            second = q.at.hour * 3600 + q.at.minute * 60 + q.at.second
+            conds.append("(complex = 1 OR name IN (SELECT name FROM hours WHERE wd = ? AND open <= ? AND ? < close))")
+            params += [q.at.weekday(), second, second]
+        for text in q.words:
+            for w in _words_text(text).split():
+                conds.append("instr(hay, ?) > 0")
+                params.append(w)
+        where = ("WHERE " + " AND ".join(conds)) if conds else ""
+        out = [json.loads(entry) for name, entry in store.select(where, tuple(params)) if name in trusted] \
+            if trusted else []
+        folder = model.folder(ws)
+        fresh = [f[0] for f in files if f[0] not in trusted]
+        out.extend(entry_for(model.read_path(folder / name)) for name in fresh)
+        return out, len(fresh)
+    finally:
+        store.close()
 
 
 # ---------------------------------------------------------------------------- taxonomy
@@ -384,4 +537,5 @@ def search(entries: Iterable[dict], q: Query) -> list[Hit]:
 
 
 def run_search(ws, q: Query) -> list[Hit]:
-    return search(load_index(ws).entries.values(), q)
+    entries, _ = candidates(ws, q)
+    return search(entries, q)

@@ -36,7 +36,7 @@ def test_add_show_list_remove(run, ws_path):
     listed = json.loads(ok(run("resources", "list", "--json")).output)
     assert len(listed) == 10 and "eastside-free-clinic" in [r["slug"] for r in listed]
     # the index was written by add and is used by search
-    assert (ws_path / "resources" / ".index.json").exists()
+    assert (ws_path / "resources" / ".index.sqlite").exists()
     found = json.loads(ok(run("resources", "search", "clinic", "--json")).output)
     assert found[0]["slug"] == "eastside-free-clinic"
     ok(run("resources", "remove", "eastside-free-clinic", "--yes"))

@@ -122,30 +122,68 @@ def test_search_never_writes(run, ws_path):
     before = sorted(os.listdir(ws_path / "resources"))
     run("resources", "search", "food")
     assert sorted(os.listdir(ws_path / "resources")) == before
-    assert not (ws_path / "resources" / ".index.json").exists()
+    assert not (ws_path / "resources" / ".index.sqlite").exists()
+
+
+def _age_index(path, seconds=10):
+    """Pretend the index was written later than every file (past the racy window)."""
+    import sqlite3
+
+    con = sqlite3.connect(path)
+    con.execute("UPDATE meta SET value = ? WHERE key = 'written_ns'", (str(time.time_ns() + seconds * 10**9),))
+    con.commit()
+    con.close()
 
 
 def test_index_is_written_by_changes_and_never_used_stale(run, ws_path, ws):
     assert run("resources", "reindex").exit_code == 0
-    index_file = ws_path / "resources" / ".index.json"
-    assert index_file.exists()
-    # make every entry old enough to be trusted
-    data = json.loads(index_file.read_text())
-    data["written_ns"] = time.time_ns() + 10 * 10**9
-    index_file.write_text(json.dumps(data))
+    index_file = ws_path / "resources" / ".index.sqlite"
+    assert index_file.exists() and oct(index_file.stat().st_mode & 0o777) == "0o600"
+    _age_index(index_file)
     assert search.load_index(ws).reparsed == 0
+    assert search.candidates(ws, search.Query(words=["pantry"]))[1] == 0
     # a hand edit of one file, same size, same second: still seen (inode/mtime/racy rule)
     path = ws_path / "resources" / "millbrook-community-food-pantry.toml"
     text = path.read_text().replace('name = "Millbrook Community Food Pantry"',
                                     'name = "Millbrook Community Food Larder"')
     path.write_text(text)
-    index = search.load_index(ws)
-    assert index.reparsed == 1
+    assert search.load_index(ws).reparsed == 1
+    entries, reparsed = search.candidates(ws, search.Query(words=["larder"]))
+    assert reparsed == 1
     hits = search.run_search(ws, search.Query(words=["larder"]))
     assert [h.entry["slug"] for h in hits] == ["millbrook-community-food-pantry"]
-    # a new file and a removed file
+    names = [h.entry["name"] for h in search.run_search(ws, search.Query(words=["pantry"]))]
+    assert names == ["Millbrook Community Food Larder"]          # the old name is gone
+    # a removed file disappears even though the index still has it
     (ws_path / "resources" / "cedar-ford-ymca.toml").unlink()
     assert "cedar-ford-ymca.toml" not in search.load_index(ws).entries
+    assert search.run_search(ws, search.Query(words=["ymca"])) == []
+    # the next change rewrites the index
+    assert run("resources", "verify", "ssa-millbrook").exit_code == 0
+    _age_index(index_file)
+    assert search.load_index(ws).reparsed == 0
+    assert [h.entry["slug"] for h in search.run_search(ws, search.Query(words=["larder"]))] == \
+        ["millbrook-community-food-pantry"]
+
+
+def test_sql_prefilter_and_python_agree(ws, run):
+    assert run("resources", "reindex").exit_code == 0
+    _age_index(ws.path("resources", ".index.sqlite"))
+    everything = list(search.load_index(ws).entries.values())
+    queries = [search.Query(words=["food"]), search.Query(words=["peer", "support"]),
+               search.Query(county="haw river county", zip="2734", language="es", free=True),
+               search.Query(category="Housing"), search.Query(words=["mill"], include_inactive=True),
+               search.Query(at=dt.datetime(2026, 11, 25, 2, 0)),
+               search.Query(at=dt.datetime(2026, 11, 24, 12, 59, 30)),   # pantry closes 13:00
+               search.Query(at=dt.datetime(2026, 11, 24, 13, 0)),
+               search.Query(at=dt.datetime(2026, 11, 29, 23, 59, 59)),
+               search.Query(at=dt.datetime(2026, 11, 30, 6, 59)),        # crisis line, crossing midnight
+               search.Query(at=dt.datetime(2026, 12, 5, 10, 30)),        # first Saturday (YMCA, monthly)
+               search.Query(category="Food", at=dt.datetime(2026, 11, 26, 18, 0), words=["millbrook"])]
+    for q in queries:
+        via_sql = [(h.entry["slug"], h.score, h.why) for h in search.run_search(ws, q)]
+        plain = [(h.entry["slug"], h.score, h.why) for h in search.search(everything, q)]
+        assert via_sql == plain and search.candidates(ws, q)[1] == 0
 
 
 def test_index_entry_not_trusted_when_written_in_the_same_tick(ws, ws_path):
@@ -159,8 +197,9 @@ def test_index_entry_not_trusted_when_written_in_the_same_tick(ws, ws_path):
 
 
 def test_corrupt_index_is_ignored(ws, ws_path):
-    (ws_path / "resources" / ".index.json").write_text("{not json")
+    (ws_path / "resources" / ".index.sqlite").write_text("not a database")
     assert len(search.load_index(ws).entries) == 9
+    assert len(search.run_search(ws, search.Query(words=["food"]))) == 2
 
 
 def test_broken_record_is_a_clear_error(run, ws_path):
