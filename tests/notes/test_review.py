@@ -728,3 +728,22 @@ def test_hook_note_exporters(note_cmd, register_plugin, peers, tmp_path):
     assert "xlsx, csv-lite" in error_lines(result)[0]
     result = note_cmd("export", "--format", "csv-lite", "--deidentify", "--out", out, a)
     assert_clean_failure(result, code=2)
+
+
+def test_two_workspaces_with_the_same_folder_name(note_cmd, ws_path, tmp_path):
+    """Keys stay unique (ws, ws-2) and a decision lands in the right folder."""
+    other = tmp_path / "elsewhere" / "ws"
+    shutil.copytree(ws_path, other)
+    out = tmp_path / "same.xlsx"
+    assert note_cmd("export", "--out", out, ws_path, other).exit_code == 0
+    wb = openpyxl.load_workbook(out)
+    meta = [[c.value for c in row] for row in wb["peerkit"].iter_rows()]
+    assert ["workspace", "ws", str(ws_path.resolve())] in meta
+    assert ["workspace", "ws-2", str(other.resolve())] in meta
+    filled = tmp_path / "filled.xlsx"
+    decide(out, filled, {("N-2026-11-23-C001-1", "ws-2"): ("denied", "Add the goal progress")})
+    before = snapshot(ws_path)
+    result = note_cmd("import-review", filled, "--reviewer", "Pat")
+    assert result.exit_code == 0, result.output
+    assert note_toml(other, "N-2026-11-23-C001-1")["status"] == "denied"
+    assert snapshot(ws_path) == before
