@@ -113,12 +113,12 @@ def stale(ws, today: dt.date, days: int) -> list[dict]:
     """Entries not verified within ``days`` (never verified first), oldest first."""
     cutoff = today - dt.timedelta(days=days)
     out = []
-    for e in search.load_index(ws).entries.values():
-        if e["status"] in ("defunct",):
+    for slug, name, status, iso in search.verification_dates(ws):
+        if status == "defunct":
             continue
-        verified = dt.date.fromisoformat(e["verified"]) if e["verified"] else None
+        verified = dt.date.fromisoformat(iso) if iso else None
         if verified is None or verified < cutoff:
-            out.append({"slug": e["slug"], "name": e["name"], "last_verified": verified,
+            out.append({"slug": slug, "name": name, "last_verified": verified,
                         "days": (today - verified).days if verified else None})
     out.sort(key=lambda x: (x["last_verified"] or dt.date.min, x["slug"]))
     return out

@@ -35,7 +35,7 @@ from peerkit_resources import model
 from peerkit_resources import schedule as sched
 
 INDEX_NAME = ".index.sqlite"
-INDEX_VERSION = 7
+INDEX_VERSION = 8
 RACY_NS = 3_000_000_000  # 3 s: covers FAT (2 s) and coarse kernel timestamp ticks
 
 # Common language codes -> names, so --language es finds "Spanish".
@@ -265,7 +265,7 @@ def _row(name_sig: tuple, e: dict) -> tuple:
     cats = "|" + "|".join(c.strip() for c in e["catsf"]) + "|"
     return (*name_sig, e["status"], e["countyk"], e["zip"], "|" + "|".join(e["langk"]) + "|",
             1 if e["free"] is True else 0, hay, cats, 1 if _hours_rows("", e) is None else 0,
-            json.dumps(e, ensure_ascii=False, separators=(",", ":")))
+            e["slug"], e["name"], e["verified"], json.dumps(e, ensure_ascii=False, separators=(",", ":")))
 
 
 def write_index(ws) -> Index:
@@ -286,11 +286,11 @@ def write_index(ws) -> Index:
                 "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
                 "CREATE TABLE files(name TEXT PRIMARY KEY, size INTEGER, mtime INTEGER, ino INTEGER,"
                 " status TEXT, countyk TEXT, zip TEXT, langk TEXT, free INTEGER, hay TEXT, cats TEXT,"
-                " complex INTEGER, entry TEXT);"
+                " complex INTEGER, slug TEXT, title TEXT, verified TEXT, entry TEXT);"
                 "CREATE TABLE hours(name TEXT, wd INTEGER, open INTEGER, close INTEGER);")
             con.executemany("INSERT INTO meta VALUES (?, ?)",
                             [("version", str(INDEX_VERSION)), ("written_ns", str(written_ns))])
-            con.executemany("INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            con.executemany("INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                             [_row(f, index.entries[f[0]]) for f in index.files])
             con.executemany("INSERT INTO hours VALUES (?,?,?,?)",
                             [h for f in index.files for h in (_hours_rows(f[0], index.entries[f[0]]) or [])])
@@ -299,6 +299,30 @@ def write_index(ws) -> Index:
         finally:
             con.close()
     return index
+
+
+def verification_dates(ws) -> list[tuple[str, str, str, str | None]]:
+    """(slug, name, status, last_verified ISO or None) of every resource, from the trusted index
+    rows plus changed files parsed again (for ``stale`` and the status alert)."""
+    store = _Store(ws)
+    try:
+        files, trusted = _verify(ws, store)
+        out = []
+        if trusted and store.con is not None:
+            try:
+                rows = store.con.execute("SELECT name, slug, title, status, verified FROM files").fetchall()
+            except Exception:  # noqa: BLE001
+                rows, trusted = [], set()
+            out = [(slug, title, status, verified) for name, slug, title, status, verified in rows
+                   if name in trusted]
+        folder = model.folder(ws)
+        for f in files:
+            if f[0] not in trusted:
+                e = entry_for(model.read_path(folder / f[0]))
+                out.append((e["slug"], e["name"], e["status"], e["verified"]))
+        return out
+    finally:
+        store.close()
 
 
 def candidates(ws, q: "Query") -> tuple[list[dict], int]:

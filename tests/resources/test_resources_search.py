@@ -208,3 +208,14 @@ def test_broken_record_is_a_clear_error(run, ws_path):
     assert result.exit_code == 3
     assert "broken.toml" in result.output and "phones[1].number" in result.output
     assert "Traceback" not in result.output
+
+
+def test_stale_same_with_and_without_index(ws, run):
+    from peerkit_resources import directory
+
+    day = dt.date(2026, 11, 25)
+    without = directory.stale(ws, day, 60)
+    assert run("resources", "reindex").exit_code == 0
+    _age_index(ws.path("resources", ".index.sqlite"))
+    assert directory.stale(ws, day, 60) == without
+    assert [i["slug"] for i in without] == ["cedar-ford-supportive-housing", "haw-river-housing-authority"]
