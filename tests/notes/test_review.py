@@ -747,3 +747,67 @@ def test_two_workspaces_with_the_same_folder_name(note_cmd, ws_path, tmp_path):
     assert result.exit_code == 0, result.output
     assert note_toml(other, "N-2026-11-23-C001-1")["status"] == "denied"
     assert snapshot(ws_path) == before
+
+
+# --------------------------------------------------------------------------- a real spreadsheet app
+
+_RECALC_XCU = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+</oor:items>
+"""
+
+
+def _through_libreoffice(xlsx: Path, workdir: Path) -> Path:
+    """Open the workbook in LibreOffice (recalculating every formula) and save it as xlsx."""
+    import subprocess
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if not soffice:
+        if os.environ.get("CI") == "true":
+            pytest.fail("soffice (LibreOffice) is required in CI: install libreoffice-calc-nogui")
+        pytest.skip("soffice not found: install libreoffice-calc-nogui")
+    profile = workdir / "lo-profile"
+    (profile / "user").mkdir(parents=True)
+    (profile / "user" / "registrymodifications.xcu").write_text(_RECALC_XCU)
+    outdir = workdir / "lo-out"
+    outdir.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "DBUS_SESSION_BUS_ADDRESS"}
+    env["HOME"] = str(workdir)
+    subprocess.run([soffice, "--headless", "--norestore", f"-env:UserInstallation=file://{profile}",
+                    "--convert-to", "xlsx", "--outdir", str(outdir), str(xlsx)],
+                   check=True, timeout=240, capture_output=True, env=env)
+    result = outdir / xlsx.name
+    assert result.is_file(), "LibreOffice wrote no file"
+    return result
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_keeps_text_as_text_and_sums_agree(note_cmd, peers, tmp_path):
+    a, b = peers
+    path = a / "notes/2026/11/N-2026-11-23-C001-1.toml"
+    text = path.read_text()
+    data = tomllib.loads(text)
+    for key in ("intervention", "response", "plan"):
+        text = text.replace(f"{key} = {json.dumps(data[key])}", f"{key} = {json.dumps(FORMULAS[key])}")
+    path.write_text(text)
+    out = tmp_path / "review.xlsx"
+    assert note_cmd("export", "--out", out, a, b).exit_code == 0
+    saved = _through_libreoffice(out, tmp_path)
+
+    values = openpyxl.load_workbook(saved, data_only=True)
+    sheet = values["Notes"]
+    r = row_of(sheet, "N-2026-11-23-C001-1", "ws")
+    for key in ("intervention", "response", "plan"):
+        assert sheet.cell(r, col(key.capitalize())).value == FORMULAS[key]  # never evaluated
+    summary = values["Summary"]
+    for c in range(3, 8):  # the live totals, computed by LibreOffice, agree with peerkit's
+        assert summary.cell(4, c).value == summary.cell(2, c).value + summary.cell(3, c).value
+    assert summary.cell(2, 3).value + summary.cell(3, 3).value == sheet.max_row - 1
+
+    # decisions typed into the LibreOffice-saved file still import
+    filled = tmp_path / "filled.xlsx"
+    decide(saved, filled, {("N-2026-11-20-C001-2", "casey"): ("approved", None)})
+    result = note_cmd("import-review", filled, "--reviewer", "Pat Supervisor")
+    assert result.exit_code == 0, result.output
+    assert note_toml(b, "N-2026-11-20-C001-2")["status"] == "approved"
