@@ -304,6 +304,13 @@ def test_export_bad_arguments(note_cmd, ws_path, tmp_path):
     assert not out.exists()
     assert not (ws_path / "audit.log").exists()
 
+    bad = ws_path / "notes/2026/11/N-2026-11-20-C001-2.toml"
+    bad.write_text(bad.read_text().replace("end = ", "end = 'soon' #", 1))
+    result = note_cmd("export", "--out", out, ws_path)
+    assert_clean_failure(result)
+    assert "N-2026-11-20-C001-2.toml" in error_lines(result)[0] and "'end'" in error_lines(result)[0]
+    assert not out.exists() and not (ws_path / "audit.log").exists()
+
 
 def test_formula_looking_text_is_stored_as_text(note_cmd, ws_path, tmp_path):
     path = ws_path / "notes/2026/11/N-2026-11-23-C001-1.toml"
