@@ -169,7 +169,7 @@ class Bench:
         self.profile = PROFILES[self.size]
         self.data = Path(args.data).resolve()
         self.runs = args.runs
-        self.heavy_runs = max(1, min(self.runs, 3))
+        self.heavy_runs = args.heavy_runs or max(1, min(self.runs, 3))
         self.rows: dict[str, Row] = {}
         self.peerkit = self._peerkit()
         self.env = dict(os.environ, PEERKIT_TODAY=TODAY, PEERKIT_NOW=f"{TODAY}T10:00:00")
@@ -620,6 +620,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="smoke: the smallest data, 1 run (CI); full: everything (default)")
     ap.add_argument("--runs", type=int, default=None,
                     help="timed runs per benchmark (default 5 full, 1 smoke; export rows use at most 3)")
+    ap.add_argument("--heavy-runs", type=int, default=None,
+                    help="timed runs of the export and its floors (default: --runs, at most 3)")
     ap.add_argument("--data", type=Path, default=generate.DEFAULT_DATA, help="generated data (default benchmarks/data)")
     ap.add_argument("--results", type=Path, default=HERE / "results", help="JSON output folder")
     ap.add_argument("--only", help="run only rows whose name matches this regex (floors always run)")
