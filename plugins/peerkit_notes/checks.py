@@ -141,18 +141,30 @@ def _seed_months(ctx: CheckContext, notes: list[Note], complete) -> None:
 
 
 def notes_between(ctx: CheckContext, start: dt.date, end: dt.date) -> list[Note]:
-    """Every note of the workspace dated in [start, end] (cached month by month)."""
+    """Every note of the workspace dated in [start, end] (cached month by month).
+
+    Notes passed to ``run_checks`` (``overrides``) replace the stored version of the same id;
+    they are indexed by month once, so each call costs what its range holds, not all notes.
+    """
     months = ctx.cache.setdefault("months", {})
-    overrides: dict[str, Note] = ctx.cache.get("overrides", {})
+    by_month = ctx.cache.get("overrides_by_month")
+    if by_month is None:
+        by_month = {}
+        for n in ctx.cache.get("overrides", {}).values():
+            by_month.setdefault((n.date.year, n.date.month), {})[n.id] = n
+        ctx.cache["overrides_by_month"] = by_month
     out: list[Note] = []
     for y, m in month_folders(start, end) or []:
         if (y, m) not in months:
             first, last = _month_bounds(y, m)
             months[(y, m)] = list(ctx.workspace.notes(first, last))
-        out.extend(n for n in months[(y, m)] if start <= n.date <= end)
-    ids = {n.id for n in out}
-    out = [overrides.get(n.id, n) for n in out]
-    out.extend(n for n in overrides.values() if n.id not in ids and start <= n.date <= end)
+        overrides = by_month.get((y, m), {})
+        stored_ids = set()
+        for n in months[(y, m)]:
+            stored_ids.add(n.id)
+            if start <= n.date <= end:
+                out.append(overrides.get(n.id, n))
+        out.extend(n for nid, n in overrides.items() if nid not in stored_ids and start <= n.date <= end)
     return out
 
 
@@ -338,34 +350,40 @@ def place_allowed(note: Note, ctx: CheckContext):
     return None
 
 
-def _name_patterns(ctx: CheckContext) -> list[tuple[str, re.Pattern]]:
-    cached = ctx.cache.get("name_patterns")
+def _name_pattern(ctx: CheckContext) -> tuple[re.Pattern | None, dict[str, set[str]]]:
+    """One regex matching any client's full name or first+last name as whole words, and a map
+    from the matched words (case-folded, single-spaced) to the client ids they name."""
+    cached = ctx.cache.get("name_pattern")
     if cached is not None:
         return cached
-    out = []
+    owners: dict[str, set[str]] = {}
     for cid, client in sorted(ctx.clients.items()):
         words = [w for w in re.split(r"\s+", client.name.strip()) if w]
-        variants = set()
-        if len(words) >= 2:
-            variants.add(tuple(words))
-            variants.add((words[0], words[-1]))
-        elif words:
-            variants.add(tuple(words))
-        for v in sorted(variants):
-            body = r"\s+".join(re.escape(w) for w in v)
-            out.append((cid, re.compile(rf"(?<!\w){body}(?!\w)", re.IGNORECASE)))
-    ctx.cache["name_patterns"] = out
-    return out
+        variants = {tuple(words), (words[0], words[-1])} if len(words) >= 2 else ({tuple(words)} if words else set())
+        for v in variants:
+            owners.setdefault(" ".join(v).casefold(), set()).add(cid)
+    if not owners:
+        ctx.cache["name_pattern"] = (None, owners)
+        return ctx.cache["name_pattern"]
+    bodies = sorted((r"\s+".join(re.escape(w) for w in key.split(" ")) for key in owners), key=len, reverse=True)
+    pattern = re.compile(rf"(?<!\w)(?:{'|'.join(bodies)})(?!\w)", re.IGNORECASE)
+    ctx.cache["name_pattern"] = (pattern, owners)
+    return ctx.cache["name_pattern"]
 
 
 def other_client_name(note: Note, ctx: CheckContext):
+    pattern, owners = _name_pattern(ctx)
+    if pattern is None:
+        return []
     out = []
     for field in (*model.NARRATIVE, "location"):
         text = getattr(note, field) or ""
         if not text:
             continue
-        named = sorted({cid for cid, pat in _name_patterns(ctx) if cid != note.client and pat.search(text)})
-        for cid in named:
+        named: set[str] = set()
+        for m in pattern.finditer(text):
+            named |= owners.get(" ".join(m.group(0).split()).casefold(), set())
+        for cid in sorted(named - {note.client}):
             out.append(f"the {field} names another person served (client {cid}): a note may name "
                        "only the person it is about; remove the name")
     return out
