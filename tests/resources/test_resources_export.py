@@ -118,6 +118,12 @@ def test_hsds_csv_package_validates_and_round_trips(run, ws_path, tmp_path, othe
 
     res = model.read_path(other / "resources" / "millbrook-community-food-pantry.toml")
     assert res["hsds"]["service"] == next(s["id"] for s in services if s["name"] == res["name"])
+    orig = model.read_path(ws_path / "resources" / "millbrook-community-food-pantry.toml")
+    assert [(r["freq"], r["byday"], r["opens_at"], r["closes_at"]) for r in res["schedules"]] == \
+        [(r["freq"], r["byday"], r["opens_at"], r["closes_at"]) for r in orig["schedules"]]
+    assert [(p["number"], p["type"]) for p in res["phones"]] == [(p["number"], p["type"]) for p in orig["phones"]]
+    assert res["categories"] == orig["categories"] and res["county"] == orig["county"]
+    assert res["address"] == orig["address"] and res["free"] is True
 
 
 def test_csv_and_zip_neutralise_formulas(run, ws_path, tmp_path, other_ws):

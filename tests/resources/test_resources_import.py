@@ -275,3 +275,35 @@ def test_hook_resource_importers(run, register_plugin, tmp_path):
     report = do_import(run, f)
     assert report["format"] == "lines" and [a["slug"] for a in report["added"]] == ["eastside-pantry",
                                                                                      "westside-pantry"]
+
+
+def test_xlsx_row_without_name(run, ws_path, tmp_path, snapshot):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    sheet = wb.active
+    sheet.title = "Resources"
+    sheet.append(["name", "county", "phones", "hours"])
+    sheet.append(["Eastside Pantry", "Haw River County", "919-555-0101 (voice)", "TU 10:00-12:00"])
+    sheet.append([None, "Haw River County", "919-555-0102", "WE 10:00-12:00"])
+    path = tmp_path / "dir.xlsx"
+    wb.save(path)
+    before = snapshot(ws_path)
+    error = assert_clean_failure(run("resources", "import", str(path)))
+    assert "dir.xlsx sheet 'Resources' row 3" in error and "field 'name'" in error
+    assert snapshot(ws_path) == before
+
+
+def test_xlsx_formula_refused(run, ws_path, tmp_path, snapshot):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    sheet = wb.active
+    sheet.append(["name", "notes"])
+    sheet.append(["Eastside Pantry", "=1+1"])
+    path = tmp_path / "f.xlsx"
+    wb.save(path)
+    before = snapshot(ws_path)
+    error = assert_clean_failure(run("resources", "import", str(path)))
+    assert "B2" in error and "formula" in error
+    assert snapshot(ws_path) == before
