@@ -407,6 +407,33 @@ def note_sign(ws, note_ids, as_json):
         click.get_current_context().exit(1)
 
 
+@note.command(name="submit")
+@click.argument("note_ids", nargs=-1, type=ID)
+@click.option("--week", default=None, help="Submit every signed note of this week (2026-W47, last).")
+@pass_workspace
+def note_submit(ws, note_ids, week):
+    """Mark signed notes as submitted to the supervisor (after sending the review export).
+
+    A denied note corrected with an addendum ('peerkit note edit') can be submitted again.
+    """
+    from peerkit.dates import parse_week
+
+    ids = list(note_ids)
+    if week:
+        try:
+            first, last = parse_week(week, ws.section("billing").get("week_start", "monday"))
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--week") from None
+        ids += [n.id for n in ws.notes(first, last) if n.status == "signed" and n.id not in ids]
+    if not ids:
+        raise click.UsageError("give note ids, or --week to submit that week's signed notes")
+    done, skipped = model.submit_notes(ws, ids)
+    for nid in done:
+        message(f"Submitted {nid}.")
+    for nid, why in skipped:
+        message(f"Skipped {nid}: {why}.")
+
+
 @note.command(name="void")
 @click.argument("note_id", type=ID)
 @click.option("--reason", required=True, help="Why the note is void (e.g. 'entered in error').")

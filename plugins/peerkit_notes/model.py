@@ -525,6 +525,32 @@ def void_note(ws, note_id: str, reason: str, *, force: bool = False) -> Note:
     return after
 
 
+# ---------------------------------------------------------------------------- submitting
+
+SUBMITTABLE = ("signed", "denied")
+
+
+def submit_notes(ws, note_ids: Iterable[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    """Mark signed notes (or denied ones corrected by an addendum) as submitted for review.
+
+    Returns (submitted ids, [(id, why skipped)]).  A denied note keeps its [review] table as
+    history; the next review decision replaces it.
+    """
+    done: list[str] = []
+    skipped: list[tuple[str, str]] = []
+    with ws.lock():
+        for note_id in note_ids:
+            note = ws.note(note_id)
+            if note.status not in SUBMITTABLE:
+                skipped.append((note_id, f"it is {note.status}; only signed or denied notes are submitted"))
+                continue
+            with storage.edit_toml(note.path) as doc:
+                doc["status"] = "submitted"
+                doc["submitted_at"] = dates.now()
+            done.append(note_id)
+    return done, skipped
+
+
 # ---------------------------------------------------------------------------- showing
 
 

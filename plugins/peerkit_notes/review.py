@@ -125,12 +125,13 @@ def fingerprint(note: "Note") -> str:
     """sha256 of the note's canonical content.
 
     Everything the peer wrote or signed counts (times, narrative, goals, signature,
-    addenda...); ``status`` and the ``[review]`` table do not, since import-review writes
-    them itself -- so a second import of the same sheet still matches.
+    addenda...); ``status``, ``submitted_at`` and the ``[review]`` table do not, since
+    import-review and ``note submit`` write them -- so a second import of the same sheet
+    still matches, and a peer may submit notes after the supervisor exported them.
     """
     data = note.to_dict()
-    data.pop("status", None)
-    data.pop("review", None)
+    for workflow_key in ("status", "review", "submitted_at"):
+        data.pop(workflow_key, None)
     text = json.dumps(_canon(data), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

@@ -329,3 +329,27 @@ def test_note_file_with_unknown_client(run, ws_path):
         assert result.exit_code == 3, (args, result.output)
         assert "field 'client': names an unknown client" in one_error_line(result)
     assert p.read_bytes() == before
+
+
+def test_note_submit_moves_signed_and_denied_notes_only(run, ws_path):
+    import tomllib
+
+    result = run("note", "submit", "N-2026-11-21-C003-2", "N-2026-11-20-C004-1", "N-2026-11-24-C004-1")
+    assert result.exit_code == 0, result.output
+    def status(nid):
+        return tomllib.loads((ws_path / "notes" / "2026" / "11" / f"{nid}.toml").read_text())
+    assert status("N-2026-11-21-C003-2")["status"] == "submitted"
+    assert status("N-2026-11-20-C004-1")["status"] == "submitted"
+    assert status("N-2026-11-20-C004-1")["review"]["decision"] == "denied"  # history kept
+    assert status("N-2026-11-24-C004-1")["status"] == "draft"
+    assert "Skipped N-2026-11-24-C004-1: it is draft" in result.stderr
+
+
+def test_note_submit_a_week(run, ws_path):
+    import tomllib
+
+    result = run("note", "submit", "--week", "2026-W48")
+    assert result.exit_code == 0, result.output
+    data = tomllib.loads((ws_path / "notes" / "2026" / "11" / "N-2026-11-23-C001-1.toml").read_text())
+    assert data["status"] == "submitted"
+    assert run("note", "submit").exit_code == 2

@@ -818,3 +818,23 @@ def test_libreoffice_keeps_text_as_text_and_sums_agree(note_cmd, peers, tmp_path
     result = note_cmd("import-review", filled, "--reviewer", "Pat Supervisor")
     assert result.exit_code == 0, result.output
     assert note_toml(b, "N-2026-11-20-C001-2")["status"] == "approved"
+
+
+def test_submitting_after_the_export_does_not_break_the_fingerprint(run, ws_path, tmp_path):
+    import openpyxl
+    import tomllib
+
+    out = tmp_path / "review.xlsx"
+    assert run("note", "export", "--from", "2026-11-21", "--to", "2026-11-21", "--out", out).exit_code == 0
+    assert run("note", "submit", "N-2026-11-21-C003-2").exit_code == 0
+    wb = openpyxl.load_workbook(out)
+    ws = wb.worksheets[0]
+    headers = [c.value for c in ws[1]]
+    for row in ws.iter_rows(min_row=2):
+        if row[headers.index("Note id")].value == "N-2026-11-21-C003-2" if "Note id" in headers else True:
+            row[headers.index("Decision")].value = "approved"
+    wb.save(out)
+    result = run("note", "import-review", out, "--reviewer", "Pat Supervisor")
+    assert result.exit_code == 0, result.output
+    data = tomllib.loads((ws_path / "notes" / "2026" / "11" / "N-2026-11-21-C003-2.toml").read_text())
+    assert data["status"] == "approved" and data["review"]["reviewer"] == "Pat Supervisor"
