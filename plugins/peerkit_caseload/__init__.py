@@ -3,13 +3,14 @@
 See docs/caseload.md.
 """
 from peerkit import hookimpl
+from peerkit.lazy import LazyCommand
 
 
 @hookimpl
 def register_commands(cli):
-    from peerkit_caseload.commands import caseload
-
-    cli.add_command(caseload)
+    # imported only when the command runs, so 'peerkit --help' stays fast
+    cli.add_command(LazyCommand("caseload", "peerkit_caseload.commands:caseload",
+                                "Caseload size and weekly hours against the limits, and each authorization's use."))
 
 
 @hookimpl

@@ -4,13 +4,14 @@ Records live in the workspace's ``credentials.toml``; settings in ``[certs]`` of
 See docs/certs.md.
 """
 from peerkit import hookimpl
+from peerkit.lazy import LazyCommand
 
 
 @hookimpl
 def register_commands(cli):
-    from peerkit_certs.commands import certs
-
-    cli.add_command(certs)
+    # imported only when the command runs, so 'peerkit --help' stays fast
+    cli.add_command(LazyCommand("certs", "peerkit_certs.commands:certs",
+                                "Certifications, licences, insurance, continuing education and supervision."))
 
 
 @hookimpl

@@ -4,13 +4,14 @@ Records live in ``incidents/<id>.toml``; rules in ``[incidents]`` of peerkit.tom
 See docs/incidents.md.
 """
 from peerkit import hookimpl
+from peerkit.lazy import LazyCommand
 
 
 @hookimpl
 def register_commands(cli):
-    from peerkit_incidents.commands import incident
-
-    cli.add_command(incident)
+    # imported only when the command runs, so 'peerkit --help' stays fast
+    cli.add_command(LazyCommand("incident", "peerkit_incidents.commands:incident",
+                                "Incident reports and their deadlines (supervisor, IRIS, verbal notice)."))
 
 
 @hookimpl

@@ -4,15 +4,16 @@ See docs/invoice.md.  Heavy libraries (openpyxl, jinja2, keyring) are imported i
 functions that need them.
 """
 from peerkit import hookimpl
+from peerkit.lazy import LazyCommand
 
 ALERT_AGE_DAYS = 7
 
 
 @hookimpl
 def register_commands(cli):
-    from peerkit_invoice.commands import invoice
-
-    cli.add_command(invoice)
+    # imported only when the command runs, so 'peerkit --help' stays fast
+    cli.add_command(LazyCommand("invoice", "peerkit_invoice.commands:invoice",
+                                "The invoice of approved services for a week (or --from/--to)."))
 
 
 @hookimpl

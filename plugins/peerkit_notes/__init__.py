@@ -3,13 +3,14 @@
 Kept light: only hook implementations here; the commands, rules and templates load when used.
 """
 from peerkit import hookimpl
+from peerkit.lazy import LazyCommand
 
 
 @hookimpl
 def register_commands(cli):
-    from peerkit_notes.commands import note
-
-    cli.add_command(note)
+    # imported only when the command runs, so 'peerkit --help' stays fast
+    cli.add_command(LazyCommand("note", "peerkit_notes.commands:note",
+                                "Service notes: write, sign, check and render them (units are computed, never typed)."))
 
 
 @hookimpl

@@ -4,13 +4,14 @@ Open Referral HSDS 3.0 import/export, Open Eligibility categories, fast search w
 hours.  Nothing heavy is imported here: openpyxl, jinja2 and jsonschema load inside commands.
 """
 from peerkit import hookimpl
+from peerkit.lazy import LazyCommand
 
 
 @hookimpl
 def register_commands(cli):
-    from peerkit_resources.commands import resources
-
-    cli.add_command(resources)
+    # imported only when the command runs, so 'peerkit --help' stays fast
+    cli.add_command(LazyCommand("resources", "peerkit_resources.commands:resources",
+                                "Community resource directory: search, verify, import and export (Open Referral HSDS)."))
 
 
 @hookimpl

@@ -4,13 +4,14 @@ Compatible with WRAP-style planning; all wording is peerkit's own.  Heavy librar
 (jinja2, openpyxl) are imported inside the functions that need them.
 """
 from peerkit import hookimpl
+from peerkit.lazy import LazyCommand
 
 
 @hookimpl
 def register_commands(cli):
-    from peerkit_wrap.commands import wrap
-
-    cli.add_command(wrap)
+    # imported only when the command runs, so 'peerkit --help' stays fast
+    cli.add_command(LazyCommand('wrap', 'peerkit_wrap.commands:wrap',
+                                "The person's wellness and crisis action plan (compatible with WRAP-style planning)."))
 
 
 @hookimpl

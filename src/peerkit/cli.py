@@ -13,14 +13,25 @@ import click
 from peerkit import __version__
 from peerkit.errors import PeerkitError
 
+from peerkit.lazy import LazyCommand, resolve
+
+# Core commands, imported only when they run (their one-line help is repeated here so that
+# ``peerkit --help`` imports none of them; a test keeps the two in step).
 CORE_COMMANDS = {
-    "init": "peerkit.commands.init:init",
-    "plugins": "peerkit.commands.plugins:plugins_cmd",
-    "templates": "peerkit.commands.templates:templates",
-    "secret": "peerkit.commands.secret:secret",
-    "status": "peerkit.commands.status:status",
-    "doctor": "peerkit.commands.doctor:doctor",
-    "audit": "peerkit.commands.audit:audit",
+    "init": ("peerkit.commands.init:init",
+             "Create a new workspace in DIRECTORY (private to you: folders 0700, files 0600)."),
+    "plugins": ("peerkit.commands.plugins:plugins_cmd",
+                "List loaded plugins: name, version, source, hooks, and any load error."),
+    "templates": ("peerkit.commands.templates:templates",
+                  "List templates, or copy a default one into the workspace to change it."),
+    "secret": ("peerkit.commands.secret:secret",
+               "Store, read and delete secrets (tax ID, bank details) in the OS keyring."),
+    "status": ("peerkit.commands.status:status",
+               "Everything that needs attention, sorted by due date and grouped by severity."),
+    "doctor": ("peerkit.commands.doctor:doctor",
+               "Check the installation, the keyring and the workspace; exit 1 on any warning."),
+    "audit": ("peerkit.commands.audit:audit",
+              "The audit log of exports, review imports, invoices and secret changes."),
 }
 
 
@@ -33,11 +44,14 @@ class PeerkitClickError(click.ClickException):
 class PeerkitGroup(click.Group):
     """Root group: core commands plus the commands plugins register, checked for clashes."""
 
-    def _core(self, name: str) -> click.Command:
-        import importlib
-
-        module, attr = CORE_COMMANDS[name].split(":")
-        return getattr(importlib.import_module(module), attr)
+    def _placeholders(self, ctx: click.Context) -> dict[str, click.Command]:
+        """Every command by name, plugin commands possibly still LazyCommand placeholders."""
+        root = ctx.find_root()
+        core = root.meta.get("peerkit.core")
+        if core is None:
+            core = {name: LazyCommand(name, path, text) for name, (path, text) in CORE_COMMANDS.items()}
+            root.meta["peerkit.core"] = core
+        return {**self._plugin_commands(ctx), **core}
 
     def _plugin_commands(self, ctx: click.Context) -> dict[str, click.Command]:
         root = ctx.find_root()
@@ -73,12 +87,27 @@ class PeerkitGroup(click.Group):
         return commands
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(set(CORE_COMMANDS) | set(self._plugin_commands(ctx)))
+        return sorted(self._placeholders(ctx))
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name in CORE_COMMANDS:
-            return self._core(cmd_name)
-        return self._plugin_commands(ctx).get(cmd_name)
+        cmd = self._placeholders(ctx).get(cmd_name)
+        try:
+            return resolve(cmd)
+        except Exception as exc:  # noqa: BLE001 - a plugin whose command module is broken
+            if os.environ.get("PEERKIT_STRICT_PLUGINS") == "1" or os.environ.get("PEERKIT_DEBUG"):
+                raise
+            raise PeerkitClickError(f"command {cmd_name!r} failed to load ({type(exc).__name__}); "
+                                    "run with PEERKIT_DEBUG=1 to see why, or disable its plugin "
+                                    "with PEERKIT_DISABLE_PLUGINS", 70) from None
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list without importing any command's module."""
+        commands = [(n, c) for n, c in sorted(self._placeholders(ctx).items()) if not c.hidden]
+        if not commands:
+            return
+        limit = formatter.width - 6 - max(len(n) for n, _ in commands)
+        with formatter.section("Commands"):
+            formatter.write_dl([(n, c.get_short_help_str(limit)) for n, c in commands])
 
     def invoke(self, ctx: click.Context):
         os.umask(0o077)  # everything peerkit creates is private to the user

@@ -25,7 +25,7 @@ def plugins_for(ctx: click.Context) -> plugin_mod.Plugins:
     found = root.meta.get("peerkit.plugins")
     if found is not None:
         return found
-    from peerkit.workspace import find_root
+    from peerkit.discovery import find_root
 
     params = _root_params(ctx)
     try:

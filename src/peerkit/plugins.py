@@ -232,7 +232,7 @@ def get_plugins() -> Plugins:
     """The process's Plugins (built with defaults if the CLI has not built one)."""
     global _current
     if _current is None:
-        from peerkit.workspace import find_root
+        from peerkit.discovery import find_root
 
         _current = Plugins(workspace_root=find_root())
     return _current

@@ -16,24 +16,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from peerkit.records import Client, Note
     from peerkit.units import UnitRule
 
-CONFIG_NAME = "peerkit.toml"
+from peerkit.discovery import CONFIG_NAME, find_root  # noqa: F401 - re-exported
 LOCK_NAME = ".peerkit.lock"
 LOCK_TIMEOUT_SECONDS = float(os.environ.get("PEERKIT_LOCK_TIMEOUT", "10"))
 SCHEMA_VERSION = 1
-
-
-def find_root(start: Path | None = None, explicit: str | Path | None = None) -> Path | None:
-    """``--workspace DIR``, else ``$PEERKIT_WORKSPACE``, else the nearest parent with peerkit.toml."""
-    if explicit:
-        return Path(explicit).expanduser().resolve()
-    env = os.environ.get("PEERKIT_WORKSPACE")
-    if env:
-        return Path(env).expanduser().resolve()
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / CONFIG_NAME).is_file():
-            return folder
-    return None
 
 
 class Workspace:

@@ -199,8 +199,11 @@ def test_startup_does_not_import_heavy_libraries():
             main()
         except SystemExit:
             pass
-        heavy = [m for m in ("openpyxl", "jinja2", "keyring", "jsonschema", "icalendar", "tomlkit")
+        heavy = [m for m in ("openpyxl", "jinja2", "keyring", "jsonschema", "icalendar", "tomlkit",
+                             "tomllib", "peerkit.storage", "peerkit.records")
                  if m in sys.modules]
+        heavy += [m for m in sys.modules if m.endswith(".commands") and m.startswith("peerkit")
+                  and m != "peerkit.commands"]
         print("HEAVY:", heavy, file=sys.stderr)
         sys.exit(1 if heavy else 0)
     """)
@@ -208,3 +211,20 @@ def test_startup_does_not_import_heavy_libraries():
                           env={"PATH": "/usr/bin:/bin", "HOME": "/tmp"})
     assert proc.returncode == 0, proc.stderr
     assert "Commands:" in proc.stdout and "client" in proc.stdout
+
+
+def test_lazy_commands_show_the_real_commands_help():
+    """Each LazyCommand's one-line help is the first line of the real command's help."""
+    from click.testing import CliRunner
+
+    from peerkit.cli import cli
+    from peerkit.lazy import LazyCommand
+
+    ctx = cli.make_context("peerkit", [], resilient_parsing=True)
+    placeholders = cli._placeholders(ctx)
+    lazy = {n: c for n, c in placeholders.items() if isinstance(c, LazyCommand)}
+    assert set(BUILTINS) <= {"clients" if n == "client" else "incidents" if n == "incident"
+                             else "notes" if n == "note" else n for n in lazy}
+    for name, placeholder in lazy.items():
+        real = placeholder.load()
+        assert placeholder.help == (real.help or "").strip().splitlines()[0], name
