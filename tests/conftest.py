@@ -61,8 +61,12 @@ def memory_keyring(isolated_env):
 @pytest.fixture
 def ws_path(tmp_path) -> Path:
     """A private copy of the example workspace."""
+    from peerkit.commands.init import FOLDERS
+
     target = tmp_path / "ws"
     shutil.copytree(EXAMPLE, target, ignore=shutil.ignore_patterns("__pycache__"))
+    for folder in FOLDERS:  # git keeps no empty folders: make them as 'peerkit init' does
+        (target / folder).mkdir(exist_ok=True)
     return target
 
 

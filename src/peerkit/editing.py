@@ -41,8 +41,11 @@ def edit_in_editor(path: Path, validate: Callable[[dict, Path], object]) -> bool
             # validate against the edited copy so line numbers point into the edited text
             validate(data, Path(tmp))
         except DataError as exc:
-            raise DataError(f"{exc.message.replace(tmp, storage.display_path(path))} "
-                            f"-- {storage.display_path(path)} was kept as it was") from None
+            # the problem was found in the edited copy: name the real file instead
+            text = exc.message
+            for form in (tmp, storage.display_path(tmp)):
+                text = text.replace(form, storage.display_path(path))
+            raise DataError(f"{text} -- {storage.display_path(path)} was kept as it was") from None
         storage.atomic_write_text(path, new_text)
         return True
     finally:
