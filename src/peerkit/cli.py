@@ -30,6 +30,8 @@ CORE_COMMANDS = {
                "Everything that needs attention, sorted by due date and grouped by severity."),
     "doctor": ("peerkit.commands.doctor:doctor",
                "Check the installation, the keyring and the workspace; exit 1 on any warning."),
+    "reindex": ("peerkit.commands.reindex:reindex",
+                "Rebuild the note caches (always safe; peerkit keeps them current itself)."),
     "audit": ("peerkit.commands.audit:audit",
               "The audit log of exports, review imports, invoices and secret changes."),
 }

@@ -344,45 +344,66 @@ def _date_from_name(name: str) -> dt.date | None:
         return None
 
 
-def _note_files(ws: "Workspace", start: dt.date | None, end: dt.date | None) -> Iterator[Path]:
+def _month_dirs(ws: "Workspace", start: dt.date | None, end: dt.date | None) -> list[Path]:
     root = ws.path("notes")
     if not root.is_dir():
-        return
+        return []
     months = month_folders(start, end)
-    if months is None:
-        years = sorted(p for p in root.iterdir() if p.is_dir() and p.name.isdigit())
-        folders = [m for y in years for m in sorted(y.iterdir()) if m.is_dir()]
-        if start is not None:
-            folders = [m for m in folders if (int(m.parent.name), int(m.name)) >= (start.year, start.month)
-                       if m.name.isdigit()]
-        if end is not None:
-            folders = [m for m in folders if m.name.isdigit()
-                       and (int(m.parent.name), int(m.name)) <= (end.year, end.month)]
-    else:
-        folders = [root / f"{y:04d}" / f"{m:02d}" for y, m in months]
-    for folder in folders:
+    if months is not None:
+        return [root / f"{y:04d}" / f"{m:02d}" for y, m in months]
+    found = []
+    for year in sorted(p for p in root.iterdir() if p.is_dir() and p.name.isdigit()):
+        for month in sorted(p for p in year.iterdir() if p.is_dir() and p.name.isdigit()):
+            key = (int(year.name), int(month.name))
+            if start is not None and key < (start.year, start.month):
+                continue
+            if end is not None and key > (end.year, end.month):
+                continue
+            found.append(month)
+    return found
+
+
+def _note_entries(ws: "Workspace", start: dt.date | None, end: dt.date | None):
+    """(path, stat, month cache) for each note file that may hold a note in [start, end]."""
+    from peerkit.notecache import MonthCache
+
+    for folder in _month_dirs(ws, start, end):
         try:
-            names = sorted(os.listdir(folder))
+            entries = sorted((e for e in os.scandir(folder)
+                              if e.name.endswith(".toml") and not e.name.startswith(".")),
+                             key=lambda e: e.name)
         except (FileNotFoundError, NotADirectoryError):
             continue
-        for name in names:
-            if not name.endswith(".toml") or name.startswith("."):
-                continue
-            day = _date_from_name(name)
+        cache = None
+        for entry in entries:
+            day = _date_from_name(entry.name)
             if day is not None and ((start and day < start) or (end and day > end)):
                 continue  # cheap skip by the date in the id; re-checked after parsing
-            yield folder / name
+            if cache is None:
+                cache = MonthCache(folder)
+            yield Path(entry.path), entry, cache
 
 
 def iter_notes(ws: "Workspace", start: dt.date | None = None, end: dt.date | None = None,
                *, client: str | None = None, skip_ids=None) -> Iterator[Note]:
-    """Notes dated in [start, end].  ``skip_ids`` (a set of note ids, optional): files named
-    after one of them are not read at all (e.g. notes already invoiced)."""
+    """Notes dated in [start, end], read only from the month folders of that range.
+
+    ``skip_ids`` (a set of note ids, optional): files named after one of them are not read at
+    all (e.g. notes already invoiced).  Parsed values come from the month's cache when it is
+    provably current (see ``peerkit.notecache``), else from the TOML file.
+    """
     clients = ws.clients()
-    for path in _note_files(ws, start, end):
+    for path, entry, cache in _note_entries(ws, start, end):
         if skip_ids and path.stem in skip_ids:
             continue
-        note = note_from_dict(storage.read_toml(path), path, expect_id=path.stem, clients=clients)
+        data = None
+        try:
+            data = cache.get(entry.name, entry.stat())
+        except OSError:
+            pass
+        if data is None:
+            data = storage.read_toml(path)
+        note = note_from_dict(data, path, expect_id=path.stem, clients=clients)
         if (start and note.date < start) or (end and note.date > end):
             continue
         if client and note.client != client:

@@ -20,6 +20,8 @@ from typing import Any, Callable, Iterator
 from peerkit.errors import DataError, PeerkitError
 
 TMP_MARK = ".peerkit-tmp-"
+# Files replaced by this process since the workspace lock was taken (see Workspace.lock).
+TOUCHED: set[Path] = set()
 FILE_MODE = 0o600
 DIR_MODE = 0o700
 
@@ -164,6 +166,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
             os.close(fd)
         _replace(tmp, path)
         _fsync_dir(path.parent)
+        TOUCHED.add(path)
     except OSError as exc:
         _silent_unlink(tmp)
         raise PeerkitError(_os_error_message(path, exc)) from None

@@ -145,11 +145,26 @@ class Workspace:
                 owner_path.write_text(f"pid {os.getpid()}, user {getpass.getuser()}\n")
                 os.chmod(owner_path, storage.FILE_MODE)
             storage.sweep_temp_files(self.root)
+            storage.TOUCHED.clear()
             yield self
         finally:
-            with contextlib.suppress(OSError):
-                owner_path.unlink()
-            lock.release()
+            try:
+                self._refresh_note_caches()
+            finally:
+                with contextlib.suppress(OSError):
+                    owner_path.unlink()
+                lock.release()
+
+    def _refresh_note_caches(self) -> None:
+        """Bring the cache of every month folder this command wrote a note in up to date."""
+        from peerkit.notecache import CACHE_NAME, refresh
+
+        notes = self.path("notes")
+        folders = {p.parent for p in storage.TOUCHED
+                   if p.name != CACHE_NAME and p.parent.parent.parent == notes}
+        storage.TOUCHED.clear()
+        for folder in sorted(folders):
+            refresh(folder)
 
     def audit(self, command: str, *, records: list[str] | tuple[str, ...] = (),
               output: str | Path | None = None, action: str = "") -> None:

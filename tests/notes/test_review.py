@@ -88,11 +88,11 @@ def peers(ws_path, tmp_path):
 
 
 def snapshot(*roots: Path) -> dict[str, bytes]:
-    """Every file's bytes under the roots (lock files aside: they hold no data)."""
+    """Every file's bytes under the roots (lock files and note caches aside: they hold no data)."""
     out = {}
     for root in roots:
         for p in sorted(root.rglob("*")):
-            if p.is_file() and not p.name.startswith(".peerkit.lock"):
+            if p.is_file() and not p.name.startswith(".peerkit.lock") and p.name != ".notes-cache.json":
                 out[str(p)] = p.read_bytes()
     return out
 

@@ -1,0 +1,139 @@
+"""A per-month cache of parsed note files, provably never stale.
+
+Each ``notes/YYYY/MM/`` folder may hold ``.notes-cache.json``: for every note file, its stat
+signature (size, mtime, ctime, inode) and its parsed TOML values.  A reader uses an entry only
+when the file's signature is identical AND the file's ctime is older than the moment the cache
+was started minus a safety margin (the "racily clean" rule git uses); anything else is parsed
+from the TOML file as usual.  ctime cannot be set by users and changes with every write,
+rename or chmod, so a changed file can never be served from the cache.  A damaged or foreign
+cache file is ignored.
+
+Readers never write the cache ("reading never changes a file").  It is refreshed under the
+workspace lock by commands that wrote note files (see ``Workspace.lock``) and by
+``peerkit reindex``.  Deleting it is always safe.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+CACHE_NAME = ".notes-cache.json"
+VERSION = 1
+RACY_NS = 2_000_000_000  # files changed less than 2 s before the cache was started are re-read
+
+
+def signature(st: os.stat_result) -> list[int]:
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _encode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_encode(v) for v in value]
+    if isinstance(value, dt.datetime):
+        return {"$dt": value.isoformat()}
+    if isinstance(value, dt.date):
+        return {"$d": value.isoformat()}
+    if isinstance(value, dt.time):
+        return {"$t": value.isoformat()}
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        raise ValueError("not cacheable")
+    return value
+
+
+def _decode_hook(obj: dict) -> Any:
+    if len(obj) == 1:
+        (key, value), = obj.items()
+        if key == "$d":
+            return dt.date.fromisoformat(value)
+        if key == "$t":
+            return dt.time.fromisoformat(value)
+        if key == "$dt":
+            return dt.datetime.fromisoformat(value)
+    return obj
+
+
+class MonthCache:
+    """The cached values of one month folder, as found on disk (possibly empty)."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.started_ns = 0
+        self.entries: dict[str, dict] = {}
+        try:
+            raw = (folder / CACHE_NAME).read_bytes()
+        except OSError:
+            return
+        try:
+            data = json.loads(raw, object_hook=_decode_hook)
+            if data.get("version") == VERSION and isinstance(data.get("entries"), dict):
+                self.started_ns = int(data["started_ns"])
+                self.entries = data["entries"]
+        except (ValueError, TypeError, KeyError, AttributeError):
+            self.entries = {}
+
+    def get(self, name: str, st: os.stat_result) -> dict | None:
+        """The cached values of file ``name`` if, and only if, they are provably current."""
+        entry = self.entries.get(name)
+        if not entry or entry.get("sig") != signature(st):
+            return None
+        if st.st_ctime_ns >= self.started_ns - RACY_NS or st.st_mtime_ns >= self.started_ns - RACY_NS:
+            return None
+        data = entry.get("data")
+        return data if isinstance(data, dict) else None
+
+
+def refresh(folder: Path) -> None:
+    """Rebuild the cache of one month folder (call while holding the workspace lock)."""
+    from peerkit import storage
+    from peerkit.errors import PeerkitError
+
+    started = time.time_ns()
+    old = MonthCache(folder)
+    entries: dict[str, dict] = {}
+    try:
+        scan = sorted(os.scandir(folder), key=lambda e: e.name)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    for entry in scan:
+        name = entry.name
+        if not name.endswith(".toml") or name.startswith("."):
+            continue
+        try:
+            st = entry.stat()
+        except OSError:
+            continue
+        data = old.get(name, st)
+        if data is None:
+            try:
+                data = storage.read_toml(Path(entry.path))
+            except PeerkitError:
+                continue  # a broken file is not cached: readers report it
+        try:
+            entries[name] = {"sig": signature(st), "data": _encode(data)}
+        except ValueError:
+            continue
+    payload = json.dumps({"version": VERSION, "started_ns": started, "entries": entries},
+                         ensure_ascii=False, separators=(",", ":"))
+    try:
+        storage.atomic_write_bytes(folder / CACHE_NAME, payload.encode("utf-8"))
+    except PeerkitError:
+        pass  # a cache that cannot be written is simply not used
+
+
+def refresh_all(notes_root: Path) -> int:
+    n = 0
+    if not notes_root.is_dir():
+        return 0
+    for year in sorted(notes_root.iterdir()):
+        if year.is_dir() and year.name.isdigit():
+            for month in sorted(year.iterdir()):
+                if month.is_dir() and month.name.isdigit():
+                    refresh(month)
+                    n += 1
+    return n
