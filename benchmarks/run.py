@@ -580,7 +580,8 @@ class Bench:
             ratio = (f"+{r.over_ms:.0f} ms" if r.over_ms is not None
                      else f"{r.ratio:.2f}x" if r.ratio is not None else "")
             met = "" if r.met is None else ("yes" if r.met else "NO")
-            peak = f"{r.peak_mb:.0f}" if r.peak_mb else ""
+            # only the export rows: a small child's ru_maxrss reads as this runner's own size
+            peak = f"{r.peak_mb:.0f}" if r.peak_mb and r.group == "export" else ""
             lines.append([r.name, med, floor, ratio, r.target_text, met, peak])
         widths = [max(len(str(x[i])) for x in [head, *lines]) for i in range(len(head))]
         out = ["| " + " | ".join(h.ljust(w) for h, w in zip(head, widths)) + " |",
@@ -626,7 +627,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--results", type=Path, default=HERE / "results", help="JSON output folder")
     ap.add_argument("--only", help="run only rows whose name matches this regex (floors always run)")
     ap.add_argument("--skip", help="leave out rows whose name matches this regex (e.g. 'export')")
+    ap.add_argument("--show", type=Path, metavar="RESULTS.json", help="print the table of a results file and exit")
     args = ap.parse_args(argv)
+    if args.show:
+        doc = json.loads(args.show.read_text())
+        shown = object.__new__(Bench)
+        shown.rows = {r["name"]: Row(**r) for r in doc["rows"]}
+        print(f"peerkit benchmarks, size {doc['size']}, median of {doc['runs']} run(s) (export rows: "
+              f"{doc['heavy_runs']}); {doc['machine']['cpus']} CPUs, load at the end "
+              f"{doc['machine']['load_avg'][0]:.1f}; {doc['date']}")
+        print(shown.table())
+        return 0
     if args.runs is None:
         args.runs = 1 if args.size == "smoke" else 5
     if args.runs < 1:
