@@ -101,6 +101,7 @@ def test_error_messages_carry_no_names_or_narrative(sentinel_ws, rel, corruption
             continue
         failures += 1
         out = (result.stdout or "") + (result.stderr or "")
+        assert "No such command" not in out and "No such option" not in out, (args, out)
         assert "Traceback" not in out, (args, out)
         if result.exit_code in (1,):
             continue  # a check reporting findings: its report may name the record it is about
