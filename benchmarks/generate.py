@@ -585,9 +585,30 @@ def refresh_invoice_index(root: Path) -> bool:
         return False
 
 
+def refresh_note_cache(root: Path) -> bool:
+    """Rebuild the core's per-month note caches, as ``peerkit reindex`` (and every command that
+    writes notes) leaves them; False when this peerkit has no such cache."""
+    try:
+        from peerkit.notecache import refresh_all
+        from peerkit.workspace import Workspace
+    except ImportError:
+        return False
+    try:
+        ws = Workspace(Path(root))
+        with ws.lock():
+            refresh_all(ws.path("notes"))
+        for name in (".peerkit.lock", ".peerkit.lock.owner"):
+            (ws.root / name).unlink(missing_ok=True)
+        return True
+    except Exception as exc:  # noqa: BLE001
+        print(f"generate: note cache not refreshed ({type(exc).__name__}: {exc})", file=sys.stderr)
+        return False
+
+
 def refresh_caches(root: Path) -> None:
-    """Bring the plugins' own caches (invoice index, resources index) up to date with the
-    installed peerkit, untimed: the state any writing command leaves a workspace in."""
+    """Bring peerkit's own caches (note cache, invoice index, resources index) up to date with
+    the installed peerkit, untimed: the state any writing command leaves a workspace in."""
+    refresh_note_cache(root)
     refresh_invoice_index(root)
     write_resource_index(root)
 

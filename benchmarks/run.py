@@ -225,8 +225,12 @@ class Bench:
         # Untimed: the plugins' own caches (invoice index, resources index) brought up to date by
         # the installed peerkit, as any writing command leaves them (their format may have changed
         # since the data was generated).
-        for role in ("short", "long", "check", "resources"):
-            generate.refresh_caches(self.ws(role))
+        roots = {self.ws(role) for role in ("short", "long", "check", "resources")}
+        if self.wanted(f"note export to xlsx [{self.profile['agency']}]"):
+            roots |= set(generate.peer_dirs(self.data, self.profile["agency"]))
+        self.say(f"refreshing peerkit's caches in {len(roots)} workspace(s) (untimed) ...")
+        for root in sorted(roots):
+            generate.refresh_caches(root)
 
     def note_files(self, role: str) -> list[Path]:
         root = self.ws(role)
@@ -602,11 +606,23 @@ class Bench:
             "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                         "platform": platform.platform(), "load_avg": os.getloadavg()},
             "peerkit": self.peerkit[0], "data": {k: v for k, v in self.profile.items()},
+            "commit": _git_commit(),
             "seconds": round(seconds, 1),
             "rows": [asdict(r) for r in self.ordered()],
         }
         path.write_text(json.dumps(doc, indent=2, default=str) + "\n")
         return path
+
+
+def _git_commit() -> str:
+    try:
+        head = subprocess.run(["git", "-C", str(HERE), "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(HERE.parent), "status", "--porcelain", "--untracked-files=no",
+                                "src", "plugins"], capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return head + (" + uncommitted changes in src/ or plugins/" if dirty else "")
 
 
 def _fmt_s(s: float | None) -> str:
