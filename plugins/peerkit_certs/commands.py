@@ -26,7 +26,7 @@ def _categories(specs: tuple[str, ...]) -> dict[str, str]:
     for spec in specs:
         name, sep, hours = spec.partition("=")
         if not sep or not name.strip() or not hours.strip():
-            raise click.BadParameter(f"use CATEGORY=HOURS (for example ethics=3)", param_hint="--category")
+            raise click.BadParameter("use CATEGORY=HOURS (for example ethics=3)", param_hint="--category")
         out[model.category_key(name)] = hours.strip()
     return out
 

@@ -64,7 +64,7 @@ def edit_client(ws, client_id: str, changes: dict, add_goals=(), goal_status=())
             gid, _, text = spec.partition(":")
             check_id(gid.strip(), "goal id")
             if not text.strip():
-                raise DataError(f"--add-goal needs ID:TEXT (for example G3:Get a library card)")
+                raise DataError("--add-goal needs ID:TEXT (for example G3:Get a library card)")
             if goals is None:
                 goals = tomlkit.aot()
                 doc["goals"] = goals

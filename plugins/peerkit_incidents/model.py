@@ -8,14 +8,13 @@ docs/incidents.md).  "Now" is :func:`peerkit.dates.now` (``PEERKIT_NOW`` fixes i
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
 from peerkit import dates, storage
 from peerkit.errors import DataError
-from peerkit.records import check_id, id_problem
+from peerkit.records import check_id, date_in_name, id_problem
 from peerkit.validate import Fields
 
 LEVELS = ("I", "II", "III")
@@ -193,19 +192,6 @@ def incident_path(ws, incident_id: str) -> Path:
     return ws.path(FOLDER, f"{check_id(incident_id, 'incident id')}.toml")
 
 
-_DATE_IN_NAME = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-
-
-def _date_from_name(name: str) -> dt.date | None:
-    m = _DATE_IN_NAME.search(name)
-    if not m:
-        return None
-    try:
-        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    except ValueError:
-        return None
-
-
 def iter_incidents(ws, since: dt.date | None = None) -> Iterator[Incident]:
     """Every incident, oldest id first.  ``since`` skips files whose name dates them earlier."""
     folder = ws.path(FOLDER)
@@ -214,7 +200,7 @@ def iter_incidents(ws, since: dt.date | None = None) -> Iterator[Incident]:
     for p in sorted(folder.glob("*.toml")):
         if p.name.startswith("."):
             continue
-        day = _date_from_name(p.stem)
+        day = date_in_name(p.stem)
         if since is not None and day is not None and day < since:
             continue
         yield incident_from_dict(storage.read_toml(p), p, expect_id=p.stem)
@@ -297,7 +283,7 @@ def mark(ws, incident_id: str, action: str, at: dt.datetime | None) -> Incident:
         inc = load(ws, incident_id)
         where = ws.rel(path)
         if at < inc.learned_at:
-            raise DataError(where, f"--at is before 'learned_at'; nothing was changed")
+            raise DataError(where, "--at is before 'learned_at'; nothing was changed")
         if action == "entered-iris" and inc.level not in r.iris_levels:
             raise DataError(where, f"level {inc.level} incidents are kept internal and not entered in IRIS "
                                    "(change 'level' first if it was reclassified)")

@@ -30,7 +30,7 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Iterable
 
 from peerkit import dates, storage
 from peerkit.errors import DataError, UsageError
@@ -302,7 +302,7 @@ def export_review(workspaces: list["Workspace"], out: Path | str, *,
                     by_note.setdefault(finding.note, []).append(finding)
             del in_range
             label = f"Exporting {summary.workspace}"
-            bar = progress_bar(wanted, length=len(wanted), label=label) if progress else _nobar(wanted)
+            bar = progress_bar(wanted, length=len(wanted), label=label, enabled=progress)
             with bar as items:
                 for note in items:
                     findings = by_note.get(note.id, [])
@@ -461,17 +461,6 @@ def _discard(wb) -> None:
                 writer.close()
             with contextlib.suppress(Exception):
                 writer.cleanup()
-
-
-class _nobar:
-    def __init__(self, items):
-        self.items = items
-
-    def __enter__(self):
-        return self.items
-
-    def __exit__(self, *exc):
-        return False
 
 
 # --------------------------------------------------------------------------- import

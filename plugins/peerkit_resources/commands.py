@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from peerkit.context import current_plugins, pass_workspace
-from peerkit.errors import DataError, UsageError
+from peerkit.errors import UsageError
 from peerkit.options import DATE, ID, json_option, out_option
 from peerkit.output import echo_table, emit_json, message
 

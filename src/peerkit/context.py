@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from functools import update_wrapper
-from pathlib import Path
 
 import click
 

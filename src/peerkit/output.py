@@ -65,9 +65,9 @@ def echo_table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> None:
     click.echo(table(rows, headers))
 
 
-def progress(items: Iterable, *, length: int | None = None, label: str = ""):
+def progress(items: Iterable, *, length: int | None = None, label: str = "", enabled: bool = True):
     """A progress bar on stderr when stdout is a terminal; the plain iterable otherwise."""
-    if sys.stdout.isatty() and sys.stderr.isatty():
+    if enabled and sys.stdout.isatty() and sys.stderr.isatty():
         return click.progressbar(items, length=length, label=label, file=sys.stderr)
     return _Plain(items)
 

@@ -334,7 +334,8 @@ def note_path(ws: "Workspace", note: Note) -> Path:
 _DATE_IN_ID = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 
-def _date_from_name(name: str) -> dt.date | None:
+def date_in_name(name: str) -> dt.date | None:
+    """The first YYYY-MM-DD date in a record id or file name (``N-2026-11-23-C001-1``), if any."""
     m = _DATE_IN_ID.search(name)
     if not m:
         return None
@@ -376,7 +377,7 @@ def _note_entries(ws: "Workspace", start: dt.date | None, end: dt.date | None):
             continue
         cache = None
         for entry in entries:
-            day = _date_from_name(entry.name)
+            day = date_in_name(entry.name)
             if day is not None and ((start and day < start) or (end and day > end)):
                 continue  # cheap skip by the date in the id; re-checked after parsing
             if cache is None:
@@ -413,7 +414,7 @@ def iter_notes(ws: "Workspace", start: dt.date | None = None, end: dt.date | Non
 
 def load_note_by_id(ws: "Workspace", note_id: str) -> Note:
     check_id(note_id, "note id")
-    day = _date_from_name(note_id)
+    day = date_in_name(note_id)
     candidates = []
     if day is not None:
         candidates.append(note_folder(ws, day) / f"{note_id}.toml")

@@ -10,7 +10,7 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, NoReturn
 
 from peerkit.errors import DataError
 from peerkit.storage import display_path, key_line
@@ -54,7 +54,7 @@ class Fields:
     def where(self) -> str:
         return display_path(self.path)
 
-    def fail(self, key: str, problem: str) -> "NoReturn":  # type: ignore[name-defined]
+    def fail(self, key: str, problem: str) -> NoReturn:
         line = key_line(self.path, key) if key else None
         field = f"{self.prefix}{key}"
         label = f"field '{field}': " if field else ""
