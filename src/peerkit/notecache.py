@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 CACHE_NAME = ".notes-cache.json"
-VERSION = 1
+VERSION = 2
 RACY_NS = 2_000_000_000  # files changed less than 2 s before the cache was started are re-read
 
 
@@ -78,13 +78,14 @@ class MonthCache:
             self.entries = {}
 
     def get(self, name: str, st: os.stat_result) -> dict | None:
-        """The cached values of file ``name`` if, and only if, they are provably current."""
+        """The cached note of file ``name`` (validated when cached, as ``Note.to_dict()``)
+        if, and only if, it is provably current."""
         entry = self.entries.get(name)
         if not entry or entry.get("sig") != signature(st):
             return None
         if st.st_ctime_ns >= self.started_ns - RACY_NS or st.st_mtime_ns >= self.started_ns - RACY_NS:
             return None
-        data = entry.get("data")
+        data = entry.get("note")
         return data if isinstance(data, dict) else None
 
 
@@ -92,6 +93,7 @@ def refresh(folder: Path) -> None:
     """Rebuild the cache of one month folder (call while holding the workspace lock)."""
     from peerkit import storage
     from peerkit.errors import PeerkitError
+    from peerkit.records import note_from_dict
 
     started = time.time_ns()
     old = MonthCache(folder)
@@ -110,12 +112,14 @@ def refresh(folder: Path) -> None:
             continue
         data = old.get(name, st)
         if data is None:
+            path = Path(entry.path)
             try:
-                data = storage.read_toml(Path(entry.path))
+                # validated here once (all but the client id, which readers check)
+                data = note_from_dict(storage.read_toml(path), path, expect_id=path.stem).to_dict()
             except PeerkitError:
-                continue  # a broken file is not cached: readers report it
+                continue  # a broken file is not cached: readers parse it and report it
         try:
-            entries[name] = {"sig": signature(st), "data": _encode(data)}
+            entries[name] = {"sig": signature(st), "note": _encode(data)}
         except ValueError:
             continue
     payload = json.dumps({"version": VERSION, "started_ns": started, "entries": entries},

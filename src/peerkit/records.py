@@ -323,6 +323,36 @@ def note_from_dict(data: dict, path: Path | str, *, expect_id: str | None = None
     return note
 
 
+_NOTE_FIELDS = _NOTE_KEYS - {"goals", "review", "addenda"}
+
+
+def note_from_valid_dict(d: dict, path: Path) -> Note:
+    """A Note from ``Note.to_dict()`` output that was validated when it was made (the cache)."""
+    note = Note(**{k: d[k] for k in _NOTE_FIELDS if k in d}, path=path,
+                goals=list(d.get("goals", [])), review=dict(d.get("review", {})),
+                addenda=[dict(a) for a in d.get("addenda", [])],
+                extra={k: v for k, v in d.items() if k not in _NOTE_KEYS})
+    return note
+
+
+class KnownClients:
+    """``client_id in known``: a client file exists (parsed lazily only when asked for)."""
+
+    def __init__(self, ws: "Workspace"):
+        self.ws = ws
+        self.seen: dict[str, bool] = {}
+
+    def __contains__(self, client_id: object) -> bool:
+        if not isinstance(client_id, str) or id_problem(client_id):
+            return False
+        loaded = self.ws._clients
+        if loaded is not None:
+            return client_id in loaded
+        if client_id not in self.seen:
+            self.seen[client_id] = self.ws.path("clients", f"{client_id}.toml").is_file()
+        return self.seen[client_id]
+
+
 def note_folder(ws: "Workspace", day: dt.date) -> Path:
     return ws.path("notes", f"{day.year:04d}", f"{day.month:02d}")
 
@@ -364,11 +394,15 @@ def _month_dirs(ws: "Workspace", start: dt.date | None, end: dt.date | None) -> 
     return found
 
 
-def _note_entries(ws: "Workspace", start: dt.date | None, end: dt.date | None):
-    """(path, stat, month cache) for each note file that may hold a note in [start, end]."""
+def _note_entries(ws: "Workspace", start: dt.date | None, end: dt.date | None, memo=None):
+    """(path, dir entry, month cache) for each note file that may hold a note in [start, end];
+    for a month already in ``memo``, one item ``(notes, None, None)`` instead."""
     from peerkit.notecache import MonthCache
 
     for folder in _month_dirs(ws, start, end):
+        if memo is not None and folder in memo:
+            yield memo[folder], None, None
+            continue
         try:
             entries = sorted((e for e in os.scandir(folder)
                               if e.name.endswith(".toml") and not e.name.startswith(".")),
@@ -393,8 +427,38 @@ def iter_notes(ws: "Workspace", start: dt.date | None = None, end: dt.date | Non
     all (e.g. notes already invoiced).  Parsed values come from the month's cache when it is
     provably current (see ``peerkit.notecache``), else from the TOML file.
     """
-    clients = ws.clients()
-    for path, entry, cache in _note_entries(ws, start, end):
+    for note in _month_notes(ws, start, end, skip_ids):
+        if (start and note.date < start) or (end and note.date > end):
+            continue
+        if client and note.client != client:
+            continue
+        yield note
+
+
+def _month_notes(ws: "Workspace", start, end, skip_ids) -> Iterator[Note]:
+    """The notes of the month folders of [start, end]; whole months are memoised for the
+    rest of this process (several plugins of one 'peerkit status' read the same months),
+    the memo being dropped as soon as this process writes any file."""
+    memo = ws._note_memo
+    if memo.get("generation") != storage.GENERATION[0]:
+        memo.clear()
+        memo["generation"] = storage.GENERATION[0]
+    known = ws._known_clients()
+    current_folder = None
+    collected: list[Note] = []
+    whole = False
+    for path, entry, cache in _note_entries(ws, start, end, memo=memo):
+        if isinstance(path, list):  # a memoised month: (list of notes, None, None)
+            for note in path:
+                if not (skip_ids and note.id in skip_ids):
+                    yield note
+            continue
+        folder = path.parent
+        if folder != current_folder:
+            if whole and current_folder is not None:
+                memo[current_folder] = collected
+            current_folder, collected = folder, []
+            whole = not skip_ids and _covers_month(folder, start, end)
         if skip_ids and path.stem in skip_ids:
             continue
         data = None
@@ -402,14 +466,25 @@ def iter_notes(ws: "Workspace", start: dt.date | None = None, end: dt.date | Non
             data = cache.get(entry.name, entry.stat())
         except OSError:
             pass
-        if data is None:
-            data = storage.read_toml(path)
-        note = note_from_dict(data, path, expect_id=path.stem, clients=clients)
-        if (start and note.date < start) or (end and note.date > end):
-            continue
-        if client and note.client != client:
-            continue
+        if data is not None and data.get("client") in known:
+            note = note_from_valid_dict(data, path)
+        else:
+            note = note_from_dict(storage.read_toml(path), path, expect_id=path.stem, clients=known)
+        collected.append(note)
         yield note
+    if whole and current_folder is not None:
+        memo[current_folder] = collected
+
+
+def _covers_month(folder: Path, start, end) -> bool:
+    """Whether [start, end] holds the whole month of ``notes/YYYY/MM`` (so all of it is read)."""
+    try:
+        y, m = int(folder.parent.name), int(folder.name)
+    except ValueError:
+        return False
+    first = dt.date(y, m, 1)
+    last = dt.date(y + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1)
+    return (start is None or start <= first) and (end is None or end >= last)
 
 
 def load_note_by_id(ws: "Workspace", note_id: str) -> Note:

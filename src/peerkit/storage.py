@@ -22,6 +22,8 @@ from peerkit.errors import DataError, PeerkitError
 TMP_MARK = ".peerkit-tmp-"
 # Files replaced by this process since the workspace lock was taken (see Workspace.lock).
 TOUCHED: set[Path] = set()
+# Incremented by every file this process replaces: in-process memos compare it to stay exact.
+GENERATION = [0]
 FILE_MODE = 0o600
 DIR_MODE = 0o700
 
@@ -167,6 +169,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
         _replace(tmp, path)
         _fsync_dir(path.parent)
         TOUCHED.add(path)
+        GENERATION[0] += 1
     except OSError as exc:
         _silent_unlink(tmp)
         raise PeerkitError(_os_error_message(path, exc)) from None

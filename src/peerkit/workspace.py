@@ -28,6 +28,8 @@ class Workspace:
     def __init__(self, root: Path):
         self.root = Path(root)
         self._clients: dict[str, "Client"] | None = None
+        self._note_memo: dict = {}
+        self._known = None
 
     @classmethod
     def open(cls, explicit: str | Path | None = None, start: Path | None = None) -> "Workspace":
@@ -99,6 +101,15 @@ class Workspace:
 
     def forget_clients(self) -> None:
         self._clients = None
+        self._known = None
+
+    def _known_clients(self):
+        """Client ids that exist, checked by file without parsing every client."""
+        if self._known is None:
+            from peerkit.records import KnownClients
+
+            self._known = KnownClients(self)
+        return self._known
 
     def notes(self, start: dt.date | None = None, end: dt.date | None = None,
               *, client: str | None = None, skip_ids=None) -> Iterator["Note"]:

@@ -80,5 +80,25 @@ def test_commands_that_write_notes_refresh_their_month(run, ws_path):
     assert result.exit_code == 0, result.output
     data = json.loads(cache.read_text())
     entry = data["entries"]["N-2026-11-23-C001-1.toml"]
-    assert entry["data"]["status"] == "submitted"
+    assert entry["note"]["status"] == "submitted"
     assert len(data["entries"]) == 25
+
+
+def test_the_in_process_memo_never_serves_a_note_this_process_changed(ws_path):
+    ws = Workspace(ws_path)
+    before = {n.id: n.status for n in ws.notes(*NOV)}
+    assert before["N-2026-11-23-C001-1"] == "signed"
+    with ws.lock(), storage.edit_toml(ws.path("notes", "2026", "11", "N-2026-11-23-C001-1.toml")) as doc:
+        doc["status"] = "submitted"
+    after = {n.id: n.status for n in ws.notes(*NOV)}
+    assert after["N-2026-11-23-C001-1"] == "submitted"
+
+
+def test_cached_notes_still_need_an_existing_client(run, ws_path, monkeypatch):
+    from peerkit.errors import DataError
+
+    assert run("reindex").exit_code == 0
+    monkeypatch.setattr(notecache, "RACY_NS", 0)
+    (ws_path / "clients" / "C004.toml").unlink()
+    with pytest.raises(DataError, match="field 'client': names an unknown client"):
+        list(Workspace(ws_path).notes(*NOV))
