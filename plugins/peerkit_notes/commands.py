@@ -495,16 +495,13 @@ def note_render(ws, note_id, fmt, template, out):
 
     text = render_note(ws, ws.note(note_id), fmt=fmt, template=template)
     path = write_output(out, text)
+    ws.audit("note render", records=[note_id], output=path or "stdout", action=fmt)
     if path is not None:
         message(f"Wrote {path}")
 
 
-# The supervisor review commands live in their own modules (built separately); the group
-# works without them.
-try:
-    from peerkit_notes.review_commands import note_export, note_import_review
-except ImportError:  # pragma: no cover - until the review commands land
-    pass
-else:
-    note.add_command(note_export, "export")
-    note.add_command(note_import_review, "import-review")
+# The supervisor review commands live in their own module.
+from peerkit_notes.review_commands import note_export, note_import_review  # noqa: E402
+
+note.add_command(note_export, "export")
+note.add_command(note_import_review, "import-review")

@@ -47,6 +47,19 @@ def _last_line(path: Path) -> tuple[int, str] | None:
 
 
 def append(ws: "Workspace", *, command: str, records: list[str], output=None, action: str = "") -> None:
+    from filelock import FileLock
+
+    # a lock of its own (not the workspace lock, which the caller may hold): two processes
+    # appending at once must not both chain to the same previous line
+    with FileLock(str(ws.path(".audit.lock")), timeout=30):
+        _append(ws, command=command, records=records, output=output, action=action)
+    try:
+        os.chmod(ws.path(".audit.lock"), 0o600)
+    except OSError:
+        pass
+
+
+def _append(ws: "Workspace", *, command: str, records: list[str], output=None, action: str = "") -> None:
     path = ws.path(LOG_NAME)
     last = _last_line(path)
     entry = {

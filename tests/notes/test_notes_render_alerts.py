@@ -126,3 +126,13 @@ def test_alerts_function_reads_only_the_window(ws, monkeypatch):
     assert [a.subject for a in found] == ["N-2026-11-24-C004-1"]
     signed = alerts_mod.note_alerts(ws, dt.date(2027, 3, 1))
     assert signed == []
+
+
+def test_rendering_a_note_is_audited_by_id_only(run, ws_path, tmp_path):
+    out = tmp_path / "note.html"
+    result = run("note", "render", "N-2026-11-16-C001-1", "--format", "html", "--out", out)
+    assert result.exit_code == 0, result.output
+    log = (ws_path / "audit.log").read_text()
+    assert '"command": "note render"' in log and "N-2026-11-16-C001-1" in log and str(out) in log
+    assert "Sam" not in log and "housing" not in log
+    assert run("audit", "verify").exit_code == 0

@@ -131,3 +131,25 @@ def test_plaintext_backend_from_the_environment_is_refused(tmp_path):
     assert proc.returncode == 4, proc.stderr
     assert "plain text" in proc.stderr and "12-3456789" not in proc.stderr + proc.stdout
     assert not any(tmp_path.rglob("*.cfg"))
+
+
+AUDITOR = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    from peerkit.workspace import Workspace
+    ws = Workspace(Path(sys.argv[1]))
+    for i in range(int(sys.argv[2])):
+        ws.audit("test", records=[f"R{i}"])
+""")
+
+
+def test_concurrent_audit_appends_keep_the_chain(tmp_path):
+    from peerkit.audit import verify
+    from peerkit.workspace import Workspace
+
+    (tmp_path / "peerkit.toml").write_text("schema = 1\n")
+    procs = [subprocess.Popen([sys.executable, "-c", AUDITOR, str(tmp_path), "50"]) for _ in range(4)]
+    for p in procs:
+        assert p.wait(timeout=120) == 0
+    assert len((tmp_path / "audit.log").read_text().splitlines()) == 200
+    assert verify(Workspace(tmp_path)) == []
