@@ -357,6 +357,7 @@ def export_review(workspaces: list["Workspace"], out: Path | str, *,
                     summary.errors += sum(1 for f in findings if f.severity == "error")
                     summary.warnings += sum(1 for f in findings if f.severity == "warning")
             peers.append(summary)
+            ws.forget_notes()  # stream: hold one workspace's notes at a time
             exported_ids.append(ids)
 
         last_row = max(row, 2)

@@ -435,10 +435,23 @@ def iter_notes(ws: "Workspace", start: dt.date | None = None, end: dt.date | Non
         yield note
 
 
+MEMO_MAX_NOTES = 4000  # about a year of one busy peer's notes; bounds memory in long exports
+
+
+def _remember(memo: dict, folder: Path, notes: list[Note]) -> None:
+    held = memo.get("count", 0)
+    if held + len(notes) > MEMO_MAX_NOTES:
+        generation = memo.get("generation")
+        memo.clear()
+        memo["generation"], held = generation, 0
+    memo[folder] = notes
+    memo["count"] = held + len(notes)
+
+
 def _month_notes(ws: "Workspace", start, end, skip_ids) -> Iterator[Note]:
     """The notes of the month folders of [start, end]; whole months are memoised for the
     rest of this process (several plugins of one 'peerkit status' read the same months),
-    the memo being dropped as soon as this process writes any file."""
+    up to MEMO_MAX_NOTES notes, the memo being dropped as soon as this process writes any file."""
     memo = ws._note_memo
     if memo.get("generation") != storage.GENERATION[0]:
         memo.clear()
@@ -456,7 +469,7 @@ def _month_notes(ws: "Workspace", start, end, skip_ids) -> Iterator[Note]:
         folder = path.parent
         if folder != current_folder:
             if whole and current_folder is not None:
-                memo[current_folder] = collected
+                _remember(memo, current_folder, collected)
             current_folder, collected = folder, []
             whole = not skip_ids and _covers_month(folder, start, end)
         if skip_ids and path.stem in skip_ids:
@@ -473,7 +486,7 @@ def _month_notes(ws: "Workspace", start, end, skip_ids) -> Iterator[Note]:
         collected.append(note)
         yield note
     if whole and current_folder is not None:
-        memo[current_folder] = collected
+        _remember(memo, current_folder, collected)
 
 
 def _covers_month(folder: Path, start, end) -> bool:

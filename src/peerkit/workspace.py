@@ -99,6 +99,10 @@ class Workspace:
                             "(see 'peerkit client list')")
         return found
 
+    def forget_notes(self) -> None:
+        """Drop the notes this process memoised (a long export does, workspace by workspace)."""
+        self._note_memo.clear()
+
     def forget_clients(self) -> None:
         self._clients = None
         self._known = None

@@ -102,3 +102,17 @@ def test_cached_notes_still_need_an_existing_client(run, ws_path, monkeypatch):
     (ws_path / "clients" / "C004.toml").unlink()
     with pytest.raises(DataError, match="field 'client': names an unknown client"):
         list(Workspace(ws_path).notes(*NOV))
+
+
+def test_the_memo_is_bounded(ws_path, monkeypatch):
+    from peerkit import records
+
+    monkeypatch.setattr(records, "MEMO_MAX_NOTES", 10)
+    ws = Workspace(ws_path)
+    assert len(list(ws.notes(*NOV))) == 25
+    memo = ws._note_memo
+    assert sum(len(v) for k, v in memo.items() if k not in ("generation", "count")) <= 25
+    assert memo.get("count", 0) <= 25
+    ws.forget_notes()
+    assert ws._note_memo == {}
+    assert len(list(ws.notes(*NOV))) == 25
