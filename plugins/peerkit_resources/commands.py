@@ -11,7 +11,20 @@ from peerkit.errors import UsageError
 from peerkit.options import DATE, ID, json_option, out_option
 from peerkit.output import echo_table, emit_json, message
 
-from peerkit_resources import directory, model, search
+from peerkit_resources import model, search
+
+
+class _LazyDirectory:
+    """``directory`` (writing, importing, exporting) is imported only by the commands that use
+    it: 'resources search' must not pay for it (~65 ms)."""
+
+    def __getattr__(self, name):
+        from peerkit_resources import directory as real
+
+        return getattr(real, name)
+
+
+directory = _LazyDirectory()
 from peerkit_resources import schedule as sched
 
 
