@@ -1,6 +1,7 @@
-"""A per-month cache of parsed note files, provably never stale.
+"""Caches of parsed record files, provably never stale: per month of notes, and for clients.
 
-Each ``notes/YYYY/MM/`` folder may hold ``.notes-cache.json``: for every note file, its stat
+Each ``notes/YYYY/MM/`` folder may hold ``.notes-cache.json`` (and ``clients/`` may hold
+``.clients-cache.json``): for every record file, its stat
 signature (size, mtime, ctime, inode) and its parsed TOML values.  A reader uses an entry only
 when the file's signature is identical AND the file's ctime is older than the moment the cache
 was started minus a safety margin (the "racily clean" rule git uses); anything else is parsed
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 CACHE_NAME = ".notes-cache.json"
+CLIENTS_CACHE_NAME = ".clients-cache.json"
 VERSION = 2
 RACY_NS = 2_000_000_000  # files changed less than 2 s before the cache was started are re-read
 
@@ -59,14 +61,14 @@ def _decode_hook(obj: dict) -> Any:
 
 
 class MonthCache:
-    """The cached values of one month folder, as found on disk (possibly empty)."""
+    """The cached values of one folder, as found on disk (possibly empty)."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, name: str = CACHE_NAME):
         self.folder = folder
         self.started_ns = 0
         self.entries: dict[str, dict] = {}
         try:
-            raw = (folder / CACHE_NAME).read_bytes()
+            raw = (folder / name).read_bytes()
         except OSError:
             return
         try:
@@ -89,43 +91,60 @@ class MonthCache:
         return data if isinstance(data, dict) else None
 
 
-def refresh(folder: Path) -> None:
-    """Rebuild the cache of one month folder (call while holding the workspace lock)."""
+def _build_note(path: Path) -> dict:
     from peerkit import storage
-    from peerkit.errors import PeerkitError
     from peerkit.records import note_from_dict
 
+    # validated here once (all but the client id, which readers check)
+    return note_from_dict(storage.read_toml(path), path, expect_id=path.stem).to_dict()
+
+
+def _build_client(path: Path) -> dict:
+    from peerkit import storage
+    from peerkit.records import client_from_dict
+
+    data = storage.read_toml(path)
+    client_from_dict(data, path, expect_id=path.stem)  # only valid clients are cached
+    return data  # readers validate again (cheap): what is cached is the file's values
+
+
+def refresh_clients(folder: Path) -> None:
+    refresh(folder, name=CLIENTS_CACHE_NAME, build=_build_client)
+
+
+def refresh(folder: Path, *, name: str = CACHE_NAME, build=_build_note) -> None:
+    """Rebuild the cache of one folder (call while holding the workspace lock)."""
+    from peerkit import storage
+    from peerkit.errors import PeerkitError
+
     started = time.time_ns()
-    old = MonthCache(folder)
+    old = MonthCache(folder, name)
     entries: dict[str, dict] = {}
     try:
         scan = sorted(os.scandir(folder), key=lambda e: e.name)
     except (FileNotFoundError, NotADirectoryError):
         return
     for entry in scan:
-        name = entry.name
-        if not name.endswith(".toml") or name.startswith("."):
+        if not entry.name.endswith(".toml") or entry.name.startswith("."):
             continue
         try:
             st = entry.stat()
         except OSError:
             continue
-        data = old.get(name, st)
+        data = old.get(entry.name, st)
         if data is None:
-            path = Path(entry.path)
             try:
-                # validated here once (all but the client id, which readers check)
-                data = note_from_dict(storage.read_toml(path), path, expect_id=path.stem).to_dict()
+                data = build(Path(entry.path))
             except PeerkitError:
                 continue  # a broken file is not cached: readers parse it and report it
         try:
-            entries[name] = {"sig": signature(st), "note": _encode(data)}
+            entries[entry.name] = {"sig": signature(st), "note": _encode(data)}
         except ValueError:
             continue
     payload = json.dumps({"version": VERSION, "started_ns": started, "entries": entries},
                          ensure_ascii=False, separators=(",", ":"))
     try:
-        storage.atomic_write_bytes(folder / CACHE_NAME, payload.encode("utf-8"))
+        storage.atomic_write_bytes(folder / name, payload.encode("utf-8"))
     except PeerkitError:
         pass  # a cache that cannot be written is simply not used
 

@@ -195,14 +195,27 @@ def client_path(ws: "Workspace", client_id: str) -> Path:
 
 
 def load_clients(ws: "Workspace") -> dict[str, Client]:
+    from peerkit.notecache import CLIENTS_CACHE_NAME, MonthCache
+
     folder = ws.path("clients")
     out: dict[str, Client] = {}
-    if not folder.is_dir():
+    try:
+        entries = sorted((e for e in os.scandir(folder)
+                          if e.name.endswith(".toml") and not e.name.startswith(".")),
+                         key=lambda e: e.name)
+    except (FileNotFoundError, NotADirectoryError):
         return out
-    for p in sorted(folder.glob("*.toml")):
-        if p.name.startswith("."):
-            continue
-        c = client_from_dict(storage.read_toml(p), p, expect_id=p.stem)
+    cache = MonthCache(folder, CLIENTS_CACHE_NAME) if entries else None
+    for entry in entries:
+        p = Path(entry.path)
+        data = None
+        try:
+            data = cache.get(entry.name, entry.stat())
+        except OSError:
+            pass
+        if data is None:
+            data = storage.read_toml(p)
+        c = client_from_dict(data, p, expect_id=p.stem)
         out[c.id] = c
     return out
 

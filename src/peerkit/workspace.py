@@ -171,15 +171,16 @@ class Workspace:
                 lock.release()
 
     def _refresh_note_caches(self) -> None:
-        """Bring the cache of every month folder this command wrote a note in up to date."""
-        from peerkit.notecache import CACHE_NAME, refresh
+        """Bring the caches of every folder this command wrote a note or client in up to date."""
+        from peerkit.notecache import CACHE_NAME, CLIENTS_CACHE_NAME, refresh, refresh_clients
 
-        notes = self.path("notes")
-        folders = {p.parent for p in storage.TOUCHED
-                   if p.name != CACHE_NAME and p.parent.parent.parent == notes}
+        notes, clients = self.path("notes"), self.path("clients")
+        touched = [p for p in storage.TOUCHED if p.name not in (CACHE_NAME, CLIENTS_CACHE_NAME)]
         storage.TOUCHED.clear()
-        for folder in sorted(folders):
+        for folder in sorted({p.parent for p in touched if p.parent.parent.parent == notes}):
             refresh(folder)
+        if any(p.parent == clients for p in touched):
+            refresh_clients(clients)
 
     def audit(self, command: str, *, records: list[str] | tuple[str, ...] = (),
               output: str | Path | None = None, action: str = "") -> None:

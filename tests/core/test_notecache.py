@@ -116,3 +116,18 @@ def test_the_memo_is_bounded(ws_path, monkeypatch):
     ws.forget_notes()
     assert ws._note_memo == {}
     assert len(list(ws.notes(*NOV))) == 25
+
+
+def test_clients_are_read_from_their_cache_only_when_current(run, ws_path, counting, monkeypatch):
+    expected = {k: v.to_dict() for k, v in Workspace(ws_path).clients().items()}
+    assert run("reindex").exit_code == 0
+    assert (ws_path / "clients" / notecache.CLIENTS_CACHE_NAME).is_file()
+    monkeypatch.setattr(notecache, "RACY_NS", 0)
+    counting.clear()
+    cached = {k: v.to_dict() for k, v in Workspace(ws_path).clients().items()}
+    assert cached == expected
+    assert [c for c in counting if c.startswith("C0")] == []
+    path = ws_path / "clients" / "C004.toml"
+    path.write_text(path.read_text().replace("Morgan Testperson", "Morgan Testperzon"))
+    assert Workspace(ws_path).client("C004").name == "Morgan Testperzon"
+    assert counting.count("C004.toml") == 1
