@@ -145,12 +145,7 @@ def _datetime(f: Fields, key: str, required: bool = False) -> dt.datetime | None
 def incident_from_dict(data: dict, path: Path | str, *, expect_id: str | None = None) -> Incident:
     """Build and validate an incident; DataError names file, line and field (never a value)."""
     f = Fields(data, path)
-    iid = f.req("id", str)
-    problem = id_problem(iid)
-    if problem:
-        f.fail("id", problem)
-    if expect_id is not None and iid != expect_id:
-        f.fail("id", f"must match the file name ({expect_id}.toml)")
+    iid = f.record_id("id", expect_id)
     level = f.req("level", str).strip().upper()
     if level not in LEVELS:
         f.fail("level", "must be \"I\", \"II\" or \"III\"")

@@ -290,12 +290,7 @@ def plan_from_dict(data: dict, path: Path | str, *, expect_id: str | None = None
     path = Path(path)
     f = PlanFields(data, path)
     _guard_secrets(data, f)
-    cid = f.req("client", str)
-    problem = id_problem(cid)
-    if problem:
-        f.fail("client", problem)
-    if expect_id is not None and cid != expect_id:
-        f.fail("client", f"must match the file name ({expect_id}.toml)")
+    cid = f.record_id("client", expect_id)
     unknown: list[str] = f.unknown(TOP_KEYS)
     written = f.opt("written", dt.date)
     reviewed = f.opt("reviewed", dt.date)

@@ -16,32 +16,16 @@ from typing import TYPE_CHECKING, Any, Iterator
 from peerkit import storage
 from peerkit.dates import month_folders
 from peerkit.errors import DataError
-from peerkit.validate import Fields, clean_text
+from peerkit.validate import Fields, clean_text, id_problem  # noqa: F401 - id_problem re-exported
 
 if TYPE_CHECKING:  # pragma: no cover
     from peerkit.workspace import Workspace
-
-_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 
 CLIENT_STATUSES = ("active", "discharged")
 GOAL_STATUSES = ("active", "met", "dropped")
 NOTE_STATUSES = ("draft", "signed", "submitted", "approved", "denied", "void")
 PLACES = ("home", "community", "office", "emergency-department", "telehealth", "telephone")
 NARRATIVE_FIELDS = ("purpose", "intervention", "response", "plan")
-
-
-def id_problem(value: object) -> str | None:
-    """Why ``value`` is not a safe record id, or None when it is."""
-    if not isinstance(value, str) or not value:
-        return "must be non-empty text"
-    if len(value) > 64:
-        return "is longer than 64 characters"
-    if ".." in value or not _ID_RE.match(value):
-        return "may use only letters, digits, '.', '_' and '-' (no spaces, '/' or '..')"
-    if value.split(".")[0].lower() in _RESERVED:
-        return "is a reserved device name on Windows; choose another"
-    return None
 
 
 def check_id(value: str, what: str = "id") -> str:
@@ -139,12 +123,7 @@ PLAN_PARTS = ("strengths", "needs", "abilities", "preferences")
 
 def client_from_dict(data: dict, path: Path | str, *, expect_id: str | None = None) -> Client:
     f = Fields(data, path)
-    cid = f.req("id", str)
-    problem = id_problem(cid)
-    if problem:
-        f.fail("id", problem)
-    if expect_id is not None and cid != expect_id:
-        f.fail("id", f"must match the file name ({expect_id}.toml)")
+    cid = f.record_id("id", expect_id)
     client = Client(
         id=cid,
         name=f.req("name", str),
@@ -301,12 +280,7 @@ def note_from_dict(data: dict, path: Path | str, *, expect_id: str | None = None
                    clients: dict[str, Client] | None = None) -> Note:
     """Build and validate a Note.  ``clients`` (when given) must hold the note's client."""
     f = Fields(data, path)
-    nid = f.req("id", str)
-    problem = id_problem(nid)
-    if problem:
-        f.fail("id", problem)
-    if expect_id is not None and nid != expect_id:
-        f.fail("id", f"must match the file name ({expect_id}.toml)")
+    nid = f.record_id("id", expect_id)
     t_types = (dt.time,)
     note = Note(
         id=nid, client=f.req("client", str), date=f.req("date", dt.date),

@@ -38,6 +38,23 @@ def clean_text(value: str) -> str:
     return _CONTROL.sub("", value)
 
 
+_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+
+
+def id_problem(value: object) -> str | None:
+    """Why ``value`` is not a safe record id, or None when it is."""
+    if not isinstance(value, str) or not value:
+        return "must be non-empty text"
+    if len(value) > 64:
+        return "is longer than 64 characters"
+    if ".." in value or not _ID_RE.match(value):
+        return "may use only letters, digits, '.', '_' and '-' (no spaces, '/' or '..')"
+    if value.split(".")[0].lower() in _RESERVED:
+        return "is a reserved device name on Windows; choose another"
+    return None
+
+
 class Fields:
     """Typed access to one record's table with errors naming the file, line and field.
 
@@ -76,6 +93,16 @@ class Fields:
             self.fail(key, f"expected {expected}, found {_describe(value)}")
         if isinstance(value, str):
             value = clean_text(value)
+        return value
+
+    def record_id(self, key: str = "id", expect: str | None = None) -> str:
+        """A required id that is a safe file name and, when ``expect`` is given, matches it."""
+        value = self.req(key, str)
+        problem = id_problem(value)
+        if problem:
+            self.fail(key, problem)
+        if expect is not None and value != expect:
+            self.fail(key, f"must match the file name ({expect}.toml)")
         return value
 
     def req(self, key: str, kind: type | tuple) -> Any:
