@@ -216,24 +216,6 @@ def next_id(ws, occurred: dt.datetime, taken: set[str]) -> str:
     return f"{base}-{n}"
 
 
-_DATETIME_KEYS = {"occurred_at", "learned_at", "reported_supervisor_at", "verbal_notice_at",
-                  "entered_iris_at", "updates"}
-
-
-def _json_datetime(key: str, value: Any) -> Any:
-    """JSON has no datetimes: '2026-11-24T09:00' in a datetime field becomes one."""
-    if key not in _DATETIME_KEYS:
-        return value
-    if isinstance(value, list):
-        return [_json_datetime(key, v) for v in value]
-    if isinstance(value, str) and len(value.strip()) > 10:
-        try:
-            return dt.datetime.fromisoformat(value.strip())
-        except ValueError:
-            return value
-    return value
-
-
 def add_incidents(ws, records: list[dict], where: str) -> list[str]:
     """Validate every record (and its client) first; write none unless all are valid and new."""
     now = dates.now()
@@ -242,7 +224,7 @@ def add_incidents(ws, records: list[dict], where: str) -> list[str]:
     with ws.lock():
         for i, data in enumerate(records):
             label = where if len(records) == 1 else f"{where} (record {i + 1})"
-            data = {k: _json_datetime(k, v) for k, v in data.items() if v not in (None, "")}
+            data = {k: v for k, v in data.items() if v not in (None, "")}
             if isinstance(data.get("level"), str):
                 data["level"] = data["level"].strip().upper()
             occurred = data.get("occurred_at")

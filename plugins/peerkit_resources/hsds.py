@@ -788,12 +788,11 @@ def flatten(services: list[dict]) -> dict[str, list[dict]]:
 
 def neutral_csv(value: Any) -> str:
     """CSV cell text that a spreadsheet never evaluates (a leading apostrophe, OWASP)."""
-    text = "" if value is None else str(value)
+    from peerkit.excel import apostrophe_if_formula
+
     if isinstance(value, bool):
-        text = "true" if value else "false"
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        text = "'" + text
-    return text
+        return "true" if value else "false"
+    return apostrophe_if_formula("" if value is None else str(value))
 
 
 def tables_to_csv(tables: dict[str, list[dict]]) -> dict[str, bytes]:

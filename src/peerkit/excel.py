@@ -38,6 +38,15 @@ class CellTooLong(DataError):
     pass
 
 
+TEXT_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def apostrophe_if_formula(text: str) -> str:
+    """For CSV and Markdown (no quotePrefix there): a leading ``'`` when text starts like a
+    formula, as OWASP advises, so a spreadsheet that opens the file never evaluates it."""
+    return "'" + text if text.startswith(TEXT_FORMULA_START) else text
+
+
 def needs_quote_prefix(text: str) -> bool:
     return text.startswith(FORMULA_START) or text.lstrip(" ").startswith(("=", "+", "-", "@"))
 

@@ -11,7 +11,7 @@ from peerkit.errors import DataError
 
 _DATE_KEYS = {"date", "admitted", "discharged", "start", "end", "from", "to", "issued", "expires",
               "date_of_birth", "started", "last_verified", "written_at", "signed_at", "occurred_at",
-              "learned_at", "reviewed", "written"}
+              "learned_at", "reviewed", "written", "updates"}
 
 
 def read_records(source: str, *, list_key: str | None = None) -> tuple[list[dict], str]:
@@ -48,7 +48,7 @@ def _convert_json(value, key: str | None = None):
         return {k: _convert_json(v, k) for k, v in value.items()}
     if isinstance(value, list):
         return [_convert_json(v, key) for v in value]
-    if isinstance(value, str) and key in _DATE_KEYS:
+    if isinstance(value, str) and key is not None and (key in _DATE_KEYS or key.endswith("_at")):
         for parse in (dt.date.fromisoformat, _time, dt.datetime.fromisoformat):
             try:
                 return parse(value)

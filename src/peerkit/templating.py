@@ -68,9 +68,9 @@ def md_escape(value: Any) -> str:
     markers only at the start of a line.  A leading formula character gets the spreadsheet-safe
     apostrophe too (OWASP), so a table pasted into a spreadsheet cannot run a formula.
     """
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        text = "'" + text
+    from peerkit.excel import apostrophe_if_formula
+
+    text = apostrophe_if_formula("" if value is None else str(value))
     text = _MD_SPECIAL.sub(r"\\\1", text)
     text = _MD_LINE_START.sub(_escape_marker, text)
     return text.replace("\n", "  \n")
