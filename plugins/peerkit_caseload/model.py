@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from peerkit.alerts import Alert
+from peerkit.dates import fiscal_year
 from peerkit.validate import Fields
 
 USED_STATUSES = ("approved", "submitted", "signed")
@@ -48,16 +49,6 @@ def load_settings(ws) -> Settings:
         f.fail("fiscal_year_start", "expected MM-DD, like \"07-01\"")
     s.fiscal_year_start = (month, day)
     return s
-
-
-def fiscal_year(day: dt.date, start: tuple[int, int] = (7, 1)) -> tuple[dt.date, dt.date]:
-    """The state fiscal year holding ``day`` (NC: July 1 - June 30)."""
-    m, d = start
-    first = dt.date(day.year, m, d)
-    if day < first:
-        first = dt.date(day.year - 1, m, d)
-    nxt = dt.date(first.year + 1, m, d)
-    return first, nxt - dt.timedelta(days=1)
 
 
 @dataclass

@@ -31,7 +31,7 @@ import re
 from typing import Iterable
 
 from peerkit.checks import CheckContext, Finding, NoteCheck, as_messages
-from peerkit.dates import month_folders
+from peerkit.dates import fiscal_year, month_folders
 from peerkit.errors import PeerkitError
 from peerkit.records import Note
 
@@ -263,12 +263,6 @@ def future_date(note: Note, ctx: CheckContext):
     return None
 
 
-def _sfy(day: dt.date) -> tuple[dt.date, dt.date]:
-    """The NC state fiscal year (Jul 1 - Jun 30) holding ``day``."""
-    start_year = day.year if day.month >= 7 else day.year - 1
-    return dt.date(start_year, 7, 1), dt.date(start_year + 1, 6, 30)
-
-
 def _running_totals(ctx: CheckContext, key: tuple, make_pool) -> dict[str, int]:
     """Running unit totals (date order) of a pool of notes, computed once per run."""
     cache = ctx.cache.setdefault("auth_running", {})
@@ -306,7 +300,7 @@ def authorization(note: Note, ctx: CheckContext):
                     "this note: ask for more units before billing it")
         return None
     limit = _settings(ctx).unmanaged_units
-    start, end = _sfy(note.date)
+    start, end = fiscal_year(note.date)
     if limit == 0:
         return (f"no authorization covers {note.code}{mod} on {note.date.isoformat()} and unmanaged "
                 "units are off ([notes] unmanaged_units = 0): get a prior authorization")

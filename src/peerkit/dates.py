@@ -82,6 +82,16 @@ def parse_week(text: str, week_start: str = "monday") -> tuple[dt.date, dt.date]
     return week_containing(monday, week_start)
 
 
+def fiscal_year(day: dt.date, start: tuple[int, int] = (7, 1)) -> tuple[dt.date, dt.date]:
+    """The fiscal year holding ``day`` as (first, last) day; NC's state fiscal year starts July 1."""
+    m, d = start
+    first = dt.date(day.year, m, d)
+    if day < first:
+        first = dt.date(day.year - 1, m, d)
+    nxt = dt.date(first.year + 1, m, d)
+    return first, nxt - dt.timedelta(days=1)
+
+
 def month_folders(start: dt.date | None, end: dt.date | None) -> list[tuple[int, int]] | None:
     """(year, month) pairs from start to end inclusive; None when the range is open."""
     if start is None or end is None:

@@ -163,7 +163,7 @@ def test_bad_setting_is_one_clear_error(run, ws_path):
 def test_fiscal_year(day, expected):
     import datetime as dt
 
-    from peerkit_caseload.model import fiscal_year
+    from peerkit.dates import fiscal_year
 
     first, last = fiscal_year(dt.date.fromisoformat(day))
     assert (first.isoformat(), last.isoformat()) == expected
