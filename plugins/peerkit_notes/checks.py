@@ -344,40 +344,75 @@ def place_allowed(note: Note, ctx: CheckContext):
     return None
 
 
-def _name_pattern(ctx: CheckContext) -> tuple[re.Pattern | None, dict[str, set[str]]]:
-    """One regex matching any client's full name or first+last name as whole words, and a map
-    from the matched words (case-folded, single-spaced) to the client ids they name."""
-    cached = ctx.cache.get("name_pattern")
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+
+
+def _tokens(text: str) -> list[tuple[str, bool, int, int]]:
+    """``(casefolded token, space before it, start, end)``: runs of word characters and single
+    other characters, so a name matches only where its words stand separated as in the name."""
+    out = []
+    last_end = 0
+    for m in _TOKEN.finditer(text):
+        out.append((m.group(0).casefold(), m.start() > last_end, m.start(), m.end()))
+        last_end = m.end()
+    return out
+
+
+def _name_index(ctx: CheckContext) -> dict[str, list[tuple[tuple, frozenset[str]]]]:
+    """Every client's full name and first+last name as token sequences, indexed by first token.
+
+    Matching is one pass over a text's tokens with a dictionary look-up per token, so its cost
+    grows with the text, not with the number of clients (issue 19)."""
+    cached = ctx.cache.get("name_index")
     if cached is not None:
         return cached
-    owners: dict[str, set[str]] = {}
+    owners: dict[tuple, set[str]] = {}
     for cid, client in sorted(ctx.clients.items()):
         words = [w for w in re.split(r"\s+", client.name.strip()) if w]
         variants = {tuple(words), (words[0], words[-1])} if len(words) >= 2 else ({tuple(words)} if words else set())
-        for v in variants:
-            owners.setdefault(" ".join(v).casefold(), set()).add(cid)
-    if not owners:
-        ctx.cache["name_pattern"] = (None, owners)
-        return ctx.cache["name_pattern"]
-    bodies = sorted((r"\s+".join(re.escape(w) for w in key.split(" ")) for key in owners), key=len, reverse=True)
-    pattern = re.compile(rf"(?<!\w)(?:{'|'.join(bodies)})(?!\w)", re.IGNORECASE)
-    ctx.cache["name_pattern"] = (pattern, owners)
-    return ctx.cache["name_pattern"]
+        for variant in variants:
+            seq = tuple((tok, space if i else False)
+                        for i, (tok, space, _, _) in enumerate(_tokens(" ".join(variant))))
+            if seq:
+                owners.setdefault(seq, set()).add(cid)
+    index: dict[str, list[tuple[tuple, frozenset[str]]]] = {}
+    for seq, cids in owners.items():
+        index.setdefault(seq[0][0], []).append((seq, frozenset(cids)))
+    ctx.cache["name_index"] = index
+    return index
+
+
+def _names_in(text: str, index) -> set[str]:
+    """Client ids whose name stands in ``text`` as whole words (spaces between its words)."""
+    toks = _tokens(text)
+    named: set[str] = set()
+    for i, (tok, _, start, _) in enumerate(toks):
+        for seq, cids in index.get(tok, ()):
+            j = i + len(seq)
+            if j > len(toks):
+                continue
+            if any(toks[i + k][0] != seq[k][0] or toks[i + k][1] != seq[k][1] for k in range(1, len(seq))):
+                continue
+            end = toks[j - 1][3]
+            # whole words: no word character right before or after the name
+            if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
+                continue
+            if end < len(text) and (text[end].isalnum() or text[end] == "_"):
+                continue
+            named |= cids
+    return named
 
 
 def other_client_name(note: Note, ctx: CheckContext):
-    pattern, owners = _name_pattern(ctx)
-    if pattern is None:
+    index = _name_index(ctx)
+    if not index:
         return []
     out = []
     for field in (*model.NARRATIVE, "location"):
         text = getattr(note, field) or ""
         if not text:
             continue
-        named: set[str] = set()
-        for m in pattern.finditer(text):
-            named |= owners.get(" ".join(m.group(0).split()).casefold(), set())
-        for cid in sorted(named - {note.client}):
+        for cid in sorted(_names_in(text, index) - {note.client}):
             out.append(f"the {field} names another person served (client {cid}): a note may name "
                        "only the person it is about; remove the name")
     return out
