@@ -586,10 +586,10 @@ def refresh_invoice_index(root: Path) -> bool:
 
 
 def refresh_note_cache(root: Path) -> bool:
-    """Rebuild the core's per-month note caches, as ``peerkit reindex`` (and every command that
-    writes notes) leaves them; False when this peerkit has no such cache."""
+    """Rebuild the core's per-month note caches and the client cache, as ``peerkit reindex`` (and
+    every command that writes notes or clients) leaves them; False when this peerkit has no such cache."""
     try:
-        from peerkit.notecache import refresh_all
+        from peerkit.notecache import refresh_all, refresh_clients
         from peerkit.workspace import Workspace
     except Exception:  # noqa: BLE001 - not installed, or broken: the benchmarks go on without it
         return False
@@ -597,6 +597,8 @@ def refresh_note_cache(root: Path) -> bool:
         ws = Workspace(Path(root))
         with ws.lock():
             refresh_all(ws.path("notes"))
+            if ws.path("clients").is_dir():
+                refresh_clients(ws.path("clients"))   # real workspaces have it: every client write refreshes it
         for name in (".peerkit.lock", ".peerkit.lock.owner"):
             (ws.root / name).unlink(missing_ok=True)
         return True
