@@ -1,0 +1,216 @@
+"""The supervisor's side: an agency folder of peers' clones (``agency.toml``).
+
+```toml
+# agency.toml
+[reviewer]                 # optional: the author of review commits (default: $PEERKIT_REVIEWER / git's)
+name = "Pat Supervisor"
+email = "pat@example.org"
+
+[[peer]]
+name = "jordan"            # also the clone's folder name: <agency folder>/jordan/
+remote = "ssh://git.example.org/peers/jordan.git"
+branch = "main"            # optional
+```
+"""
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from peerkit.errors import DataError, PeerkitError, UsageError
+
+from peerkit_sync import repo
+from peerkit_sync.gitrun import GitFailed, git, make_private
+
+AGENCY_FILE = "agency.toml"
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+@dataclass
+class Peer:
+    name: str
+    remote: str
+    branch: str = "main"
+
+
+@dataclass
+class Agency:
+    root: Path
+    peers: list[Peer]
+    reviewer: tuple[str, str]
+
+    def folder(self, peer: Peer) -> Path:
+        return self.root / peer.name
+
+
+@dataclass
+class PeerResult:
+    peer: str
+    ok: bool
+    message: str
+
+
+def find(explicit: str | None = None, start: Path | None = None) -> Path:
+    if explicit:
+        root = Path(explicit).expanduser().resolve()
+        if not (root / AGENCY_FILE).is_file():
+            raise UsageError(f"{root}: no {AGENCY_FILE} here (see docs/agency.md)")
+        return root
+    env = os.environ.get("PEERKIT_AGENCY")
+    if env:
+        return find(env)
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / AGENCY_FILE).is_file():
+            return folder
+    raise UsageError(f"no {AGENCY_FILE} in this folder or a parent: pass --agency DIR, or create one "
+                     "(see docs/agency.md)")
+
+
+def load(root: Path) -> Agency:
+    path = root / AGENCY_FILE
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise DataError(AGENCY_FILE, f"not valid TOML ({exc})") from None
+    except OSError as exc:
+        raise DataError(AGENCY_FILE, f"cannot be read ({exc.strerror})") from None
+    raw_peers = data.get("peer", [])
+    if not isinstance(raw_peers, list):
+        raise DataError(AGENCY_FILE, "'peer' must be [[peer]] tables")
+    peers: list[Peer] = []
+    seen: set[str] = set()
+    for i, raw in enumerate(raw_peers, 1):
+        where = f"[[peer]] #{i}"
+        if not isinstance(raw, dict):
+            raise DataError(AGENCY_FILE, f"{where}: must be a table")
+        name, remote = raw.get("name"), raw.get("remote")
+        if not isinstance(name, str) or not _NAME_RE.match(name):
+            raise DataError(AGENCY_FILE, f"{where}: field 'name' must be a folder name (letters, digits, "
+                            "'.', '_' or '-')")
+        if name in seen:
+            raise DataError(AGENCY_FILE, f"{where}: field 'name': {name!r} is listed twice")
+        if not isinstance(remote, str) or not remote.strip() or remote.startswith("-"):
+            raise DataError(AGENCY_FILE, f"{where}: field 'remote' must be a git URL or path")
+        branch = raw.get("branch", "main")
+        if not isinstance(branch, str) or not branch or branch.startswith("-"):
+            raise DataError(AGENCY_FILE, f"{where}: field 'branch' must be a branch name")
+        seen.add(name)
+        peers.append(Peer(name, remote.strip(), branch))
+    reviewer = data.get("reviewer") or {}
+    name = str(reviewer.get("name") or os.environ.get("PEERKIT_REVIEWER") or "peerkit reviewer")
+    email = str(reviewer.get("email") or f"{re.sub(r'[^a-z0-9]+', '.', name.lower()).strip('.')}@peerkit.invalid")
+    return Agency(root, peers, (name, email))
+
+
+def _each(agency: Agency, work: Callable[[Peer], str], progress=None, jobs: int = 4) -> list[PeerResult]:
+    """Run ``work`` for every peer in parallel; one peer's failure never stops the others."""
+    def one(peer: Peer) -> PeerResult:
+        try:
+            return PeerResult(peer.name, True, work(peer))
+        except PeerkitError as exc:
+            return PeerResult(peer.name, False, exc.message)
+        except Exception as exc:  # noqa: BLE001 - one line per peer, never a traceback
+            return PeerResult(peer.name, False, f"internal error ({type(exc).__name__})")
+
+    results: dict[str, PeerResult] = {}
+    with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(agency.peers) or 1))) as pool:
+        for result in pool.map(one, agency.peers):
+            results[result.peer] = result
+            if progress is not None:
+                progress(result)
+    return [results[p.name] for p in agency.peers]
+
+
+def pull(agency: Agency, progress=None) -> list[PeerResult]:
+    """Clone every peer that is not here yet; fetch and merge the others (never pushes)."""
+    def work(peer: Peer) -> str:
+        folder = agency.folder(peer)
+        if not (folder / ".git").exists():
+            if folder.exists() and any(folder.iterdir()):
+                raise PeerkitError(f"{peer.name}/ exists and is not a clone: move it away and pull again")
+            git(["clone", "-q", "--branch", peer.branch, "--", peer.remote, str(folder)], agency.root,
+                what="clone")
+            repo.configure(folder)
+            make_private(folder)
+            return "cloned"
+        repo.refuse_mid_operation(folder)
+        repo.configure(folder)
+        committed = repo.commit_all(folder, agency.reviewer, "peerkit review: decisions recorded by the reviewer\n")
+        if not repo.fetch(folder):
+            raise PeerkitError(f"{peer.name}/ has no remote 'origin'")
+        merged = repo.merge(folder, peer.branch, agency.reviewer, repo.validate_records)
+        make_private(folder)
+        return ("committed local decisions; " if committed else "") + ("updated" if merged else "up to date")
+
+    return _each(agency, work, progress)
+
+
+def push(agency: Agency, progress=None) -> list[PeerResult]:
+    """Commit each clone's review decisions (the reviewer as author), merge and push."""
+    def work(peer: Peer) -> str:
+        folder = agency.folder(peer)
+        if not (folder / ".git").exists():
+            raise PeerkitError(f"{peer.name}/ is not cloned yet: run 'peerkit agency pull'")
+        if repo.current_branch(folder) != peer.branch:
+            raise PeerkitError(f"{peer.name}/ is not on branch {peer.branch!r}")
+        out = repo.sync(folder, agency.reviewer)
+        if out.pushed:
+            return "pushed" + (" (merged the peer's newer work first)" if out.merged else "")
+        return "nothing to push"
+
+    return _each(agency, work, progress)
+
+
+@dataclass
+class PeerStatus:
+    peer: str
+    cloned: bool
+    last_sync: str | None = None
+    waiting_review: int = 0
+    unpushed_commits: int = 0
+    uncommitted: bool = False
+    problem: str | None = None
+
+    def as_json(self) -> dict:
+        return dict(self.__dict__)
+
+
+_STATUS_RE = re.compile(r'^status\s*=\s*"(signed|submitted)"\s*$', re.M)
+
+
+def waiting_for_review(folder: Path) -> int:
+    """Notes signed or submitted and not yet decided (a line scan: no note is parsed)."""
+    count = 0
+    notes = folder / "notes"
+    if not notes.is_dir():
+        return 0
+    for path in notes.rglob("*.toml"):
+        try:
+            if _STATUS_RE.search(path.read_text(encoding="utf-8", errors="replace")):
+                count += 1
+        except OSError:
+            continue
+    return count
+
+
+def status(agency: Agency) -> list[PeerStatus]:
+    out = []
+    for peer in agency.peers:
+        folder = agency.folder(peer)
+        st = PeerStatus(peer.name, (folder / ".git").exists())
+        if st.cloned:
+            try:
+                st.last_sync = repo.last_sync(folder, peer.branch)
+                st.unpushed_commits = repo.unpushed(folder, peer.branch)
+                st.uncommitted = repo.dirty(folder)
+                st.waiting_review = waiting_for_review(folder)
+            except (GitFailed, PeerkitError) as exc:
+                st.problem = exc.message
+        out.append(st)
+    return out
