@@ -473,6 +473,73 @@ class Bench:
         for path, aside in moved:
             os.replace(aside, path)
 
+    # -------------------------------------------------------------- the agency over git
+    def run_agency_git(self) -> None:
+        """``peerkit agency pull`` of every peer's repository into an empty agency folder, then
+        the review export of those clones: the supervisor's Monday after a week of syncs."""
+        size = self.profile["agency"]
+        pull_name, export_name = f"agency pull (clone all) [{size}]", f"note export of the clones [{size}]"
+        pull_row = self.add(Row(name=pull_name, group="agency over git", data=size,
+                                note="bare repositories on local disk; clones in parallel"))
+        export_row = self.add(Row(name=export_name, group="agency over git", data=size,
+                                  floor=f"note export to xlsx [{size}]", target=1.1,
+                                  target_text="<= 1.1x the export of the same folders"))
+        if not (self.wanted(pull_name) or self.wanted(export_name)):
+            pull_row.status = export_row.status = "skipped (--only/--skip)"
+            return
+        if shutil.which("git") is None or not self.has_command("agency", "pull"):
+            pull_row.status = export_row.status = "not available"
+            return
+        dirs = generate.peer_dirs(self.data, size)
+        server = self.scratch / "server"
+        server.mkdir(parents=True, exist_ok=True)
+        self.say(f"agency over git: {len(dirs)} bare repositories (untimed) ...")
+        peers = []
+        for d in dirs:
+            repo = server / f"{d.name}.git"
+            if not repo.exists():
+                env = {**os.environ, "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "b@x",
+                       "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "b@x"}
+                work = self.scratch / "stage" / d.name
+                shutil.copytree(d, work, ignore=shutil.ignore_patterns("*cache*", "*.lock*", ".index*"))
+                for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "history"],
+                             ["clone", "-q", "--bare", str(work), str(repo)]):
+                    subprocess.run(["git", *args], cwd=work, env=env, check=True, capture_output=True)
+                shutil.rmtree(work)
+            peers.append(f'[[peer]]\nname = "{d.name}"\nremote = "{repo}"\n')
+        for r in range(self.heavy_runs):
+            agency = self.scratch / "agency"
+            shutil.rmtree(agency, ignore_errors=True)
+            agency.mkdir()
+            (agency / "agency.toml").write_text("\n".join(peers))
+            argv = self.peerkit + ["agency", "--agency", str(agency), "pull"]
+            pull_row.command = " ".join(self._shown(argv))
+            res = run_child(argv, env=self.env)
+            if res.code != 0:
+                pull_row.status = export_row.status = f"failed: exit {res.code}: {last_line(res.stderr)}"
+                return
+            pull_row.runs_s.append(res.seconds)
+            start, end = self.span("agency")
+            clones = [str(agency / d.name) for d in dirs]
+            out = self.scratch / "clones.xlsx"
+            argv = self.peerkit + ["--workspace", clones[0], "note", "export", "--from", start, "--to", end,
+                                   "--status", "all", "--out", str(out), *clones]
+            export_row.command = " ".join(self._shown(argv))
+            res = run_child(argv, env=self.env, sample_tree=True)
+            if res.code not in (0, 1):
+                export_row.status = f"failed: exit {res.code}: {last_line(res.stderr)}"
+                return
+            export_row.runs_s.append(res.seconds)
+            export_row.peak_mb = res.tree_mb
+            self.say(f"  pull {pull_row.runs_s[-1]:.1f} s, export {res.seconds:.1f} s")
+        for row in (pull_row, export_row):
+            row.median_s = statistics.median(row.runs_s)
+        base = self.rows.get(export_row.floor)
+        if base and base.median_s:
+            export_row.floor_s = base.median_s
+            export_row.ratio = export_row.median_s / base.median_s
+            export_row.met = export_row.ratio <= 1.1
+
     def _note_listing(self, j: dict) -> set[str]:
         folder = Path(j["ws"]) / "notes" / ADD_DATE[:4] / ADD_DATE[5:7]
         return set(os.listdir(folder)) if folder.is_dir() else set()
@@ -706,6 +773,7 @@ def main(argv: list[str] | None = None) -> int:
         bench.run_light()
         bench.write_json(time.perf_counter() - t0)     # the light rows are kept if the export is interrupted
         bench.run_export()
+        bench.run_agency_git()
     finally:
         shutil.rmtree(bench.scratch, ignore_errors=True)
     elapsed = time.perf_counter() - t0
