@@ -139,6 +139,9 @@ class Workspace:
         """
         from filelock import FileLock, Timeout
 
+        from peerkit.trust import check_writable
+
+        check_writable(self.root)  # another user's or a read-only workspace: exit 3, one line
         lock_path = self.path(LOCK_NAME)
         owner_path = self.path(LOCK_NAME + ".owner")
         lock = FileLock(str(lock_path), timeout=LOCK_TIMEOUT_SECONDS)

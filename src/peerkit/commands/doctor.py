@@ -56,7 +56,7 @@ def doctor(ctx):
         warnings.append(f"keyring: {exc.message}")
     plugins = plugins_for(ctx)
     for info in plugins.info.values():
-        if info.error:
+        if info.error and not (info.source == "workspace" and "trust" in info.error):
             warnings.append(f"plugin {info.name!r} failed to load: {info.error}")
     ws = None
     try:
@@ -66,6 +66,9 @@ def doctor(ctx):
     except PeerkitError as exc:
         message(f"(no workspace checked: {exc.message})")
     if ws is not None:
+        from peerkit.trust import doctor_warnings
+
+        warnings.extend(doctor_warnings(ws.root))  # untrusted/changed plugin files, foreign owner
         warnings.extend(workspace_warnings(ws))
         from peerkit.templating import lint_workspace
 

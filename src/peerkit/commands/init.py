@@ -96,6 +96,9 @@ def init(directory: Path, example: bool):
     peerkit init demo --example         a copy of the example workspace
     """
     create_workspace(directory, example)
+    from peerkit.trust import trust
+
+    trust(directory)  # you made it: its plugins (none yet) are yours
     message(f"Created {'example ' if example else ''}workspace {directory}")
     if not example:
         message(f"Next: edit {directory / 'peerkit.toml'}, then 'peerkit client add'.")
