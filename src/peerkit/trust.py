@@ -136,13 +136,29 @@ def _save(entries: dict[str, dict]) -> None:
     storage.write_toml(path, {"workspace": [entries[k] for k in sorted(entries)]}, header=header)
 
 
-def _locked():
-    from filelock import FileLock
+class _Locked:
+    """The trust list's own lock; an unwritable config folder is one clear line, not exit 70."""
 
-    from peerkit import storage
+    def __enter__(self):
+        from filelock import FileLock, Timeout
 
-    storage.ensure_dir(config_dir())
-    return FileLock(str(config_dir() / (TRUST_NAME + ".lock")), timeout=10)
+        from peerkit import storage
+
+        storage.ensure_dir(config_dir())
+        self.lock = FileLock(str(config_dir() / (TRUST_NAME + ".lock")), timeout=10)
+        try:
+            self.lock.acquire()
+        except (OSError, Timeout) as exc:
+            raise DataError(f"{config_dir()}: cannot change the trust list "
+                            f"({type(exc).__name__}); check that the folder is yours and writable") from None
+        return self
+
+    def __exit__(self, *exc):
+        self.lock.release()
+
+
+def _locked() -> _Locked:
+    return _Locked()
 
 
 def trust(root: Path | str) -> dict:

@@ -178,16 +178,19 @@ def test_another_users_workspace_is_read_only_and_its_plugins_never_run(ws_path,
     assert plugins_json(run)["spy"]["error"] is None and marker.exists()
 
 
-def test_another_owner_simulated_through_the_uid(ws_path, monkeypatch):
+def test_another_owner_simulated_through_the_uid(ws_path, monkeypatch, memory_keyring):
     """The same refusal where chown is impossible: peerkit sees another uid as owner."""
     run = Runner(ws_path)
     monkeypatch.setattr(trust, "current_uid", lambda: os.stat(ws_path).st_uid + 1)
     result = run("client", "add", "C900", "--name", "Test Person")
     assert result.exit_code == 3 and "belongs to another user" in result.output
     assert not (ws_path / "clients" / "C900.toml").exists()
+    secret = run("secret", "set", "tax-id", input="12-3456789\n")
+    assert secret.exit_code == 3 and "belongs to another user" in secret.output
+    assert memory_keyring.store == {}
 
 
-def test_a_read_only_workspace_is_exit_3_not_70(ws_path):
+def test_a_read_only_workspace_is_exit_3_not_70(ws_path, memory_keyring):
     run = Runner(ws_path)
     mode = stat.S_IMODE(ws_path.stat().st_mode)
     os.chmod(ws_path, 0o500)
@@ -198,6 +201,12 @@ def test_a_read_only_workspace_is_exit_3_not_70(ws_path):
             assert len(error_lines(result)) == 1 and "read-only" in result.output
             assert f"chmod u+w {ws_path}" in result.output
         assert not (ws_path / "clients" / "C900.toml").exists()
+        out = ws_path.parent / "review.xlsx"
+        exported = run("note", "export", "--out", out)  # its audit entry could not be written
+        assert exported.exit_code == 3 and "read-only" in exported.output and not out.exists()
+        secret = run("secret", "set", "tax-id", input="12-3456789\n")
+        assert secret.exit_code == 3 and "read-only" in secret.output
+        assert memory_keyring.store == {}  # refused before the keyring was touched
         assert run("client", "list").exit_code == 0  # reading still works
     finally:
         os.chmod(ws_path, mode)
