@@ -108,7 +108,7 @@ class Plugins:
             return
         from peerkit.trust import Verdict
 
-        verdict = Verdict.of(folder.parent)
+        verdict = None  # read the trust list only when there is a plugin file to check
         refused = []
         for path in sorted(folder.glob("*.py")):
             name = path.stem
@@ -122,6 +122,7 @@ class Plugins:
             self.info[name] = info
             try:
                 source = path.read_bytes()  # hashed and run from the same bytes (no .pyc)
+                verdict = verdict or Verdict.of(folder.parent)
                 info.error = verdict.problem(path.name, source)
                 if info.error:  # counts as a plugin that failed to load
                     refused.append(path.name)
@@ -134,7 +135,7 @@ class Plugins:
                 self._register(module, info)
             except Exception as exc:  # noqa: BLE001
                 self._failed(info, exc)
-        if refused:
+        if refused and verdict is not None:
             warn(verdict.warning(refused))
 
     def register(self, plugin: Any, name: str, source: str = "installed", version: str = "") -> None:
