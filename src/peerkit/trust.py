@@ -42,7 +42,10 @@ def config_dir() -> Path:
     if env:
         return Path(env).expanduser()
     xdg = os.environ.get("XDG_CONFIG_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".config"
+    try:
+        base = Path(xdg).expanduser() if xdg else Path.home() / ".config"
+    except RuntimeError:  # no home folder known
+        raise DataError(f"no config folder: set HOME or {CONFIG_ENV}") from None
     return base / "peerkit"
 
 
