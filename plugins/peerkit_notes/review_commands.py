@@ -74,6 +74,10 @@ def note_export(ctx, date_from, date_to, statuses, out, fmt, deidentify, workspa
             opened.append(ws)
     else:
         opened = [workspace_for(ctx)]
+    from peerkit.trust import check_writable
+
+    for ws in opened:  # each gets an audit entry: refuse another user's folder before writing
+        check_writable(ws.root)
     if exporter is not None:
         count = review.export_with_plugin(fmt, exporter, opened, out, date_from=date_from,
                                           date_to=date_to, statuses=chosen)

@@ -96,6 +96,14 @@ def init(directory: Path, example: bool):
     peerkit init demo --example         a copy of the example workspace
     """
     create_workspace(directory, example)
+    from peerkit.errors import PeerkitError
+    from peerkit.trust import trust
+
+    try:
+        trust(directory)  # you made it: its plugins (none yet) are yours
+    except PeerkitError as exc:
+        message(f"warning: could not record the workspace as trusted ({exc.message}); "
+                f"run 'peerkit trust {directory}' later")
     message(f"Created {'example ' if example else ''}workspace {directory}")
     if not example:
         message(f"Next: edit {directory / 'peerkit.toml'}, then 'peerkit client add'.")
