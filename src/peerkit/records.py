@@ -26,6 +26,12 @@ GOAL_STATUSES = ("active", "met", "dropped")
 NOTE_STATUSES = ("draft", "signed", "submitted", "approved", "denied", "void")
 PLACES = ("home", "community", "office", "emergency-department", "telehealth", "telephone")
 NARRATIVE_FIELDS = ("purpose", "intervention", "response", "plan")
+# The facts a claim is paid on.  Changing one of them (or the narrative) on an approved note
+# sends it back to review.
+BILLABLE_FIELDS = ("client", "date", "start", "end", "code", "modifier", "group_size")
+# What signing seals: the billable facts, where and why, and the narrative.
+SEALED_FIELDS = (*BILLABLE_FIELDS, "place", "location", "goals", *NARRATIVE_FIELDS)
+SEAL_PREFIX = "sha256:"
 
 
 def check_id(value: str, what: str = "id") -> str:
@@ -311,6 +317,44 @@ def note_from_dict(data: dict, path: Path | str, *, expect_id: str | None = None
 
 
 _NOTE_FIELDS = _NOTE_KEYS - {"goals", "review", "addenda"}
+
+
+def note_seal(note: Note) -> str:
+    """``sha256:<hex>`` of the note's billable facts and narrative (SEALED_FIELDS).
+
+    Written by ``note sign`` (key ``seal``) and renewed by every addendum; ``note check``
+    and ``audit verify`` report a signed note whose content no longer matches it."""
+    import hashlib
+    import json
+
+    def canon(value: Any) -> Any:
+        if isinstance(value, (dt.date, dt.time, dt.datetime)):
+            return value.isoformat()
+        if isinstance(value, (list, tuple)):
+            return [canon(v) for v in value]
+        return value
+
+    data = {k: canon(getattr(note, k)) for k in SEALED_FIELDS}
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return SEAL_PREFIX + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def seal_problem(note: Note) -> str | None:
+    """Why a signed note's stored ``seal`` does not match its content, or None.
+
+    Notes signed before peerkit sealed notes carry no seal and are not judged."""
+    if note.status in ("draft",):
+        return None
+    stored = note.extra.get("seal")
+    if stored is None:
+        return None
+    if not isinstance(stored, str) or not stored.startswith(SEAL_PREFIX):
+        return "field 'seal' is not a 'sha256:...' seal written by 'peerkit note sign'"
+    if stored != note_seal(note):
+        return ("the note's content no longer matches the seal written when it was signed, and "
+                "no addendum explains the change (was the file edited by hand?): restore the "
+                "signed values and record the change with 'peerkit note edit ID --reason ...'")
+    return None
 
 
 def note_from_valid_dict(d: dict, path: Path) -> Note:
