@@ -224,7 +224,13 @@ def prepare(ws, data: dict, where: str) -> Note:
     data["late_entry"] = False
     if isinstance(data.get("client"), str):
         data["client"] = data["client"].strip()
+    day = data.get("date")
+    if isinstance(day, dt.date):
+        problem = dates.service_date_problem(day)
+        if problem:
+            raise DataError(where, f"field 'date': {problem}")
     note = note_from_dict({**data, "id": given_id or _PLACEHOLDER}, where, clients=ws.clients())
+    note.zone = ws.timezone
     if note.place and note.place not in known_places(ws):
         raise DataError(where, "field 'place': must be one of "
                                + ", ".join(repr(p) for p in settings(ws).allowed_places))
@@ -419,6 +425,7 @@ def edit_note(ws, note_id: str, changes: dict, *, reason: str = "") -> tuple[Not
                     doc.append("addenda", addenda)
                 addenda.append(entry)
             after = note_from_dict(doc.unwrap(), path, expect_id=note_id, clients=ws.clients())
+            after.zone = ws.timezone
             if after.place and after.place not in known_places(ws):
                 raise DataError(ws.rel(path), "field 'place': must be one of "
                                 + ", ".join(repr(p) for p in settings(ws).allowed_places))

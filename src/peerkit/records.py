@@ -32,6 +32,8 @@ BILLABLE_FIELDS = ("client", "date", "start", "end", "code", "modifier", "group_
 # What signing seals: the billable facts, where and why, and the narrative.
 SEALED_FIELDS = (*BILLABLE_FIELDS, "place", "location", "goals", *NARRATIVE_FIELDS)
 SEAL_PREFIX = "sha256:"
+# Dates a note read from disk may carry (new notes are held to before-tomorrow at entry).
+READABLE_DATES = (dt.date(2000, 1, 1), dt.date(2999, 12, 31))
 
 
 def check_id(value: str, what: str = "id") -> str:
@@ -239,13 +241,17 @@ class Note:
     addenda: list[dict[str, Any]] = field(default_factory=list)
     path: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # The workspace's IANA time zone ([provider] timezone), set when the note is read from a
+    # workspace; never stored in the note (its times are local wall-clock times).
+    zone: str = field(default="", compare=False, repr=False)
 
     @property
     def minutes(self) -> int:
-        """Real minutes of service (end - start)."""
-        s = self.start.hour * 60 + self.start.minute
-        e = self.end.hour * 60 + self.end.minute
-        return e - s
+        """Real minutes of service: elapsed time from start to end in the note's time zone
+        (a service across a daylight-saving change counts the minutes that really passed)."""
+        from peerkit.dates import elapsed_minutes
+
+        return elapsed_minutes(self.date, self.start, self.end, self.zone)
 
     @property
     def is_group(self) -> bool:
@@ -306,6 +312,9 @@ def note_from_dict(data: dict, path: Path | str, *, expect_id: str | None = None
     )
     if id_problem(note.client):
         f.fail("client", id_problem(note.client))
+    if not (READABLE_DATES[0] <= note.date <= READABLE_DATES[1]):
+        f.fail("date", f"is not a plausible service date (between {READABLE_DATES[0].year} and "
+                       f"{READABLE_DATES[1].year}): correct it in the file")
     if note.minutes <= 0:
         f.fail("end", "must be after 'start' (a service that crosses midnight is two notes)")
     if note.group_size < 0:
@@ -514,6 +523,7 @@ def _month_notes(ws: "Workspace", start, end, skip_ids) -> Iterator[Note]:
             note = note_from_valid_dict(data, path)
         else:
             note = note_from_dict(storage.read_toml(path), path, expect_id=path.stem, clients=known)
+        note.zone = ws.timezone
         collected.append(note)
         yield note
     if whole and current_folder is not None:
@@ -526,8 +536,11 @@ def _covers_month(folder: Path, start, end) -> bool:
         y, m = int(folder.parent.name), int(folder.name)
     except ValueError:
         return False
-    first = dt.date(y, m, 1)
-    last = dt.date(y + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1)
+    try:
+        first = dt.date(y, m, 1)
+        last = dt.date(y + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1)
+    except (ValueError, OverflowError):  # notes/9999/12, notes/0000/01: not a month to memoise
+        return False
     return (start is None or start <= first) and (end is None or end >= last)
 
 
@@ -539,7 +552,14 @@ def load_note_by_id(ws: "Workspace", note_id: str) -> Note:
         candidates.append(note_folder(ws, day) / f"{note_id}.toml")
     for path in candidates:
         if path.is_file():
-            return note_from_dict(storage.read_toml(path), path, expect_id=note_id, clients=ws.clients())
+            return _zoned(note_from_dict(storage.read_toml(path), path, expect_id=note_id,
+                                         clients=ws.clients()), ws)
     for path in ws.path("notes").glob(f"*/*/{note_id}.toml"):
-        return note_from_dict(storage.read_toml(path), path, expect_id=note_id, clients=ws.clients())
+        return _zoned(note_from_dict(storage.read_toml(path), path, expect_id=note_id,
+                                     clients=ws.clients()), ws)
     raise DataError(f"unknown note id {note_id!r} (see 'peerkit note list')")
+
+
+def _zoned(note: Note, ws: "Workspace") -> Note:
+    note.zone = ws.timezone
+    return note
