@@ -544,8 +544,9 @@ def void_note(ws, note_id: str, reason: str, *, force: bool = False) -> Note:
         if note.status == "void":
             raise DataError(rel, "is already void")
         if note.status == "approved" and not force:
-            raise DataError(rel, "is approved (it may be on an invoice already): check the "
-                                 "invoice, then void it with --force")
+            raise DataError(rel, "is approved (it may be on an invoice already): void it with "
+                                 "--force; if it was invoiced, the next invoice credits it "
+                                 "(an adjustment line)")
         with storage.edit_toml(note.path) as doc:
             doc["voided_from"] = note.status
             doc["status"] = "void"

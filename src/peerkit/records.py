@@ -356,6 +356,9 @@ def seal_problem(note: Note) -> str | None:
         return None
     stored = note.extra.get("seal")
     if stored is None:
+        if any(isinstance(a, dict) and "seal" in a for a in note.addenda):
+            return ("field 'seal' is missing although the note's addenda were sealed (was the "
+                    "file edited by hand?): restore the note's seal and signed values")
         return None
     if not isinstance(stored, str) or not stored.startswith(SEAL_PREFIX):
         return "field 'seal' is not a 'sha256:...' seal written by 'peerkit note sign'"

@@ -111,3 +111,18 @@ def test_a_note_is_not_signed_before_its_service_ends(run, ws_path):
     later = run("note", "sign", "N-2026-11-25-C002-1", env={"PEERKIT_NOW": "2026-11-25T23:45:00"})
     assert later.exit_code == 0, later.output
     assert storage.read_toml(_path(ws_path, "N-2026-11-25-C002-1"))["status"] == "signed"
+
+
+def test_removing_the_seal_of_a_note_with_sealed_addenda_is_detected(run, ws_path):
+    nid = "N-2026-11-24-C002-1"
+    write_note(ws_path, note_dict())
+    assert run("note", "sign", nid).exit_code == 0
+    assert run("note", "edit", nid, "--plan", "Call Tuesday", "--reason", "detail").exit_code == 0
+    p = _path(ws_path, nid)
+    data = storage.read_toml(p)
+    del data["seal"]
+    data["plan"] = "Something else"
+    storage.write_toml(p, data)
+    result = run("note", "check", "--json")
+    assert result.exit_code == 1
+    assert [f["note"] for f in loads(result) if f["rule"] == "seal-broken"] == [nid]
