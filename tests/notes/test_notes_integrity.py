@@ -126,3 +126,12 @@ def test_removing_the_seal_of_a_note_with_sealed_addenda_is_detected(run, ws_pat
     result = run("note", "check", "--json")
     assert result.exit_code == 1
     assert [f["note"] for f in loads(result) if f["rule"] == "seal-broken"] == [nid]
+
+
+def test_render_shows_that_the_change_sent_the_note_back_to_review(run, ws_path):
+    assert run("note", "edit", APPROVED, "--end", "11:30", "--reason", "wrong end").exit_code == 0
+    result = run("note", "render", APPROVED, "--format", "txt")
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    assert "wrong end" in text
+    assert 'status: was "approved", now "submitted"' in text
