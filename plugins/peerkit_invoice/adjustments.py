@@ -29,41 +29,46 @@ from peerkit_invoice.model import Index, InvoiceLine, Settings, load_snapshot
 
 @dataclass
 class _Billed:
-    invoice: str
-    line: InvoiceLine
-    units: int
-    minutes: int
-    amount: Decimal
+    """What the issued (non-void) invoices billed so far for one set of notes."""
+
+    invoice: str                  # the invoice that billed them (or that an adjustment names)
+    template: InvoiceLine         # date, client, code, modifier, rate of the line
+    service: InvoiceLine | None   # the service line of an issued invoice, if any still is
+    units: int = 0
+    minutes: int = 0
+    amount: Decimal = Decimal("0.00")
 
 
 def pending(ws, settings: Settings, index: Index, today: dt.date) -> list[InvoiceLine]:
-    """The adjustment lines the next issued invoice must carry (empty when none)."""
+    """The adjustment lines the next issued invoice must carry (empty when none).
+
+    Lines are matched by their notes: the service line of an issued invoice plus every
+    adjustment line naming the same notes (also one whose original invoice was voided by
+    --reissue since: the replacement bills afresh, so such a credit is corrected too)."""
     since = today - dt.timedelta(days=settings.adjustment_lookback_days)
     active = sorted((e for e in index.active() if e.end >= since), key=lambda e: e.number)
     if not active:
         return []
     snapshots = [load_snapshot(ws, e.number) for e in active]
-    billed: dict[tuple[str, tuple[str, ...]], _Billed] = {}
+    billed: dict[tuple[str, ...], _Billed] = {}
     for inv in snapshots:
         for line in inv.lines:
             if line.kind == "service" and line.notes:
-                billed[(inv.number, line.notes)] = _Billed(inv.number, line, line.units,
-                                                           line.minutes, to_cents(line.amount))
-    if not billed:
-        return []
+                billed[line.notes] = _Billed(inv.number, line, line, line.units, line.minutes,
+                                             to_cents(line.amount))
     for inv in snapshots:
         for line in inv.adjustment_lines:
-            b = billed.get((line.original_invoice, line.notes))
-            if b is not None:
-                b.units += line.units
-                b.minutes += line.minutes
-                b.amount += to_cents(line.amount)
-    days = [b.line.date for b in billed.values() if b.line.date]
-    wanted = {n for key in billed for n in key[1]}
-    notes = {n.id: n for n in ws.notes(min(days), max(days)) if n.id in wanted} if days else {}
+            b = billed.setdefault(line.notes, _Billed(line.original_invoice, line, None))
+            b.units += line.units
+            b.minutes += line.minutes
+            b.amount += to_cents(line.amount)
+    days = [b.template.date for b in billed.values() if b.template.date]
+    if not days:
+        return []
+    wanted = {n for ids in billed for n in ids}
+    notes = {n.id: n for n in ws.notes(min(days), max(days)) if n.id in wanted}
     out = []
-    for (number, ids), b in sorted(billed.items(), key=lambda kv: (kv[1].line.date or dt.date.min,
-                                                                   kv[0])):
+    for ids, b in sorted(billed.items(), key=lambda kv: (kv[1].template.date or dt.date.min, kv[0])):
         line = _adjustment(ws, settings, b, [notes.get(i) for i in ids], ids)
         if line is not None:
             out.append(line)
@@ -71,7 +76,7 @@ def pending(ws, settings: Settings, index: Index, today: dt.date) -> list[Invoic
 
 
 def _adjustment(ws, settings: Settings, b: _Billed, current: list, ids) -> InvoiceLine | None:
-    original = b.line
+    original = b.template
     approved = [n for n in current if n is not None and n.status == "approved"]
     code, modifier, rate = original.code, original.modifier, original.rate
     if not approved:
@@ -80,9 +85,10 @@ def _adjustment(ws, settings: Settings, b: _Billed, current: list, ids) -> Invoi
         first = min(approved, key=lambda n: (n.date, n.start, n.id))
         minutes = sum(n.minutes for n in approved)
         code, modifier = first.code, first.modifier
-        if (minutes == original.minutes and len(approved) == len(ids)
-                and (code, modifier) == (original.code, original.modifier)):
-            units, amount = original.units, to_cents(original.amount)
+        s = b.service
+        if (s is not None and minutes == s.minutes and len(approved) == len(ids)
+                and (code, modifier) == (s.code, s.modifier)):
+            units, amount = s.units, to_cents(s.amount)
         else:
             units = ws.unit_rule.units(minutes)
             rate = settings.rate_for(code, modifier, first.date, ws.rel(ws.path("peerkit.toml")))

@@ -135,3 +135,21 @@ def test_an_unchanged_invoiced_week_gives_no_adjustment(run, today):
     assert run("note", "edit", NOTE, "--location", "Library", "--reason", "precise").exit_code == 0
     preview = run("invoice", "--week", "2026-W48", "--preview", "--format", "json")
     assert "Nothing to bill" in preview.output
+
+
+def test_a_credit_for_a_reissued_invoice_is_corrected(run, ws_path, today):
+    """INV-1 billed the note, INV-2 credited it; reissuing INV-1's week (INV-3, without the
+    note, now in review) voids INV-1: the credit on INV-2 was then one too many."""
+    _invoice(run, "--week", "2026-W47")
+    assert run("note", "edit", NOTE, "--end", "19:00", "--reason", "end time").exit_code == 0
+    [credit] = _adjustments(_invoice(run, "--week", "2026-W48"))
+    assert (credit["units"], credit["amount"]) == (-4, "-46.44")
+    replaced = _invoice(run, "--week", "2026-W47", "--reissue")
+    assert replaced["number"] == "INV-2026-0003" and replaced["replaces"] == "INV-2026-0001"
+    # the replacement does not bill the note (in review) and carries the correction itself
+    [back] = [ln for ln in replaced["lines"] if NOTE in ln["notes"]]
+    assert back["kind"] == "adjustment" and back["original_invoice"] == "INV-2026-0001"
+    assert (back["units"], back["amount"]) == (4, "46.44")
+    assert _status_alerts(run) == []
+    preview = run("invoice", "--week", "2026-W49", "--preview", "--format", "json")
+    assert "Nothing to bill" in preview.output
