@@ -104,6 +104,7 @@ def test_voiding_an_invoiced_note_is_credited_in_every_format(run, ws_path, toda
     assert "## Adjustments of earlier invoices" in md.stdout
     row = next(ln for ln in md.stdout.splitlines() if ln.startswith("| 2026-11-16"))
     assert "INV-2026-0001" in row and NOTE in row and "| -4 |" in row and "-$46.44" in row
+    assert "**Total units:** -4" in md.stdout and "**Total amount:** -$46.44" in md.stdout
     html = run("invoice", "--week", "2026-W48", "--preview", "--format", "html")
     assert "Adjustments of earlier invoices" in html.stdout and "-$46.44" in html.stdout
 
