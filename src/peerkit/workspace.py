@@ -80,6 +80,14 @@ class Workspace:
     def provider(self) -> dict:
         return self.section("provider")
 
+    @cached_property
+    def timezone(self) -> str:
+        """The workspace's IANA time zone: ``[provider] timezone`` (validated with the
+        config), America/New_York when it is not set."""
+        from peerkit.dates import DEFAULT_TIMEZONE
+
+        return self.provider.get("timezone") or DEFAULT_TIMEZONE
+
     # ------------------------------------------------------------ records
     def clients(self) -> dict[str, "Client"]:
         """Every client record, by id (read once per command)."""
