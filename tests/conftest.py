@@ -46,6 +46,9 @@ def isolated_env(monkeypatch, tmp_path_factory):
     # Built-ins only: a developer's installed plugins (the example agency plugin) stay out.
     monkeypatch.setenv("PEERKIT_LOAD_PLUGINS", ",".join(BUILTINS))
     monkeypatch.setenv("HOME", str(tmp_path_factory.mktemp("home")))
+    # The trust list (peerkit.trust) lives in a private temporary config folder per test.
+    monkeypatch.setenv("PEERKIT_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
     backend = MemoryKeyring()
     previous = keyring.get_keyring()
     keyring.set_keyring(backend)
@@ -107,6 +110,14 @@ def run(ws_path):
 @pytest.fixture
 def run_empty(empty_ws):
     return Runner(empty_ws)
+
+
+@pytest.fixture
+def trust_workspace():
+    """``trust_workspace(path)``: what 'peerkit trust PATH' does, after writing plugins/*.py."""
+    from peerkit.trust import trust
+
+    return trust
 
 
 @pytest.fixture

@@ -26,7 +26,9 @@ def invoice_formats():
 @hookimpl
 def alerts(workspace, today):
     """Approved notes not invoiced a week after their date (looking back
-    ``[invoice] late_lookback_days``, default 120), one alert per week."""
+    ``[invoice] late_lookback_days``, default 120), one alert per week; and one alert per
+    pending billing adjustment (a note on an issued invoice changed, denied or voided since)
+    until the invoice carrying it is issued."""
     import datetime as dt
 
     from peerkit.alerts import Alert
@@ -39,12 +41,12 @@ def alerts(workspace, today):
     if end < start:
         return []
     index = model.Index.load(workspace)
+    found = _adjustment_alerts(workspace, settings, index, today)
     invoiced = index.invoiced_notes()
     weeks: dict = {}
     for note in workspace.notes(start, end, skip_ids=invoiced):
         if note.status == "approved" and note.id not in invoiced:
             weeks.setdefault(week_containing(note.date, settings.week_start), []).append(note)
-    found = []
     for (first, last), notes in sorted(weeks.items()):
         late = [n for n in notes if index.covered(n.date)]
         if late:
@@ -57,3 +59,19 @@ def alerts(workspace, today):
             due=last + dt.timedelta(days=ALERT_AGE_DAYS),
             message=f"{len(notes)} approved note(s) not invoiced yet: {hint}"))
     return found
+
+
+def _adjustment_alerts(workspace, settings, index, today) -> list:
+    from peerkit.alerts import Alert
+    from peerkit.money import fmt_usd
+    from peerkit_invoice.adjustments import pending
+
+    out = []
+    for line in pending(workspace, settings, index, today):
+        out.append(Alert(
+            source="invoice", subject=f"{line.original_invoice} {', '.join(line.notes)}",
+            severity="warning", due=None,
+            message=(f"billing adjustment pending: {line.units:+d} units, {fmt_usd(line.amount)} "
+                     f"on invoice {line.original_invoice} ({line.description}); it goes on the "
+                     "next invoice you issue")))
+    return out

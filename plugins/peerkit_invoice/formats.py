@@ -25,12 +25,16 @@ render_json.needs_secrets = False
 
 
 def template_context(invoice) -> dict:
-    """What invoice templates see: ``invoice`` (the JSON shape) and ``lines`` split by kind."""
+    """What invoice templates see: ``invoice`` (the JSON shape) and its lines split into
+    ``service_lines``, ``adjustment_lines`` (corrections of earlier invoices) and
+    ``other_lines`` (plugins' lines: mileage, fees)."""
     data = invoice.as_json()
     return {
         "invoice": data,
         "service_lines": [ln for ln in data["lines"] if ln["kind"] == "service"],
-        "other_lines": [ln for ln in data["lines"] if ln["kind"] != "service"],
+        "adjustment_lines": [ln for ln in data["lines"] if ln.get("original_invoice")],
+        "other_lines": [ln for ln in data["lines"]
+                        if ln["kind"] != "service" and not ln.get("original_invoice")],
     }
 
 
@@ -104,7 +108,7 @@ def build_workbook(invoice):
         set_text(ws.cell(row=r, column=3), line.code, f"{where} code")
         set_text(ws.cell(row=r, column=4), line.modifier, f"{where} modifier")
         set_text(ws.cell(row=r, column=5), line.description or _service_description(line), f"{where} description")
-        if line.kind == "service":
+        if line.counts_units:  # service lines and billing adjustments (units may be negative)
             ws.cell(row=r, column=6, value=line.minutes)
             ws.cell(row=r, column=7, value=line.units)
             qty_ref = f"G{r}"

@@ -36,6 +36,7 @@ INVOICE_DIR = "invoices"
 INDEX_NAME = "index.json"
 LEGACY_INDEX_NAMES = {"index.toml"}
 DEFAULT_LOOKBACK_DAYS = 120
+DEFAULT_ADJUSTMENT_LOOKBACK_DAYS = 366
 PAY_SCHEDULES = ("weekly", "biweekly", "semimonthly")
 SNAPSHOT_HEADER = ("An issued invoice (snapshot).  peerkit never reuses its number; do not edit.\n"
                    "Secrets (tax ID, bank account) are never stored here.")
@@ -67,6 +68,7 @@ class Settings:
     pay_anchor: dt.date | None = None
     pay_lag_days: int = 0
     late_lookback_days: int = DEFAULT_LOOKBACK_DAYS
+    adjustment_lookback_days: int = DEFAULT_ADJUSTMENT_LOOKBACK_DAYS
     require_tax_id: bool = False
     rates: list[Rate] = field(default_factory=list)
 
@@ -119,6 +121,10 @@ def load_settings(ws) -> Settings:
     s.late_lookback_days = inv.opt("late_lookback_days", int, DEFAULT_LOOKBACK_DAYS)
     if s.late_lookback_days < 0:
         inv.fail("late_lookback_days", "must not be negative")
+    s.adjustment_lookback_days = inv.opt("adjustment_lookback_days", int,
+                                         DEFAULT_ADJUSTMENT_LOOKBACK_DAYS)
+    if s.adjustment_lookback_days < 0:
+        inv.fail("adjustment_lookback_days", "must not be negative")
     s.require_tax_id = inv.opt("require_tax_id", bool, False)
     return s
 
@@ -180,16 +186,23 @@ class InvoiceLine:
     amount: Decimal = Decimal("0.00")
     notes: tuple[str, ...] = ()
     late: bool = False
+    # Billing adjustments only: the issued invoice whose line this corrects.
+    original_invoice: str = ""
 
     @property
     def note(self) -> str:
         return self.notes[0] if self.notes else ""
 
     @property
+    def counts_units(self) -> bool:
+        """Service lines and billing adjustments carry units (the totals add them up)."""
+        return self.kind == "service" or bool(self.original_invoice)
+
+    @property
     def formula_amount(self) -> Decimal:
         """What ``=ROUND(units*rate,2)`` (or quantity*rate) gives; equals ``amount`` unless a
         plugin set the amount by a rule of its own."""
-        qty = Decimal(self.units) if self.kind == "service" else (self.quantity or Decimal(0))
+        qty = Decimal(self.units) if self.counts_units else (self.quantity or Decimal(0))
         return to_cents(qty * self.rate)
 
     def as_json(self) -> dict:
@@ -202,6 +215,8 @@ class InvoiceLine:
             "description": self.description,
             "quantity": str(self.quantity) if self.quantity is not None else None,
         }
+        if self.original_invoice:
+            d["original_invoice"] = self.original_invoice
         return d
 
     def to_toml(self) -> dict:
@@ -219,7 +234,8 @@ class InvoiceLine:
                    minutes=f.opt("minutes", int, 0), units=f.opt("units", int, 0),
                    quantity=Decimal(qty) if qty is not None else None,
                    rate=Decimal(f.req("rate", str)), amount=Decimal(f.req("amount", str)),
-                   notes=tuple(f.text_list("notes")), late=f.opt("late", bool, False))
+                   notes=tuple(f.text_list("notes")), late=f.opt("late", bool, False),
+                   original_invoice=f.opt("original_invoice", str, ""))
 
 
 @dataclass
@@ -247,7 +263,8 @@ class Invoice:
 
     @property
     def total_units(self) -> int:
-        return sum(line.units for line in self.lines if line.kind == "service")
+        """Units of the service lines plus (negative or positive) billing adjustments."""
+        return sum(line.units for line in self.lines if line.counts_units)
 
     @property
     def total_amount(self) -> Decimal:
@@ -255,8 +272,12 @@ class Invoice:
 
     @property
     def notes(self) -> list[str]:
-        """Every note id this invoice bills."""
-        return sorted({n for line in self.lines for n in line.notes})
+        """Every note id this invoice bills (adjustment lines name notes billed before)."""
+        return sorted({n for line in self.lines if not line.original_invoice for n in line.notes})
+
+    @property
+    def adjustment_lines(self) -> list[InvoiceLine]:
+        return [line for line in self.lines if line.original_invoice]
 
     @property
     def late_lines(self) -> list[InvoiceLine]:
@@ -583,7 +604,8 @@ def build(ws, settings: Settings, index: Index, start: dt.date, end: dt.date) ->
     Billed: approved notes dated in the period that no issued invoice has billed, plus --
     as late lines -- approved, never-invoiced notes dated in the ``late_lookback_days``
     before the period on days an issued invoice already covered (approvals that arrived
-    after that period was invoiced).
+    after that period was invoiced), plus an adjustment line for each line of an earlier
+    issued invoice whose notes changed, were denied or voided since (see adjustments.py).
     """
     invoiced = index.invoiced_notes()
     lookback_start = start - dt.timedelta(days=settings.late_lookback_days)
@@ -607,6 +629,10 @@ def build(ws, settings: Settings, index: Index, start: dt.date, end: dt.date) ->
     inv.agency = {k: agency[k] for k in ("name", "address") if isinstance(agency.get(k), str)}
     inv.lines = _service_lines(ws, settings, current, late=False) + \
         _service_lines(ws, settings, late, late=True, billed=_billed_bundles(ws, index, late))
+    from peerkit.dates import today
+    from peerkit_invoice.adjustments import pending
+
+    inv.lines += pending(ws, settings, index, today())
     inv.sort_lines()
     return inv
 

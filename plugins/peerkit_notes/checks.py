@@ -441,6 +441,12 @@ def duplicate(note: Note, ctx: CheckContext):
     return out
 
 
+def seal_broken(note: Note, ctx: CheckContext):
+    from peerkit.records import seal_problem
+
+    return seal_problem(note)
+
+
 def _hours(delta: dt.timedelta) -> str:
     hours = delta.total_seconds() / 3600
     return f"{hours:.0f} hours" if hours < 48 else f"{hours / 24:.1f} days"
@@ -504,6 +510,9 @@ BUILTIN_CHECKS = [
               "Two notes of the peer do not overlap in time (notes of one group session excepted)."),
     NoteCheck("duplicate", "error", duplicate,
               "No other note has the same client, date, start and code."),
+    NoteCheck("seal-broken", "error", seal_broken,
+              "A signed note's content still matches the seal written when it was signed (or "
+              "renewed by its last addendum): no hand edit of a signed note."),
     NoteCheck("signed-late", "warning", signed_late,
               "The note is signed within billing.note_deadline_hours (24) of the service end."),
     NoteCheck("late-entry-label", "error", late_entry_label,

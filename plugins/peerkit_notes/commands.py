@@ -328,15 +328,18 @@ def note_show(ws, note_id, as_json):
 @click.option("--intervention")
 @click.option("--response")
 @click.option("--plan")
-@click.option("--reason", default="", help="Why a signed note is changed (kept in the addendum).")
+@click.option("--reason", default="", help="Why the note is changed: required for a signed, submitted, "
+                                          "approved or denied note (kept in the addendum).")
 @pass_workspace
 def note_edit(ws, note_id, start, end, code, modifier, group_size, place, location, goals,
               purpose, intervention, response, plan, reason):
     """Change a note with flags, or in $EDITOR when no flag is given (terminal only).
 
     A draft is changed in place.  A signed, submitted, approved or denied note is never
-    silently rewritten: the change is recorded as an addendum (when, who, which fields,
-    the old and the new values).  Client and date cannot change: void and add a new note.
+    silently rewritten: --reason is required and the change is recorded as an addendum
+    (when, who, which fields, the old and the new values, the new seal).  An approved note
+    whose billable facts or narrative change goes back to review (submitted) and is not
+    billed until approved again.  Client and date cannot change: void and add a new note.
     """
     changes = {k: v for k, v in (("start", start), ("end", end), ("code", code),
                                  ("modifier", modifier), ("group_size", group_size),
@@ -362,14 +365,17 @@ def note_edit(ws, note_id, start, end, code, modifier, group_size, place, locati
             message("No change.")
             return
         if current.status in model.SIGNED_STATUSES and not reason:
-            reason = click.prompt("Reason for the change (kept in the addendum)", default="correction")
+            reason = click.prompt("Reason for the change (kept in the addendum)")
     after, changed, addendum = model.edit_note(ws, note_id, changes, reason=reason)
     if not changed:
         message("No change.")
     elif addendum:
         message(f"Updated {note_id} ({', '.join(changed)}); the change is recorded as addendum "
                 f"{len(after.addenda)}.")
-        if after.status in ("approved", "submitted"):
+        if any(a.get("status") for a in after.addenda[-1:]):
+            message(f"{note_id} was approved and is now back in review (submitted): it is not "
+                    "billed until your supervisor approves it again.")
+        elif after.status in ("approved", "submitted"):
             message(f"{note_id} is {after.status}: tell your supervisor it changed.")
     else:
         message(f"Updated {note_id} ({', '.join(changed)}).")

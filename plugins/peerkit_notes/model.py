@@ -15,7 +15,8 @@ from typing import Any, Iterable
 
 from peerkit import dates, storage
 from peerkit.errors import DataError, UsageError
-from peerkit.records import PLACES, Note, check_id, id_problem, note_from_dict, note_path
+from peerkit.records import (BILLABLE_FIELDS, PLACES, Note, check_id, id_problem, note_from_dict,
+                             note_path, note_seal)
 from peerkit.validate import Fields, clean_text
 
 HEADER = ("A service note.  Units are computed from start/end by the workspace's unit rule.\n"
@@ -33,8 +34,10 @@ EDITABLE = ("start", "end", "code", "modifier", "group_size", "place", "location
             *NARRATIVE)
 # Keys a new note may not carry: they are computed (units) or written by sign/void/review.
 NOT_ON_ADD = ("units", "author", "credentials", "signed_at", "late_entry", "review", "addenda",
-              "void_reason")
+              "void_reason", "seal")
 SIGNED_STATUSES = ("signed", "submitted", "approved", "denied")
+# Changing one of these on an approved note sends it back to review (not billed until approved).
+RE_REVIEW_FIELDS = frozenset((*BILLABLE_FIELDS, *NARRATIVE))
 GROUP_MODIFIER = "HQ"
 DEFAULT_CODE = "H0038"
 
@@ -221,7 +224,13 @@ def prepare(ws, data: dict, where: str) -> Note:
     data["late_entry"] = False
     if isinstance(data.get("client"), str):
         data["client"] = data["client"].strip()
+    day = data.get("date")
+    if isinstance(day, dt.date):
+        problem = dates.service_date_problem(day)
+        if problem:
+            raise DataError(where, f"field 'date': {problem}")
     note = note_from_dict({**data, "id": given_id or _PLACEHOLDER}, where, clients=ws.clients())
+    note.zone = ws.timezone
     if note.place and note.place not in known_places(ws):
         raise DataError(where, "field 'place': must be one of "
                                + ", ".join(repr(p) for p in settings(ws).allowed_places))
@@ -367,9 +376,11 @@ def edit_note(ws, note_id: str, changes: dict, *, reason: str = "") -> tuple[Not
     """Change a note.  Returns (note after, changed field names, addendum written).
 
     A draft is changed in place.  A signed, submitted, approved or denied note is changed
-    too, but an addendum ``{at, author, credentials, reason, fields, old, new}`` is appended
-    so the original entry stays readable (APSM late entry / addendum practice).  A void
-    note cannot be edited.
+    only with a ``reason``: an addendum ``{at, author, credentials, reason, fields, old, new,
+    seal}`` is appended so the original entry stays readable (APSM late entry / addendum
+    practice) and the note's ``seal`` is renewed.  An *approved* note whose billable facts or
+    narrative change goes back to review (``submitted``): it is not billed until approved
+    again.  A void note cannot be edited.
     """
     import tomlkit
 
@@ -388,22 +399,33 @@ def edit_note(ws, note_id: str, changes: dict, *, reason: str = "") -> tuple[Not
         if addendum:
             author, credentials = signer(ws)
             if not reason.strip():
-                reason = "correction"
+                raise UsageError(f"--reason is required to change a {note.status} note: say what "
+                                 "changed and why (it is kept in the addendum)")
+        back_to_review = note.status == "approved" and bool(set(changed) & RE_REVIEW_FIELDS)
         with storage.edit_toml(path) as doc:
             old = {k: _plain_value(doc.get(k, current.get(k))) for k in changed}
             for key in changed:
                 doc[key] = changes[key]
             if addendum:
-                entry = {"at": dates.now(), "author": author, "credentials": credentials,
+                now = dates.now()
+                entry = {"at": now, "author": author, "credentials": credentials,
                          "reason": clean_text(reason.strip()), "fields": list(changed),
                          "old": {k: v for k, v in old.items() if v is not None},
                          "new": {k: changes[k] for k in changed}}
+                if back_to_review:
+                    entry["status"] = {"old": "approved", "new": "submitted"}
+                    doc["status"] = "submitted"
+                    doc["submitted_at"] = now
+                sealed = note_from_dict(doc.unwrap(), path, expect_id=note_id, clients=ws.clients())
+                entry["seal"] = note_seal(sealed)
+                doc["seal"] = entry["seal"]
                 addenda = doc.get("addenda")
                 if addenda is None:
                     addenda = tomlkit.aot()
                     doc.append("addenda", addenda)
                 addenda.append(entry)
             after = note_from_dict(doc.unwrap(), path, expect_id=note_id, clients=ws.clients())
+            after.zone = ws.timezone
             if after.place and after.place not in known_places(ws):
                 raise DataError(ws.rel(path), "field 'place': must be one of "
                                 + ", ".join(repr(p) for p in settings(ws).allowed_places))
@@ -480,6 +502,14 @@ def sign_notes(ws, note_ids: Iterable[str], *, when: dt.datetime | None = None) 
                 result.skipped.append((nid, f"is {note.status}, not a draft"))
                 continue
             stamp = when or dates.now()
+            if service_end(note) > stamp:
+                from peerkit.checks import Finding
+
+                result.refused[nid] = [Finding(
+                    nid, ws.rel(note.path), "service-not-ended", "error",
+                    f"the service ends at {service_end(note).isoformat(' ', 'minutes')}, after now "
+                    f"({stamp.isoformat(' ', 'minutes')}): sign a note once the service is over")]
+                continue
             late = is_late(note, stamp, hours)
             candidate = dataclasses.replace(note, status="signed", author=name, credentials=cred,
                                             signed_at=stamp, late_entry=late)
@@ -494,6 +524,7 @@ def sign_notes(ws, note_ids: Iterable[str], *, when: dt.datetime | None = None) 
                 doc["credentials"] = cred
                 doc["signed_at"] = stamp
                 doc["late_entry"] = late
+                doc["seal"] = note_seal(note)
                 note_from_dict(doc.unwrap(), note.path, expect_id=nid, clients=ws.clients())
             result.signed.append(candidate)
     return result
@@ -513,8 +544,9 @@ def void_note(ws, note_id: str, reason: str, *, force: bool = False) -> Note:
         if note.status == "void":
             raise DataError(rel, "is already void")
         if note.status == "approved" and not force:
-            raise DataError(rel, "is approved (it may be on an invoice already): check the "
-                                 "invoice, then void it with --force")
+            raise DataError(rel, "is approved (it may be on an invoice already): void it with "
+                                 "--force; if it was invoiced, the next invoice credits it "
+                                 "(an adjustment line)")
         with storage.edit_toml(note.path) as doc:
             doc["voided_from"] = note.status
             doc["status"] = "void"

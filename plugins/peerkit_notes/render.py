@@ -64,6 +64,10 @@ def context(ws, note: Note, units: int) -> dict:
                         "credentials": _text(a.get("credentials")), "reason": _text(a.get("reason")),
                         "changes": [{"field": f, "old": _text(old.get(f)), "new": _text(new.get(f))}
                                     for f in fields]})
+        moved = a.get("status")
+        if isinstance(moved, dict):  # an approved note sent back to review by this change
+            addenda[-1]["changes"].append({"field": "status", "old": _text(moved.get("old")),
+                                           "new": _text(moved.get("new"))})
     review = {k: _text(note.review.get(k)) for k in ("decision", "reviewer", "reason", "at")}
     mod = f" {note.modifier}" if note.modifier else ""
     return {

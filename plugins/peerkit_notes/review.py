@@ -5,7 +5,10 @@ a time) into a write-only workbook:
 
 * sheet ``Notes`` -- the header row, then one row per note, ending with a content
   ``Fingerprint``, an empty ``Decision`` column restricted to approved/denied by a
-  data-validation list, and a ``Reason`` column;
+  data-validation list, a ``Reason`` column and a hidden ``Exported state`` column (the
+  note's status and the time of its last review decision when it was exported: a row
+  whose note has since changed status or received a newer decision is refused on import,
+  so an older workbook can never undo a newer decision);
 * sheet ``Summary`` -- one row per workspace (peer): notes, minutes, units, error and
   warning findings, and a total row of live ``SUM`` formulas;
 * a hidden sheet ``peerkit`` -- the format version, whether the export was de-identified,
@@ -41,7 +44,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from peerkit.records import Note
     from peerkit.workspace import Workspace
 
-FORMAT = "peerkit-review/1"
+FORMAT = "peerkit-review/2"
 NOTES_SHEET = "Notes"
 SUMMARY_SHEET = "Summary"
 META_SHEET = "peerkit"
@@ -63,6 +66,7 @@ class Column:
     width: float
     identifying: bool = False   # dropped from a --deidentify export
     review: bool = False        # only in a review (identified) export
+    hidden: bool = False        # written but hidden (peerkit's own bookkeeping)
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -91,6 +95,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("Fingerprint", 18, identifying=True),
     Column("Decision", 12, review=True),
     Column("Reason", 40, review=True),
+    Column("Exported state", 30, review=True, hidden=True),
 )
 
 SUMMARY_HEADER = ["Peer", "Workspace", "Notes", "Minutes", "Units", "Error findings", "Warnings"]
@@ -134,6 +139,43 @@ def fingerprint(note: "Note") -> str:
         data.pop(workflow_key, None)
     text = json.dumps(_canon(data), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def review_state(note: "Note") -> str:
+    """``status=<status>;decided=<time of the last decision or ->``: stamped on each row at
+    export and compared on import (see :func:`stale_problem`)."""
+    at = (note.review or {}).get("at")
+    at_text = at.isoformat() if hasattr(at, "isoformat") else (str(at) if at else "-")
+    return f"status={note.status};decided={at_text}"
+
+
+def _parse_state(text: str) -> tuple[str, str] | None:
+    parts = dict(p.partition("=")[::2] for p in text.split(";"))
+    if set(parts) != {"status", "decided"}:
+        return None
+    return parts["status"], parts["decided"]
+
+
+# A peer may submit a signed note after the export: the supervisor still saw the same note.
+_ALLOWED_MOVES = {("signed", "submitted")}
+
+
+def stale_problem(note: "Note", stamped: str) -> str | None:
+    """Why a row exported with state ``stamped`` may no longer decide ``note``, or None."""
+    then = _parse_state(stamped)
+    if then is None:
+        return ("the hidden 'Exported state' cell is empty or was changed; export the notes "
+                "again")
+    now_status, now_decided = _parse_state(review_state(note))
+    status, decided = then
+    if decided != now_decided:
+        return (f"received a newer review decision ({now_status}, {now_decided}) after this "
+                f"workbook was exported ({status}); export it again -- an older workbook "
+                "cannot undo a newer decision")
+    if status != now_status and (status, now_status) not in _ALLOWED_MOVES:
+        return (f"changed from {status} to {now_status} after this workbook was exported; "
+                "export it again")
+    return None
 
 
 # --------------------------------------------------------------------------- pseudonyms
@@ -274,6 +316,8 @@ def export_review(workspaces: list["Workspace"], out: Path | str, *,
     sheet.freeze_panes = "A2"
     for i, col in enumerate(cols, start=1):
         sheet.column_dimensions[get_column_letter(i)].width = col.width
+        if col.hidden:
+            sheet.column_dimensions[get_column_letter(i)].hidden = True
     sheet.append(header_cells(sheet, [c.header for c in cols]))
 
     try:
@@ -332,6 +376,7 @@ def export_review(workspaces: list["Workspace"], out: Path | str, *,
                         "Findings": _findings_text(findings, bool(pseudo)),
                         "Fingerprint": fingerprint(note),
                         "Decision": None, "Reason": None,
+                        "Exported state": review_state(note),
                     }
                     cells: list[Any] = []
                     for col in cols:
@@ -473,18 +518,30 @@ class RowResult:
     note: str | None
     workspace: str | None
     decision: str | None
-    result: str            # recorded | unchanged | refused | would-record
+    result: str            # recorded | unchanged | refused | would record | not written
     problem: str = ""
+    peer: str = ""         # the workspace's [provider] name
+    old_status: str = ""   # the note's status before the import ("" when unknown)
+    new_status: str = ""   # its status after (or after a real run, for --dry-run)
+
+    def where(self) -> str:
+        if not self.workspace:
+            return ""
+        return f" -- workspace {self.workspace}" + (f" ({self.peer})" if self.peer else "")
 
     def line(self) -> str:
         who = f"note {self.note}: " if self.note else ""
         if self.result == "refused":
-            return f"row {self.row}: {who}{self.problem}"
-        return f"row {self.row}: {who}{self.decision} ({self.result})"
+            return f"row {self.row}: {who}{self.problem}{self.where()}"
+        change = (f"{self.old_status} -> {self.new_status}" if self.old_status
+                  else str(self.decision))
+        return f"row {self.row}: {who}{change} ({self.result}){self.where()}"
 
     def as_json(self) -> dict:
         return {"row": self.row, "note": self.note, "workspace": self.workspace,
-                "decision": self.decision, "result": self.result, "problem": self.problem or None}
+                "peer": self.peer or None, "decision": self.decision,
+                "old_status": self.old_status or None, "new_status": self.new_status or None,
+                "result": self.result, "problem": self.problem or None}
 
 
 @dataclass
@@ -503,6 +560,25 @@ class ImportReport:
     def count(self, result: str) -> int:
         return sum(1 for r in self.rows if r.result == result)
 
+    def peer_summary(self) -> list[str]:
+        """One line per workspace (peer): decisions recorded, unchanged and refused rows."""
+        by_ws: dict[str, list[RowResult]] = {}
+        for r in self.rows:
+            by_ws.setdefault(r.workspace or "(unknown workspace)", []).append(r)
+        lines = []
+        for key in sorted(by_ws):
+            rows = by_ws[key]
+            peer = next((r.peer for r in rows if r.peer), "")
+            done = [r for r in rows if r.result in ("recorded", "would record")]
+            verb = "would record" if self.dry_run else "recorded"
+            lines.append(
+                f"workspace {key}" + (f" ({peer})" if peer else "") + ": "
+                f"{sum(1 for r in done if r.decision == 'approved')} approved and "
+                f"{sum(1 for r in done if r.decision == 'denied')} denied {verb}, "
+                f"{sum(1 for r in rows if r.result == 'unchanged')} unchanged, "
+                f"{sum(1 for r in rows if r.result == 'refused')} refused")
+        return lines
+
 
 @dataclass
 class _Decided:
@@ -514,6 +590,9 @@ class _Decided:
     reason: str
     problem: str = ""
     ws_root: Path | None = None
+    state: str = ""
+    peer: str = ""
+    old_status: str = ""
 
 
 def _text(value: Any) -> str:
@@ -641,7 +720,8 @@ def _read_decisions(path: Path) -> tuple[list[_Decided], int, str]:
                 note_id = None
             item = _Decided(row=r, note_id=note_id, key=_text(cells[col["Workspace"]]) or None,
                             fingerprint=_text(cells[col["Fingerprint"]]).lower(),
-                            decision=None, reason=_text(cells[col["Reason"]]))
+                            decision=None, reason=_text(cells[col["Reason"]]),
+                            state=_text(cells[col["Exported state"]]))
             if extra:
                 item.problem = (f"cell {get_column_letter(extra[0] + 1)}{r} is outside the "
                                 "exported columns; clear it")
@@ -676,11 +756,17 @@ def _check_note(item: _Decided, ws: "Workspace") -> tuple["Note | None", str]:
         if "unknown note id" in str(exc):
             return None, f"unknown note id (not in workspace {ws.root})"
         return None, f"cannot be read: {exc}"
+    item.old_status = note.status
     if note.status not in REVIEWABLE:
         return note, (f"is {note.status}; only {', '.join(REVIEWABLE[:-1])} or "
                       f"{REVIEWABLE[-1]} notes can be reviewed")
     if fingerprint(note) != item.fingerprint:
         return note, "changed after export (fingerprint differs); export it again"
+    if _same(note, item):  # this very decision is recorded already (a second import)
+        return note, ""
+    stale = stale_problem(note, item.state)
+    if stale:
+        return note, stale
     return note, ""
 
 
@@ -706,6 +792,7 @@ def _validate(decided: list[_Decided], workspaces: dict[Path, "Workspace"]) -> d
                 continue
             workspaces[root] = Workspace(root)
         ws = workspaces[root]
+        item.peer = _peer_name(ws)
         twin = seen.get((root, item.note_id))
         if twin is not None:
             item.problem = f"the same note is also decided on row {twin}"
@@ -717,6 +804,13 @@ def _validate(decided: list[_Decided], workspaces: dict[Path, "Workspace"]) -> d
             continue
         notes[item.row] = note
     return notes
+
+
+def _peer_name(ws: "Workspace") -> str:
+    try:
+        return _text(ws.provider.get("name", "")).replace("\n", " ")
+    except DataError:
+        return ""
 
 
 def _write_review(note: "Note", item: _Decided, reviewer: str, at: dt.datetime) -> None:
@@ -800,10 +894,17 @@ def import_review(path: Path | str, *, reviewer: str | None = None, dry_run: boo
     report.rows = []
     for d in decided:
         if d.problem:
-            report.rows.append(RowResult(d.row, d.note_id, d.key, d.decision, "refused", d.problem))
+            report.rows.append(_row(d, "refused"))
         else:
-            report.rows.append(RowResult(d.row, d.note_id, d.key, d.decision, results[d.row]))
+            new = d.decision if results[d.row] == "recorded" else d.old_status
+            report.rows.append(_row(d, results[d.row], new))
     return report
+
+
+def _row(d: _Decided, result: str, new_status: str = "") -> RowResult:
+    return RowResult(d.row, d.note_id, d.key, d.decision, result,
+                     d.problem if result == "refused" else "", peer=d.peer,
+                     old_status=d.old_status, new_status=new_status)
 
 
 def _validate_again(todo: list[_Decided], workspaces: dict[Path, "Workspace"]) -> dict[int, "Note"]:
@@ -821,9 +922,10 @@ def _validate_again(todo: list[_Decided], workspaces: dict[Path, "Workspace"]) -
 
 def _result(d: _Decided, workspaces: dict[Path, "Workspace"] | None) -> RowResult:
     if d.problem:
-        return RowResult(d.row, d.note_id, d.key, d.decision, "refused", d.problem)
+        return _row(d, "refused")
     if workspaces is None:
-        return RowResult(d.row, d.note_id, d.key, d.decision, "not written")
+        return _row(d, "not written", d.old_status)
     note = workspaces[d.ws_root].note(d.note_id)
-    return RowResult(d.row, d.note_id, d.key, d.decision,
-                     "unchanged" if _same(note, d) else "would record")
+    if _same(note, d):
+        return _row(d, "unchanged", note.status)
+    return _row(d, "would record", d.decision)

@@ -74,6 +74,10 @@ def note_export(ctx, date_from, date_to, statuses, out, fmt, deidentify, workspa
             opened.append(ws)
     else:
         opened = [workspace_for(ctx)]
+    from peerkit.trust import check_writable
+
+    for ws in opened:  # each gets an audit entry: refuse another user's folder before writing
+        check_writable(ws.root)
     if exporter is not None:
         count = review.export_with_plugin(fmt, exporter, opened, out, date_from=date_from,
                                           date_to=date_to, statuses=chosen)
@@ -103,8 +107,10 @@ def note_import_review(workbook, reviewer, dry_run, partial, as_json):
     peerkit note import-review review.xlsx --reviewer "Pat Supervisor"
 
     Rows with a blank Decision are left as they are.  A row is refused when its note is
-    unknown, changed after the export, not reviewable (draft/void), its Decision is not
-    approved/denied, or a denial has no Reason.  By default nothing is written unless
+    unknown, changed after the export, has changed status or received a newer decision
+    since the export (with --partial too), is not reviewable (draft/void), its Decision is
+    not approved/denied, or a denial has no Reason.  Each row names its workspace (peer)
+    and the note's old -> new status; a per-peer summary ends the report.  By default nothing is written unless
     every decided row is valid.  Running it again changes nothing.
     """
     from peerkit.errors import DataError
@@ -119,7 +125,14 @@ def note_import_review(workbook, reviewer, dry_run, partial, as_json):
             message(r.line())
     refused = report.refused
     decided = len(report.rows)
+
+    def per_peer():
+        if not as_json:
+            for line in report.peer_summary():
+                message(line)
+
     if refused and (not partial or dry_run):
+        per_peer()
         raise DataError(workbook, f"{len(refused)} of {decided} decided row(s) refused; "
                                   "nothing was written. Fix them (or clear their Decision) "
                                   "and import again")
@@ -127,9 +140,11 @@ def note_import_review(workbook, reviewer, dry_run, partial, as_json):
         message(f"Dry run: {report.count('would record')} decision(s) would be recorded, "
                 f"{report.count('unchanged')} unchanged, {report.blank} row(s) without a "
                 "decision; nothing was written")
+        per_peer()
         return
     message(f"Recorded {report.count('recorded')} decision(s) by {report.reviewer}; "
             f"{report.count('unchanged')} unchanged; {report.blank} row(s) without a decision"
             + (f"; {len(refused)} row(s) refused" if refused else ""))
+    per_peer()
     if refused:
         click.get_current_context().exit(1)

@@ -111,3 +111,15 @@ def verify(ws: "Workspace") -> list[str]:
         prev = _digest(raw)
         expected_seq += 1
     return problems
+
+
+def verify_seals(ws: "Workspace") -> list[str]:
+    """Signed notes whose content no longer matches their seal (see records.note_seal)."""
+    from peerkit.records import seal_problem
+
+    problems = []
+    for note in ws.notes():
+        problem = seal_problem(note)
+        if problem:
+            problems.append(f"{ws.rel(note.path)}: seal-broken: {problem}")
+    return problems

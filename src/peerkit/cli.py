@@ -34,6 +34,8 @@ CORE_COMMANDS = {
                 "Rebuild the note caches (always safe; peerkit keeps them current itself)."),
     "audit": ("peerkit.commands.audit:audit",
               "The audit log of exports, review imports, invoices and secret changes."),
+    "trust": ("peerkit.commands.trust:trust_cmd",
+              "Let a workspace's own plugins run: record its path, owner and plugin file hashes."),
 }
 
 

@@ -25,6 +25,13 @@ def validate_config(data: dict, path: Path) -> None:
         p = f.sub("provider")
         p.opt("name", str)
         p.opt("credentials", str)
+        tz = p.opt("timezone", str)
+        if tz is not None:
+            from peerkit.dates import is_zone
+
+            if not is_zone(tz):
+                p.fail("timezone", "is not an IANA time zone name: use a name like "
+                                   "\"America/New_York\" (see 'timedatectl list-timezones')")
     check_no_plain_secrets(data, path)
 
 

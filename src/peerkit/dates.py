@@ -104,3 +104,75 @@ def month_folders(start: dt.date | None, end: dt.date | None) -> list[tuple[int,
         if m == 13:
             y, m = y + 1, 1
     return out
+
+
+# ---------------------------------------------------------------------------- time zones
+
+DEFAULT_TIMEZONE = "America/New_York"
+EARLIEST_SERVICE_DATE = dt.date(2000, 1, 1)
+
+
+def zone(name: str):
+    """The ``ZoneInfo`` of an IANA name; ValueError when the name is not a known zone."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if not isinstance(name, str) or not name or name.startswith(("/", ".")) or ".." in name:
+        raise ValueError(f"{name!r} is not an IANA time zone name")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValueError(f"{name!r} is not an IANA time zone name (like America/New_York)") from None
+
+
+def is_zone(name: str) -> bool:
+    try:
+        zone(name)
+    except ValueError:
+        return False
+    return True
+
+
+def system_timezone() -> str:
+    """This machine's IANA zone ($TZ, /etc/localtime, /etc/timezone), else America/New_York."""
+    candidates = [os.environ.get("TZ", "").lstrip(":")]
+    try:
+        target = os.path.realpath("/etc/localtime")
+        if "zoneinfo/" in target:
+            candidates.append(target.split("zoneinfo/", 1)[1])
+    except OSError:
+        pass
+    try:
+        with open("/etc/timezone", encoding="utf-8") as fh:
+            candidates.append(fh.read().strip())
+    except OSError:
+        pass
+    for name in candidates:
+        if name and is_zone(name):
+            return name
+    return DEFAULT_TIMEZONE
+
+
+def elapsed_minutes(day: dt.date, start: dt.time, end: dt.time, zone_name: str = "") -> int:
+    """Real minutes from ``start`` to ``end`` (local wall-clock times of ``day``) in the zone.
+
+    Across a daylight-saving change the wall clock jumps: 01:30-03:30 on the day clocks go
+    forward lasted 60 minutes, not 120.  Without a zone the wall-clock difference is used."""
+    naive = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+    if not zone_name:
+        return naive
+    tz = zone(zone_name)
+    utc = dt.timezone.utc
+    s = dt.datetime.combine(day, start, tzinfo=tz).astimezone(utc)
+    e = dt.datetime.combine(day, end, tzinfo=tz).astimezone(utc)
+    return int((e - s).total_seconds() // 60)
+
+
+def service_date_problem(day: dt.date) -> str | None:
+    """Why ``day`` cannot be a service date (after tomorrow, or before 2000), or None."""
+    latest = today() + dt.timedelta(days=1)
+    if day > latest:
+        return (f"{day.isoformat()} is after tomorrow ({latest.isoformat()}): a note records a "
+                "service already given; correct the date")
+    if day < EARLIEST_SERVICE_DATE:
+        return f"{day.isoformat()} is before 2000: correct the date"
+    return None

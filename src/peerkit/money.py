@@ -19,4 +19,7 @@ def fmt(amount: Decimal) -> str:
 
 
 def fmt_usd(amount: Decimal) -> str:
-    return f"${to_cents(amount):,.2f}"
+    """``$1,234.50``; money owed back reads ``-$47.88``."""
+    value = to_cents(amount)
+    sign = "-" if value < 0 else ""
+    return f"{sign}${abs(value):,.2f}"

@@ -103,8 +103,13 @@ class Plugins:
                 self._failed(info, exc)
 
     def _load_workspace(self, folder: Path) -> None:
+        """Import plugins/*.py, but only files the user trusted as they are now (peerkit.trust)."""
         if not folder.is_dir():
             return
+        from peerkit.trust import Verdict
+
+        verdict = None  # read the trust list only when there is a plugin file to check
+        refused = []
         for path in sorted(folder.glob("*.py")):
             name = path.stem
             if name.startswith("_") or not self._wanted(name):
@@ -116,14 +121,22 @@ class Plugins:
             info = PluginInfo(name, "workspace", module=str(path))
             self.info[name] = info
             try:
+                source = path.read_bytes()  # hashed and run from the same bytes (no .pyc)
+                verdict = verdict or Verdict.of(folder.parent)
+                info.error = verdict.problem(path.name, source)
+                if info.error:  # counts as a plugin that failed to load
+                    refused.append(path.name)
+                    continue
                 spec = importlib.util.spec_from_file_location(f"peerkit_workspace_plugins.{name}", path)
                 assert spec and spec.loader
                 module = importlib.util.module_from_spec(spec)
-                spec.loader.exec_module(module)
+                exec(compile(source, str(path), "exec"), module.__dict__)  # noqa: S102
                 info.version = str(getattr(module, "__version__", ""))
                 self._register(module, info)
             except Exception as exc:  # noqa: BLE001
                 self._failed(info, exc)
+        if refused and verdict is not None:
+            warn(verdict.warning(refused))
 
     def register(self, plugin: Any, name: str, source: str = "installed", version: str = "") -> None:
         """Register an already-imported plugin object (tests, embedding)."""

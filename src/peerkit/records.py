@@ -26,6 +26,14 @@ GOAL_STATUSES = ("active", "met", "dropped")
 NOTE_STATUSES = ("draft", "signed", "submitted", "approved", "denied", "void")
 PLACES = ("home", "community", "office", "emergency-department", "telehealth", "telephone")
 NARRATIVE_FIELDS = ("purpose", "intervention", "response", "plan")
+# The facts a claim is paid on.  Changing one of them (or the narrative) on an approved note
+# sends it back to review.
+BILLABLE_FIELDS = ("client", "date", "start", "end", "code", "modifier", "group_size")
+# What signing seals: the billable facts, where and why, and the narrative.
+SEALED_FIELDS = (*BILLABLE_FIELDS, "place", "location", "goals", *NARRATIVE_FIELDS)
+SEAL_PREFIX = "sha256:"
+# Dates a note read from disk may carry (new notes are held to before-tomorrow at entry).
+READABLE_DATES = (dt.date(2000, 1, 1), dt.date(2999, 12, 31))
 
 
 def check_id(value: str, what: str = "id") -> str:
@@ -233,13 +241,17 @@ class Note:
     addenda: list[dict[str, Any]] = field(default_factory=list)
     path: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # The workspace's IANA time zone ([provider] timezone), set when the note is read from a
+    # workspace; never stored in the note (its times are local wall-clock times).
+    zone: str = field(default="", compare=False, repr=False)
 
     @property
     def minutes(self) -> int:
-        """Real minutes of service (end - start)."""
-        s = self.start.hour * 60 + self.start.minute
-        e = self.end.hour * 60 + self.end.minute
-        return e - s
+        """Real minutes of service: elapsed time from start to end in the note's time zone
+        (a service across a daylight-saving change counts the minutes that really passed)."""
+        from peerkit.dates import elapsed_minutes
+
+        return elapsed_minutes(self.date, self.start, self.end, self.zone)
 
     @property
     def is_group(self) -> bool:
@@ -300,6 +312,9 @@ def note_from_dict(data: dict, path: Path | str, *, expect_id: str | None = None
     )
     if id_problem(note.client):
         f.fail("client", id_problem(note.client))
+    if not (READABLE_DATES[0] <= note.date <= READABLE_DATES[1]):
+        f.fail("date", f"is not a plausible service date (between {READABLE_DATES[0].year} and "
+                       f"{READABLE_DATES[1].year}): correct it in the file")
     if note.minutes <= 0:
         f.fail("end", "must be after 'start' (a service that crosses midnight is two notes)")
     if note.group_size < 0:
@@ -311,6 +326,47 @@ def note_from_dict(data: dict, path: Path | str, *, expect_id: str | None = None
 
 
 _NOTE_FIELDS = _NOTE_KEYS - {"goals", "review", "addenda"}
+
+
+def note_seal(note: Note) -> str:
+    """``sha256:<hex>`` of the note's billable facts and narrative (SEALED_FIELDS).
+
+    Written by ``note sign`` (key ``seal``) and renewed by every addendum; ``note check``
+    and ``audit verify`` report a signed note whose content no longer matches it."""
+    import hashlib
+    import json
+
+    def canon(value: Any) -> Any:
+        if isinstance(value, (dt.date, dt.time, dt.datetime)):
+            return value.isoformat()
+        if isinstance(value, (list, tuple)):
+            return [canon(v) for v in value]
+        return value
+
+    data = {k: canon(getattr(note, k)) for k in SEALED_FIELDS}
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return SEAL_PREFIX + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def seal_problem(note: Note) -> str | None:
+    """Why a signed note's stored ``seal`` does not match its content, or None.
+
+    Notes signed before peerkit sealed notes carry no seal and are not judged."""
+    if note.status in ("draft",):
+        return None
+    stored = note.extra.get("seal")
+    if stored is None:
+        if any(isinstance(a, dict) and "seal" in a for a in note.addenda):
+            return ("field 'seal' is missing although the note's addenda were sealed (was the "
+                    "file edited by hand?): restore the note's seal and signed values")
+        return None
+    if not isinstance(stored, str) or not stored.startswith(SEAL_PREFIX):
+        return "field 'seal' is not a 'sha256:...' seal written by 'peerkit note sign'"
+    if stored != note_seal(note):
+        return ("the note's content no longer matches the seal written when it was signed, and "
+                "no addendum explains the change (was the file edited by hand?): restore the "
+                "signed values and record the change with 'peerkit note edit ID --reason ...'")
+    return None
 
 
 def note_from_valid_dict(d: dict, path: Path) -> Note:
@@ -470,6 +526,7 @@ def _month_notes(ws: "Workspace", start, end, skip_ids) -> Iterator[Note]:
             note = note_from_valid_dict(data, path)
         else:
             note = note_from_dict(storage.read_toml(path), path, expect_id=path.stem, clients=known)
+        note.zone = ws.timezone
         collected.append(note)
         yield note
     if whole and current_folder is not None:
@@ -482,8 +539,11 @@ def _covers_month(folder: Path, start, end) -> bool:
         y, m = int(folder.parent.name), int(folder.name)
     except ValueError:
         return False
-    first = dt.date(y, m, 1)
-    last = dt.date(y + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1)
+    try:
+        first = dt.date(y, m, 1)
+        last = dt.date(y + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1)
+    except (ValueError, OverflowError):  # notes/9999/12, notes/0000/01: not a month to memoise
+        return False
     return (start is None or start <= first) and (end is None or end >= last)
 
 
@@ -495,7 +555,14 @@ def load_note_by_id(ws: "Workspace", note_id: str) -> Note:
         candidates.append(note_folder(ws, day) / f"{note_id}.toml")
     for path in candidates:
         if path.is_file():
-            return note_from_dict(storage.read_toml(path), path, expect_id=note_id, clients=ws.clients())
+            return _zoned(note_from_dict(storage.read_toml(path), path, expect_id=note_id,
+                                         clients=ws.clients()), ws)
     for path in ws.path("notes").glob(f"*/*/{note_id}.toml"):
-        return note_from_dict(storage.read_toml(path), path, expect_id=note_id, clients=ws.clients())
+        return _zoned(note_from_dict(storage.read_toml(path), path, expect_id=note_id,
+                                     clients=ws.clients()), ws)
     raise DataError(f"unknown note id {note_id!r} (see 'peerkit note list')")
+
+
+def _zoned(note: Note, ws: "Workspace") -> Note:
+    note.zone = ws.timezone
+    return note

@@ -36,7 +36,10 @@ def backend():
         from keyring.backends import fail, null
     except ImportError:  # pragma: no cover - keyring is a dependency
         raise SecretError(f"the keyring package is missing; reinstall peerkit ({REMEDY})") from None
-    kr = keyring.get_keyring()
+    try:
+        kr = keyring.get_keyring()
+    except Exception as exc:  # noqa: BLE001 - e.g. Secret Service chosen but no D-Bus session
+        raise _failure(exc, "could not start") from None
     names = _backend_names(kr)
     if isinstance(kr, fail.Keyring) or not names or all(n.endswith("fail.Keyring") for n in names):
         raise SecretError(f"no keyring backend is available: {REMEDY}")
@@ -47,6 +50,37 @@ def backend():
         raise SecretError(f"the keyring backend stores secrets in plain text ({insecure[0]}); "
                           f"{REMEDY}, or set PEERKIT_ALLOW_INSECURE_KEYRING=1 to accept the risk")
     return kr
+
+
+DBUS_REMEDY = ("the Secret Service keyring needs a D-Bus session with an unlocked keyring: run "
+               "peerkit inside your desktop session (or 'dbus-run-session' after "
+               "'gnome-keyring-daemon --unlock'), or choose another backend with PYTHON_KEYRING_BACKEND")
+
+
+def _failure(exc: BaseException, what: str) -> SecretError:
+    """One line for a keyring backend that raised; its own text is never shown."""
+    import traceback
+
+    # where it came from: the exception's type and text, and the modules it was raised in
+    clues = [f"{type(exc).__module__}.{type(exc).__name__}", str(exc),
+             os.environ.get("PYTHON_KEYRING_BACKEND", "")]
+    clues += [frame.f_code.co_filename for frame, _ in traceback.walk_tb(exc.__traceback__)]
+    joined = " ".join(clues).lower()
+    if any(w in joined for w in ("dbus", "secretservice", "secretstorage", "jeepney")):
+        return SecretError(f"the keyring {what} ({type(exc).__name__}): {DBUS_REMEDY}")
+    return SecretError(f"the keyring {what} ({type(exc).__name__}): {REMEDY}")
+
+
+def insecure_backend() -> str:
+    """The plaintext backend in use ('' when none) -- also when PEERKIT_ALLOW_INSECURE_KEYRING
+    allows it, so ``doctor`` can say so."""
+    try:
+        import keyring
+
+        names = _backend_names(keyring.get_keyring())
+    except Exception:  # noqa: BLE001 - backend() reports a broken keyring
+        return ""
+    return next((n for n in names if "Plaintext" in n or "Uncrypted" in n), "")
 
 
 def check_name(name: str) -> str:
@@ -61,7 +95,7 @@ def _call(fn, *args):
     except SecretError:
         raise
     except Exception as exc:  # noqa: BLE001 - keyring errors vary by platform; never echo values
-        raise SecretError(f"the keyring refused the request ({type(exc).__name__}): {REMEDY}") from None
+        raise _failure(exc, "refused the request") from None
 
 
 def _names(kr) -> list[str]:

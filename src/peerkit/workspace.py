@@ -80,6 +80,14 @@ class Workspace:
     def provider(self) -> dict:
         return self.section("provider")
 
+    @cached_property
+    def timezone(self) -> str:
+        """The workspace's IANA time zone: ``[provider] timezone`` (validated with the
+        config), America/New_York when it is not set."""
+        from peerkit.dates import DEFAULT_TIMEZONE
+
+        return self.provider.get("timezone") or DEFAULT_TIMEZONE
+
     # ------------------------------------------------------------ records
     def clients(self) -> dict[str, "Client"]:
         """Every client record, by id (read once per command)."""
@@ -139,6 +147,9 @@ class Workspace:
         """
         from filelock import FileLock, Timeout
 
+        from peerkit.trust import check_writable
+
+        check_writable(self.root)  # another user's or a read-only workspace: exit 3, one line
         lock_path = self.path(LOCK_NAME)
         owner_path = self.path(LOCK_NAME + ".owner")
         lock = FileLock(str(lock_path), timeout=LOCK_TIMEOUT_SECONDS)
@@ -186,5 +197,8 @@ class Workspace:
               output: str | Path | None = None, action: str = "") -> None:
         """Append one line to the hash-chained audit log (ids and paths only, never PHI)."""
         from peerkit.audit import append
+        from peerkit.trust import check_writable
+
+        check_writable(self.root)  # exit 3, one line: never an OS error from a read-only folder
 
         append(self, command=command, records=list(records), output=output, action=action)

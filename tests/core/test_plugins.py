@@ -28,7 +28,7 @@ def test_plugins_lists_every_builtin_with_source_version_and_hooks(run):
     assert "register_commands" in found["clients"]["hooks"]
 
 
-def test_workspace_plugin_is_loaded_and_its_command_appears(run, ws_path):
+def test_workspace_plugin_is_loaded_and_its_command_appears(run, ws_path, trust_workspace):
     (ws_path / "plugins" / "my_rules.py").write_text(textwrap.dedent('''
         import click
         from peerkit import hookimpl
@@ -43,6 +43,7 @@ def test_workspace_plugin_is_loaded_and_its_command_appears(run, ws_path):
         def register_commands(cli):
             cli.add_command(my_report)
     '''))
+    trust_workspace(ws_path)
     env = {"PEERKIT_LOAD_PLUGINS": ",".join(BUILTINS) + ",my_rules"}
     found = _plugins_json(run, env=env)
     assert found["my_rules"]["source"] == "workspace"
@@ -51,8 +52,9 @@ def test_workspace_plugin_is_loaded_and_its_command_appears(run, ws_path):
     assert result.exit_code == 0 and "in-house report ok" in result.output
 
 
-def test_a_broken_plugin_is_named_and_skipped(run, ws_path):
+def test_a_broken_plugin_is_named_and_skipped(run, ws_path, trust_workspace):
     (ws_path / "plugins" / "broken.py").write_text("raise RuntimeError('boom at import')\n")
+    trust_workspace(ws_path)
     env = {"PEERKIT_LOAD_PLUGINS": ",".join(BUILTINS) + ",broken"}
     result = run("plugins", "--json", env=env)
     assert result.exit_code == 0
@@ -64,9 +66,10 @@ def test_a_broken_plugin_is_named_and_skipped(run, ws_path):
     assert run("client", "list", env=env).exit_code == 0
 
 
-def test_misspelt_hook_is_caught_by_check_pending(run, ws_path):
+def test_misspelt_hook_is_caught_by_check_pending(run, ws_path, trust_workspace):
     (ws_path / "plugins" / "typo.py").write_text(
         "from peerkit import hookimpl\n\n@hookimpl\ndef register_comands(cli):\n    pass\n")
+    trust_workspace(ws_path)
     env = {"PEERKIT_LOAD_PLUGINS": ",".join(BUILTINS) + ",typo"}
     found = _plugins_json(run, env=env)
     assert "unknown hook" in found["typo"]["error"] and "register_comands" in found["typo"]["error"]
@@ -152,8 +155,9 @@ def test_disable_plugin_option_and_load_plugins_only(run):
     assert found == {}
 
 
-def test_no_plugins_skips_workspace_plugins(run, ws_path):
+def test_no_plugins_skips_workspace_plugins(run, ws_path, trust_workspace):
     (ws_path / "plugins" / "extra.py").write_text("X = 1\n")
+    trust_workspace(ws_path)
     env = {"PEERKIT_LOAD_PLUGINS": ",".join(BUILTINS) + ",extra"}
     assert "extra" in _plugins_json(run, env=env)
     assert "extra" not in _plugins_json(run, "--no-plugins", env=env)

@@ -110,13 +110,14 @@ def test_edit_signed_note_appends_an_addendum(run, ws_path):
     assert add["at"] == dt.datetime(2026, 11, 25, 12, 0)
     assert p.read_text().startswith("# kept comment\n")
     # a second change appends, never rewrites the first addendum
-    run("note", "edit", "N-2026-11-23-C001-1", "--plan", "New plan")
+    run("note", "edit", "N-2026-11-23-C001-1", "--plan", "New plan", "--reason", "correction")
     data = storage.read_toml(p)
     assert len(data["addenda"]) == 2 and data["addenda"][0] == add
     assert data["addenda"][1]["reason"] == "correction"
     # the same value again is no change at all
     before = p.read_bytes()
-    assert "No change" in run("note", "edit", "N-2026-11-23-C001-1", "--plan", "New plan").stderr
+    assert "No change" in run("note", "edit", "N-2026-11-23-C001-1", "--plan", "New plan",
+                              "--reason", "again").stderr
     assert p.read_bytes() == before
 
 
@@ -155,7 +156,7 @@ def test_edit_without_flags_and_terminal_is_usage_error(run):
 def test_edit_bad_values_leave_the_file(run, ws_path, args, code, needle):
     p = _path(ws_path, "N-2026-11-23-C001-1")
     before = p.read_bytes()
-    result = run("note", "edit", "N-2026-11-23-C001-1", *args)
+    result = run("note", "edit", "N-2026-11-23-C001-1", *args, "--reason", "fix")
     assert result.exit_code == code, result.output
     assert needle in one_error_line(result)
     assert p.read_bytes() == before

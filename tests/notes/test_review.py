@@ -173,7 +173,8 @@ def test_export_two_peers_cell_by_cell(note_cmd, peers, tmp_path):
     assert wb["peerkit"].sheet_state == "hidden"
     sheet = wb["Notes"]
     assert [c.value for c in sheet[1]] == review.headers()
-    assert review.headers()[-3:] == ["Fingerprint", "Decision", "Reason"]
+    assert review.headers()[-4:] == ["Fingerprint", "Decision", "Reason", "Exported state"]
+    assert sheet.column_dimensions["Z"].hidden
 
     expected = {("ws", n.id): n for n in reviewable_notes(a)}
     expected.update({("casey", n.id): n for n in reviewable_notes(b)})
@@ -208,6 +209,8 @@ def test_export_two_peers_cell_by_cell(note_cmd, peers, tmp_path):
         assert get("Late entry").value == ("yes" if note.late_entry else "no")
         assert get("Fingerprint").value == review.fingerprint(note)
         assert get("Decision").value is None and get("Reason").value is None
+        at = note.review.get("at").isoformat() if note.review.get("at") else "-"
+        assert get("Exported state").value == f"status={note.status};decided={at}"
     assert seen == set(expected)
 
     # the "up" rounding of Casey's workspace really gives other units than half-up
@@ -220,7 +223,7 @@ def test_export_two_peers_cell_by_cell(note_cmd, peers, tmp_path):
 
     last = sheet.max_row
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == f"A1:Y{last}"
+    assert sheet.auto_filter.ref == f"A1:Z{last}"
     assert sheet.column_dimensions["P"].width == 40
     dvs = sheet.data_validations.dataValidation
     assert len(dvs) == 1
@@ -466,7 +469,8 @@ def test_dry_run_and_json_write_nothing(note_cmd, peers, exported, tmp_path):
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout if hasattr(result, "stdout") else result.output)
     assert data == [{"row": data[0]["row"], "note": "N-2026-11-23-C001-1", "workspace": "ws",
-                     "decision": "approved", "result": "would record", "problem": None}]
+                     "peer": "Jordan Rivera", "decision": "approved", "old_status": "signed",
+                     "new_status": "approved", "result": "would record", "problem": None}]
     assert snapshot(a, b) == before
 
 
@@ -489,9 +493,12 @@ def test_reviewer_comes_from_the_workbook_or_must_be_given(note_cmd, peers, expo
     assert result.exit_code == 0, result.output
     assert note_toml(a, "N-2026-11-23-C001-1")["review"]["reviewer"] == "Pat Supervisor"
 
-    # $PEERKIT_REVIEWER comes before the workbook's name (a new decision: a reason is added)
+    # $PEERKIT_REVIEWER comes before the workbook's name (a new decision: a reason is added,
+    # from a workbook exported after the first decision)
+    newer = tmp_path / "newer.xlsx"
+    assert note_cmd("export", "--out", newer, a, b).exit_code == 0
     again = tmp_path / "again.xlsx"
-    decide(exported, again, {("N-2026-11-23-C001-1", "ws"): ("approved", "ok")},
+    decide(newer, again, {("N-2026-11-23-C001-1", "ws"): ("approved", "ok")},
            reviewer="Someone Else")
     result = note_cmd("import-review", again, env={"PEERKIT_REVIEWER": "Lee Lead"})
     assert result.exit_code == 0, result.output
@@ -519,7 +526,7 @@ def test_partial_records_valid_rows_and_exits_1(note_cmd, peers, exported, tmp_p
 
 
 def _insert_extra_column(sheet):
-    sheet.cell(1, 26).value = "Comment"
+    sheet.cell(1, 27).value = "Comment"
 
 
 def _rename_column(sheet):
@@ -557,13 +564,13 @@ def _unknown_workspace(sheet):
 
 
 def _cell_outside(sheet):
-    sheet.cell(row_of(sheet, "N-2026-11-23-C001-1", "ws"), 27).value = "see me"
+    sheet.cell(row_of(sheet, "N-2026-11-23-C001-1", "ws"), 28).value = "see me"
 
 
 BAD_SHEETS = {
-    "cell outside": (_cell_outside, "row {row}: note N-2026-11-23-C001-1: cell AA{row} is outside "
+    "cell outside": (_cell_outside, "row {row}: note N-2026-11-23-C001-1: cell AB{row} is outside "
                                     "the exported columns"),
-    "extra column": (_insert_extra_column, "extra column 'Comment' (column Z)"),
+    "extra column": (_insert_extra_column, "extra column 'Comment' (column AA)"),
     "renamed column": (_rename_column, "column Y is 'Why' where 'Reason' was expected"),
     "missing column": (_drop_column, "missing column 'Reason'"),
     "unknown id": (_unknown_id, "row {row}: note N-2026-11-30-C001-9: unknown note id"),
@@ -838,3 +845,62 @@ def test_submitting_after_the_export_does_not_break_the_fingerprint(run, ws_path
     assert result.exit_code == 0, result.output
     data = tomllib.loads((ws_path / "notes" / "2026" / "11" / "N-2026-11-21-C003-2.toml").read_text())
     assert data["status"] == "approved" and data["review"]["reviewer"] == "Pat Supervisor"
+
+
+# --------------------------------------------------------------------------- staleness (issue 12)
+
+
+def test_an_older_workbook_cannot_undo_a_newer_decision(note_cmd, peers, tmp_path):
+    a, b = peers
+    nid = "N-2026-11-23-C001-1"
+    older, newer = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    assert note_cmd("export", "--out", older, a, b).exit_code == 0
+    assert note_cmd("export", "--out", newer, a, b).exit_code == 0
+    denied, approved = tmp_path / "b-filled.xlsx", tmp_path / "a-filled.xlsx"
+    decide(newer, denied, {(nid, "ws"): ("denied", "Goal missing")})
+    decide(older, approved, {(nid, "ws"): ("approved", None),
+                             (nid, "casey"): ("approved", None)})
+    result = note_cmd("import-review", denied, "--reviewer", "Pat Supervisor")
+    assert result.exit_code == 0, result.output
+    assert note_toml(a, nid)["status"] == "denied"
+    row = row_of(openpyxl.load_workbook(approved)["Notes"], nid, "ws")
+    before = note_toml(a, nid)
+
+    result = note_cmd("import-review", approved, "--reviewer", "Pat Supervisor", "--partial")
+    assert result.exit_code == 1, result.output
+    assert f"row {row}: note {nid}: received a newer review decision" in result.output
+    assert note_toml(a, nid) == before  # still denied, same review table
+    # the other workspace's row was valid and is recorded
+    assert note_toml(b, nid)["status"] == "approved"
+
+    # without --partial: refused too, nothing written
+    result = note_cmd("import-review", approved, "--reviewer", "Pat Supervisor")
+    assert result.exit_code == 3
+    assert note_toml(a, nid) == before
+
+
+def test_import_report_names_the_workspace_old_and_new_status_and_sums_up_per_peer(
+        note_cmd, peers, exported, tmp_path):
+    a, b = peers
+    filled = tmp_path / "filled.xlsx"
+    decide(exported, filled, {
+        ("N-2026-11-23-C001-1", "ws"): ("approved", None),
+        ("N-2026-11-20-C001-2", "ws"): ("denied", "Plan is missing the next step"),
+        ("N-2026-11-23-C001-1", "casey"): ("approved", None),
+    })
+    wb = openpyxl.load_workbook(filled)["Notes"]
+    r1 = row_of(wb, "N-2026-11-23-C001-1", "ws")
+    r2 = row_of(wb, "N-2026-11-20-C001-2", "ws")
+    r3 = row_of(wb, "N-2026-11-23-C001-1", "casey")
+    result = note_cmd("import-review", filled, "--reviewer", "Pat Supervisor")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert (f"row {r1}: note N-2026-11-23-C001-1: signed -> approved (recorded) -- "
+            "workspace ws (Jordan Rivera)") in lines
+    assert (f"row {r2}: note N-2026-11-20-C001-2: submitted -> denied (recorded) -- "
+            "workspace ws (Jordan Rivera)") in lines
+    assert (f"row {r3}: note N-2026-11-23-C001-1: signed -> approved (recorded) -- "
+            "workspace casey (Casey Example)") in lines
+    assert lines[-2:] == [
+        "workspace casey (Casey Example): 1 approved and 0 denied recorded, 0 unchanged, 0 refused",
+        "workspace ws (Jordan Rivera): 1 approved and 1 denied recorded, 0 unchanged, 0 refused"]

@@ -14,12 +14,14 @@ def audit():
 @audit.command(name="verify")
 @pass_workspace
 def audit_verify(ws):
-    """Check that no line of audit.log was edited, removed or inserted (exit 1 if so)."""
-    from peerkit.audit import verify
+    """Check that no line of audit.log was edited, removed or inserted, and that every signed
+    note still matches its seal (exit 1 if not)."""
+    from peerkit.audit import verify, verify_seals
 
     problems = verify(ws)
-    for p in problems:
+    seals = verify_seals(ws)
+    for p in problems + seals:
         click.echo(p)
-    if problems:
+    if problems or seals:
         click.get_current_context().exit(1)
-    click.echo("audit.log is intact.")
+    click.echo("audit.log is intact; every sealed note matches its seal.")

@@ -37,6 +37,35 @@ def workspace_warnings(ws) -> list[str]:
     return out
 
 
+def secret_references(data: dict, prefix: str = "") -> list[tuple[str, str]]:
+    """Every ``key = "keyring:NAME"`` in a config: [(dotted key, NAME)]."""
+    from peerkit.config import SECRET_PREFIX
+
+    found = []
+    for key, value in data.items():
+        if isinstance(value, dict):
+            found.extend(secret_references(value, f"{prefix}{key}."))
+        elif isinstance(value, str) and value.startswith(SECRET_PREFIX):
+            found.append((f"{prefix}{key}", value[len(SECRET_PREFIX):]))
+    return found
+
+
+def missing_secrets(config: dict) -> list[str]:
+    """A warning for each secret peerkit.toml refers to that is not in the keyring."""
+    from peerkit.errors import PeerkitError
+    from peerkit.secrets import get_secret
+
+    out = []
+    for key, name in secret_references(config):
+        try:
+            if get_secret(name) is None:
+                out.append(f"peerkit.toml: {key} refers to keyring secret {name!r}, which is not "
+                           f"set: run 'peerkit secret set {name}'")
+        except PeerkitError as exc:
+            out.append(f"peerkit.toml: {key}: {exc.message}")
+    return out
+
+
 @click.command()
 @click.pass_context
 def doctor(ctx):
@@ -48,15 +77,21 @@ def doctor(ctx):
     warnings: list[str] = []
     if not getattr(openpyxl, "DEFUSEDXML", False):
         warnings.append("openpyxl is not using defusedxml: reinstall peerkit")
-    try:
-        from peerkit.secrets import backend
+    from peerkit.secrets import backend, insecure_backend
 
+    keyring_ok = False
+    try:
         backend()
+        keyring_ok = True
     except PeerkitError as exc:
         warnings.append(f"keyring: {exc.message}")
+    plain = insecure_backend()
+    if keyring_ok and plain:  # allowed by PEERKIT_ALLOW_INSECURE_KEYRING, but still a risk
+        warnings.append(f"keyring: secrets are stored in plain text ({plain}), allowed by "
+                        "PEERKIT_ALLOW_INSECURE_KEYRING=1; use an OS keyring for real data")
     plugins = plugins_for(ctx)
     for info in plugins.info.values():
-        if info.error:
+        if info.error and not (info.source == "workspace" and "trust" in info.error):
             warnings.append(f"plugin {info.name!r} failed to load: {info.error}")
     ws = None
     try:
@@ -66,6 +101,9 @@ def doctor(ctx):
     except PeerkitError as exc:
         message(f"(no workspace checked: {exc.message})")
     if ws is not None:
+        from peerkit.trust import doctor_warnings
+
+        warnings.extend(doctor_warnings(ws.root))  # untrusted/changed plugin files, foreign owner
         warnings.extend(workspace_warnings(ws))
         from peerkit.templating import lint_workspace
 
@@ -74,6 +112,9 @@ def doctor(ctx):
             ws.config
         except PeerkitError as exc:
             warnings.append(exc.message)
+        else:
+            if keyring_ok:
+                warnings.extend(missing_secrets(ws.config))
     for plugin, items in plugins.call_each("doctor_checks", workspace=ws):
         warnings.extend(f"{plugin}: {w}" for w in items)
     for w in warnings:

@@ -16,6 +16,7 @@ schema = 1
 [provider]
 name = ""                      # your full name as you sign notes
 credentials = "NC CPSS"
+timezone = "{timezone}"   # IANA name: service minutes are elapsed time in this zone
 # tax_id = "keyring:tax-id"    # a reference; the value lives in the OS keyring
 
 [agency]
@@ -48,6 +49,13 @@ max_people = 10
 max_weekly_hours = 40
 '''
 
+def new_config() -> str:
+    """NEW_CONFIG with this machine's time zone (America/New_York when it cannot be told)."""
+    from peerkit.dates import system_timezone
+
+    return NEW_CONFIG.replace("{timezone}", system_timezone())
+
+
 FOLDERS = ("clients", "notes", "invoices", "wrap", "resources", "incidents", "templates", "plugins")
 
 
@@ -79,7 +87,7 @@ def create_workspace(target: Path, example: bool = False) -> Path:
     else:
         for folder in FOLDERS:
             storage.ensure_dir(target / folder)
-        storage.atomic_write_text(target / "peerkit.toml", NEW_CONFIG)
+        storage.atomic_write_text(target / "peerkit.toml", new_config())
     for folder in FOLDERS:
         storage.ensure_dir(target / folder)
     return target
@@ -96,6 +104,14 @@ def init(directory: Path, example: bool):
     peerkit init demo --example         a copy of the example workspace
     """
     create_workspace(directory, example)
+    from peerkit.errors import PeerkitError
+    from peerkit.trust import trust
+
+    try:
+        trust(directory)  # you made it: its plugins (none yet) are yours
+    except PeerkitError as exc:
+        message(f"warning: could not record the workspace as trusted ({exc.message}); "
+                f"run 'peerkit trust {directory}' later")
     message(f"Created {'example ' if example else ''}workspace {directory}")
     if not example:
         message(f"Next: edit {directory / 'peerkit.toml'}, then 'peerkit client add'.")

@@ -9,15 +9,30 @@ from peerkit.options import json_option
 from peerkit.output import emit_json, message
 
 
-def _audit(ctx, action: str, name: str) -> None:
+def _workspace(ctx):
+    """The workspace whose audit log records secret changes (None outside a workspace)."""
     from peerkit.context import workspace_for
     from peerkit.errors import PeerkitError
 
     try:
-        ws = workspace_for(ctx)
+        return workspace_for(ctx)
     except PeerkitError:
-        return
-    ws.audit("secret", action=action, records=[name])
+        return None
+
+
+def _check_audit_possible(ctx) -> None:
+    """Refuse before touching the keyring when the audit entry could not be written."""
+    ws = _workspace(ctx)
+    if ws is not None:
+        from peerkit.trust import check_writable
+
+        check_writable(ws.root)
+
+
+def _audit(ctx, action: str, name: str) -> None:
+    ws = _workspace(ctx)
+    if ws is not None:
+        ws.audit("secret", action=action, records=[name])
 
 
 @click.group()
@@ -34,6 +49,7 @@ def secret_set(ctx, name: str, from_stdin: bool):
     from peerkit.secrets import check_name, set_secret
 
     check_name(name)
+    _check_audit_possible(ctx)
     if from_stdin or not sys.stdin.isatty():
         value = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -59,6 +75,7 @@ def secret_delete(ctx, name: str):
     """Delete secret NAME from the keyring."""
     from peerkit.secrets import delete_secret
 
+    _check_audit_possible(ctx)
     existed = delete_secret(name)
     _audit(ctx, "delete", name)
     message(f"Deleted secret {name!r}." if existed else f"Secret {name!r} was not set.")
