@@ -3,7 +3,9 @@
 Escaping is chosen by output format, never by file name: HTML is always autoescaped (so
 ``note.html.j2`` is safe), Markdown text goes through an escaping ``finalize``.  Every
 template renders with ``StrictUndefined`` in an immutable sandbox, and every HTML document
-gets a Content-Security-Policy meta tag so nothing in it can load or send anything.
+is parsed and rebuilt by :mod:`peerkit.htmlsafe`: its Content-Security-Policy meta tag first,
+and a render that would redirect, change the base address or reach a host the agency has not
+listed in ``[templates] allowed_hosts`` is refused (exit 3) naming the template and construct.
 """
 from __future__ import annotations
 
@@ -16,8 +18,6 @@ from peerkit.errors import DataError, PeerkitError
 if TYPE_CHECKING:  # pragma: no cover
     from peerkit.workspace import Workspace
 
-CSP = ("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-       "style-src 'unsafe-inline'; img-src data:\">")
 FORMATS = ("html", "md", "txt")
 MAX_OUTPUT_CHARS = 20_000_000
 MAX_VALUE_LENGTH = 1_000_000     # a template may not build a string or list longer than this
@@ -144,12 +144,34 @@ def _money(value: Any) -> str:
     return fmt_usd(Decimal(str(value)))
 
 
-def add_csp(html: str) -> str:
-    """Put the CSP meta tag first in <head> (or at the top when there is no head)."""
-    m = re.search(r"<head[^>]*>", html, re.IGNORECASE)
-    if m:
-        return html[: m.end()] + "\n" + CSP + html[m.end():]
-    return CSP + "\n" + html
+def allowed_hosts(workspace: "Workspace | None") -> frozenset[str]:
+    """``[templates] allowed_hosts`` of peerkit.toml: hosts rendered HTML may load or link."""
+    from peerkit.htmlsafe import host_problem
+    from peerkit.validate import Fields
+
+    if workspace is None:
+        return frozenset()
+    section = workspace.section("templates")
+    f = Fields(section, workspace.path("peerkit.toml"), "templates.")
+    hosts = f.opt("allowed_hosts", list, [])
+    for i, host in enumerate(hosts):
+        problem = host_problem(host)
+        if problem:
+            f.fail("allowed_hosts", f"item {i + 1} {problem}")
+    return frozenset(h.strip().lower().rstrip(".") for h in hosts)
+
+
+def safe_html(workspace: "Workspace | None", where: str, text: str) -> str:
+    """Rendered HTML rebuilt with peerkit's CSP first; DataError naming a forbidden construct."""
+    from peerkit.htmlsafe import REMOTE, rebuild
+
+    text, problems = rebuild(text, allowed_hosts(workspace))
+    if problems:
+        problem = problems[0][1]
+        hint = ("; list the host in [templates] allowed_hosts in peerkit.toml if it is trusted"
+                if problem.startswith(REMOTE) else "")
+        raise DataError(where, f"the HTML it produced {problem}, so it was not rendered{hint}")
+    return text
 
 
 def render(workspace: "Workspace | None", name: str, context: dict, *, fmt: str) -> str:
@@ -189,7 +211,7 @@ def render(workspace: "Workspace | None", name: str, context: dict, *, fmt: str)
     if len(text) > MAX_OUTPUT_CHARS:
         raise PeerkitError(f"template {name}: output is larger than {MAX_OUTPUT_CHARS} characters")
     if fmt == "html":
-        text = add_csp(text)
+        text = safe_html(workspace, f"template {template.filename or name}", text)
     return text
 
 
@@ -238,8 +260,6 @@ class _time_limit:
 _LINT_RULES = (
     (re.compile(r"\|\s*safe\b"), "uses '|safe', which turns off escaping"),
     (re.compile(r"autoescape\s+false", re.IGNORECASE), "turns autoescape off"),
-    (re.compile(r"(?:src|href|action)\s*=\s*[\"']?\s*(?:https?:)?//", re.IGNORECASE),
-     "loads or links a remote address (could send information out)"),
     (re.compile(r"javascript:", re.IGNORECASE), "contains a javascript: link"),
     (re.compile(r"<script", re.IGNORECASE), "contains a <script> element"),
 )
@@ -247,12 +267,17 @@ _LINT_RULES = (
 
 def lint_template(text: str) -> list[tuple[int, str]]:
     """Risky constructs in an agency template: [(line, problem)]."""
+    from peerkit.htmlsafe import lint_html
+
     found = []
     for n, line in enumerate(text.splitlines(), 1):
         for pattern, problem in _LINT_RULES:
             if pattern.search(line):
                 found.append((n, problem))
-    return found
+    for item in lint_html(text):  # meta refresh, base, remote addresses, the comment-<head> trick
+        if item not in found:
+            found.append(item)
+    return sorted(found, key=lambda item: item[0])
 
 
 def lint_workspace(workspace: "Workspace") -> list[str]:

