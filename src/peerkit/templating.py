@@ -84,27 +84,25 @@ def _escape_marker(m: re.Match) -> str:
 
 
 def _sandbox_class():
-    from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    from peerkit import template_caps as caps
 
     class LimitedSandbox(ImmutableSandboxedEnvironment):
-        """The immutable sandbox, plus caps on ``'a' * 10**9`` and ``10 ** 10**9`` style bombs."""
+        """The immutable sandbox, plus size caps on every way a template can build a big value
+        (``'a' * 10**9``, ``10 ** 10**9``, ``"{:>2000000000}".format(x)``, ``"%2000000000s" % x``,
+        ``x.center(N)``, repeated ``~``): see :mod:`peerkit.template_caps`."""
 
-        intercepted_binops = frozenset(["*", "**"])
+        intercepted_binops = frozenset(["*", "**", "+", "%"])
+        code_generator_class = caps.CappedCodeGenerator
 
         def call_binop(self, context, operator, left, right):
-            if operator == "**":
-                if isinstance(right, (int, float)) and abs(right) > 1000:
-                    raise SecurityError("exponent too large")
-                return left ** right
-            if isinstance(left, (str, list, tuple)) and isinstance(right, int):
-                size = len(left) * right
-            elif isinstance(right, (str, list, tuple)) and isinstance(left, int):
-                size = len(right) * left
-            else:
-                return left * right
-            if size > MAX_VALUE_LENGTH:
-                raise SecurityError("value too large")
-            return left * right
+            return caps.call_binop(operator, left, right)
+
+        def wrap_str_format(self, value):
+            return caps.capped_str_method(self, value)
+
+        capped_concat = staticmethod(caps.capped_concat)
 
     return LimitedSandbox
 
@@ -129,6 +127,9 @@ def environment(workspace: "Workspace | None", fmt: str):
     env.filters["money"] = _money
     env.filters["raw"] = _Raw
     env.filters["md"] = md_escape
+    from peerkit.template_caps import cap_filters
+
+    cap_filters(env.filters)
     return env
 
 
@@ -191,9 +192,15 @@ def render(workspace: "Workspace | None", name: str, context: dict, *, fmt: str)
     except jinja2.TemplateSyntaxError as exc:
         raise DataError(f"template {exc.filename or name}", f"syntax error: {exc.message}",
                         line=exc.lineno) from None
+    from peerkit.template_caps import TooLarge
+
+    where = f"template {template.filename or name}"
     try:
         with _time_limit(RENDER_SECONDS):
-            text = template.render(**context)
+            text = _render_capped(template, context, where)
+    except TooLarge:
+        raise DataError(where, f"template output too large: it builds a value of more than "
+                               f"{MAX_VALUE_LENGTH:,} characters and was stopped") from None
     except _RenderTimeout:
         raise DataError(f"template {template.filename or name}",
                         f"took longer than {RENDER_SECONDS} s to render and was stopped") from None
@@ -208,11 +215,26 @@ def render(workspace: "Workspace | None", name: str, context: dict, *, fmt: str)
         raise DataError(f"template {template.filename or name}", "produced too much output") from None
     except jinja2.TemplateError as exc:
         raise DataError(f"template {template.filename or name}", f"failed: {type(exc).__name__}") from None
-    if len(text) > MAX_OUTPUT_CHARS:
-        raise PeerkitError(f"template {name}: output is larger than {MAX_OUTPUT_CHARS} characters")
+    except PeerkitError:
+        raise
+    except Exception as exc:  # TypeError, ValueError ... from the template's own expressions
+        raise DataError(where, f"failed: {type(exc).__name__} in one of its expressions") from None
     if fmt == "html":
         text = safe_html(workspace, f"template {template.filename or name}", text)
     return text
+
+
+def _render_capped(template, context: dict, where: str) -> str:
+    """Render chunk by chunk, stopping as soon as the output passes MAX_OUTPUT_CHARS."""
+    chunks = []
+    total = 0
+    for chunk in template.generate(**context):
+        total += len(chunk)
+        if total > MAX_OUTPUT_CHARS:
+            raise DataError(where, f"template output too large: more than {MAX_OUTPUT_CHARS:,} "
+                                   "characters; it was stopped")
+        chunks.append(chunk)
+    return "".join(chunks)
 
 
 def _undefined_name(exc: Exception) -> str:

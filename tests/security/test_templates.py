@@ -198,3 +198,68 @@ def test_allowed_hosts_are_validated(ws_path, tpl, line):
     with pytest.raises(DataError) as err:
         templating.render(Workspace(ws_path), name, {}, fmt="html")
     assert "peerkit.toml" in err.value.message and "templates.allowed_hosts" in err.value.message
+
+
+# --- formatting, padding, repetition and ~ are capped like other output -----------------------
+
+@pytest.mark.parametrize("source", [
+    '{{ "{:>2000000000}".format("x") }}',
+    '{{ "{:>{}}".format("x", 2000000000) }}',
+    '{{ "{:.2000000000f}".format(1.5) }}',
+    '{{ ("{0}" * 999999).format("x" * 999999) }}',
+    '{{ "{x:>2000000000}".format_map({"x": "y"}) }}',
+    '{{ "%2000000000s" % "x" }}',
+    '{{ "%*s" % (2000000000, "x") }}',
+    '{{ "%.2000000000f" % 1.5 }}',
+    '{{ ("%s" * 999999) % (("x" * 999999,) * 999999) }}',
+    '{{ "%2000000000s"|format("x") }}',
+    '{{ "x".center(2000000000) }}',
+    '{{ "x".ljust(2000000000) }}',
+    '{{ "x".rjust(2000000000) }}',
+    '{{ "1".zfill(2000000000) }}',
+    '{{ ("x" * 999999)|attr("center")(2000000000) }}',
+    '{{ "x"|center(2000000000) }}',
+    '{{ ("\t" * 999999).expandtabs(999999) }}',
+    '{{ ("a" * 999999).replace("a", "a" * 999999) }}',
+    '{{ ("a" * 999999)|replace("a", "a" * 999999) }}',
+    '{{ ("x" * 999999).join(["y"] * 999999) }}',
+    '{{ (["x" * 999999] * 999999)|join }}',
+    '{{ ("x\n" * 499999)|indent(999999) }}',
+    '{{ [1]|batch(2000000000, "x")|list }}',
+    '{% set a = "x" * 999999 %}{% for i in range(40) %}{% set a = a ~ a %}{% endfor %}{{ a|length }}',
+    '{% set ns = namespace(a="x" * 999999) %}{% for i in range(40) %}{% set ns.a = ns.a ~ ns.a %}{% endfor %}',
+    '{% set ns = namespace(a="x" * 999999) %}{% for i in range(40) %}{% set ns.a = ns.a + ns.a %}{% endfor %}',
+    '{% for i in range(100000) %}{{ "x" * 999999 }}{% endfor %}',
+])
+@pytest.mark.parametrize("fmt", ["txt", "html"])
+def test_format_padding_and_repetition_bombs_stop_quickly(ws, tpl, source, fmt):
+    import time
+
+    name = tpl(f"bomb.{fmt}.j2", source)
+    started = time.monotonic()
+    with pytest.raises(DataError) as err:
+        templating.render(ws, name, {}, fmt=fmt)
+    assert "template output too large" in err.value.message and err.value.exit_code == 3
+    assert time.monotonic() - started < 5
+
+
+def test_the_bomb_exits_3_from_the_cli(run, ws_path):
+    note_template(ws_path, '{{ "{:>2000000000}".format(client.name) }}')
+    result = run("note", "render", NOTE, "--format", "html")
+    assert result.exit_code == 3 and "template output too large" in result.output
+    assert "notes/note.html.j2" in result.output
+
+
+def test_ordinary_formatting_still_works(ws, tpl):
+    name = tpl("fmt.txt.j2", '{{ "{:>6}|{:.2f}".format("ab", 1.5) }} {{ "%-4s|%05.1f" % ("x", 2.25) }} '
+                             '{{ "%s and %s"|format("a", "b") }} {{ "ab".center(6, "*") }} {{ "7".zfill(3) }} '
+                             '{{ ["a", "b"]|join(", ") }} {{ "a" ~ "b" ~ 1 }} {{ "a" + "b" }} {{ 10 % 4 }} '
+                             '{{ "x"|indent(2, first=True) }} {{ "aXa".replace("X", "-") }} {{ 2 * 3 }}')
+    out = templating.render(ws, name, {}, fmt="txt")
+    assert out == "    ab|1.50 x   |002.2 a and b **ab** 007 a, b ab1 ab 2   x a-a 6"
+
+
+def test_a_type_error_in_a_template_is_exit_3_not_a_crash(ws, tpl):
+    name = tpl("te.txt.j2", '{{ "x".center("wide") }}')
+    with pytest.raises(DataError, match="TypeError"):
+        templating.render(ws, name, {}, fmt="txt")
