@@ -265,9 +265,9 @@ def rebuild(document: str, allowed: frozenset[str] = frozenset()) -> tuple[str, 
     return text, walker.problems
 
 
-def lint_html(source: str) -> list[tuple[int, str]]:
+def lint_html(source: str, allowed: frozenset[str] = frozenset()) -> list[tuple[int, str]]:
     """[(line, problem)] for the HTML in a template's source (Jinja expressions are plain text)."""
-    walker = _Rebuilder(frozenset(), None)
+    walker = _Rebuilder(allowed, None)
     walker.feed(source)
     walker.finish()
     return walker.problems

@@ -287,8 +287,14 @@ _LINT_RULES = (
 )
 
 
-def lint_template(text: str) -> list[tuple[int, str]]:
-    """Risky constructs in an agency template: [(line, problem)]."""
+def lint_template(text: str, allowed: frozenset[str] = frozenset()) -> list[tuple[int, str]]:
+    """Risky constructs in an agency template: [(line, problem)].
+
+    Line by line: ``|safe``, ``autoescape false``, ``javascript:``, ``<script>``.  Parsed as
+    HTML (:func:`peerkit.htmlsafe.lint_html`): meta refresh, ``<base>``, remote addresses in URL
+    attributes, srcset and CSS (hosts in ``allowed`` excepted), srcdoc, and an HTML comment
+    holding ``<head>``.
+    """
     from peerkit.htmlsafe import lint_html
 
     found = []
@@ -296,7 +302,7 @@ def lint_template(text: str) -> list[tuple[int, str]]:
         for pattern, problem in _LINT_RULES:
             if pattern.search(line):
                 found.append((n, problem))
-    for item in lint_html(text):  # meta refresh, base, remote addresses, the comment-<head> trick
+    for item in lint_html(text, allowed):  # meta refresh, base, remote addresses, the comment-<head> trick
         if item not in found:
             found.append(item)
     return sorted(found, key=lambda item: item[0])
@@ -306,7 +312,8 @@ def lint_workspace(workspace: "Workspace") -> list[str]:
     folder = workspace.path("templates")
     out = []
     if folder.is_dir():
+        allowed = allowed_hosts(workspace)
         for p in sorted(folder.rglob("*.j2")):
-            for line, problem in lint_template(p.read_text(encoding="utf-8", errors="replace")):
+            for line, problem in lint_template(p.read_text(encoding="utf-8", errors="replace"), allowed):
                 out.append(f"{workspace.rel(p)}:{line}: {problem}")
     return out

