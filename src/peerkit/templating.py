@@ -179,8 +179,31 @@ def render(workspace: "Workspace | None", name: str, context: dict, *, fmt: str)
     """Render template ``name`` (``notes/note.md.j2``) for ``fmt`` (html, md or txt).
 
     Errors (a missing template, a typo such as ``{{ client.nmae }}``, a sandbox violation)
-    become one DataError naming the template and the problem, never the data.
+    become one DataError naming the template and the problem, never the data.  The render runs
+    in a child process with a limited address space (:mod:`peerkit.render_limits`).
     """
+    from peerkit.render_limits import run_limited
+
+    _preload(workspace)  # imported and looked up once here, not again in every child
+    if fmt == "html":
+        allowed_hosts(workspace)  # a bad [templates] setting is reported before anything runs
+    return run_limited(_render_here, workspace, name, context, fmt,
+                       where=f"template {name}", seconds=RENDER_SECONDS)
+
+
+def _preload(workspace: "Workspace | None") -> None:
+    import jinja2.compiler  # noqa: F401
+    import jinja2.sandbox  # noqa: F401
+
+    import peerkit.excel  # noqa: F401 - md_escape
+    import peerkit.htmlsafe  # noqa: F401
+    import peerkit.money  # noqa: F401 - the money filter
+    import peerkit.template_caps  # noqa: F401
+
+    search_path(workspace)  # loads the plugins (their template_dirs) in this process
+
+
+def _render_here(workspace: "Workspace | None", name: str, context: dict, fmt: str) -> str:
     import jinja2
     from jinja2.sandbox import SecurityError
 
@@ -211,8 +234,10 @@ def render(workspace: "Workspace | None", name: str, context: dict, *, fmt: str)
     except SecurityError:
         raise DataError(f"template {template.filename or name}",
                         "tried something the template sandbox forbids") from None
-    except (OverflowError, MemoryError):
+    except OverflowError:
         raise DataError(f"template {template.filename or name}", "produced too much output") from None
+    except MemoryError:
+        raise
     except jinja2.TemplateError as exc:
         raise DataError(f"template {template.filename or name}", f"failed: {type(exc).__name__}") from None
     except PeerkitError:

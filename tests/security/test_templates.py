@@ -295,3 +295,55 @@ def test_templates_check_reports_each_leaking_construct_with_its_line(run, ws_pa
                    for l in result.output.splitlines()), construct
     assert f"{where}:9:" not in result.output and f"{where}:10:" not in result.output
     assert "No risky constructs" not in result.output
+
+
+# --- the render runs under an address-space limit ---------------------------------------------
+
+MEMORY_BOMB = '{{ (["x" * 999999] * 999999)|string|length }}'  # past every cap: str() of a list
+
+
+@pytest.mark.skipif(not __import__("peerkit.render_limits").render_limits.can_fork(), reason="needs fork")
+def test_a_template_that_needs_too_much_memory_is_stopped(ws, tpl, monkeypatch):
+    import time
+
+    monkeypatch.setenv("PEERKIT_TEMPLATE_MEMORY_MB", "64")
+    name = tpl("mem.txt.j2", MEMORY_BOMB)
+    started = time.monotonic()
+    with pytest.raises(DataError) as err:
+        templating.render(ws, name, {}, fmt="txt")
+    assert "template used too much memory" in err.value.message and err.value.exit_code == 3
+    assert "t/mem.txt.j2" in err.value.message
+    assert time.monotonic() - started < 10
+
+
+@pytest.mark.skipif(not __import__("peerkit.render_limits").render_limits.can_fork(), reason="needs fork")
+def test_the_memory_limit_from_the_cli_is_exit_3(run, ws_path):
+    note_template(ws_path, MEMORY_BOMB)
+    result = run("note", "render", NOTE, "--format", "html", env={"PEERKIT_TEMPLATE_MEMORY_MB": "64"})
+    assert result.exit_code == 3 and "template used too much memory" in result.output
+
+
+def test_the_memory_limit_setting_is_checked(ws, tpl, monkeypatch):
+    from peerkit.errors import UsageError
+
+    name = tpl("ok.txt.j2", "{{ x }}")
+    monkeypatch.setenv("PEERKIT_TEMPLATE_MEMORY_MB", "a lot")
+    with pytest.raises(UsageError, match="PEERKIT_TEMPLATE_MEMORY_MB"):
+        templating.render(ws, name, {"x": 1}, fmt="txt")
+
+
+def test_a_render_in_the_child_equals_one_in_process(ws, monkeypatch):
+    from peerkit_notes.render import render_note
+
+    note = ws.note(NOTE)
+    limited = {fmt: render_note(ws, note, fmt=fmt) for fmt in ("md", "html", "txt")}
+    monkeypatch.setenv("PEERKIT_TEMPLATE_MEMORY_MB", "off")
+    assert limited == {fmt: render_note(ws, note, fmt=fmt) for fmt in ("md", "html", "txt")}
+    assert "Content-Security-Policy" in limited["html"]
+
+
+def test_errors_in_the_child_keep_their_message_and_exit_code(ws, tpl):
+    name = tpl("typo.html.j2", "{{ client.nmae }}")
+    with pytest.raises(DataError) as err:
+        templating.render(ws, name, {"client": {"name": "Sam Example"}}, fmt="html")
+    assert "'nmae'" in err.value.message and err.value.exit_code == 3
