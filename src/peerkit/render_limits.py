@@ -101,6 +101,9 @@ def run_limited(func: Callable[..., str], *args: Any, where: str, seconds: float
     os.close(write_end)
     try:
         data = _read_all(read_end, pid, seconds + GRACE_SECONDS, where)
+    except BaseException:  # Ctrl-C or a timeout: the child goes too
+        _kill(pid)
+        raise
     finally:
         os.close(read_end)
         os.waitpid(pid, 0)
@@ -143,6 +146,13 @@ def _result(result: tuple, where: str) -> str:
     raise RuntimeError(f"template render failed in its child process ({result[1]})")
 
 
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:  # pragma: no cover - already gone
+        pass
+
+
 def _read_all(fd: int, pid: int, seconds: float, where: str) -> bytes:
     chunks = []
     deadline = time.monotonic() + seconds
@@ -150,7 +160,6 @@ def _read_all(fd: int, pid: int, seconds: float, where: str) -> bytes:
         left = deadline - time.monotonic()
         ready, _, _ = select.select([fd], [], [], max(left, 0))
         if not ready:
-            os.kill(pid, signal.SIGKILL)
             raise DataError(where, f"took longer than {seconds:g} s to render and was stopped")
         chunk = os.read(fd, 1 << 20)
         if not chunk:

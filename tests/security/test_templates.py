@@ -347,3 +347,22 @@ def test_errors_in_the_child_keep_their_message_and_exit_code(ws, tpl):
     with pytest.raises(DataError) as err:
         templating.render(ws, name, {"client": {"name": "Sam Example"}}, fmt="html")
     assert "'nmae'" in err.value.message and err.value.exit_code == 3
+
+
+def test_the_default_templates_pass_templates_check():
+    for path in templating.default_dir().rglob("*.j2"):
+        assert templating.lint_template(path.read_text(encoding="utf-8")) == [], path
+
+
+def test_a_child_that_outlives_the_time_limit_is_killed(monkeypatch):
+    import time
+
+    from peerkit import render_limits
+
+    if not render_limits.can_fork():
+        pytest.skip("needs fork")
+    monkeypatch.setattr(render_limits, "GRACE_SECONDS", 0.5)
+    started = time.monotonic()
+    with pytest.raises(DataError, match="took longer than"):
+        render_limits.run_limited(lambda: time.sleep(30) or "late", where="template t", seconds=0.5)
+    assert time.monotonic() - started < 5
