@@ -42,6 +42,11 @@ ANIMATION_ATTRS = frozenset({"to", "from", "values"})
 # Elements whose addresses may be data: images (the CSP allows img-src data:).
 DATA_OK_TAGS = frozenset({"img", "source", "picture", "video", "audio", "input", "track", "image"})
 
+# <meta http-equiv> values that only describe the document ("refresh" navigates; others such as
+# "set-cookie" or "link" are refused too, rather than trusting every browser to ignore them).
+KNOWN_HTTP_EQUIV = frozenset({"content-type", "content-language", "default-style", "x-ua-compatible",
+                              "content-security-policy"})
+
 _TAG_NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9:._-]*$")
 _ATTR_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:.-]*$")
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
@@ -154,8 +159,12 @@ class _Rebuilder(HTMLParser):
 
     def check_tag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {name: (value or "") for name, value in attrs}
-        if tag == "meta" and values.get("http-equiv", "").strip().lower() == "refresh":
+        equiv = values.get("http-equiv", "").strip().lower()
+        if tag == "meta" and equiv == "refresh":
             self.problem("has a <meta http-equiv=refresh> (it can send the reader, and data, elsewhere)")
+        elif tag == "meta" and "http-equiv" in values and equiv not in KNOWN_HTTP_EQUIV:
+            self.problem("has a <meta http-equiv> other than content-type, content-language, "
+                         "default-style, x-ua-compatible or content-security-policy")
         if tag == "base":
             self.problem("has a <base> element (it changes where every address points)")
         for name, value in attrs:

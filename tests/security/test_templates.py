@@ -127,6 +127,7 @@ def test_a_comment_a_browser_ends_early_is_dropped_not_passed_on(ws, tpl):
 @pytest.mark.parametrize("html, construct", [
     ('<base href="https://evil.example/">', "<base>"),
     ('<meta http-equiv=" Refresh " content="5">', "meta http-equiv=refresh"),
+    ('<meta http-equiv="Link" content="<https://evil.example/a.css>; rel=stylesheet">', "<meta http-equiv>"),
     ('<img src="https://evil.example/{{ x }}.png">', "<img src>"),
     ('<img src="//evil.example/a.png">', "<img src>"),
     ('<img src="/\\evil.example/a.png">', "<img src>"),
