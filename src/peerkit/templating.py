@@ -335,10 +335,23 @@ def lint_template(text: str, allowed: frozenset[str] = frozenset()) -> list[tupl
 
 def lint_workspace(workspace: "Workspace") -> list[str]:
     folder = workspace.path("templates")
-    out = []
+    out: list[str] = []
     if folder.is_dir():
-        allowed = allowed_hosts(workspace)
+        allowed = _lint_allowed_hosts(workspace, out)
         for p in sorted(folder.rglob("*.j2")):
             for line, problem in lint_template(p.read_text(encoding="utf-8", errors="replace"), allowed):
                 out.append(f"{workspace.rel(p)}:{line}: {problem}")
     return out
+
+
+def _lint_allowed_hosts(workspace: "Workspace", out: list[str]) -> frozenset[str]:
+    """allowed_hosts for the lint; a bad setting is a finding (none allowed), never a crash."""
+    try:
+        workspace.config
+    except PeerkitError:  # a broken peerkit.toml: 'doctor' reports it itself
+        return frozenset()
+    try:
+        return allowed_hosts(workspace)
+    except PeerkitError as exc:
+        out.append(exc.message)
+        return frozenset()

@@ -367,3 +367,13 @@ def test_a_child_that_outlives_the_time_limit_is_killed(monkeypatch):
     with pytest.raises(DataError, match="took longer than"):
         render_limits.run_limited(lambda: time.sleep(30) or "late", where="template t", seconds=0.5)
     assert time.monotonic() - started < 5
+
+
+def test_a_bad_allowed_hosts_is_a_finding_of_check_and_doctor(run, ws_path):
+    note_template(ws_path, '<img src="https://agency.example/logo.png">')
+    _allow(ws_path, 'allowed_hosts = ["https://agency.example"]')
+    for command in ("templates", "check"), ("doctor",):
+        result = run(*command)
+        assert result.exit_code == 1, result.output
+        assert "templates.allowed_hosts" in result.output
+        assert "remote address in <img src>" in result.output
