@@ -184,14 +184,14 @@ def render(workspace: "Workspace | None", name: str, context: dict, *, fmt: str)
     """
     from peerkit.render_limits import run_limited
 
-    _preload(workspace)  # imported and looked up once here, not again in every child
+    _preload(workspace, fmt)  # imported, looked up and built once here, not again in every child
     if fmt == "html":
         allowed_hosts(workspace)  # a bad [templates] setting is reported before anything runs
     return run_limited(_render_here, workspace, name, context, fmt,
                        where=f"template {name}", seconds=RENDER_SECONDS)
 
 
-def _preload(workspace: "Workspace | None") -> None:
+def _preload(workspace: "Workspace | None", fmt: str) -> None:
     import jinja2.compiler  # noqa: F401
     import jinja2.sandbox  # noqa: F401
 
@@ -201,6 +201,18 @@ def _preload(workspace: "Workspace | None") -> None:
     import peerkit.template_caps  # noqa: F401
 
     search_path(workspace)  # loads the plugins (their template_dirs) in this process
+    if fmt in FORMATS and not _warm.get(fmt):
+        # Jinja caches lexers per configuration, and re caches patterns: fill both here with a
+        # template of our own so every child does not rebuild them
+        env = environment(workspace, fmt)
+        env.from_string('{% for i in x %}{{ i ~ "a" }}{% if i %}{{ "%s"|format(i) }}{% endif %}{% endfor %}'
+                        ).render(x=[1])
+        peerkit.htmlsafe.rebuild('<!DOCTYPE html><html><head><style>p{}</style></head>'
+                                 '<body><a href="#a" style="x">b</a></body></html>')
+        _warm[fmt] = True
+
+
+_warm: dict[str, bool] = {}
 
 
 def _render_here(workspace: "Workspace | None", name: str, context: dict, fmt: str) -> str:
