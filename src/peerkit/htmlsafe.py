@@ -263,6 +263,12 @@ class _Rebuilder(HTMLParser):
     def handle_pi(self, data):
         pass
 
+    def parse_marked_section(self, i, report=1):
+        """``<![...`` (CDATA or a stray marked section): dropped up to the next ``>``, as browsers
+        treat it outside SVG/MathML (html.parser's own version raises AssertionError)."""
+        end = self.rawdata.find(">", i + 3)
+        return -1 if end < 0 else end + 1
+
     def unknown_decl(self, data):
         pass
 
@@ -275,14 +281,21 @@ class _Rebuilder(HTMLParser):
 def rebuild(document: str, allowed: frozenset[str] = frozenset()) -> tuple[str, list[tuple[int, str]]]:
     """(the rebuilt document with peerkit's CSP first, [(line, problem)]) for rendered HTML."""
     walker = _Rebuilder(allowed, csp_meta(sorted(allowed)))
-    walker.feed(document)
-    text = walker.finish()
+    text = _walk(walker, document)
     return text, walker.problems
+
+
+def _walk(walker: _Rebuilder, document: str) -> str:
+    try:
+        walker.feed(document)
+        return walker.finish()
+    except AssertionError:  # html.parser gives up on some malformed markup: so does peerkit
+        walker.problem("has markup peerkit cannot read")
+        return ""
 
 
 def lint_html(source: str, allowed: frozenset[str] = frozenset()) -> list[tuple[int, str]]:
     """[(line, problem)] for the HTML in a template's source (Jinja expressions are plain text)."""
     walker = _Rebuilder(allowed, None)
-    walker.feed(source)
-    walker.finish()
+    _walk(walker, source)
     return walker.problems
