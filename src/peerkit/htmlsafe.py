@@ -299,3 +299,39 @@ def lint_html(source: str, allowed: frozenset[str] = frozenset()) -> list[tuple[
     walker = _Rebuilder(allowed, None)
     _walk(walker, source)
     return walker.problems
+
+
+# --- Markdown output ------------------------------------------------------------------------
+# A Markdown file is shown by viewers that load its images and pass its HTML through, so the
+# same rules hold for what the *template* put there.  Values are already escaped by md_escape
+# (every '<', '[' ... gets a backslash), so backslash pairs are blanked out before looking.
+
+_MD_ESCAPED = re.compile(r"\\.", re.DOTALL)
+_MD_LINK = re.compile(r"(!?)\[[^\]\n]*\]\(\s*<?([^)\s>]*)")
+_MD_REFERENCE = re.compile(r"^ {0,3}\[[^\]\n]+\]:\s*<?([^\s>]+)", re.MULTILINE)
+_MD_AUTOLINK = re.compile(r"<([a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>]*)>")
+
+
+def markdown_problems(text: str, allowed: frozenset[str] = frozenset()) -> list[tuple[int, str]]:
+    """[(line, problem)] in rendered Markdown: its HTML, links, images, references, autolinks."""
+    plain = _MD_ESCAPED.sub("__", text)
+    walker = _Rebuilder(allowed, None)
+    _walk(walker, plain)
+    found = [(line, problem) for line, problem in walker.problems if "comment" not in problem]
+    return sorted(found + markdown_link_problems(plain, allowed), key=lambda item: item[0])
+
+
+def markdown_link_problems(plain: str, allowed: frozenset[str] = frozenset()) -> list[tuple[int, str]]:
+    """Remote addresses in Markdown images, links, reference definitions and autolinks."""
+    found = []
+    for m in _MD_LINK.finditer(plain):
+        problem = url_problem(m.group(2), allowed, data_ok=bool(m.group(1)))
+        if problem:
+            kind = "image" if m.group(1) else "link"
+            found.append((plain.count("\n", 0, m.start()) + 1, f"{problem} in a Markdown {kind}"))
+    for pattern, kind in ((_MD_REFERENCE, "reference"), (_MD_AUTOLINK, "autolink")):
+        for m in pattern.finditer(plain):
+            problem = url_problem(m.group(1), allowed, data_ok=False)
+            if problem:
+                found.append((plain.count("\n", 0, m.start()) + 1, f"{problem} in a Markdown {kind}"))
+    return found

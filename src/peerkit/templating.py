@@ -175,6 +175,18 @@ def safe_html(workspace: "Workspace | None", where: str, text: str) -> str:
     return text
 
 
+def check_markdown(workspace: "Workspace | None", where: str, text: str) -> None:
+    """Rendered Markdown: the same constructs as in HTML (its HTML, remote images and links)."""
+    from peerkit.htmlsafe import REMOTE, markdown_problems
+
+    problems = markdown_problems(text, allowed_hosts(workspace))
+    if problems:
+        problem = problems[0][1]
+        hint = ("; list the host in [templates] allowed_hosts in peerkit.toml if it is trusted"
+                if problem.startswith(REMOTE) else "")
+        raise DataError(where, f"the Markdown it produced {problem}, so it was not rendered{hint}")
+
+
 def render(workspace: "Workspace | None", name: str, context: dict, *, fmt: str) -> str:
     """Render template ``name`` (``notes/note.md.j2``) for ``fmt`` (html, md or txt).
 
@@ -185,7 +197,7 @@ def render(workspace: "Workspace | None", name: str, context: dict, *, fmt: str)
     from peerkit.render_limits import run_limited
 
     _preload(workspace, fmt)  # imported, looked up and built once here, not again in every child
-    if fmt == "html":
+    if fmt in ("html", "md"):
         allowed_hosts(workspace)  # a bad [templates] setting is reported before anything runs
     return run_limited(_render_here, workspace, name, context, fmt,
                        where=f"template {name}", seconds=RENDER_SECONDS)
@@ -258,6 +270,8 @@ def _render_here(workspace: "Workspace | None", name: str, context: dict, fmt: s
         raise DataError(where, f"failed: {type(exc).__name__} in one of its expressions") from None
     if fmt == "html":
         text = safe_html(workspace, f"template {template.filename or name}", text)
+    elif fmt == "md":
+        check_markdown(workspace, where, text)
     return text
 
 
@@ -351,7 +365,13 @@ def lint_workspace(workspace: "Workspace") -> list[str]:
     if folder.is_dir():
         allowed = _lint_allowed_hosts(workspace, out)
         for p in sorted(folder.rglob("*.j2")):
-            for line, problem in lint_template(p.read_text(encoding="utf-8", errors="replace"), allowed):
+            text = p.read_text(encoding="utf-8", errors="replace")
+            found = lint_template(text, allowed)
+            if p.name.endswith(".md.j2"):
+                from peerkit.htmlsafe import markdown_link_problems
+
+                found = sorted(found + markdown_link_problems(text, allowed), key=lambda item: item[0])
+            for line, problem in found:
                 out.append(f"{workspace.rel(p)}:{line}: {problem}")
     return out
 

