@@ -81,6 +81,10 @@ def run_limited(func: Callable[..., str], *args: Any, where: str, seconds: float
     pid = -1
     try:
         pid = os.fork()
+    except OSError:  # no process to spare (EAGAIN, ENOMEM): render here, caps and time limit only
+        os.close(read_end)
+        os.close(write_end)
+        return _in_process(func, args, where)
     finally:
         if pid != 0:
             gc.unfreeze()

@@ -450,3 +450,14 @@ def test_templates_check_reports_markdown_links_in_md_templates(run, ws_path):
     assert result.exit_code == 1
     assert "templates/notes/note.md.j2:3: loads or links a remote address in a Markdown image" in result.output
     assert "note.md.j2:4" not in result.output
+
+
+def test_when_fork_fails_the_render_still_happens_in_process(ws, tpl, monkeypatch):
+    import os
+
+    def no_fork():
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    name = tpl("ok.txt.j2", "{{ x }}")
+    assert templating.render(ws, name, {"x": "fine"}, fmt="txt") == "fine"
