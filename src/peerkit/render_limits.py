@@ -20,6 +20,7 @@ import os
 import pickle
 import select
 import signal
+import sys
 import time
 from typing import Any, Callable
 
@@ -43,6 +44,9 @@ def memory_budget() -> int | None:
 
 
 def can_fork() -> bool:
+    """POSIX with fork and an enforced RLIMIT_AS (macOS does not enforce it: no point forking)."""
+    if sys.platform == "darwin":  # pragma: no cover
+        return False
     try:
         import resource  # noqa: F401
     except ImportError:  # pragma: no cover - Windows
