@@ -48,7 +48,8 @@ max_people = 10
 max_weekly_hours = 40
 '''
 
-FOLDERS = ("clients", "notes", "invoices", "wrap", "resources", "incidents", "templates", "plugins")
+FOLDERS = ("clients", "notes", "invoices", "wrap", "resources", "incidents", "activities", "templates",
+           "plugins")
 
 
 def example_dir() -> Path:
