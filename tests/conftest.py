@@ -15,7 +15,7 @@ from peerkit.cli import cli
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "workspace"
 BUILTINS = ("activities", "caseload", "certs", "clients", "incidents", "invoice", "notes", "resources",
-            "wrap")
+            "trips", "wrap")
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):

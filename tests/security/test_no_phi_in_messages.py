@@ -59,6 +59,7 @@ COMMANDS = [
     ("incident", "list"),
     ("activity", "list"),
     ("week", "--week", "2026-W47"),
+    ("trip", "list"),
 ]
 
 

@@ -48,7 +48,7 @@ max_people = 10
 max_weekly_hours = 40
 '''
 
-FOLDERS = ("clients", "notes", "invoices", "wrap", "resources", "incidents", "activities", "templates",
+FOLDERS = ("clients", "notes", "invoices", "wrap", "resources", "incidents", "activities", "trips", "templates",
            "plugins")
 
 
