@@ -14,7 +14,7 @@ from tests.conftest import EXAMPLE, Runner
 SENTINEL = "Zqxsentinel"
 NARRATIVE = "Qqnarrative"
 
-NAME_KEYS = ("name", "supervisor", "reviewer", "author")
+NAME_KEYS = ("name", "supervisor", "reviewer", "author", "signer")
 TEXT_KEYS = ("purpose", "intervention", "response", "plan", "location", "text", "what", "actions",
              "reason", "description", "notes", "relationship", "title", "note")
 
