@@ -119,6 +119,11 @@ def client_text(c: Client) -> str:
     for part, items in c.plan.items():
         if items:
             lines.append(f"  {part.capitalize()}: " + "; ".join(items))
+    if c.documents:
+        lines.append("  Documents:")
+        for d in sorted(c.documents, key=lambda d: (d.signed, d.id)):
+            until = f", expires {d.expires}" if d.expires else ""
+            lines.append(f"    {d.id} {d.kind}: signed {d.signed} by {d.signer}{until}")
     if c.goals:
         lines.append("  Goals:")
         for g in c.goals:

@@ -45,6 +45,7 @@ FORMAT = "peerkit-review/1"
 NOTES_SHEET = "Notes"
 SUMMARY_SHEET = "Summary"
 META_SHEET = "peerkit"
+NOTICE_SHEET = "Notice"          # the confidentiality notice (docs/security.md)
 META_HEADER = ["Kind", "Key", "Value"]
 
 DECISIONS = ("approved", "denied")
@@ -398,6 +399,7 @@ def export_review(workspaces: list["Workspace"], out: Path | str, *,
             for key, ws in zip(keys, workspaces):
                 meta.append([text_cell(meta, "workspace", "meta"), text_cell(meta, key, "meta"),
                              text_cell(meta, str(ws.root.resolve()), "meta")])
+        _notice_sheet(wb, workspaces, text_cell)
         save_workbook(wb, out)
     except BaseException:
         _discard(wb)
@@ -408,6 +410,20 @@ def export_review(workspaces: list["Workspace"], out: Path | str, *,
             ws.audit("note export", records=ids, output=shown,
                      action="deidentified" if deidentify else "review")
     return ExportResult(path=out, notes=total, peers=peers, deidentified=deidentify)
+
+
+def _notice_sheet(wb, workspaces: list["Workspace"], text_cell) -> None:
+    """A "Notice" sheet with each workspace's confidentiality (and Part 2) notice, once each."""
+    from peerkit import notices
+
+    sheet = wb.create_sheet(NOTICE_SHEET)
+    sheet.column_dimensions["A"].width = 120
+    seen: list[str] = []
+    for ws in workspaces:
+        for text in notices.notices_for(ws):
+            if text not in seen:
+                seen.append(text)
+                sheet.append([text_cell(sheet, text, "notice")])
 
 
 def export_with_plugin(name: str, exporter, workspaces: list["Workspace"], out: Path | str, *,
