@@ -34,7 +34,7 @@ note_deadline_hours = 24
 [[billing.rates]]
 code = "H0038"
 modifier = ""                  # "" individual, "HQ" group
-rate = "11.97"                 # dollars per unit, as text
+rate = "11.97"                 # dollars per unit, as text: copy it from your contract
 from = 2019-11-01
 
 [[billing.rates]]
