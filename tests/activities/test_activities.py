@@ -130,3 +130,23 @@ def test_example_workspace_week(run):
     assert s["non_billable_minutes"] == 660
     assert s["billable_minutes"] == 489
     assert s["productivity_percent"] == "42.6"
+
+
+def test_activities_sheet_in_the_review_workbook(run, ws_path, tmp_path):
+    import openpyxl
+
+    out = tmp_path / "review.xlsx"
+    r = run("note", "export", "--from", "2026-11-16", "--to", "2026-11-22", "--out", out)
+    assert r.exit_code == 0, r.output
+    sh = openpyxl.load_workbook(out)["Activities"]
+    rows = list(sh.iter_rows(values_only=True))
+    assert rows[0] == ("Workspace", "Date", "Kind", "Start", "End", "Minutes", "Client", "Note", "Status",
+                       "Billing")
+    assert len(rows) == 12 and sum(r[5] for r in rows[1:]) == 660
+    no_show = next(r for r in rows if r[2] == "no-show")
+    assert no_show[1] == dt.datetime(2026, 11, 18) and no_show[6] == "C004"
+    assert no_show[9] == "a no-show is never billable: no service was delivered"
+    out2 = tmp_path / "deid.xlsx"
+    assert run("note", "export", "--deidentify", "--from", "2026-11-16", "--to", "2026-11-22",
+               "--out", out2).exit_code == 0
+    assert "Activities" not in openpyxl.load_workbook(out2).sheetnames
