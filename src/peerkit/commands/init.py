@@ -20,6 +20,9 @@ credentials = "NC CPSS"
 
 [agency]
 name = ""
+# on_call_phone = ""           # printed on crisis cards: whom to call
+# confidentiality_notice = ""  # the notice on exports of a person's records (a default is used)
+# part2 = true                 # a 42 CFR Part 2 program: exports need --consent (docs/security.md)
 
 [billing]
 unit_minutes = 15
@@ -30,6 +33,7 @@ invoice_prefix = "INV"
 pay_schedule = "biweekly"      # weekly | biweekly | semimonthly
 pay_anchor = 2026-01-02        # one known pay date
 note_deadline_hours = 24
+# mileage_rate = "0.70"        # dollars per mile: trips (peerkit trip) become invoice lines
 
 [[billing.rates]]
 code = "H0038"
