@@ -14,7 +14,8 @@ from peerkit import context
 from peerkit.cli import cli
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "workspace"
-BUILTINS = ("caseload", "certs", "clients", "incidents", "invoice", "notes", "resources", "sync", "wrap")
+BUILTINS = ("activities", "caseload", "certs", "clients", "incidents", "invoice", "notes", "resources",
+            "sync", "trips", "wrap")
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):

@@ -171,7 +171,7 @@ def compute(ws, as_of: dt.date) -> Report:
     auths: list[AuthUse] = []
     for c, a in current:
         notes = [n for n in by_client.get(c.id, []) if a.covers(n.date, n.code, n.modifier)]
-        used = _units(notes, rule)
+        used = _units(notes, rule) + a.units_used_before   # opening balance from before peerkit
         total_days = (a.end - a.start).days + 1
         elapsed = (as_of - a.start).days + 1
         run_out = None

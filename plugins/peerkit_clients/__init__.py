@@ -1,4 +1,9 @@
-"""Built-in plugin: the people served (``peerkit client``)."""
+"""Built-in plugin: the people served (``peerkit client``): identity, authorizations,
+documents (service order, assessment, plan, consents), plan goals and their progress.
+
+Registers note checks (service order and plan in force, eligibility, goal progress) and
+``peerkit status`` alerts (plan reviews, expiring documents).  See docs/clients.md.
+"""
 from peerkit import hookimpl
 from peerkit.lazy import LazyCommand
 
@@ -8,3 +13,23 @@ def register_commands(cli):
     # imported only when the command runs, so 'peerkit --help' stays fast
     cli.add_command(LazyCommand("client", "peerkit_clients.commands:client",
                                 "The people you serve: identity, authorizations and plan goals."))
+
+
+@hookimpl
+def note_checks():
+    from peerkit_clients.checks import CHECKS
+
+    return list(CHECKS)
+
+
+@hookimpl
+def alerts(workspace, today):
+    """Person-centered plan reviews coming due, service orders and plans expiring."""
+    from peerkit.alerts import Alert
+    from peerkit.errors import DataError
+    from peerkit_clients import papers
+
+    try:
+        return papers.alerts(workspace, today)
+    except DataError as exc:  # a broken record is itself something to fix (the message names it)
+        return [Alert("clients", "clients", "error", None, exc.message)]

@@ -80,10 +80,12 @@ def client_show(ws, client_id, as_json):
 @click.option("--medicaid-id")
 @click.option("--admitted", type=DATE)
 @click.option("--add-goal", "add_goals", multiple=True, metavar="ID:TEXT", help="Add a plan goal.")
+@click.option("--started", type=DATE, default=None,
+              help="Date the added goals started (default today, honouring PEERKIT_TODAY).")
 @click.option("--goal-status", "goal_status", multiple=True, metavar="ID:STATUS",
               help="Set a goal's status (active, met, dropped).")
 @pass_workspace
-def client_edit(ws, client_id, name, record_number, medicaid_id, admitted, add_goals, goal_status):
+def client_edit(ws, client_id, name, record_number, medicaid_id, admitted, add_goals, started, goal_status):
     """Change a client with flags, or open the record in $EDITOR when no flag is given.
 
     The record keeps its comments and layout; an invalid edit leaves the file as it was.
@@ -96,7 +98,9 @@ def client_edit(ws, client_id, name, record_number, medicaid_id, admitted, add_g
         changed = model.edit_interactively(ws, client_id)
         message("Saved." if changed else "No change.")
         return
-    model.edit_client(ws, client_id, changes, add_goals, goal_status)
+    if started is not None and not add_goals:
+        raise click.UsageError("--started goes with --add-goal")
+    model.edit_client(ws, client_id, changes, add_goals, goal_status, started=started)
     message(f"Updated client {client_id}.")
 
 
@@ -108,3 +112,24 @@ def client_discharge(ws, client_id, day):
     """Mark a client discharged on a date (notes after it fail 'client active')."""
     model.discharge(ws, client_id, day)
     message(f"Discharged client {client_id} on {day.isoformat()}.")
+
+
+@client.command(name="progress")
+@click.argument("client_id", type=ID)
+@json_option
+@pass_workspace
+def client_progress(ws, client_id, as_json):
+    """Each goal's notes and progress ratings over time."""
+    from peerkit_clients.progress import goal_progress, progress_text
+
+    goals = goal_progress(ws, client_id)
+    if as_json:
+        emit_json(goals)
+    else:
+        click.echo(progress_text(client_id, goals))
+
+
+from peerkit_clients.paper_commands import auth, doc  # noqa: E402 - subgroups of 'client'
+
+client.add_command(doc)
+client.add_command(auth)

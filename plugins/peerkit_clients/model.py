@@ -51,8 +51,11 @@ def edit_interactively(ws, client_id: str) -> bool:
         return edit_in_editor(path, lambda data, p: client_from_dict(data, p, expect_id=client_id))
 
 
-def edit_client(ws, client_id: str, changes: dict, add_goals=(), goal_status=()) -> None:
+def edit_client(ws, client_id: str, changes: dict, add_goals=(), goal_status=(),
+                started: dt.date | None = None) -> None:
     import tomlkit
+
+    from peerkit import dates
 
     path = client_path(ws, client_id)
     ws.client(client_id)  # refuses unknown ids with a clear message
@@ -71,7 +74,7 @@ def edit_client(ws, client_id: str, changes: dict, add_goals=(), goal_status=())
             if any(g.get("id") == gid.strip() for g in goals):
                 raise DataError(ws.rel(path), f"goal {gid.strip()!r} already exists")
             goals.append({"id": gid.strip(), "text": clean_text(text.strip()), "status": "active",
-                          "started": dt.date.today()})
+                          "started": started or dates.today()})
         for spec in goal_status:
             gid, _, status = spec.partition(":")
             if status not in GOAL_STATUSES:
@@ -116,6 +119,11 @@ def client_text(c: Client) -> str:
     for part, items in c.plan.items():
         if items:
             lines.append(f"  {part.capitalize()}: " + "; ".join(items))
+    if c.documents:
+        lines.append("  Documents:")
+        for d in sorted(c.documents, key=lambda d: (d.signed, d.id)):
+            until = f", expires {d.expires}" if d.expires else ""
+            lines.append(f"    {d.id} {d.kind}: signed {d.signed} by {d.signer}{until}")
     if c.goals:
         lines.append("  Goals:")
         for g in c.goals:

@@ -64,6 +64,11 @@ def invoice(ws, week, date_from, date_to, fmt, out, preview, reissue):
     settings = model.load_settings(ws)
     start, end = model.resolve_period(settings, week, date_from, date_to)
     render = formats[fmt]
+    from peerkit import dates
+
+    if end >= dates.today():
+        message(f"Warning: the period {start}..{end} has not ended (today is {dates.today()}); "
+                "services still to come in it will not be on this invoice.")
 
     if preview:
         outcome = model.prepare(ws, settings, start, end, reissue=reissue, preview=True)

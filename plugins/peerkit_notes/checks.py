@@ -293,7 +293,7 @@ def authorization(note: Note, ctx: CheckContext):
                     and n.modifier == note.modifier and n.status not in NOT_COUNTED]
 
         key = ("auth", note.client, note.code, note.modifier, auth.start, auth.end)
-        used = _running_totals(ctx, key, pool).get(note.id, 0)
+        used = _running_totals(ctx, key, pool).get(note.id, 0) + auth.units_used_before
         if used > auth.units:
             return (f"the authorization for {note.code}{mod} ({auth.start.isoformat()} to "
                     f"{auth.end.isoformat()}) allows {auth.units} units; {used} are used counting "

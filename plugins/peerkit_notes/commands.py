@@ -489,19 +489,26 @@ def note_check(ws, date_from, date_to, client, as_json):
 @click.option("--template", default=None, metavar="NAME",
               help="Another template: 'short' (notes/short.<format>.j2) or a full name.")
 @click.option("--out", "-o", "out", metavar="PATH", default=None, help="Write to this file ('-' for stdout).")
+@click.option("--consent", "consent_id", metavar="ID", help="The client's consent this disclosure relies on "
+              "(required when [agency] part2 = true).")
+@click.option("--recipient", metavar="NAME", help="Who receives it (must be listed on the consent).")
 @pass_workspace
-def note_render(ws, note_id, fmt, template, out):
+def note_render(ws, note_id, fmt, template, out, consent_id, recipient):
     """Render a complete APSM-style service note (md, html or txt).
 
     Templates: templates/notes/note.<format>.j2 -- copy one into the workspace's templates/
-    folder ('peerkit templates copy notes/note.html.j2') to change it.
+    folder ('peerkit templates copy notes/note.html.j2') to change it.  The agency's
+    confidentiality notice is put at the top (see docs/security.md).
     """
+    from peerkit import notices
     from peerkit.output import write_output
     from peerkit_notes.render import render_note
 
-    text = render_note(ws, ws.note(note_id), fmt=fmt, template=template)
+    note = ws.note(note_id)
+    consent = notices.check_consent(ws, note.client, consent_id, recipient)
+    text = notices.add_to_text(render_note(ws, note, fmt=fmt, template=template), fmt, notices.notices_for(ws))
     path = write_output(out, text)
-    ws.audit("note render", records=[note_id], output=path or "stdout", action=fmt)
+    ws.audit("note render", records=[note_id], output=path or "stdout", action=notices.audit_action(fmt, consent))
     if path is not None:
         message(f"Wrote {path}")
 

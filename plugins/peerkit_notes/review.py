@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
 from peerkit import dates, storage
-from peerkit.errors import DataError, UsageError
+from peerkit.errors import DataError, PeerkitError, UsageError
 from peerkit.records import id_problem
 from peerkit.validate import clean_text
 
@@ -48,6 +48,7 @@ FORMAT = "peerkit-review/2"
 NOTES_SHEET = "Notes"
 SUMMARY_SHEET = "Summary"
 META_SHEET = "peerkit"
+NOTICE_SHEET = "Notice"          # the confidentiality notice (docs/security.md)
 META_HEADER = ["Kind", "Key", "Value"]
 
 DECISIONS = ("approved", "denied")
@@ -443,6 +444,9 @@ def export_review(workspaces: list["Workspace"], out: Path | str, *,
             for key, ws in zip(keys, workspaces):
                 meta.append([text_cell(meta, "workspace", "meta"), text_cell(meta, key, "meta"),
                              text_cell(meta, str(ws.root.resolve()), "meta")])
+        if not deidentify:
+            _plugin_sheets(wb, workspaces, keys, date_from, date_to, text_cell, typed_cell)
+        _notice_sheet(wb, workspaces, text_cell)
         save_workbook(wb, out)
     except BaseException:
         _discard(wb)
@@ -453,6 +457,51 @@ def export_review(workspaces: list["Workspace"], out: Path | str, *,
             ws.audit("note export", records=ids, output=shown,
                      action="deidentified" if deidentify else "review")
     return ExportResult(path=out, notes=total, peers=peers, deidentified=deidentify)
+
+
+def _plugin_sheets(wb, workspaces: list["Workspace"], keys: list[str], start, end,
+                   text_cell, typed_cell) -> None:
+    """Sheets other plugins add through ``review_sheets`` (activities...), one per title, the
+    rows of every workspace after a "Workspace" column."""
+    from openpyxl.styles import Font
+
+    from peerkit.context import current_plugins
+
+    sheets: dict[str, tuple[list[str], list[list]]] = {}
+    for ws, key in zip(workspaces, keys):
+        for _plugin, item in current_plugins().collect_list("review_sheets", workspace=ws,
+                                                            start=start, end=end):
+            title = str(item["title"])
+            headers, rows = sheets.setdefault(title, (list(item["headers"]), []))
+            rows.extend([key, *row] for row in item["rows"])
+    for title, (headers, rows) in sorted(sheets.items()):
+        if title in (NOTES_SHEET, SUMMARY_SHEET, META_SHEET, NOTICE_SHEET):
+            raise PeerkitError(f"a plugin's review sheet is named {title!r}, which peerkit uses")
+        sheet = wb.create_sheet(title)
+        sheet.freeze_panes = "A2"
+        head = []
+        for name in ["Workspace", *headers]:
+            cell = text_cell(sheet, name, "a header")
+            cell.font = Font(bold=True)
+            head.append(cell)
+        sheet.append(head)
+        for row in rows:
+            sheet.append([text_cell(sheet, v, f"sheet {title!r}") if isinstance(v, str) or v is None
+                          else typed_cell(sheet, v) for v in row])
+
+
+def _notice_sheet(wb, workspaces: list["Workspace"], text_cell) -> None:
+    """A "Notice" sheet with each workspace's confidentiality (and Part 2) notice, once each."""
+    from peerkit import notices
+
+    sheet = wb.create_sheet(NOTICE_SHEET)
+    sheet.column_dimensions["A"].width = 120
+    seen: list[str] = []
+    for ws in workspaces:
+        for text in notices.notices_for(ws):
+            if text not in seen:
+                seen.append(text)
+                sheet.append([text_cell(sheet, text, "notice")])
 
 
 def export_with_plugin(name: str, exporter, workspaces: list["Workspace"], out: Path | str, *,

@@ -177,8 +177,11 @@ def _med(m: dict) -> str:
               help="Output format (html, md, xlsx, or one a plugin adds). Default: html.")
 @click.option("--card", is_flag=True, help="A wallet-sized crisis card (HTML, print and cut out).")
 @out_option
+@click.option("--consent", "consent_id", metavar="ID", help="The client's consent this disclosure relies on "
+              "(required when [agency] part2 = true).")
+@click.option("--recipient", metavar="NAME", help="Who receives it (must be listed on the consent).")
 @pass_workspace
-def wrap_export(ws, client_id, fmt, card, out):
+def wrap_export(ws, client_id, fmt, card, out, consent_id, recipient):
     """Export a person's plan for them and their supporters.
 
     \b
@@ -194,7 +197,10 @@ def wrap_export(ws, client_id, fmt, card, out):
 
     if card and fmt not in (None, "html"):
         raise click.UsageError("--card is always HTML; leave out --format")
+    from peerkit import notices
+
     plan = model.load_plan(ws, client_id)
+    consent = notices.check_consent(ws, client_id, consent_id, recipient)
     if card:
         result: object = formats.render_card(plan, ws)
         name, action = "card", "card"
@@ -205,9 +211,11 @@ def wrap_export(ws, client_id, fmt, card, out):
             raise click.UsageError(f"unknown format {name!r}")
         result = found[name][1](plan, ws)
         action = f"format={name}"
+    result = formats.with_notices(result, "html" if card else name, notices.notices_for(ws))
     written = _write(result, out, f"wrap-{client_id}.{'html' if card else name}")
     with ws.lock():
-        ws.audit("wrap export", records=[client_id], output=written or "stdout", action=action)
+        ws.audit("wrap export", records=[client_id], output=written or "stdout",
+                 action=notices.audit_action(action, consent))
     if written is not None:
         message(f"Wrote {written}")
 

@@ -37,7 +37,34 @@ def context(plan: model.Plan, ws: "Workspace") -> dict[str, Any]:
         "review_due": plan.review_due(cfg.review_months),
         "review_months": cfg.review_months,
         "agency": agency if isinstance(agency, str) else "",
+        "on_call": _agency_text(ws, "on_call_phone"),
     }
+
+
+def _agency_text(ws: "Workspace", key: str) -> str:
+    from peerkit.validate import Fields
+
+    return Fields(ws.section("agency"), ws.path("peerkit.toml"), prefix="agency.").opt(key, str, "").strip()
+
+
+TRADEMARK = ("WRAP and Wellness Recovery Action Plan are registered trademarks of Advocates for Human "
+             "Potential, Inc.; this is not an official WRAP document.")
+
+
+def with_notices(result, fmt: str, notices: list[str]):
+    """The export with the confidentiality notices: at the top of text, on a "Notice" sheet
+    of a workbook.  Bytes (a plugin's pdf, docx) are returned as they are: such a format
+    puts ``peerkit.notices.notices_for(ws)`` in the file itself (docs/plugins.md)."""
+    from peerkit.notices import add_to_text
+
+    if isinstance(result, str):
+        return add_to_text(result, fmt if fmt in ("html", "md") else "txt", notices)
+    if hasattr(result, "create_sheet") and hasattr(result, "worksheets"):
+        sheet = _Sheet(result, "Notice", ["Notice"], [120])
+        for text in notices:
+            sheet.add(text)
+        sheet.finish()
+    return result
 
 
 def render_html(plan: model.Plan, ws: "Workspace") -> str:
@@ -137,6 +164,7 @@ def render_xlsx(plan: model.Plan, ws: "Workspace"):
     about.add("Next review due", due or "")
     for helper in d["helped_by"]:
         about.add("Helped by", helper)
+    about.add("Trademark", TRADEMARK)
     about.finish()
 
     def text_sheet(key: str, parts: list[tuple[str, str]]) -> None:

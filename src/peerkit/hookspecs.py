@@ -127,3 +127,16 @@ def doctor_checks(workspace):
     :param workspace: the :class:`peerkit.workspace.Workspace`, or ``None`` outside one.
     :return: a list of warning strings (file paths and field names only).
     """
+
+
+@hookspec
+def review_sheets(workspace, start, end):
+    """Extra sheets for the supervisor's review workbook (``peerkit note export``).
+
+    :param workspace: the :class:`peerkit.workspace.Workspace` being exported.
+    :param start: first day (a ``datetime.date``) or None; ``end``: last day or None.
+    :return: a list of ``{"title": str, "headers": [str, ...], "rows": [[value, ...], ...]}``;
+        values are text, numbers, dates or times.  The rows of every exported workspace are
+        gathered on one sheet per title, after a "Workspace" column.  Not called for
+        de-identified exports (the rows may name clients).
+    """

@@ -23,6 +23,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 CLIENT_STATUSES = ("active", "discharged")
 GOAL_STATUSES = ("active", "met", "dropped")
+DOCUMENT_KINDS = ("service-order", "comprehensive-clinical-assessment", "person-centered-plan", "consent",
+                  "release-of-information")
+# Documents that name who may receive the person's records.
+DISCLOSURE_KINDS = ("consent", "release-of-information")
 NOTE_STATUSES = ("draft", "signed", "submitted", "approved", "denied", "void")
 PLACES = ("home", "community", "office", "emergency-department", "telehealth", "telephone")
 NARRATIVE_FIELDS = ("purpose", "intervention", "response", "plan")
@@ -56,6 +60,7 @@ class Authorization:
     end: dt.date
     hours_per_week: float = 0.0
     number: str = ""
+    units_used_before: int = 0   # opening balance: units used before the workspace started
 
     def covers(self, day: dt.date, code: str, modifier: str = "") -> bool:
         return self.code == code and self.modifier == modifier and self.start <= day <= self.end
@@ -70,6 +75,30 @@ class Goal:
 
 
 @dataclass
+class Document:
+    """A paper a service needs: service order, CCA, person-centered plan, consent, release."""
+
+    kind: str
+    signed: dt.date
+    signer: str = ""
+    expires: dt.date | None = None
+    recipients: list[str] = field(default_factory=list)
+    id: str = ""
+    review_due: dt.date | None = None
+
+    def in_force(self, day: dt.date) -> bool:
+        """Signed on or before ``day`` and not expired on it."""
+        return self.signed <= day and (self.expires is None or day <= self.expires)
+
+    def to_dict(self) -> dict:
+        return {k: v for k, v in (("id", self.id), ("kind", self.kind), ("signed", self.signed),
+                                  ("signer", self.signer), ("expires", self.expires),
+                                  ("review_due", self.review_due),
+                                  ("recipients", list(self.recipients)))
+                if v not in (None, "", [])}
+
+
+@dataclass
 class Client:
     id: str
     name: str
@@ -79,8 +108,10 @@ class Client:
     admitted: dt.date | None = None
     discharged: dt.date | None = None
     date_of_birth: dt.date | None = None
+    family_member: bool = False
     authorizations: list[Authorization] = field(default_factory=list)
     goals: list[Goal] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list)
     plan: dict[str, list[str]] = field(default_factory=dict)
     path: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -99,6 +130,14 @@ class Client:
     def authorization_for(self, day: dt.date, code: str, modifier: str = "") -> Authorization | None:
         return next((a for a in self.authorizations if a.covers(day, code, modifier)), None)
 
+    def latest_document(self, kind: str, day: dt.date) -> Document | None:
+        """The most recently signed document of ``kind`` signed on or before ``day``."""
+        found = [d for d in self.documents if d.kind == kind and d.signed <= day]
+        return max(found, key=lambda d: d.signed) if found else None
+
+    def document(self, doc_id: str) -> Document | None:
+        return next((d for d in self.documents if d.id == doc_id), None)
+
     def to_dict(self) -> dict:
         d: dict[str, Any] = {"id": self.id, "name": self.name}
         for key in ("record_number", "medicaid_id"):
@@ -108,6 +147,8 @@ class Client:
         for key in ("admitted", "discharged", "date_of_birth"):
             if getattr(self, key):
                 d[key] = getattr(self, key)
+        if self.family_member:
+            d["family_member"] = True
         d.update(self.extra)
         if self.plan:
             d["plan"] = dict(self.plan)
@@ -115,17 +156,21 @@ class Client:
             d["authorizations"] = [
                 {k: v for k, v in (("code", a.code), ("modifier", a.modifier), ("number", a.number),
                                    ("units", a.units), ("start", a.start), ("end", a.end),
-                                   ("hours_per_week", a.hours_per_week)) if v != "" or k == "modifier"}
+                                   ("hours_per_week", a.hours_per_week),
+                                   ("units_used_before", a.units_used_before))
+                 if (v != "" or k == "modifier") and not (k == "units_used_before" and v == 0)}
                 for a in self.authorizations]
         if self.goals:
             d["goals"] = [{k: v for k, v in (("id", g.id), ("text", g.text), ("status", g.status),
                                               ("started", g.started)) if v is not None}
                           for g in self.goals]
+        if self.documents:
+            d["documents"] = [doc.to_dict() for doc in self.documents]
         return d
 
 
 _CLIENT_KEYS = {"id", "name", "status", "record_number", "medicaid_id", "admitted", "discharged",
-                "date_of_birth", "authorizations", "goals", "plan"}
+                "date_of_birth", "authorizations", "goals", "plan", "family_member", "documents"}
 PLAN_PARTS = ("strengths", "needs", "abilities", "preferences")
 
 
@@ -141,6 +186,7 @@ def client_from_dict(data: dict, path: Path | str, *, expect_id: str | None = No
         admitted=f.opt("admitted", dt.date),
         discharged=f.opt("discharged", dt.date),
         date_of_birth=f.opt("date_of_birth", dt.date),
+        family_member=f.opt("family_member", bool, False),
         path=Path(path),
         extra={k: v for k, v in data.items() if k not in _CLIENT_KEYS},
     )
@@ -153,9 +199,11 @@ def client_from_dict(data: dict, path: Path | str, *, expect_id: str | None = No
             code=a.req("code", str), modifier=a.opt("modifier", str, ""),
             units=a.req("units", int), start=a.req("start", dt.date), end=a.req("end", dt.date),
             hours_per_week=float(a.opt("hours_per_week", (int, float), 0)),
-            number=a.opt("number", str, ""))
+            number=a.opt("number", str, ""), units_used_before=a.opt("units_used_before", int, 0))
         if auth.units < 0:
             a.fail("units", "must not be negative")
+        if auth.units_used_before < 0:
+            a.fail("units_used_before", "must not be negative")
         if auth.end < auth.start:
             a.fail("end", "is before 'start'")
         if auth.hours_per_week < 0:
@@ -169,6 +217,23 @@ def client_from_dict(data: dict, path: Path | str, *, expect_id: str | None = No
             g.fail("id", "is used by another goal of this client")
         seen.add(goal.id)
         client.goals.append(goal)
+    doc_ids: set[str] = set()
+    for df in f.table_list("documents"):
+        doc = Document(kind=df.choice("kind", DOCUMENT_KINDS), signed=df.req("signed", dt.date),
+                       signer=df.opt("signer", str, ""), expires=df.opt("expires", dt.date),
+                       recipients=df.text_list("recipients"), id=df.opt("id", str, ""),
+                       review_due=df.opt("review_due", dt.date))
+        if doc.expires and doc.expires < doc.signed:
+            df.fail("expires", "is before 'signed'")
+        if doc.recipients and doc.kind not in DISCLOSURE_KINDS:
+            df.fail("recipients", "belongs only on a consent or a release-of-information")
+        if doc.id:
+            if id_problem(doc.id):
+                df.fail("id", id_problem(doc.id))
+            if doc.id in doc_ids:
+                df.fail("id", "is used by another document of this client")
+            doc_ids.add(doc.id)
+        client.documents.append(doc)
     if "plan" in data:
         p = f.sub("plan")
         for part in PLAN_PARTS:

@@ -3,7 +3,9 @@
 Escaping is chosen by output format, never by file name: HTML is always autoescaped (so
 ``note.html.j2`` is safe), Markdown text goes through an escaping ``finalize``.  Every
 template renders with ``StrictUndefined`` in an immutable sandbox, and every HTML document
-gets a Content-Security-Policy meta tag so nothing in it can load or send anything.
+is parsed and rebuilt by :mod:`peerkit.htmlsafe`: its Content-Security-Policy meta tag first,
+and a render that would redirect, change the base address or reach a host the agency has not
+listed in ``[templates] allowed_hosts`` is refused (exit 3) naming the template and construct.
 """
 from __future__ import annotations
 
@@ -16,8 +18,6 @@ from peerkit.errors import DataError, PeerkitError
 if TYPE_CHECKING:  # pragma: no cover
     from peerkit.workspace import Workspace
 
-CSP = ("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-       "style-src 'unsafe-inline'; img-src data:\">")
 FORMATS = ("html", "md", "txt")
 MAX_OUTPUT_CHARS = 20_000_000
 MAX_VALUE_LENGTH = 1_000_000     # a template may not build a string or list longer than this
@@ -84,27 +84,25 @@ def _escape_marker(m: re.Match) -> str:
 
 
 def _sandbox_class():
-    from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    from peerkit import template_caps as caps
 
     class LimitedSandbox(ImmutableSandboxedEnvironment):
-        """The immutable sandbox, plus caps on ``'a' * 10**9`` and ``10 ** 10**9`` style bombs."""
+        """The immutable sandbox, plus size caps on every way a template can build a big value
+        (``'a' * 10**9``, ``10 ** 10**9``, ``"{:>2000000000}".format(x)``, ``"%2000000000s" % x``,
+        ``x.center(N)``, repeated ``~``): see :mod:`peerkit.template_caps`."""
 
-        intercepted_binops = frozenset(["*", "**"])
+        intercepted_binops = frozenset(["*", "**", "+", "%"])
+        code_generator_class = caps.CappedCodeGenerator
 
         def call_binop(self, context, operator, left, right):
-            if operator == "**":
-                if isinstance(right, (int, float)) and abs(right) > 1000:
-                    raise SecurityError("exponent too large")
-                return left ** right
-            if isinstance(left, (str, list, tuple)) and isinstance(right, int):
-                size = len(left) * right
-            elif isinstance(right, (str, list, tuple)) and isinstance(left, int):
-                size = len(right) * left
-            else:
-                return left * right
-            if size > MAX_VALUE_LENGTH:
-                raise SecurityError("value too large")
-            return left * right
+            return caps.call_binop(operator, left, right)
+
+        def wrap_str_format(self, value):
+            return caps.capped_str_method(self, value)
+
+        capped_concat = staticmethod(caps.capped_concat)
 
     return LimitedSandbox
 
@@ -129,6 +127,9 @@ def environment(workspace: "Workspace | None", fmt: str):
     env.filters["money"] = _money
     env.filters["raw"] = _Raw
     env.filters["md"] = md_escape
+    from peerkit.template_caps import cap_filters
+
+    cap_filters(env.filters)
     return env
 
 
@@ -144,20 +145,89 @@ def _money(value: Any) -> str:
     return fmt_usd(Decimal(str(value)))
 
 
-def add_csp(html: str) -> str:
-    """Put the CSP meta tag first in <head> (or at the top when there is no head)."""
-    m = re.search(r"<head[^>]*>", html, re.IGNORECASE)
-    if m:
-        return html[: m.end()] + "\n" + CSP + html[m.end():]
-    return CSP + "\n" + html
+def allowed_hosts(workspace: "Workspace | None") -> frozenset[str]:
+    """``[templates] allowed_hosts`` of peerkit.toml: hosts rendered HTML may load or link."""
+    from peerkit.htmlsafe import host_problem
+    from peerkit.validate import Fields
+
+    if workspace is None:
+        return frozenset()
+    section = workspace.section("templates")
+    f = Fields(section, workspace.path("peerkit.toml"), "templates.")
+    hosts = f.opt("allowed_hosts", list, [])
+    for i, host in enumerate(hosts):
+        problem = host_problem(host)
+        if problem:
+            f.fail("allowed_hosts", f"item {i + 1} {problem}")
+    return frozenset(h.strip().lower().rstrip(".") for h in hosts)
+
+
+def safe_html(workspace: "Workspace | None", where: str, text: str) -> str:
+    """Rendered HTML rebuilt with peerkit's CSP first; DataError naming a forbidden construct."""
+    from peerkit.htmlsafe import REMOTE, rebuild
+
+    text, problems = rebuild(text, allowed_hosts(workspace))
+    if problems:
+        problem = problems[0][1]
+        hint = ("; list the host in [templates] allowed_hosts in peerkit.toml if it is trusted"
+                if problem.startswith(REMOTE) else "")
+        raise DataError(where, f"the HTML it produced {problem}, so it was not rendered{hint}")
+    return text
+
+
+def check_markdown(workspace: "Workspace | None", where: str, text: str) -> None:
+    """Rendered Markdown: the same constructs as in HTML (its HTML, remote images and links)."""
+    from peerkit.htmlsafe import REMOTE, markdown_problems
+
+    problems = markdown_problems(text, allowed_hosts(workspace))
+    if problems:
+        problem = problems[0][1]
+        hint = ("; list the host in [templates] allowed_hosts in peerkit.toml if it is trusted"
+                if problem.startswith(REMOTE) else "")
+        raise DataError(where, f"the Markdown it produced {problem}, so it was not rendered{hint}")
 
 
 def render(workspace: "Workspace | None", name: str, context: dict, *, fmt: str) -> str:
     """Render template ``name`` (``notes/note.md.j2``) for ``fmt`` (html, md or txt).
 
     Errors (a missing template, a typo such as ``{{ client.nmae }}``, a sandbox violation)
-    become one DataError naming the template and the problem, never the data.
+    become one DataError naming the template and the problem, never the data.  The render runs
+    in a child process with a limited address space (:mod:`peerkit.render_limits`).
     """
+    from peerkit.render_limits import run_limited
+
+    _preload(workspace, fmt)  # imported, looked up and built once here, not again in every child
+    if fmt in ("html", "md"):
+        allowed_hosts(workspace)  # a bad [templates] setting is reported before anything runs
+    return run_limited(_render_here, workspace, name, context, fmt,
+                       where=f"template {name}", seconds=RENDER_SECONDS)
+
+
+def _preload(workspace: "Workspace | None", fmt: str) -> None:
+    import jinja2.compiler  # noqa: F401
+    import jinja2.sandbox  # noqa: F401
+
+    import peerkit.excel  # noqa: F401 - md_escape
+    import peerkit.htmlsafe  # noqa: F401
+    import peerkit.money  # noqa: F401 - the money filter
+    import peerkit.template_caps  # noqa: F401
+
+    search_path(workspace)  # loads the plugins (their template_dirs) in this process
+    if fmt in FORMATS and not _warm.get(fmt):
+        # Jinja caches lexers per configuration, and re caches patterns: fill both here with a
+        # template of our own so every child does not rebuild them
+        env = environment(workspace, fmt)
+        env.from_string('{% for i in x %}{{ i ~ "a" }}{% if i %}{{ "%s"|format(i) }}{% endif %}{% endfor %}'
+                        ).render(x=[1])
+        peerkit.htmlsafe.rebuild('<!DOCTYPE html><html><head><style>p{}</style></head>'
+                                 '<body><a href="#a" style="x">b</a></body></html>')
+        _warm[fmt] = True
+
+
+_warm: dict[str, bool] = {}
+
+
+def _render_here(workspace: "Workspace | None", name: str, context: dict, fmt: str) -> str:
     import jinja2
     from jinja2.sandbox import SecurityError
 
@@ -169,9 +239,15 @@ def render(workspace: "Workspace | None", name: str, context: dict, *, fmt: str)
     except jinja2.TemplateSyntaxError as exc:
         raise DataError(f"template {exc.filename or name}", f"syntax error: {exc.message}",
                         line=exc.lineno) from None
+    from peerkit.template_caps import TooLarge
+
+    where = f"template {template.filename or name}"
     try:
         with _time_limit(RENDER_SECONDS):
-            text = template.render(**context)
+            text = _render_capped(template, context, where)
+    except TooLarge:
+        raise DataError(where, f"template output too large: it builds a value of more than "
+                               f"{MAX_VALUE_LENGTH:,} characters and was stopped") from None
     except _RenderTimeout:
         raise DataError(f"template {template.filename or name}",
                         f"took longer than {RENDER_SECONDS} s to render and was stopped") from None
@@ -182,15 +258,34 @@ def render(workspace: "Workspace | None", name: str, context: dict, *, fmt: str)
     except SecurityError:
         raise DataError(f"template {template.filename or name}",
                         "tried something the template sandbox forbids") from None
-    except (OverflowError, MemoryError):
+    except OverflowError:
         raise DataError(f"template {template.filename or name}", "produced too much output") from None
+    except MemoryError:
+        raise
     except jinja2.TemplateError as exc:
         raise DataError(f"template {template.filename or name}", f"failed: {type(exc).__name__}") from None
-    if len(text) > MAX_OUTPUT_CHARS:
-        raise PeerkitError(f"template {name}: output is larger than {MAX_OUTPUT_CHARS} characters")
+    except PeerkitError:
+        raise
+    except Exception as exc:  # TypeError, ValueError ... from the template's own expressions
+        raise DataError(where, f"failed: {type(exc).__name__} in one of its expressions") from None
     if fmt == "html":
-        text = add_csp(text)
+        text = safe_html(workspace, f"template {template.filename or name}", text)
+    elif fmt == "md":
+        check_markdown(workspace, where, text)
     return text
+
+
+def _render_capped(template, context: dict, where: str) -> str:
+    """Render chunk by chunk, stopping as soon as the output passes MAX_OUTPUT_CHARS."""
+    chunks = []
+    total = 0
+    for chunk in template.generate(**context):
+        total += len(chunk)
+        if total > MAX_OUTPUT_CHARS:
+            raise DataError(where, f"template output too large: more than {MAX_OUTPUT_CHARS:,} "
+                                   "characters; it was stopped")
+        chunks.append(chunk)
+    return "".join(chunks)
 
 
 def _undefined_name(exc: Exception) -> str:
@@ -238,28 +333,57 @@ class _time_limit:
 _LINT_RULES = (
     (re.compile(r"\|\s*safe\b"), "uses '|safe', which turns off escaping"),
     (re.compile(r"autoescape\s+false", re.IGNORECASE), "turns autoescape off"),
-    (re.compile(r"(?:src|href|action)\s*=\s*[\"']?\s*(?:https?:)?//", re.IGNORECASE),
-     "loads or links a remote address (could send information out)"),
     (re.compile(r"javascript:", re.IGNORECASE), "contains a javascript: link"),
     (re.compile(r"<script", re.IGNORECASE), "contains a <script> element"),
 )
 
 
-def lint_template(text: str) -> list[tuple[int, str]]:
-    """Risky constructs in an agency template: [(line, problem)]."""
+def lint_template(text: str, allowed: frozenset[str] = frozenset()) -> list[tuple[int, str]]:
+    """Risky constructs in an agency template: [(line, problem)].
+
+    Line by line: ``|safe``, ``autoescape false``, ``javascript:``, ``<script>``.  Parsed as
+    HTML (:func:`peerkit.htmlsafe.lint_html`): meta refresh, ``<base>``, remote addresses in URL
+    attributes, srcset and CSS (hosts in ``allowed`` excepted), srcdoc, and an HTML comment
+    holding ``<head>``.
+    """
+    from peerkit.htmlsafe import lint_html
+
     found = []
     for n, line in enumerate(text.splitlines(), 1):
         for pattern, problem in _LINT_RULES:
             if pattern.search(line):
                 found.append((n, problem))
-    return found
+    for item in lint_html(text, allowed):  # meta refresh, base, remote addresses, the comment-<head> trick
+        if item not in found:
+            found.append(item)
+    return sorted(found, key=lambda item: item[0])
 
 
 def lint_workspace(workspace: "Workspace") -> list[str]:
     folder = workspace.path("templates")
-    out = []
+    out: list[str] = []
     if folder.is_dir():
+        allowed = _lint_allowed_hosts(workspace, out)
         for p in sorted(folder.rglob("*.j2")):
-            for line, problem in lint_template(p.read_text(encoding="utf-8", errors="replace")):
+            text = p.read_text(encoding="utf-8", errors="replace")
+            found = lint_template(text, allowed)
+            if p.name.endswith(".md.j2"):
+                from peerkit.htmlsafe import markdown_link_problems
+
+                found = sorted(found + markdown_link_problems(text, allowed), key=lambda item: item[0])
+            for line, problem in found:
                 out.append(f"{workspace.rel(p)}:{line}: {problem}")
     return out
+
+
+def _lint_allowed_hosts(workspace: "Workspace", out: list[str]) -> frozenset[str]:
+    """allowed_hosts for the lint; a bad setting is a finding (none allowed), never a crash."""
+    try:
+        workspace.config
+    except PeerkitError:  # a broken peerkit.toml: 'doctor' reports it itself
+        return frozenset()
+    try:
+        return allowed_hosts(workspace)
+    except PeerkitError as exc:
+        out.append(exc.message)
+        return frozenset()

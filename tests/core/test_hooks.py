@@ -77,3 +77,28 @@ def test_hook_doctor_checks(run, register_plugin):
     result = run("doctor")
     assert result.exit_code == 1 and "doc_plugin: mileage.toml: missing" in result.output
     assert seen and isinstance(seen[0], Path)
+
+
+def test_hook_review_sheets(run, register_plugin, ws_path, tmp_path):
+    import openpyxl
+
+    seen = []
+
+    class P:
+        @staticmethod
+        @hookimpl
+        def review_sheets(workspace, start, end):
+            seen.append((start, end))
+            return [{"title": "Mileage check", "headers": ["Date", "Miles", "Text"],
+                     "rows": [[dt.date(2026, 11, 16), 12, "=HYPERLINK(1)"]]}]
+
+    register_plugin(P(), "sheet_plugin")
+    out = tmp_path / "r.xlsx"
+    result = run("note", "export", "--from", "2026-11-16", "--to", "2026-11-22", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert seen == [(dt.date(2026, 11, 16), dt.date(2026, 11, 22))]
+    sh = openpyxl.load_workbook(out)["Mileage check"]
+    assert [c.value for c in sh[1]] == ["Workspace", "Date", "Miles", "Text"]
+    row = [c for c in sh[2]]
+    assert row[0].value == "ws" and row[1].value == dt.datetime(2026, 11, 16) and row[2].value == 12
+    assert row[3].data_type == "s" and row[3].quotePrefix            # never evaluated

@@ -28,3 +28,13 @@ def test_every_builtin_plugin_has_an_entry_point():
     eps = project["entry-points"]["peerkit"]
     plugin_dirs = {p.name for p in (ROOT / "plugins").iterdir() if (p / "__init__.py").exists()}
     assert {v for v in eps.values()} == plugin_dirs
+
+
+def test_ci_checks_every_builtin_in_the_wheel():
+    """.ci/run's list of built-ins the wheel must hold names every entry point."""
+    import re
+
+    eps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["entry-points"]["peerkit"]
+    ci = (ROOT / ".ci" / "run").read_text()
+    listed = set(re.findall(r'"(\w+)"', re.search(r"builtins = \{([^}]*)\}", ci).group(1)))
+    assert listed == set(eps)

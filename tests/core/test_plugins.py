@@ -227,8 +227,9 @@ def test_lazy_commands_show_the_real_commands_help():
     ctx = cli.make_context("peerkit", [], resilient_parsing=True)
     placeholders = cli._placeholders(ctx)
     lazy = {n: c for n, c in placeholders.items() if isinstance(c, LazyCommand)}
-    assert set(BUILTINS) <= {"clients" if n == "client" else "incidents" if n == "incident"
-                             else "notes" if n == "note" else n for n in lazy}
+    plural = {"client": "clients", "incident": "incidents", "note": "notes", "activity": "activities",
+              "trip": "trips"}
+    assert set(BUILTINS) <= {plural.get(n, n) for n in lazy}
     for name, placeholder in lazy.items():
         real = placeholder.load()
         assert placeholder.help == (real.help or "").strip().splitlines()[0], name

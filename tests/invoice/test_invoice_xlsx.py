@@ -1,4 +1,5 @@
-"""The invoice workbook read back with openpyxl, the example mileage plugin, and LibreOffice."""
+"""The invoice workbook read back with openpyxl, mileage lines (trips), the example agency plugin's
+monthly fee, and LibreOffice."""
 from __future__ import annotations
 
 import datetime as dt
@@ -103,13 +104,15 @@ def test_user_text_is_never_a_formula(run, ws, ws_path, today, register_plugin):
 
 
 @pytest.fixture
-def mileage(agency_plugin, register_plugin):
-    register_plugin(agency_plugin, name="agency_example")
-    return agency_plugin
+def mileage(ws_path):
+    """[billing] mileage_rate set: the example's trips become invoice lines (built-in trips plugin)."""
+    p = ws_path / "peerkit.toml"
+    p.write_text(p.read_text().replace('# mileage_rate = "0.70"', 'mileage_rate = "0.70"'))
+    assert 'mileage_rate = "0.70"' in p.read_text()
 
 
-def test_example_agency_plugin_adds_mileage(run, ws_path, today, mileage):
-    # examples/workspace/mileage.toml: 12.4 mi on 11-16, 8 mi on 11-19 (W47), 5.5 mi on 11-24 (W48)
+def test_trips_add_mileage_lines(run, ws_path, today, mileage):
+    # examples/workspace/trips: 12.4 mi on 11-16, 8 mi on 11-19 (W47), 5.5 mi on 11-24 (W48)
     out = ws_path.parent / "inv.xlsx"
     data = issue_xlsx(run, out)
     miles = [ln for ln in data["lines"] if ln["kind"] == "mileage"]
@@ -133,21 +136,53 @@ def test_example_agency_plugin_adds_mileage(run, ws_path, today, mileage):
     assert "**Total amount:** $137.40" in md
 
 
-def test_mileage_log_errors_name_the_field(run, ws_path, today, mileage):
-    (ws_path / "mileage.toml").write_text('[[trip]]\ndate = 2026-11-16\nmiles = -3\npurpose = "x"\n')
+def test_no_mileage_rate_no_mileage_lines(run, ws_path, today):
+    data = json.loads(run("invoice", "--week", "2026-W47", "--format", "json").stdout)
+    assert [ln for ln in data["lines"] if ln["kind"] == "mileage"] == []
+    assert data["total_amount"] == "123.12"
+
+
+def test_bad_trip_stops_the_invoice_naming_file_and_field(run, ws_path, today, mileage):
+    (ws_path / "trips" / "2026" / "11" / "T-2026-11-16-1.toml").write_text(
+        'id = "T-2026-11-16-1"\ndate = 2026-11-16\nfrom = "a"\nto = "b"\nmiles = -3\npurpose = "x"\n')
     result = run("invoice", "--week", "2026-W47", "--format", "json")
     assert_no_traceback(result)
     assert result.exit_code == 3
-    assert "mileage.toml" in result.output and "trip[1].miles" in result.output
+    assert "T-2026-11-16-1.toml" in result.output and "'miles'" in result.output
     assert not (ws_path / "invoices").exists() or not any((ws_path / "invoices").iterdir())
 
 
-def test_mileage_rate_missing(run, ws_path, today, mileage):
+def test_mileage_rate_as_float_is_refused(run, ws_path, today, mileage):
     p = ws_path / "peerkit.toml"
-    p.write_text(p.read_text().replace('mileage_rate = "0.70"', ""))
+    p.write_text(p.read_text().replace('mileage_rate = "0.70"', "mileage_rate = 0.7"))
     result = run("invoice", "--week", "2026-W47", "--format", "json")
     assert result.exit_code == 3
-    assert "agency_example.mileage_rate" in result.output
+    assert "billing.mileage_rate" in result.output
+
+
+@pytest.fixture
+def monthly_fee(agency_plugin, register_plugin):
+    register_plugin(agency_plugin, name="agency_example")
+    return agency_plugin
+
+
+def test_example_agency_plugin_adds_a_monthly_fee(run, ws_path, today, monthly_fee):
+    # [agency_example] monthly_fee = "25.00": on the invoice whose period holds the 1st of a month
+    today("2026-12-09")
+    w47 = json.loads(run("invoice", "--week", "2026-W47", "--format", "json").stdout)
+    assert [ln for ln in w47["lines"] if ln["kind"] == "fee"] == []
+    out = ws_path.parent / "w49.xlsx"
+    result = run("invoice", "--week", "2026-W49", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    data = json.loads(run("invoice", "--week", "2026-W49", "--format", "json").stdout)
+    fees = [ln for ln in data["lines"] if ln["kind"] == "fee"]
+    assert [(f["date"], f["description"], f["amount"]) for f in fees] == [
+        ("2026-12-01", "Monthly program fee (December 2026)", "25.00")]
+    assert data["total_amount"] == "25.00"
+    _, sh = read_sheet(out)
+    head, first, total = find_rows(sh)
+    assert sh.cell(total, 10).value.upper().startswith("=SUM(")
+    assert sh.cell(first, 5).value == "Monthly program fee (December 2026)"
 
 
 # ----------------------------------------------------------------------------- LibreOffice

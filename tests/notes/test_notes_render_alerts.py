@@ -70,10 +70,14 @@ def test_workspace_template_override_and_named_template(run, ws_path):
     shutil.copy(default_dir() / "notes" / "note.txt.j2", folder / "note.txt.j2")
     p = folder / "note.txt.j2"
     p.write_text("AGENCY FORMAT\n" + p.read_text())
-    assert run("note", "render", "N-2026-11-09-C001-1", "--format", "txt").stdout.startswith("AGENCY FORMAT")
+    from peerkit.notices import DEFAULT_NOTICE
+
+    # peerkit puts the confidentiality notice first, whatever the template (docs/security.md)
+    rendered = run("note", "render", "N-2026-11-09-C001-1", "--format", "txt").stdout
+    assert rendered.startswith(DEFAULT_NOTICE + "\n\nAGENCY FORMAT")
     (folder / "short.txt.j2").write_text("{{ note.id }} {{ client.name }} {{ note.units }}u\n")
     result = run("note", "render", "N-2026-11-09-C001-1", "--format", "txt", "--template", "short")
-    assert result.stdout == "N-2026-11-09-C001-1 Sam Example 4u\n"
+    assert result.stdout == DEFAULT_NOTICE + "\n\nN-2026-11-09-C001-1 Sam Example 4u\n"
     (folder / "typo.txt.j2").write_text("{{ client.nmae }}\n")
     result = run("note", "render", "N-2026-11-09-C001-1", "--format", "txt", "--template", "typo")
     assert result.exit_code == 3 and "undefined value ('nmae')" in one_error_line(result)

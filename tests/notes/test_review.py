@@ -169,7 +169,7 @@ def test_export_two_peers_cell_by_cell(note_cmd, peers, tmp_path):
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
 
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["Notes", "Summary", "peerkit"]
+    assert wb.sheetnames == ["Notes", "Summary", "peerkit", "Activities", "Notice"]   # docs/review.md
     assert wb["peerkit"].sheet_state == "hidden"
     sheet = wb["Notes"]
     assert [c.value for c in sheet[1]] == review.headers()

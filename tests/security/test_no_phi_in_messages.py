@@ -14,9 +14,9 @@ from tests.conftest import EXAMPLE, Runner
 SENTINEL = "Zqxsentinel"
 NARRATIVE = "Qqnarrative"
 
-NAME_KEYS = ("name", "supervisor", "reviewer", "author")
+NAME_KEYS = ("name", "supervisor", "reviewer", "author", "signer")
 TEXT_KEYS = ("purpose", "intervention", "response", "plan", "location", "text", "what", "actions",
-             "reason", "description", "notes", "relationship", "title")
+             "reason", "description", "notes", "relationship", "title", "note")
 
 
 def _sentinelise(root):
@@ -57,6 +57,9 @@ COMMANDS = [
     ("resources", "list"),
     ("certs", "status", "--as-of", "2026-11-25"),
     ("incident", "list"),
+    ("activity", "list"),
+    ("week", "--week", "2026-W47"),
+    ("trip", "list"),
 ]
 
 

@@ -150,7 +150,9 @@ def test_script_in_an_item_is_escaped_in_html_and_md(run, plan_path):
 def test_markdown_contains_every_section_and_item(run, plan):
     md = export(run, "--format", "md").stdout
     d = plan.data
-    assert md.startswith("# Wellness and crisis action plan: Sam Example\n")
+    from peerkit.notices import DEFAULT_NOTICE
+
+    assert md.startswith(f"# Wellness and crisis action plan: Sam Example\n\n> {DEFAULT_NOTICE}\n")
     assert md.count("\n# ") == 0  # one top heading
     for key, title, parts in [*model.TEXT_SECTIONS, model.POST_CRISIS]:
         start = md.index(f"\n## {title}\n")
@@ -204,7 +206,7 @@ def test_xlsx_has_a_sheet_per_section_read_back(run, plan, tmp_path, monkeypatch
     assert path.is_file() and "Wrote wrap-C001.xlsx" in result.output
     assert oct(path.stat().st_mode & 0o777) == "0o600"
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == list(formats.SHEETS)
+    assert wb.sheetnames == [*formats.SHEETS, "Notice"]          # the confidentiality notice last
     d = plan.data
 
     def rows(title):
@@ -335,7 +337,9 @@ def test_workspace_template_override_is_used(run, ws_path):
     assert run("templates", "copy", "wrap/plan.md.j2").exit_code == 0
     target = ws_path / "templates" / "wrap" / "plan.md.j2"
     target.write_text("Agency plan for {{ client.id }}: {{ plan.crisis.supporters|length }} supporters\n")
-    assert export(run, "--format", "md").stdout == "Agency plan for C001: 4 supporters\n"
+    from peerkit.notices import DEFAULT_NOTICE
+
+    assert export(run, "--format", "md").stdout == f"> {DEFAULT_NOTICE}\n\nAgency plan for C001: 4 supporters\n"
 
 
 def test_unsaved_empty_plan_exports(run, ws_path):

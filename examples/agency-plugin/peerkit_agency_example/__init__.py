@@ -1,4 +1,4 @@
-"""Example agency plugin: a house rule for notes, a command, and mileage on invoices.
+"""Example agency plugin: a house rule for notes, a command, and a flat monthly fee on invoices.
 
 Install it with ``pip install examples/agency-plugin`` and it appears in ``peerkit plugins``.
 """
@@ -42,44 +42,32 @@ def register_commands(cli):
     cli.add_command(agency_hello)
 
 
-# ---------------------------------------------------------------------------- mileage
+# ---------------------------------------------------------------------------- monthly fee
 
-MILEAGE_FILE = "mileage.toml"
+
+def first_of_month_in(start, end):
+    """The first day of a month that falls in ``start``..``end``, or None."""
+    import datetime as dt
+
+    day = dt.date(start.year, start.month, 1)
+    if day < start:
+        day = dt.date(start.year + (start.month == 12), start.month % 12 + 1, 1)
+    return day if day <= end else None
 
 
 @hookimpl
 def invoice_adjust(invoice, workspace):
-    """Mileage: one invoice line per trip in ``mileage.toml`` dated in the invoice period.
+    """A flat monthly fee: one ``fee`` line on the invoice whose period holds the first day
+    of a month, at ``[agency_example] monthly_fee = "25.00"`` (not set: no line).
 
-    ``mileage.toml`` holds ``[[trip]]`` tables (``date``, ``miles``, ``purpose`` -- no names
-    or other PHI -- and an optional ``client`` id); the per-mile rate is
-    ``[agency_example] mileage_rate = "0.70"`` in peerkit.toml.  No log, no lines.
+    (Mileage is built in: ``peerkit trip`` and ``[billing] mileage_rate``.)
     """
-    import datetime as dt
-    from decimal import Decimal, InvalidOperation
-
-    from peerkit import storage
     from peerkit.validate import Fields
 
-    path = workspace.path(MILEAGE_FILE)
-    if not path.is_file():
-        return
     settings = Fields(workspace.section("agency_example"), workspace.path("peerkit.toml"),
                       "agency_example.")
-    rate = settings.money("mileage_rate")
-    log = Fields(storage.read_toml(path), path)
-    for trip in log.table_list("trip"):
-        day = trip.req("date", dt.date)
-        if not (invoice.start <= day <= invoice.end):
-            continue
-        raw = trip.req("miles", (int, float, str))
-        try:
-            miles = Decimal(str(raw))
-        except InvalidOperation:
-            trip.fail("miles", "expected a number of miles like 12.5")
-        if not miles.is_finite() or miles <= 0:
-            trip.fail("miles", "must be a positive number of miles")
-        purpose = trip.req("purpose", str).strip()
-        client = trip.opt("client", str, "")
-        invoice.add_line(description=f"Mileage: {purpose}" if purpose else "Mileage",
-                         quantity=miles, rate=rate, kind="mileage", date=day, client=client)
+    fee = settings.money("monthly_fee", required=False)
+    day = first_of_month_in(invoice.start, invoice.end)
+    if fee is None or day is None:
+        return
+    invoice.add_line(description=f"Monthly program fee ({day:%B %Y})", amount=fee, kind="fee", date=day)

@@ -21,6 +21,9 @@ timezone = "{timezone}"   # IANA name: service minutes are elapsed time in this 
 
 [agency]
 name = ""
+# on_call_phone = ""           # printed on crisis cards: whom to call
+# confidentiality_notice = ""  # the notice on exports of a person's records (a default is used)
+# part2 = true                 # a 42 CFR Part 2 program: exports need --consent (docs/security.md)
 
 [billing]
 unit_minutes = 15
@@ -31,11 +34,12 @@ invoice_prefix = "INV"
 pay_schedule = "biweekly"      # weekly | biweekly | semimonthly
 pay_anchor = 2026-01-02        # one known pay date
 note_deadline_hours = 24
+# mileage_rate = "0.70"        # dollars per mile: trips (peerkit trip) become invoice lines
 
 [[billing.rates]]
 code = "H0038"
 modifier = ""                  # "" individual, "HQ" group
-rate = "11.97"                 # dollars per unit, as text
+rate = "11.97"                 # dollars per unit, as text: copy it from your contract
 from = 2019-11-01
 
 [[billing.rates]]
@@ -56,7 +60,8 @@ def new_config() -> str:
     return NEW_CONFIG.replace("{timezone}", system_timezone())
 
 
-FOLDERS = ("clients", "notes", "invoices", "wrap", "resources", "incidents", "templates", "plugins")
+FOLDERS = ("clients", "notes", "invoices", "wrap", "resources", "incidents", "activities", "trips", "templates",
+           "plugins")
 
 
 def example_dir() -> Path:

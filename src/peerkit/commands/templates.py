@@ -64,8 +64,11 @@ def templates_copy(ctx, name: str, force: bool):
 @templates.command(name="check")
 @click.pass_context
 def templates_check(ctx):
-    """Warn about risky constructs in the workspace's templates (|safe, remote links, scripts).
+    """Warn about risky constructs in the workspace's templates, with file and line.
 
+    |safe, autoescape false, scripts, javascript: links, <meta http-equiv=refresh>, <base>,
+    remote addresses in src/href/action/formaction/poster/data/srcset/CSS url() and @import
+    (hosts in [templates] allowed_hosts excepted), srcdoc, and an HTML comment holding <head>.
     Exit 1 when anything is found.
     """
     from peerkit.templating import lint_workspace
