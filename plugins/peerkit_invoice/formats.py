@@ -153,8 +153,10 @@ def build_workbook(invoice):
 
 
 def _service_description(line) -> str:
-    kind = "group" if line.modifier == "HQ" else "individual"
-    return f"Peer support, {kind}"
+    """For snapshots issued before service lines carried their description."""
+    from peerkit_invoice.model import service_description
+
+    return service_description(line.modifier)
 
 
 def render_xlsx(invoice, workspace) -> bytes:

@@ -530,6 +530,11 @@ def resolve_period(settings: Settings, week: str | None, date_from: dt.date | No
         raise UsageError(str(exc)) from None
 
 
+def service_description(modifier: str) -> str:
+    """The description of a service line: "Peer support, individual" (or group, modifier HQ)."""
+    return f"Peer support, {'group' if modifier == 'HQ' else 'individual'}"
+
+
 def _service_lines(ws, settings: Settings, notes: list, late: bool,
                    billed: dict | None = None) -> list[InvoiceLine]:
     """One line per unit group.  ``billed`` ({(date, client, code, modifier): (minutes, units)})
@@ -544,12 +549,12 @@ def _service_lines(ws, settings: Settings, notes: list, late: bool,
         where = ws.rel(ws.path("peerkit.toml"))
         rate = settings.rate_for(first.code, first.modifier, first.date, where)
         units = g.units
-        description = ""
+        description = service_description(first.modifier)
         prior = (billed or {}).get((first.date, first.client, first.code, first.modifier))
         if prior:
             units = max(rule.units(prior[0] + g.minutes) - prior[1], 0)
-            description = (f"Adds to the day's bundle already billed ({prior[0]} min, "
-                           f"{prior[1]} units)")
+            description += (f"; adds to the day's bundle already billed ({prior[0]} min, "
+                            f"{prior[1]} units)")
         lines.append(InvoiceLine(
             date=first.date, kind="service", client=first.client, code=first.code,
             modifier=first.modifier, minutes=g.minutes, units=units, rate=rate,

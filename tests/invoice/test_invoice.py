@@ -475,7 +475,7 @@ def test_hook_invoice_formats(run, register_plugin, ws_path, today):
         @hookimpl
         def invoice_formats(self):
             def render(invoice, workspace):
-                rows = [f"{ln.note},{ln.units},{ln.amount}" for ln in invoice.lines]
+                rows = [f"{ln.note},{ln.description},{ln.units},{ln.amount}" for ln in invoice.lines]
                 return "\n".join(rows + [f"total,{invoice.total_units},{invoice.total_amount}"]) + "\n"
             return {"csv": render}
 
@@ -484,7 +484,7 @@ def test_hook_invoice_formats(run, register_plugin, ws_path, today):
     result = run("invoice", "--week", "2026-W47", "--format", "csv", "--out", str(out))
     assert result.exit_code == 0, result.output
     lines = out.read_text().splitlines()
-    assert lines[0] == "N-2026-11-16-C001-1,4,46.44"
+    assert lines[0] == "N-2026-11-16-C001-1,Peer support, individual,4,46.44"  # the xlsx's text
     assert lines[-1] == "total,22,123.12"
     assert (ws_path / "invoices" / "INV-2026-0001.toml").is_file()
     # a plugin may not take a built-in format's name silently
@@ -581,7 +581,8 @@ def test_per_day_late_note_adds_to_the_billed_bundle(run, ws, ws_path, today):
     late = [ln for ln in nxt["lines"] if ln["late"]]
     assert [(ln["notes"], ln["minutes"], ln["units"], ln["amount"]) for ln in late] == [
         (["N-2026-11-30-C001-2", "N-2026-11-30-C001-3"], 20, 1, "11.61")]
-    assert late[0]["description"].startswith("Adds to the day's bundle already billed (10 min, 1 units)")
+    assert late[0]["description"].startswith(
+        "Peer support, individual; adds to the day's bundle already billed (10 min, 1 units)")
 
 
 def test_index_in_toml_is_read_and_a_leftover_index_toml_is_not_a_snapshot(run, ws_path, today):
