@@ -165,6 +165,22 @@ class InvoiceLine:
     the note ids (several when notes are bundled per client, code and day).  Other lines:
     ``quantity`` at ``rate`` (miles at a per-mile rate), ``units`` 0.  ``amount`` is rounded
     half-up to the cent.
+
+    Attributes:
+        date: the day of the service or expense, or ``None``.
+        kind: ``service`` (billed notes), or what a plugin chose (``mileage``, ``fee``...).
+        client: the client id, or ``""``.
+        code: the service code, e.g. ``H0038``.
+        modifier: ``""`` or ``"HQ"``.
+        description: the line's text ("Peer support, individual" / "Peer support, group" on
+            service lines; a plugin's text on its own lines); never PHI.
+        minutes: the real minutes of the notes (service lines).
+        units: the billed units (service lines; 0 on others).
+        quantity: a Decimal quantity on other lines (miles), else ``None``.
+        rate: Decimal dollars per unit (or per quantity).
+        amount: Decimal dollars, rounded half-up to the cent.
+        notes: the note ids of a service line.
+        late: a late note (from an earlier period) billed now.
     """
 
     date: dt.date | None
@@ -183,6 +199,7 @@ class InvoiceLine:
 
     @property
     def note(self) -> str:
+        """The first note id of the line, or ``""``."""
         return self.notes[0] if self.notes else ""
 
     @property
@@ -193,6 +210,7 @@ class InvoiceLine:
         return to_cents(qty * self.rate)
 
     def as_json(self) -> dict:
+        """The line as in ``invoice --format json`` (money as strings)."""
         d: dict[str, Any] = {
             "date": self.date.isoformat() if self.date else None,
             "client": self.client, "code": self.code, "modifier": self.modifier,
@@ -205,12 +223,14 @@ class InvoiceLine:
         return d
 
     def to_toml(self) -> dict:
+        """The line as the invoice snapshot stores it."""
         d = self.as_json()
         d["date"] = self.date
         return {k: v for k, v in d.items() if v is not None and k != "note"}
 
     @classmethod
     def from_toml(cls, f: Fields) -> "InvoiceLine":
+        """A line read back from a snapshot's ``[[lines]]`` table."""
         qty = f.opt("quantity", str)
         return cls(date=f.opt("date", dt.date),
                    kind=f.opt("kind", str, "service"), client=f.opt("client", str, ""),
@@ -228,6 +248,21 @@ class Invoice:
 
     Plugins may append lines with :meth:`add_line`, change or remove entries of ``lines``;
     ``total_units`` and ``total_amount`` are always recomputed from the lines.
+
+    Attributes:
+        number: the invoice number (``INV-2026-0001``); never reused.
+        start: first day of the period.
+        end: last day of the period.
+        pay_date: the pay date this invoice falls on (``[billing] pay_schedule``).
+        issued: the day it was issued, or ``None`` (a preview).
+        status: ``preview``, ``issued`` or ``void``.
+        provider: ``[provider]`` values (name, credentials); no secrets.
+        agency: ``[agency]`` values (name, address).
+        lines: the ``InvoiceLine`` list: service lines first, then the others.
+        replaces: the number of the voided invoice this one replaces, or ``""``.
+        replaced_by: the number of the invoice that replaced this one, or ``""``.
+        tax_id_masked: the tax ID from the keyring, masked for display; never stored.
+        bank_account_masked: the bank account from the keyring, masked; never stored.
     """
 
     number: str
@@ -247,10 +282,12 @@ class Invoice:
 
     @property
     def total_units(self) -> int:
+        """The billed units of the service lines."""
         return sum(line.units for line in self.lines if line.kind == "service")
 
     @property
     def total_amount(self) -> Decimal:
+        """The sum of every line's amount (each rounded to the cent)."""
         return sum((to_cents(line.amount) for line in self.lines), Decimal("0.00"))
 
     @property
@@ -260,6 +297,7 @@ class Invoice:
 
     @property
     def late_lines(self) -> list[InvoiceLine]:
+        """The lines billing late notes of earlier periods."""
         return [line for line in self.lines if line.late]
 
     def add_line(self, *, description: str, quantity: Any = 1, rate: Any = None,
@@ -290,11 +328,13 @@ class Invoice:
         return line
 
     def sort_lines(self) -> None:
+        """Service lines first, then by date, client, code and notes."""
         self.lines.sort(key=lambda ln: (ln.kind != "service", ln.date or dt.date.min,
                                         ln.client, ln.code, ln.modifier, ln.notes, ln.description))
 
     # ---- serialisation
     def as_json(self) -> dict:
+        """The invoice as ``invoice --format json`` prints it (see docs/invoice.md)."""
         return {
             "number": self.number,
             "status": self.status,
@@ -333,6 +373,7 @@ class Invoice:
 
     @classmethod
     def from_snapshot(cls, data: dict, path: Path) -> "Invoice":
+        """An issued invoice read back from its snapshot ``invoices/<number>.toml``."""
         f = Fields(data, path)
         inv = cls(number=f.req("number", str), start=f.req("start", dt.date), end=f.req("end", dt.date),
                   pay_date=f.req("pay_date", dt.date), issued=f.opt("issued", dt.date),
