@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 
 from peerkit.context import pass_workspace
-from peerkit.options import DATE, out_option
+from peerkit.options import out_option, period_options
 from peerkit.output import message
 
 SUFFIX_FORMATS = {".xlsx": "xlsx", ".html": "html", ".htm": "html", ".md": "md", ".json": "json"}
@@ -20,10 +20,7 @@ def _formats() -> dict:
 
 
 @click.command()
-@click.option("--week", metavar="WEEK", default=None,
-              help="ISO week (2026-W47), 'this' or 'last' (default: last).")
-@click.option("--from", "date_from", type=DATE, default=None, help="First day of a custom period.")
-@click.option("--to", "date_to", type=DATE, default=None, help="Last day of a custom period.")
+@period_options
 @click.option("--format", "fmt", metavar="FORMAT", default=None,
               help="xlsx, html, md, json or a plugin's format (default: from --out's suffix, "
                    "else xlsx; md for --preview).")
@@ -31,8 +28,11 @@ def _formats() -> dict:
 @click.option("--preview", is_flag=True, help="Show what would be billed; take no number, write nothing.")
 @click.option("--reissue", is_flag=True, help="Void the period's invoice and issue a replacement.")
 @pass_workspace
-def invoice(ws, week, date_from, date_to, fmt, out, preview, reissue):
-    """The invoice of approved services for a week (or --from/--to).
+def invoice(ws, period, fmt, out, preview, reissue):
+    """The invoice of approved services for a week (default: last week), or --from/--to.
+
+    --all bills every approved, uninvoiced service up to today (the period runs from the
+    first note's date).
 
     \b
     peerkit invoice --week last --out invoice.xlsx      # the Friday job
@@ -62,7 +62,7 @@ def invoice(ws, week, date_from, date_to, fmt, out, preview, reissue):
         raise click.UsageError("--preview with xlsx needs --out FILE.xlsx")
 
     settings = model.load_settings(ws)
-    start, end = model.resolve_period(settings, week, date_from, date_to)
+    start, end = _period(ws, settings, period)
     render = formats[fmt]
 
     if preview:
@@ -95,6 +95,20 @@ def invoice(ws, week, date_from, date_to, fmt, out, preview, reissue):
                                      *inv.notes],
                  output=written, action={"existing": "reprint"}.get(outcome.action, outcome.action))
     message(_summary(outcome, written=written))
+
+
+def _period(ws, settings, period):
+    """(first, last) day of the invoice from the shared period options."""
+    from peerkit import dates
+    from peerkit_invoice import model
+
+    if period.all:
+        today = dates.today()
+        first = min((n.date for n in ws.notes(None, today)), default=today)
+        return first, today
+    if period.start is not None or period.end is not None:
+        return model.resolve_period(settings, None, period.start, period.end)
+    return model.resolve_period(settings, "last", None, None)
 
 
 def _target(out, out_dir: bool, number: str, fmt: str):
