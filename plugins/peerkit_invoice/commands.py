@@ -29,9 +29,9 @@ def _formats() -> dict:
 @click.option("--reissue", is_flag=True, help="Void the period's invoice and issue a replacement.")
 @pass_workspace
 def invoice(ws, period, fmt, out, preview, reissue):
-    """The invoice of approved services for a week (default: last week), or --from/--to.
+    """The invoice of approved services for a week (or --from/--to).
 
-    --all bills every approved, uninvoiced service up to today (the period runs from the
+    Default: last week.  --all bills every approved, uninvoiced service up to today (the period runs from the
     first note's date).
 
     \b
