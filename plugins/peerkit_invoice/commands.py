@@ -1,11 +1,13 @@
 """``peerkit invoice``: the weekly invoice of approved services."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
 
 from peerkit.context import pass_workspace
+from peerkit.errors import EXIT_NOTHING
 from peerkit.options import out_option, period_options
 from peerkit.output import message
 
@@ -39,6 +41,9 @@ def invoice(ws, period, fmt, out, preview, reissue):
     peerkit invoice --week 2026-W47 --format json       # for scripts
     peerkit invoice --week this --preview               # what would be billed
 
+    Exit codes: 0 issued (the written path on stdout when --out or xlsx names a file);
+    5 nothing to bill (no number taken, nothing written); 4 a required tax ID is missing.
+
     Asking for an invoiced period again prints the same invoice (same number and lines);
     --reissue voids it and issues a new number.  Approvals that arrive after a period was
     invoiced are billed on the next invoice, marked late.
@@ -69,7 +74,7 @@ def invoice(ws, period, fmt, out, preview, reissue):
         outcome = model.prepare(ws, settings, start, end, reissue=reissue, preview=True)
         if outcome.action == "empty":
             message(f"Nothing to bill for {start}..{end}: no approved, uninvoiced services.")
-            return
+            click.get_current_context().exit(EXIT_NOTHING)
         if getattr(render, "needs_secrets", True):
             model.fill_secrets(ws, outcome.invoice, settings, message)
         data = render(outcome.invoice, ws)
@@ -82,7 +87,7 @@ def invoice(ws, period, fmt, out, preview, reissue):
         if outcome.action == "empty":
             message(f"Nothing to bill for {start}..{end}: no approved, uninvoiced services; "
                     "no invoice number was taken.")
-            return
+            click.get_current_context().exit(EXIT_NOTHING)
         inv = outcome.invoice
         if getattr(render, "needs_secrets", True) or settings.require_tax_id:
             model.fill_secrets(ws, inv, settings, message)
@@ -95,6 +100,8 @@ def invoice(ws, period, fmt, out, preview, reissue):
                                      *inv.notes],
                  output=written, action={"existing": "reprint"}.get(outcome.action, outcome.action))
     message(_summary(outcome, written=written))
+    if written:
+        click.echo(os.path.abspath(written))  # the file's path on stdout, for scripts
 
 
 def _period(ws, settings, period):

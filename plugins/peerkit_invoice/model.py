@@ -119,7 +119,8 @@ def load_settings(ws) -> Settings:
     s.late_lookback_days = inv.opt("late_lookback_days", int, DEFAULT_LOOKBACK_DAYS)
     if s.late_lookback_days < 0:
         inv.fail("late_lookback_days", "must not be negative")
-    s.require_tax_id = inv.opt("require_tax_id", bool, False)
+    s.require_tax_id = (inv.opt("require_tax_id", bool, False)
+                        or f.opt("require_tax_id", bool, False))   # [invoice] or [billing]
     return s
 
 
@@ -697,6 +698,11 @@ def fill_secrets(ws, inv: Invoice, settings: Settings, warn) -> None:
                 raise SecretError("[provider] tax_id is not configured and [invoice] require_tax_id "
                                   "is true: add tax_id = \"keyring:tax-id\" and run "
                                   "'peerkit secret set tax-id'")
+            name = key.replace("_", "-")
+            if _secret_is_stored(name):
+                warn(f"Warning: the keyring holds '{name}' but [provider] {key} does not refer to "
+                     f"it -- the invoice shows the {label} as '(not set)'; add "
+                     f"{key} = \"keyring:{name}\" to peerkit.toml")
             setattr(inv, attr, "(not set)")
             continue
         if not isinstance(ref, str):
@@ -719,6 +725,16 @@ def fill_secrets(ws, inv: Invoice, settings: Settings, warn) -> None:
             setattr(inv, attr, "(not set)")
             continue
         setattr(inv, attr, mask(value))
+
+
+def _secret_is_stored(name: str) -> bool:
+    """The keyring holds a secret ``name`` (False when the keyring cannot be asked)."""
+    from peerkit.secrets import get_secret
+
+    try:
+        return get_secret(name) is not None
+    except PeerkitError:
+        return False
 
 
 # ----------------------------------------------------------------------------- issuing

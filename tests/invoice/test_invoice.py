@@ -145,7 +145,7 @@ def test_late_lookback_is_bounded(run, ws, ws_path, today):
     invoice_json(run, "--week", "2026-W46")
     make_note(ws, "N-2026-11-10-C001-9", "C001", "2026-11-10", "10:00", "10:30")   # 13 days before W48
     result = run("invoice", "--week", "2026-W48", "--format", "json")
-    assert result.exit_code == 0
+    assert result.exit_code == 5                      # nothing to bill
     assert "Nothing to bill" in result.output
     assert not (ws_path / "invoices" / "INV-2026-0002.toml").exists()
 
@@ -277,9 +277,11 @@ def test_float_rate_is_refused(run, ws_path, today):
 
 def test_empty_period_takes_no_number(run, ws_path, today):
     result = run("invoice", "--week", "2026-W40", "--format", "json")
-    assert result.exit_code == 0
-    assert "Nothing to bill" in result.output
+    assert result.exit_code == 5                      # "nothing to bill" differs from "billed"
+    assert "Nothing to bill" in result.output and result.stdout == ""
     assert not (ws_path / "invoices" / "index.json").exists()
+    preview = run("invoice", "--week", "2026-W40", "--preview")
+    assert preview.exit_code == 5 and preview.stdout == ""
 
 
 def test_numbering_uses_prefix_and_year(run, ws_path, today):

@@ -51,7 +51,12 @@ def doctor(ctx):
     try:
         from peerkit.secrets import backend
 
-        backend()
+        kr = backend()
+        for b in getattr(kr, "backends", None) or [kr]:
+            name = f"{type(b).__module__}.{type(b).__name__}"
+            if "Plaintext" in name or "Uncrypted" in name:  # allowed by PEERKIT_ALLOW_INSECURE_KEYRING
+                warnings.append(f"keyring: {name} stores secrets in plain text on disk; use an OS "
+                                "keyring (PEERKIT_ALLOW_INSECURE_KEYRING=1 only accepts the risk)")
     except PeerkitError as exc:
         warnings.append(f"keyring: {exc.message}")
     plugins = plugins_for(ctx)

@@ -17,6 +17,7 @@ schema = 1
 name = ""                      # your full name as you sign notes
 credentials = "NC CPSS"
 # tax_id = "keyring:tax-id"    # a reference; the value lives in the OS keyring
+# bank_account = "keyring:bank-account"   # shown masked on invoices: 'peerkit secret set bank-account'
 
 [agency]
 name = ""
