@@ -256,18 +256,22 @@ def note_add_group(ws, day, start, end, code, place, location, purpose, interven
 @click.option("--client", default=None, type=ID, help="Only this client.")
 @click.option("--status", type=click.Choice(NOTE_STATUSES), default=None, help="Only this status.")
 @click.option("--code", default=None, help="Only this service code (e.g. H0038).")
+@click.option("--grep", "grep", default=None, metavar="TEXT",
+              help="Only notes whose id, client id, location or narrative contains TEXT (any case).")
 @json_option
 @pass_workspace
-def note_list(ws, period, client, status, code, as_json):
+def note_list(ws, period, client, status, code, grep, as_json):
     """List notes with their real minutes and billed units (default: every date).
 
     \b
     peerkit note list --week last
     peerkit note list --from 2026-11-01 --to 2026-11-30 --status draft --json
+    peerkit note list --grep housing
     """
     every = list(ws.notes(period.start, period.end))
     shown = [n for n in every if (client is None or n.client == client)
-             and (status is None or n.status == status) and (code is None or n.code == code)]
+             and (status is None or n.status == status) and (code is None or n.code == code)
+             and (grep is None or model.note_matches(n, grep))]
     shown.sort(key=lambda n: (n.date, n.start, n.id))
     units = model.units_for(ws, shown, every)
     if as_json:
@@ -437,6 +441,19 @@ def note_submit(ws, note_ids, period):
         message(f"Submitted {nid}.")
     for nid, why in skipped:
         message(f"Skipped {nid}: {why}.")
+
+
+@note.command(name="delete")
+@click.argument("note_id", type=ID)
+@pass_workspace
+def note_delete(ws, note_id):
+    """Delete a draft that was never signed (audited); anything else is refused: void it.
+
+    \b
+    peerkit note delete N-2026-11-24-C004-1
+    """
+    path = model.delete_draft(ws, note_id)
+    message(f"Deleted draft {note_id} ({ws.rel(path)}).")
 
 
 @note.command(name="void")
