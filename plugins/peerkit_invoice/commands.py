@@ -8,6 +8,7 @@ import click
 
 from peerkit.context import pass_workspace
 from peerkit.errors import EXIT_NOTHING
+from peerkit.completion import format_names
 from peerkit.options import out_option, period_options
 from peerkit.output import message
 
@@ -24,6 +25,7 @@ def _formats() -> dict:
 @click.command()
 @period_options
 @click.option("--format", "fmt", metavar="FORMAT", default=None,
+              shell_complete=format_names("invoice_formats", "invoice format"),
               help="xlsx, html, md, json or a plugin's format (default: from --out's suffix, "
                    "else xlsx; md for --preview).")
 @out_option

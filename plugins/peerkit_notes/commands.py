@@ -12,7 +12,7 @@ import sys
 import click
 
 from peerkit.context import pass_workspace
-from peerkit.options import DATE, ID, TIME, json_option, period_options
+from peerkit.options import CLIENT_ID, DATE, ID, NOTE_ID, TIME, json_option, period_options
 from peerkit.output import echo_table, emit_json, message
 from peerkit.records import NOTE_STATUSES
 
@@ -115,7 +115,7 @@ _NOTE_FLAGS = ("client", "date", "start", "end", "code", "modifier", "group_size
 
 
 @note.command(name="add")
-@click.option("--client", help="Client id.")
+@click.option("--client", help="Client id.", shell_complete=CLIENT_ID.shell_complete)
 @click.option("--date", "day", type=DATE, help="Date of service (YYYY-MM-DD, today, yesterday).")
 @click.option("--start", type=TIME, help="Start time, HH:MM (24-hour).")
 @click.option("--end", type=TIME, help="End time, HH:MM (24-hour).")
@@ -253,7 +253,7 @@ def note_add_group(ws, day, start, end, code, place, location, purpose, interven
 
 @note.command(name="list")
 @period_options
-@click.option("--client", default=None, type=ID, help="Only this client.")
+@click.option("--client", default=None, type=CLIENT_ID, help="Only this client.")
 @click.option("--status", type=click.Choice(NOTE_STATUSES), default=None, help="Only this status.")
 @click.option("--code", default=None, help="Only this service code (e.g. H0038).")
 @click.option("--grep", "grep", default=None, metavar="TEXT",
@@ -290,7 +290,7 @@ def note_list(ws, period, client, status, code, grep, as_json):
 
 
 @note.command(name="show")
-@click.argument("note_id", type=ID)
+@click.argument("note_id", type=NOTE_ID)
 @json_option
 @pass_workspace
 def note_show(ws, note_id, as_json):
@@ -307,7 +307,7 @@ def note_show(ws, note_id, as_json):
 
 
 @note.command(name="edit")
-@click.argument("note_id", type=ID)
+@click.argument("note_id", type=NOTE_ID)
 @click.option("--start", type=TIME)
 @click.option("--end", type=TIME)
 @click.option("--code")
@@ -371,7 +371,7 @@ def note_edit(ws, note_id, start, end, code, modifier, group_size, place, locati
 
 
 @note.command(name="sign")
-@click.argument("note_ids", nargs=-1, type=ID)
+@click.argument("note_ids", nargs=-1, type=NOTE_ID)
 @period_options
 @json_option
 @pass_workspace
@@ -416,7 +416,7 @@ def note_sign(ws, note_ids, period, as_json):
 
 
 @note.command(name="submit")
-@click.argument("note_ids", nargs=-1, type=ID)
+@click.argument("note_ids", nargs=-1, type=NOTE_ID)
 @period_options
 @pass_workspace
 def note_submit(ws, note_ids, period):
@@ -444,7 +444,7 @@ def note_submit(ws, note_ids, period):
 
 
 @note.command(name="delete")
-@click.argument("note_id", type=ID)
+@click.argument("note_id", type=NOTE_ID)
 @pass_workspace
 def note_delete(ws, note_id):
     """Delete a draft that was never signed (audited); anything else is refused: void it.
@@ -457,7 +457,7 @@ def note_delete(ws, note_id):
 
 
 @note.command(name="void")
-@click.argument("note_id", type=ID)
+@click.argument("note_id", type=NOTE_ID)
 @click.option("--reason", required=True, help="Why the note is void (e.g. 'entered in error').")
 @click.option("--force", is_flag=True, help="Void an approved note (check the invoice first).")
 @pass_workspace
@@ -472,7 +472,7 @@ def note_void(ws, note_id, reason, force):
 
 @note.command(name="check")
 @period_options
-@click.option("--client", default=None, type=ID, help="Only this client's notes.")
+@click.option("--client", default=None, type=CLIENT_ID, help="Only this client's notes.")
 @json_option
 @pass_workspace
 def note_check(ws, period, client, as_json):
@@ -501,7 +501,7 @@ def note_check(ws, period, client, as_json):
 
 
 @note.command(name="render")
-@click.argument("note_id", type=ID, required=False)
+@click.argument("note_id", type=NOTE_ID, required=False)
 @period_options
 @click.option("--format", "fmt", type=click.Choice(["md", "html", "txt"]), default="md", show_default=True)
 @click.option("--template", default=None, metavar="NAME",

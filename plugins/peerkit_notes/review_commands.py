@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from peerkit.completion import format_names
 from peerkit.options import json_option, period_options
 from peerkit.records import NOTE_STATUSES
 
@@ -22,6 +23,7 @@ _STATUS_CHOICES = [*NOTE_STATUSES, "all"]
 @click.option("--out", "-o", "out", metavar="FILE.xlsx", required=True,
               help="The workbook to write.")
 @click.option("--format", "fmt", default="xlsx", show_default=True, metavar="NAME",
+              shell_complete=format_names("note_exporters", "note exporter", ("xlsx",)),
               help="xlsx (the review workbook) or a format a plugin adds (note_exporters).")
 @click.option("--deidentify", is_flag=True,
               help="Stable pseudonyms instead of names and ids; narrative fields left out. "

@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 from peerkit.context import pass_workspace
-from peerkit.options import ID, json_option, out_option
+from peerkit.options import CLIENT_ID, ID, json_option, out_option
 from peerkit.output import emit_json, message
 from peerkit_wrap import model
 
@@ -44,7 +44,7 @@ def wrap():
 
 
 @wrap.command(name="new")
-@click.argument("client_id", type=ID)
+@click.argument("client_id", type=CLIENT_ID)
 @pass_workspace
 def wrap_new(ws, client_id):
     """Start a plan for CLIENT_ID: a skeleton whose comments explain each section.
@@ -58,7 +58,7 @@ def wrap_new(ws, client_id):
 
 
 @wrap.command(name="edit")
-@click.argument("client_id", type=ID)
+@click.argument("client_id", type=CLIENT_ID)
 @pass_workspace
 def wrap_edit(ws, client_id):
     """Open the plan in $EDITOR; it is saved only if the result is valid.
@@ -73,7 +73,7 @@ def wrap_edit(ws, client_id):
 
 
 @wrap.command(name="show")
-@click.argument("client_id", type=ID)
+@click.argument("client_id", type=CLIENT_ID)
 @json_option
 @pass_workspace
 def wrap_show(ws, client_id, as_json):
@@ -172,7 +172,7 @@ def _med(m: dict) -> str:
 
 
 @wrap.command(name="export")
-@click.argument("client_id", type=ID)
+@click.argument("client_id", type=CLIENT_ID)
 @click.option("--format", "fmt", type=FormatChoice(), default=None,
               help="Output format (html, md, xlsx, or one a plugin adds). Default: html.")
 @click.option("--card", is_flag=True, help="A wallet-sized crisis card (HTML, print and cut out).")
@@ -239,7 +239,7 @@ def _write(result, out: str | None, default_name: str):
 
 
 @wrap.command(name="check")
-@click.argument("client_id", type=ID, required=False)
+@click.argument("client_id", type=CLIENT_ID, required=False)
 @json_option
 @pass_workspace
 def wrap_check(ws, client_id, as_json):

@@ -34,6 +34,8 @@ CORE_COMMANDS = {
                 "Rebuild the note caches (always safe; peerkit keeps them current itself)."),
     "audit": ("peerkit.commands.audit:audit",
               "The audit log of exports, review imports, invoices and secret changes."),
+    "completion": ("peerkit.commands.completion:completion",
+                   "Print the shell completion script for bash, zsh or fish (ids, formats, options)."),
 }
 
 

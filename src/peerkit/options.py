@@ -35,9 +35,22 @@ class TimeType(click.ParamType):
 
 
 class IdType(click.ParamType):
-    """A record id that is a safe file name."""
+    """A record id that is a safe file name; ``kind`` (note, client, invoice, resource,
+    incident, credential) makes the shell complete the ids of that kind of record."""
 
     name = "id"
+
+    def __init__(self, kind: str | None = None):
+        self.kind = kind
+
+    def shell_complete(self, ctx, param, incomplete):
+        from click.shell_completion import CompletionItem
+
+        if self.kind is None:
+            return []
+        from peerkit.completion import complete_ids
+
+        return [CompletionItem(i) for i in complete_ids(self.kind, ctx, incomplete)]
 
     def convert(self, value, param, ctx):
         from peerkit.records import id_problem
@@ -51,6 +64,12 @@ class IdType(click.ParamType):
 DATE = DateType()
 TIME = TimeType()
 ID = IdType()
+NOTE_ID = IdType("note")
+CLIENT_ID = IdType("client")
+INVOICE_ID = IdType("invoice")
+RESOURCE_ID = IdType("resource")
+INCIDENT_ID = IdType("incident")
+CREDENTIAL_ID = IdType("credential")
 
 
 def json_option(f):
