@@ -12,7 +12,8 @@ from peerkit.completion import format_names
 from peerkit.options import out_option, period_options
 from peerkit.output import message
 
-SUFFIX_FORMATS = {".xlsx": "xlsx", ".html": "html", ".htm": "html", ".md": "md", ".json": "json"}
+SUFFIX_FORMATS = {".xlsx": "xlsx", ".html": "html", ".htm": "html", ".md": "md", ".json": "json",
+                  ".pdf": "pdf"}
 
 
 def _formats() -> dict:
@@ -26,7 +27,7 @@ def _formats() -> dict:
 @period_options
 @click.option("--format", "fmt", metavar="FORMAT", default=None,
               shell_complete=format_names("invoice_formats", "invoice format"),
-              help="xlsx, html, md, json or a plugin's format (default: from --out's suffix, "
+              help="xlsx, html, md, json, pdf (peerkit[pdf]) or a plugin's format (default: from --out's suffix, "
                    "else xlsx; md for --preview).")
 @out_option
 @click.option("--preview", is_flag=True, help="Show what would be billed; take no number, write nothing.")
@@ -58,15 +59,17 @@ def invoice(ws, period, fmt, out, preview, reissue):
         fmt = SUFFIX_FORMATS.get(suffix) or ("md" if preview and not out else "xlsx")
     if fmt not in formats:
         raise click.UsageError(f"unknown format {fmt!r}; choose from {', '.join(sorted(formats))}")
-    binary = fmt == "xlsx"
+    from peerkit_invoice.formats import BINARY
+
+    binary = fmt in BINARY
     out_dir = bool(out) and out != "-" and (out.endswith(("/", "\\")) or Path(out).is_dir())
     if binary and out == "-":
-        raise click.UsageError("xlsx cannot go to stdout; give --out FILE.xlsx")
+        raise click.UsageError(f"{fmt} cannot go to stdout; give --out FILE.{fmt}")
     if out_dir:
         if Path(out).exists() and not Path(out).is_dir():
             raise click.UsageError(f"--out {out}: not a folder")
     if preview and binary and not out:
-        raise click.UsageError("--preview with xlsx needs --out FILE.xlsx")
+        raise click.UsageError(f"--preview with {fmt} needs --out FILE.{fmt}")
 
     settings = model.load_settings(ws)
     start, end = _period(ws, settings, period)
@@ -96,7 +99,7 @@ def invoice(ws, period, fmt, out, preview, reissue):
         data = render(inv, ws)  # before anything is written: a template error issues nothing
         if outcome.action in ("issued", "reissued"):
             model.commit(ws, outcome)
-        default_name = f"{inv.number}.xlsx" if binary else None
+        default_name = f"{inv.number}.{fmt}" if binary else None
         written = _write(data, _target(out, out_dir, inv.number, fmt), default_name)
         ws.audit("invoice", records=[inv.number, *([outcome.voided] if outcome.voided else []),
                                      *inv.notes],

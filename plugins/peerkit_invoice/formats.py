@@ -171,8 +171,16 @@ def render_xlsx(invoice, workspace) -> bytes:
         return path.read_bytes()
 
 
-BUILTIN = {"json": render_json, "md": render_md, "html": render_html, "xlsx": render_xlsx}
-BINARY = {"xlsx"}
+def render_pdf(invoice, workspace) -> bytes:
+    """The HTML invoice as a US-letter PDF (needs the extra peerkit[pdf])."""
+    from peerkit.pdf import html_to_pdf
+
+    return html_to_pdf(render_html(invoice, workspace))
+
+
+BUILTIN = {"json": render_json, "md": render_md, "html": render_html, "xlsx": render_xlsx,
+           "pdf": render_pdf}
+BINARY = {"xlsx", "pdf"}
 
 
 def money(value) -> str:

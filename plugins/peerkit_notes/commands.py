@@ -503,14 +503,16 @@ def note_check(ws, period, client, as_json):
 @note.command(name="render")
 @click.argument("note_id", type=NOTE_ID, required=False)
 @period_options
-@click.option("--format", "fmt", type=click.Choice(["md", "html", "txt"]), default="md", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["md", "html", "txt", "pdf"]), default="md", show_default=True,
+              help="pdf: the html note as a letter-size PDF (needs peerkit[pdf]; written to "
+                   "<note-id>.pdf without --out).")
 @click.option("--template", default=None, metavar="NAME",
               help="Another template: 'short' (notes/short.<format>.j2) or a full name.")
 @click.option("--out", "-o", "out", metavar="PATH", default=None,
               help="Write to this file ('-' for stdout); with a period, the folder to write to.")
 @pass_workspace
 def note_render(ws, note_id, period, fmt, template, out):
-    """Render a complete APSM-style service note (md, html or txt).
+    """Render a complete APSM-style service note (md, html, txt or pdf).
 
     \b
     peerkit note render N-2026-11-23-C001-1 --format html --out note.html
@@ -521,7 +523,6 @@ def note_render(ws, note_id, period, fmt, template, out):
     folder ('peerkit templates copy notes/note.html.j2') to change it.
     """
     from peerkit.output import write_output
-    from peerkit_notes.render import render_note
 
     if period.given:
         if note_id:
@@ -530,11 +531,22 @@ def note_render(ws, note_id, period, fmt, template, out):
         return
     if not note_id:
         raise click.UsageError("give a NOTE_ID, or a period (--week, --from/--to, --all) and --out DIR")
-    text = render_note(ws, ws.note(note_id), fmt=fmt, template=template)
-    path = write_output(out, text)
+    text = _rendered(ws, ws.note(note_id), fmt, template)
+    path = write_output(out, text, f"{note_id}.pdf" if fmt == "pdf" and out != "-" else None)
     ws.audit("note render", records=[note_id], output=path or "stdout", action=fmt)
     if path is not None:
         message(f"Wrote {path}")
+
+
+def _rendered(ws, note, fmt: str, template):
+    """The note as text, or as PDF bytes (its HTML rendering) for ``pdf``."""
+    from peerkit_notes.render import render_note
+
+    if fmt != "pdf":
+        return render_note(ws, note, fmt=fmt, template=template)
+    from peerkit.pdf import html_to_pdf
+
+    return html_to_pdf(render_note(ws, note, fmt="html", template=template))
 
 
 def _render_to_folder(ws, period, fmt, template, out) -> None:
@@ -542,7 +554,6 @@ def _render_to_folder(ws, period, fmt, template, out) -> None:
     from pathlib import Path
 
     from peerkit import storage
-    from peerkit_notes.render import render_note
 
     if not out or out == "-":
         raise click.UsageError("rendering a period needs --out DIR (a folder)")
@@ -551,11 +562,14 @@ def _render_to_folder(ws, period, fmt, template, out) -> None:
         raise click.UsageError(f"--out {out}: not a folder")
     notes = sorted((n for n in ws.notes(period.start, period.end) if n.status != "void"),
                    key=lambda n: (n.date, n.start, n.id))
-    texts = [(n, render_note(ws, n, fmt=fmt, template=template)) for n in notes]  # all or nothing
+    texts = [(n, _rendered(ws, n, fmt, template)) for n in notes]  # all or nothing
     storage.ensure_dir(folder)
     for n, text in texts:
         path = folder / f"{n.id}.{fmt}"
-        storage.atomic_write_text(path, text)
+        if isinstance(text, bytes):
+            storage.atomic_write_bytes(path, text)
+        else:
+            storage.atomic_write_text(path, text)
         click.echo(str(path))
     ws.audit("note render", records=[n.id for n in notes], output=str(folder), action=fmt)
     message(f"Wrote {len(notes)} note(s) to {folder} ({period.describe()}).")

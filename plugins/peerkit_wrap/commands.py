@@ -175,7 +175,8 @@ def _med(m: dict) -> str:
 @click.argument("client_id", type=CLIENT_ID)
 @click.option("--format", "fmt", type=FormatChoice(), default=None,
               help="Output format (html, md, xlsx, or one a plugin adds). Default: html.")
-@click.option("--card", is_flag=True, help="A wallet-sized crisis card (HTML, print and cut out).")
+@click.option("--card", is_flag=True, help="A wallet-sized crisis card (HTML to print and cut out, "
+                                           "or --format pdf: card-sized pages).")
 @out_option
 @pass_workspace
 def wrap_export(ws, client_id, fmt, card, out):
@@ -192,12 +193,13 @@ def wrap_export(ws, client_id, fmt, card, out):
     """
     from peerkit_wrap import formats
 
-    if card and fmt not in (None, "html"):
-        raise click.UsageError("--card is always HTML; leave out --format")
+    if card and fmt not in (None, "html", "pdf"):
+        raise click.UsageError("--card is HTML or pdf; choose --format html or pdf")
     plan = model.load_plan(ws, client_id)
     if card:
-        result: object = formats.render_card(plan, ws)
-        name, action = "card", "card"
+        pdf = fmt == "pdf"
+        result: object = formats.render_card_pdf(plan, ws) if pdf else formats.render_card(plan, ws)
+        name, action = ("pdf" if pdf else "html"), ("card pdf" if pdf else "card")
     else:
         name = fmt or "html"
         found = formats.available()
@@ -205,7 +207,7 @@ def wrap_export(ws, client_id, fmt, card, out):
             raise click.UsageError(f"unknown format {name!r}")
         result = found[name][1](plan, ws)
         action = f"format={name}"
-    written = _write(result, out, f"wrap-{client_id}.{'html' if card else name}")
+    written = _write(result, out, f"wrap-{client_id}{'-card' if card else ''}.{name}")
     with ws.lock():
         ws.audit("wrap export", records=[client_id], output=written or "stdout", action=action)
     if written is not None:
