@@ -54,7 +54,7 @@ def test_resource_incident_credential_and_invoice_ids(ws_path, run):
 def test_format_names_include_plugin_formats(ws_path, register_plugin):
     from peerkit import hookimpl
 
-    assert complete(ws_path, "invoice --format ") == ["html", "json", "md", "xlsx"]
+    assert complete(ws_path, "invoice --format ") == ["html", "json", "md", "pdf", "xlsx"]
 
     class Csv:
         @hookimpl

@@ -377,7 +377,7 @@ def test_out_suffix_chooses_format_and_unknown_format_is_usage_error(run, ws_pat
     result = run("invoice", "--week", "2026-W47", "--out", str(out))
     assert result.exit_code == 0, result.output
     assert json.loads(out.read_text())["total_amount"] == "123.12"
-    bad = run("invoice", "--week", "2026-W47", "--format", "pdf")
+    bad = run("invoice", "--week", "2026-W47", "--format", "docx")
     assert bad.exit_code == 2
 
 
