@@ -5,7 +5,8 @@ Installing peerkit registers this module with pytest through the ``pytest11`` en
 test asks for one of these fixtures, and they import peerkit only inside their bodies.
 
     peerkit_env               hermetic environment: no PEERKIT_* variables from your shell,
-                              HOME in a temporary folder, an in-memory keyring (returned;
+                              HOME and PEERKIT_CONFIG_DIR in temporary folders, an in-memory
+                              keyring (returned;
                               ``.store`` is ``{(service, name): value}``), built-in plugins only
     peerkit_workspace         a private copy of the example workspace (fictional people) -> Path
     peerkit_empty_workspace   a new empty workspace, as ``peerkit init`` makes it -> Path
@@ -105,6 +106,9 @@ def peerkit_env(monkeypatch, tmp_path_factory):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("PEERKIT_LOAD_PLUGINS", ",".join(builtin_plugin_names()))
     monkeypatch.setenv("HOME", str(tmp_path_factory.mktemp("home")))
+    # peerkit's own per-user settings (such as the list of trusted workspaces) in a private folder
+    monkeypatch.setenv("PEERKIT_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
     backend = memory_keyring()
     previous = keyring.get_keyring()
     keyring.set_keyring(backend)

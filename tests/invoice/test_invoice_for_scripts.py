@@ -66,5 +66,6 @@ def test_doctor_warns_on_an_allowed_plaintext_keyring(run, monkeypatch, tmp_path
     monkeypatch.setenv("PEERKIT_ALLOW_INSECURE_KEYRING", "1")
     result = run("doctor")
     assert result.exit_code == 1
-    assert "PlaintextKeyring stores secrets in plain text" in result.stdout
+    warning = next(ln for ln in result.stdout.splitlines() if "PlaintextKeyring" in ln)
+    assert warning.startswith("warning: keyring:") and "plain text" in warning
     assert "All checks passed" not in result.output
