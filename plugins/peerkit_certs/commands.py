@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 from peerkit.context import pass_workspace
-from peerkit.options import DATE, ID, as_of_option, json_option
+from peerkit.options import CREDENTIAL_ID, DATE, ID, as_of_option, json_option
 from peerkit.output import echo_table, emit_json, message
 from peerkit_certs import model
 
@@ -202,7 +202,7 @@ def ce():
 @click.option("--category", default="general", show_default=True, help="Category, e.g. ethics.")
 @click.option("--title", required=True, help="Title of the training.")
 @click.option("--provider", default="", help="Who gave it.")
-@click.option("--credential", "credential", type=ID, default=None,
+@click.option("--credential", "credential", type=CREDENTIAL_ID, default=None,
               help="Count it only for this credential (default: every credential with a renewal rule).")
 @click.option("--certificate", default="", help="File name of the certificate of completion.")
 @pass_workspace

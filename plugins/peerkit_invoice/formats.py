@@ -157,8 +157,10 @@ def build_workbook(invoice):
 
 
 def _service_description(line) -> str:
-    kind = "group" if line.modifier == "HQ" else "individual"
-    return f"Peer support, {kind}"
+    """For snapshots issued before service lines carried their description."""
+    from peerkit_invoice.model import service_description
+
+    return service_description(line.modifier)
 
 
 def render_xlsx(invoice, workspace) -> bytes:
@@ -173,8 +175,16 @@ def render_xlsx(invoice, workspace) -> bytes:
         return path.read_bytes()
 
 
-BUILTIN = {"json": render_json, "md": render_md, "html": render_html, "xlsx": render_xlsx}
-BINARY = {"xlsx"}
+def render_pdf(invoice, workspace) -> bytes:
+    """The HTML invoice as a US-letter PDF (needs the extra peerkit[pdf])."""
+    from peerkit.pdf import html_to_pdf
+
+    return html_to_pdf(render_html(invoice, workspace))
+
+
+BUILTIN = {"json": render_json, "md": render_md, "html": render_html, "xlsx": render_xlsx,
+           "pdf": render_pdf}
+BINARY = {"xlsx", "pdf"}
 
 
 def money(value) -> str:

@@ -125,7 +125,8 @@ def load_settings(ws) -> Settings:
                                          DEFAULT_ADJUSTMENT_LOOKBACK_DAYS)
     if s.adjustment_lookback_days < 0:
         inv.fail("adjustment_lookback_days", "must not be negative")
-    s.require_tax_id = inv.opt("require_tax_id", bool, False)
+    s.require_tax_id = (inv.opt("require_tax_id", bool, False)
+                        or f.opt("require_tax_id", bool, False))   # [invoice] or [billing]
     return s
 
 
@@ -171,6 +172,22 @@ class InvoiceLine:
     the note ids (several when notes are bundled per client, code and day).  Other lines:
     ``quantity`` at ``rate`` (miles at a per-mile rate), ``units`` 0.  ``amount`` is rounded
     half-up to the cent.
+
+    Attributes:
+        date: the day of the service or expense, or ``None``.
+        kind: ``service`` (billed notes), or what a plugin chose (``mileage``, ``fee``...).
+        client: the client id, or ``""``.
+        code: the service code, e.g. ``H0038``.
+        modifier: ``""`` or ``"HQ"``.
+        description: the line's text ("Peer support, individual" / "Peer support, group" on
+            service lines; a plugin's text on its own lines); never PHI.
+        minutes: the real minutes of the notes (service lines).
+        units: the billed units (service lines; 0 on others).
+        quantity: a Decimal quantity on other lines (miles), else ``None``.
+        rate: Decimal dollars per unit (or per quantity).
+        amount: Decimal dollars, rounded half-up to the cent.
+        notes: the note ids of a service line.
+        late: a late note (from an earlier period) billed now.
     """
 
     date: dt.date | None
@@ -191,6 +208,7 @@ class InvoiceLine:
 
     @property
     def note(self) -> str:
+        """The first note id of the line, or ``""``."""
         return self.notes[0] if self.notes else ""
 
     @property
@@ -206,6 +224,7 @@ class InvoiceLine:
         return to_cents(qty * self.rate)
 
     def as_json(self) -> dict:
+        """The line as in ``invoice --format json`` (money as strings)."""
         d: dict[str, Any] = {
             "date": self.date.isoformat() if self.date else None,
             "client": self.client, "code": self.code, "modifier": self.modifier,
@@ -220,12 +239,14 @@ class InvoiceLine:
         return d
 
     def to_toml(self) -> dict:
+        """The line as the invoice snapshot stores it."""
         d = self.as_json()
         d["date"] = self.date
         return {k: v for k, v in d.items() if v is not None and k != "note"}
 
     @classmethod
     def from_toml(cls, f: Fields) -> "InvoiceLine":
+        """A line read back from a snapshot's ``[[lines]]`` table."""
         qty = f.opt("quantity", str)
         return cls(date=f.opt("date", dt.date),
                    kind=f.opt("kind", str, "service"), client=f.opt("client", str, ""),
@@ -244,6 +265,21 @@ class Invoice:
 
     Plugins may append lines with :meth:`add_line`, change or remove entries of ``lines``;
     ``total_units`` and ``total_amount`` are always recomputed from the lines.
+
+    Attributes:
+        number: the invoice number (``INV-2026-0001``); never reused.
+        start: first day of the period.
+        end: last day of the period.
+        pay_date: the pay date this invoice falls on (``[billing] pay_schedule``).
+        issued: the day it was issued, or ``None`` (a preview).
+        status: ``preview``, ``issued`` or ``void``.
+        provider: ``[provider]`` values (name, credentials); no secrets.
+        agency: ``[agency]`` values (name, address).
+        lines: the ``InvoiceLine`` list: service lines first, then the others.
+        replaces: the number of the voided invoice this one replaces, or ``""``.
+        replaced_by: the number of the invoice that replaced this one, or ``""``.
+        tax_id_masked: the tax ID from the keyring, masked for display; never stored.
+        bank_account_masked: the bank account from the keyring, masked; never stored.
     """
 
     number: str
@@ -268,6 +304,7 @@ class Invoice:
 
     @property
     def total_amount(self) -> Decimal:
+        """The sum of every line's amount (each rounded to the cent)."""
         return sum((to_cents(line.amount) for line in self.lines), Decimal("0.00"))
 
     @property
@@ -281,6 +318,7 @@ class Invoice:
 
     @property
     def late_lines(self) -> list[InvoiceLine]:
+        """The lines billing late notes of earlier periods."""
         return [line for line in self.lines if line.late]
 
     def add_line(self, *, description: str, quantity: Any = 1, rate: Any = None,
@@ -311,11 +349,13 @@ class Invoice:
         return line
 
     def sort_lines(self) -> None:
+        """Service lines first, then by date, client, code and notes."""
         self.lines.sort(key=lambda ln: (ln.kind != "service", ln.date or dt.date.min,
                                         ln.client, ln.code, ln.modifier, ln.notes, ln.description))
 
     # ---- serialisation
     def as_json(self) -> dict:
+        """The invoice as ``invoice --format json`` prints it (see docs/invoice.md)."""
         return {
             "number": self.number,
             "status": self.status,
@@ -354,6 +394,7 @@ class Invoice:
 
     @classmethod
     def from_snapshot(cls, data: dict, path: Path) -> "Invoice":
+        """An issued invoice read back from its snapshot ``invoices/<number>.toml``."""
         f = Fields(data, path)
         inv = cls(number=f.req("number", str), start=f.req("start", dt.date), end=f.req("end", dt.date),
                   pay_date=f.req("pay_date", dt.date), issued=f.opt("issued", dt.date),
@@ -551,6 +592,11 @@ def resolve_period(settings: Settings, week: str | None, date_from: dt.date | No
         raise UsageError(str(exc)) from None
 
 
+def service_description(modifier: str) -> str:
+    """The description of a service line: "Peer support, individual" (or group, modifier HQ)."""
+    return f"Peer support, {'group' if modifier == 'HQ' else 'individual'}"
+
+
 def _service_lines(ws, settings: Settings, notes: list, late: bool,
                    billed: dict | None = None) -> list[InvoiceLine]:
     """One line per unit group.  ``billed`` ({(date, client, code, modifier): (minutes, units)})
@@ -565,12 +611,12 @@ def _service_lines(ws, settings: Settings, notes: list, late: bool,
         where = ws.rel(ws.path("peerkit.toml"))
         rate = settings.rate_for(first.code, first.modifier, first.date, where)
         units = g.units
-        description = ""
+        description = service_description(first.modifier)
         prior = (billed or {}).get((first.date, first.client, first.code, first.modifier))
         if prior:
             units = max(rule.units(prior[0] + g.minutes) - prior[1], 0)
-            description = (f"Adds to the day's bundle already billed ({prior[0]} min, "
-                           f"{prior[1]} units)")
+            description += (f"; adds to the day's bundle already billed ({prior[0]} min, "
+                            f"{prior[1]} units)")
         lines.append(InvoiceLine(
             date=first.date, kind="service", client=first.client, code=first.code,
             modifier=first.modifier, minutes=g.minutes, units=units, rate=rate,
@@ -677,6 +723,11 @@ def fill_secrets(ws, inv: Invoice, settings: Settings, warn) -> None:
                 raise SecretError("[provider] tax_id is not configured and [invoice] require_tax_id "
                                   "is true: add tax_id = \"keyring:tax-id\" and run "
                                   "'peerkit secret set tax-id'")
+            name = key.replace("_", "-")
+            if _secret_is_stored(name):
+                warn(f"Warning: the keyring holds '{name}' but [provider] {key} does not refer to "
+                     f"it -- the invoice shows the {label} as '(not set)'; add "
+                     f"{key} = \"keyring:{name}\" to peerkit.toml")
             setattr(inv, attr, "(not set)")
             continue
         if not isinstance(ref, str):
@@ -699,6 +750,16 @@ def fill_secrets(ws, inv: Invoice, settings: Settings, warn) -> None:
             setattr(inv, attr, "(not set)")
             continue
         setattr(inv, attr, mask(value))
+
+
+def _secret_is_stored(name: str) -> bool:
+    """The keyring holds a secret ``name`` (False when the keyring cannot be asked)."""
+    from peerkit.secrets import get_secret
+
+    try:
+        return get_secret(name) is not None
+    except PeerkitError:
+        return False
 
 
 # ----------------------------------------------------------------------------- issuing

@@ -533,6 +533,35 @@ def sign_notes(ws, note_ids: Iterable[str], *, when: dt.datetime | None = None) 
 # ---------------------------------------------------------------------------- voiding
 
 
+GREP_FIELDS = ("id", "client", "location", "purpose", "intervention", "response", "plan",
+               "void_reason")
+
+
+def note_matches(note: Note, text: str) -> bool:
+    """``text`` (any case) in the note's id, client id, location, narrative or addenda."""
+    wanted = text.casefold()
+    values = [str(getattr(note, f, "") or "") for f in GREP_FIELDS]
+    values += [str(a.get("reason", "")) for a in note.addenda]
+    return any(wanted in v.casefold() for v in values)
+
+
+def delete_draft(ws, note_id: str) -> Path:
+    """Remove a draft that was never signed; refuse any other note (void it instead)."""
+    with ws.lock():
+        note = ws.note(note_id)
+        rel = ws.rel(note.path)
+        if note.status != "draft" or note.signed_at or note.addenda or note.review \
+                or note.extra.get("voided_from"):
+            raise DataError(rel, f"is {note.status} (or was signed once): only a draft that was "
+                                 f"never signed can be deleted; void it instead with 'peerkit note "
+                                 f"void {note_id} --reason ...'")
+        note.path.unlink()
+        storage.TOUCHED.add(note.path)   # the month's cache is refreshed when the lock is released
+        ws.forget_notes()
+        ws.audit("note delete", records=[note_id], action="draft deleted")
+    return note.path
+
+
 def void_note(ws, note_id: str, reason: str, *, force: bool = False) -> Note:
     reason = clean_text(reason or "").strip()
     if not reason:

@@ -921,19 +921,22 @@ def import_review(path: Path | str, *, reviewer: str | None = None, dry_run: boo
             return report
         changed: dict[Path, list[str]] = {}
         results = {}
-        for d in todo:
-            if d.problem:
-                continue
-            note = notes[d.row]
-            if _same(note, d):
-                results[d.row] = "unchanged"
-                continue
-            if d.ws_root not in locked:  # became different after we chose what to lock
-                d.problem = "changed during the import; run it again"
-                continue
-            _write_review(note, d, name, at)
-            changed.setdefault(d.ws_root, []).append(d.note_id)
-            results[d.row] = "recorded"
+        from peerkit.output import progress
+
+        with progress(todo, label="Recording decisions") as bar:
+            for d in bar:
+                if d.problem:
+                    continue
+                note = notes[d.row]
+                if _same(note, d):
+                    results[d.row] = "unchanged"
+                    continue
+                if d.ws_root not in locked:  # became different after we chose what to lock
+                    d.problem = "changed during the import; run it again"
+                    continue
+                _write_review(note, d, name, at)
+                changed.setdefault(d.ws_root, []).append(d.note_id)
+                results[d.row] = "recorded"
         for root, ids in changed.items():
             n_app = sum(1 for d in todo if d.ws_root == root and results.get(d.row) == "recorded"
                         and d.decision == "approved")

@@ -8,30 +8,33 @@ from pathlib import Path
 
 import click
 
-from peerkit.options import json_option, range_options
+from peerkit.completion import format_names
+from peerkit.options import json_option, period_options
 from peerkit.records import NOTE_STATUSES
 
 _STATUS_CHOICES = [*NOTE_STATUSES, "all"]
 
 
 @click.command(name="export")
-@range_options
+@period_options
 @click.option("--status", "statuses", multiple=True, type=click.Choice(_STATUS_CHOICES),
               help="Export notes with this status (repeatable; 'all' for every status). "
                    "Default: signed, submitted, approved and denied.")
 @click.option("--out", "-o", "out", metavar="FILE.xlsx", required=True,
               help="The workbook to write.")
 @click.option("--format", "fmt", default="xlsx", show_default=True, metavar="NAME",
+              shell_complete=format_names("note_exporters", "note exporter", ("xlsx",)),
               help="xlsx (the review workbook) or a format a plugin adds (note_exporters).")
 @click.option("--deidentify", is_flag=True,
               help="Stable pseudonyms instead of names and ids; narrative fields left out. "
                    "Such a workbook cannot be imported back.")
 @click.argument("workspaces", nargs=-1, type=click.Path(file_okay=False, path_type=Path))
 @click.pass_context
-def note_export(ctx, date_from, date_to, statuses, out, fmt, deidentify, workspaces):
+def note_export(ctx, period, statuses, out, fmt, deidentify, workspaces):
     """Export notes of one or many workspaces to one workbook for supervisor review.
 
     \b
+    peerkit note export --week last --out review.xlsx
     peerkit note export --from 2026-11-16 --to 2026-11-22 --out review.xlsx
     peerkit note export --out team.xlsx ~/peers/jordan ~/peers/casey
     peerkit note export --deidentify --status all --out audit.xlsx
@@ -58,8 +61,7 @@ def note_export(ctx, date_from, date_to, statuses, out, fmt, deidentify, workspa
         exporter = formats[fmt][1]
         if deidentify:
             raise UsageError("--deidentify works with --format xlsx only")
-    if date_from and date_to and date_to < date_from:
-        raise click.BadParameter("--to is before --from", param_hint="--to")
+    date_from, date_to = period.start, period.end
     if "all" in statuses:
         chosen = NOTE_STATUSES
     else:

@@ -302,12 +302,15 @@ def import_path(ws, path: Path, fmt: str | None, importers: dict[str, Any], *, d
         return report
     with ws.lock():
         slots = _plan(ws, records, report)
-        for slot in slots:
-            if slot.new:
-                model.write_new(ws, slot.slug, slot.res)
-        for slot in slots:
-            if not slot.new and slot.changed:
-                model.update(ws, slot.slug, slot.res)
+        from peerkit.output import progress
+
+        ordered = [s for s in slots if s.new] + [s for s in slots if not s.new]   # new files first
+        with progress(ordered, label="Importing resources") as bar:
+            for slot in bar:
+                if slot.new:
+                    model.write_new(ws, slot.slug, slot.res)
+                elif slot.changed:
+                    model.update(ws, slot.slug, slot.res)
         search.write_index(ws)
         ws.audit("resources import", records=[s.slug for s in slots], action=report.format)
     return report

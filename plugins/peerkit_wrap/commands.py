@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 from peerkit.context import pass_workspace
-from peerkit.options import ID, json_option, out_option
+from peerkit.options import CLIENT_ID, ID, json_option, out_option
 from peerkit.output import emit_json, message
 from peerkit_wrap import model
 
@@ -44,7 +44,7 @@ def wrap():
 
 
 @wrap.command(name="new")
-@click.argument("client_id", type=ID)
+@click.argument("client_id", type=CLIENT_ID)
 @pass_workspace
 def wrap_new(ws, client_id):
     """Start a plan for CLIENT_ID: a skeleton whose comments explain each section.
@@ -58,7 +58,7 @@ def wrap_new(ws, client_id):
 
 
 @wrap.command(name="edit")
-@click.argument("client_id", type=ID)
+@click.argument("client_id", type=CLIENT_ID)
 @pass_workspace
 def wrap_edit(ws, client_id):
     """Open the plan in $EDITOR; it is saved only if the result is valid.
@@ -73,7 +73,7 @@ def wrap_edit(ws, client_id):
 
 
 @wrap.command(name="show")
-@click.argument("client_id", type=ID)
+@click.argument("client_id", type=CLIENT_ID)
 @json_option
 @pass_workspace
 def wrap_show(ws, client_id, as_json):
@@ -172,10 +172,11 @@ def _med(m: dict) -> str:
 
 
 @wrap.command(name="export")
-@click.argument("client_id", type=ID)
+@click.argument("client_id", type=CLIENT_ID)
 @click.option("--format", "fmt", type=FormatChoice(), default=None,
               help="Output format (html, md, xlsx, or one a plugin adds). Default: html.")
-@click.option("--card", is_flag=True, help="A wallet-sized crisis card (HTML, print and cut out).")
+@click.option("--card", is_flag=True, help="A wallet-sized crisis card (HTML to print and cut out, "
+                                           "or --format pdf: card-sized pages).")
 @out_option
 @click.option("--consent", "consent_id", metavar="ID", help="The client's consent this disclosure relies on "
               "(required when [agency] part2 = true).")
@@ -195,15 +196,16 @@ def wrap_export(ws, client_id, fmt, card, out, consent_id, recipient):
     """
     from peerkit_wrap import formats
 
-    if card and fmt not in (None, "html"):
-        raise click.UsageError("--card is always HTML; leave out --format")
+    if card and fmt not in (None, "html", "pdf"):
+        raise click.UsageError("--card is HTML or pdf; choose --format html or pdf")
     from peerkit import notices
 
     plan = model.load_plan(ws, client_id)
     consent = notices.check_consent(ws, client_id, consent_id, recipient)
     if card:
-        result: object = formats.render_card(plan, ws)
-        name, action = "card", "card"
+        pdf = fmt == "pdf"
+        result: object = formats.render_card_pdf(plan, ws) if pdf else formats.render_card(plan, ws)
+        name, action = ("pdf" if pdf else "html"), ("card pdf" if pdf else "card")
     else:
         name = fmt or "html"
         found = formats.available()
@@ -211,8 +213,8 @@ def wrap_export(ws, client_id, fmt, card, out, consent_id, recipient):
             raise click.UsageError(f"unknown format {name!r}")
         result = found[name][1](plan, ws)
         action = f"format={name}"
-    result = formats.with_notices(result, "html" if card else name, notices.notices_for(ws))
-    written = _write(result, out, f"wrap-{client_id}.{'html' if card else name}")
+    result = formats.with_notices(result, "html" if card and name != "pdf" else name, notices.notices_for(ws))
+    written = _write(result, out, f"wrap-{client_id}{'-card' if card else ''}.{name}")
     with ws.lock():
         ws.audit("wrap export", records=[client_id], output=written or "stdout",
                  action=notices.audit_action(action, consent))
@@ -247,7 +249,7 @@ def _write(result, out: str | None, default_name: str):
 
 
 @wrap.command(name="check")
-@click.argument("client_id", type=ID, required=False)
+@click.argument("client_id", type=CLIENT_ID, required=False)
 @json_option
 @pass_workspace
 def wrap_check(ws, client_id, as_json):

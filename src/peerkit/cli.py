@@ -36,6 +36,10 @@ CORE_COMMANDS = {
               "The audit log of exports, review imports, invoices and secret changes."),
     "trust": ("peerkit.commands.trust:trust_cmd",
               "Let a workspace's own plugins run: record its path, owner and plugin file hashes."),
+    "completion": ("peerkit.commands.completion:completion",
+                   "Print the shell completion script for bash, zsh or fish (ids, formats, options)."),
+    "tui": ("peerkit.commands.tui:tui",
+            "Forms for people who do not live in a shell: add a note, sign, the week's invoice."),
 }
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -66,10 +67,24 @@ def echo_table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> None:
 
 
 def progress(items: Iterable, *, length: int | None = None, label: str = "", enabled: bool = True):
-    """A progress bar on stderr when stdout is a terminal; the plain iterable otherwise."""
-    if enabled and sys.stdout.isatty() and sys.stderr.isatty():
+    """A progress bar on stderr when stderr is a terminal; the plain iterable otherwise.
+
+    Use as ``with progress(items, label="Exporting") as bar: for item in bar: ...``.  The bar
+    never touches stdout, so piped data stays clean; it is off under ``TERM=dumb``.
+    """
+    if show_progress(enabled):
         return click.progressbar(items, length=length, label=label, file=sys.stderr)
     return _Plain(items)
+
+
+def show_progress(enabled: bool = True, stream=None) -> bool:
+    """Whether a progress bar is drawn: ``enabled``, stderr is a terminal, TERM is not dumb."""
+    stream = stream if stream is not None else sys.stderr
+    try:
+        tty = stream.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    return bool(enabled and tty and os.environ.get("TERM") != "dumb")
 
 
 class _Plain:

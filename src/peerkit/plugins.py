@@ -16,7 +16,7 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import pluggy
 
@@ -58,7 +58,15 @@ class Plugins:
     """The plugin manager plus what peerkit knows about each plugin."""
 
     def __init__(self, *, workspace_root: Path | None = None, no_plugins: bool = False,
-                 disable: Iterable[str] = (), load_entrypoints: bool = True):
+                 disable: Iterable[str] = (), load_entrypoints: bool = True,
+                 objects: Iterable[tuple[str, Any]] = ()):
+        """Load the plugins of one run.
+
+        ``objects`` are ``(name, plugin_object)`` pairs registered as ``installed`` plugins
+        after the others. One replaces an entry-point or workspace plugin of the same name
+        (that one is not loaded at all), and is loaded even when ``PEERKIT_LOAD_PLUGINS``
+        does not name it; ``PEERKIT_DISABLE_PLUGINS``/``--disable-plugin`` still apply.
+        """
         self.pm = pluggy.PluginManager(GROUP)
         self.pm.add_hookspecs(hookspecs)
         self.info: dict[str, PluginInfo] = {}
@@ -66,16 +74,20 @@ class Plugins:
         self.blocked = (_env_list("PEERKIT_DISABLE_PLUGINS") or set()) | set(disable)
         self.no_plugins = no_plugins
         self.strict = os.environ.get("PEERKIT_STRICT_PLUGINS") == "1"
+        objects = [(name, obj) for name, obj in objects if name not in self.blocked]
+        self.replaced = {name for name, _ in objects}
         if load_entrypoints:
             self._load_entrypoints()
         if workspace_root is not None and not no_plugins:
             self._load_workspace(workspace_root / "plugins")
+        for name, obj in objects:
+            self.register(obj, name=name, source="installed")
         if os.environ.get("PEERKIT_TRACE_PLUGINS"):
             self.pm.add_hookcall_monitoring(_trace_before, _trace_after)
 
     # ------------------------------------------------------------------ loading
     def _wanted(self, name: str) -> bool:
-        if name in self.blocked:
+        if name in self.blocked or name in self.replaced:
             return False
         return self.only is None or name in self.only
 
@@ -237,6 +249,29 @@ def _trace_after(outcome: Any, hook_name: str, hook_impls: list, kwargs: dict) -
     print(f"peerkit trace: {hook_name} done", file=sys.stderr)
 
 
+# How every Plugins of this process is built: the CLI and get_plugins() call new_plugins().
+# A program embedding peerkit, or peerkit.testing's ``peerkit_register`` fixture, installs its
+# own factory with set_factory() (for instance one passing ``objects=``) and restores the old
+# one afterwards.
+Factory = Callable[..., Plugins]
+_factory: Factory = Plugins
+
+
+def new_plugins(*, workspace_root: Path | None = None, no_plugins: bool = False,
+                disable: Iterable[str] = ()) -> Plugins:
+    """Build the Plugins of one run through the installed factory (default: ``Plugins``)."""
+    return _factory(workspace_root=workspace_root, no_plugins=no_plugins, disable=disable)
+
+
+def set_factory(factory: Factory | None) -> Factory:
+    """Install ``factory`` (``None``: the default) for new Plugins; return the previous one."""
+    global _factory, _current
+    previous = _factory
+    _factory = factory or Plugins
+    _current = None
+    return previous
+
+
 # The plugin manager for this process; built on first use by the CLI or by get_plugins().
 _current: Plugins | None = None
 
@@ -247,7 +282,7 @@ def get_plugins() -> Plugins:
     if _current is None:
         from peerkit.discovery import find_root
 
-        _current = Plugins(workspace_root=find_root())
+        _current = new_plugins(workspace_root=find_root())
     return _current
 
 

@@ -53,6 +53,17 @@ def check_id(value: str, what: str = "id") -> str:
 
 @dataclass
 class Authorization:
+    """An authorization of units for one service code (``[[authorizations]]`` of a client).
+
+    Attributes:
+        code: the service code, e.g. ``H0038``.
+        modifier: ``""`` (individual) or ``"HQ"`` (group).
+        units: the number of billing units authorized.
+        start: first day it covers (a date).
+        end: last day it covers (a date).
+        hours_per_week: hours a week the plan allows (0: not set).
+        number: the payer's authorization number, or ``""``.
+    """
     code: str
     modifier: str
     units: int
@@ -63,11 +74,20 @@ class Authorization:
     units_used_before: int = 0   # opening balance: units used before the workspace started
 
     def covers(self, day: dt.date, code: str, modifier: str = "") -> bool:
+        """True when this authorization is for ``code``+``modifier`` and ``day`` is in it."""
         return self.code == code and self.modifier == modifier and self.start <= day <= self.end
 
 
 @dataclass
 class Goal:
+    """A goal of the person-centered plan (``[[goals]]`` of a client).
+
+    Attributes:
+        id: the goal id notes refer to (``G1``).
+        text: the goal in the person's words (PHI: never in messages).
+        status: ``active``, ``met`` or ``dropped``.
+        started: the day work on it started, or ``None``.
+    """
     id: str
     text: str
     status: str = "active"
@@ -100,6 +120,24 @@ class Document:
 
 @dataclass
 class Client:
+    """One person receiving support (``clients/<id>.toml``). Names and numbers are PHI:
+    messages name only ``id`` and file paths.
+
+    Attributes:
+        id: the client id (the file name), e.g. ``C001``.
+        name: the person's name.
+        status: ``active`` or ``discharged``.
+        record_number: the agency's medical record number, or ``""``.
+        medicaid_id: the Medicaid ID, or ``""``.
+        admitted: the admission date, or ``None``.
+        discharged: the discharge date, or ``None``.
+        date_of_birth: a date, or ``None``.
+        authorizations: the ``Authorization`` list.
+        goals: the plan's ``Goal`` list.
+        plan: other plan lists by name (strengths, preferences...).
+        path: the file it was read from.
+        extra: keys of the file peerkit does not know (kept when the file is rewritten).
+    """
     id: str
     name: str
     status: str = "active"
@@ -117,6 +155,7 @@ class Client:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def goal(self, goal_id: str) -> Goal | None:
+        """The plan goal with this id, or ``None``."""
         return next((g for g in self.goals if g.id == goal_id), None)
 
     def active_on(self, day: dt.date) -> bool:
@@ -128,6 +167,7 @@ class Client:
         return self.status == "active" or (self.discharged is not None and day <= self.discharged)
 
     def authorization_for(self, day: dt.date, code: str, modifier: str = "") -> Authorization | None:
+        """The first authorization covering ``day`` for ``code``+``modifier``, or ``None``."""
         return next((a for a in self.authorizations if a.covers(day, code, modifier)), None)
 
     def latest_document(self, kind: str, day: dt.date) -> Document | None:
@@ -139,6 +179,7 @@ class Client:
         return next((d for d in self.documents if d.id == doc_id), None)
 
     def to_dict(self) -> dict:
+        """The record as the TOML file holds it (dates as dates)."""
         d: dict[str, Any] = {"id": self.id, "name": self.name}
         for key in ("record_number", "medicaid_id"):
             if getattr(self, key):
@@ -277,7 +318,39 @@ def load_clients(ws: "Workspace") -> dict[str, Client]:
 
 @dataclass
 class Note:
-    """One service note (notes/YYYY/MM/<id>.toml)."""
+    """One service note (notes/YYYY/MM/<id>.toml). Narrative fields are PHI: never put
+    them in messages.
+
+    Attributes:
+        id: ``N-YYYY-MM-DD-CLIENT-n`` (date of service, client id, a counter).
+        client: the client id.
+        date: the date of service.
+        start: start time (a ``datetime.time``).
+        end: end time; ``minutes`` is end - start.
+        code: the service code, e.g. ``H0038``.
+        modifier: ``""`` (individual) or ``"HQ"`` (group).
+        group_size: people in the group (modifier HQ), else 0.
+        group_id: the id shared by the notes of one group session, or ``""``.
+        place: place of service (home, community, office, emergency-department, telehealth,
+            telephone, or the workspace's ``[notes] allowed_places``).
+        location: where exactly.
+        goals: ids of the plan goals addressed.
+        purpose: purpose of the contact (narrative).
+        intervention: what the peer did (narrative).
+        response: how the person responded (narrative).
+        plan: next steps (narrative).
+        status: ``draft``, ``signed``, ``submitted``, ``approved``, ``denied`` or ``void``.
+        author: who signed it.
+        credentials: the author's credentials when signing (e.g. ``NC CPSS``).
+        written_at: when it was written (a datetime), or ``None``.
+        signed_at: when it was signed, or ``None`` (a draft).
+        late_entry: signed after the deadline (``[billing] note_deadline_hours``).
+        void_reason: why it was voided, or ``""``.
+        review: the supervisor's decision (``decision``, ``reviewer``, ``reason``, ``at``), or ``{}``.
+        addenda: addenda added after signing (``text``, ``at``, ``author``).
+        path: the file it was read from.
+        extra: keys of the file peerkit does not know (kept when the file is rewritten).
+    """
 
     id: str
     client: str
@@ -320,9 +393,11 @@ class Note:
 
     @property
     def is_group(self) -> bool:
+        """A group service (modifier HQ)."""
         return self.modifier == "HQ"
 
     def to_dict(self) -> dict:
+        """The record as the TOML file holds it (dates and times as such)."""
         d: dict[str, Any] = {
             "id": self.id, "client": self.client, "date": self.date, "start": self.start,
             "end": self.end, "code": self.code, "modifier": self.modifier,

@@ -23,7 +23,11 @@ SCHEMA_VERSION = 1
 
 
 class Workspace:
-    """One peer's workspace.  Reading never changes a file; writers take :meth:`lock`."""
+    """One peer's workspace.  Reading never changes a file; writers take :meth:`lock`.
+
+    Attributes:
+        root: the workspace folder (the one holding peerkit.toml), a ``Path``.
+    """
 
     def __init__(self, root: Path):
         self.root = Path(root)
@@ -33,6 +37,8 @@ class Workspace:
 
     @classmethod
     def open(cls, explicit: str | Path | None = None, start: Path | None = None) -> "Workspace":
+        """The workspace at ``explicit``, else $PEERKIT_WORKSPACE, else the nearest parent of
+        ``start`` (default: the current folder) holding peerkit.toml; exit 2 when none."""
         root = find_root(start, explicit)
         if root is None:
             raise UsageError(
@@ -45,6 +51,7 @@ class Workspace:
 
     # ------------------------------------------------------------ paths and config
     def path(self, *parts: str) -> Path:
+        """A path inside the workspace: ``ws.path("clients", "C001.toml")``."""
         return self.root.joinpath(*parts)
 
     def rel(self, path: Path) -> str:
@@ -56,6 +63,7 @@ class Workspace:
 
     @cached_property
     def config(self) -> dict:
+        """peerkit.toml, read and validated once (plain dicts and lists)."""
         from peerkit.config import validate_config
 
         path = self.path(CONFIG_NAME)
@@ -72,12 +80,14 @@ class Workspace:
 
     @cached_property
     def unit_rule(self) -> "UnitRule":
+        """The billing-unit rule of ``[billing]`` (unit minutes, rounding, per note or per day)."""
         from peerkit.units import UnitRule
 
         return UnitRule.from_config(self.section("billing"), self.path(CONFIG_NAME))
 
     @property
     def provider(self) -> dict:
+        """The ``[provider]`` table (name, credentials; secrets only as ``keyring:`` references)."""
         return self.section("provider")
 
     @cached_property
@@ -98,6 +108,7 @@ class Workspace:
         return self._clients
 
     def client(self, client_id: str) -> "Client":
+        """One client by id; an unknown id is a DataError (exit 3)."""
         from peerkit.records import check_id
 
         check_id(client_id, "client id")
@@ -112,6 +123,7 @@ class Workspace:
         self._note_memo.clear()
 
     def forget_clients(self) -> None:
+        """Drop the clients read so far (after a command changed a client file)."""
         self._clients = None
         self._known = None
 
@@ -125,7 +137,8 @@ class Workspace:
 
     def notes(self, start: dt.date | None = None, end: dt.date | None = None,
               *, client: str | None = None, skip_ids=None) -> Iterator["Note"]:
-        """Service notes whose date is in [start, end], read from notes/YYYY/MM only.
+        """Service notes whose date is in [start, end] (``None``: open-ended), read from
+        notes/YYYY/MM only; ``client``: only this client's notes.
 
         ``skip_ids``: optional set of note ids whose files are not read at all."""
         from peerkit.records import iter_notes
@@ -133,6 +146,7 @@ class Workspace:
         return iter_notes(self, start, end, client=client, skip_ids=skip_ids)
 
     def note(self, note_id: str) -> "Note":
+        """One note by id (its file is found from the date in the id); unknown: DataError."""
         from peerkit.records import load_note_by_id
 
         return load_note_by_id(self, note_id)

@@ -145,7 +145,7 @@ def test_late_lookback_is_bounded(run, ws, ws_path, today):
     invoice_json(run, "--week", "2026-W46")
     make_note(ws, "N-2026-11-10-C001-9", "C001", "2026-11-10", "10:00", "10:30")   # 13 days before W48
     result = run("invoice", "--week", "2026-W48", "--format", "json")
-    assert result.exit_code == 0
+    assert result.exit_code == 5                      # nothing to bill
     assert "Nothing to bill" in result.output
     assert not (ws_path / "invoices" / "INV-2026-0002.toml").exists()
 
@@ -277,9 +277,11 @@ def test_float_rate_is_refused(run, ws_path, today):
 
 def test_empty_period_takes_no_number(run, ws_path, today):
     result = run("invoice", "--week", "2026-W40", "--format", "json")
-    assert result.exit_code == 0
-    assert "Nothing to bill" in result.output
+    assert result.exit_code == 5                      # "nothing to bill" differs from "billed"
+    assert "Nothing to bill" in result.output and result.stdout == ""
     assert not (ws_path / "invoices" / "index.json").exists()
+    preview = run("invoice", "--week", "2026-W40", "--preview")
+    assert preview.exit_code == 5 and preview.stdout == ""
 
 
 def test_numbering_uses_prefix_and_year(run, ws_path, today):
@@ -375,7 +377,7 @@ def test_out_suffix_chooses_format_and_unknown_format_is_usage_error(run, ws_pat
     result = run("invoice", "--week", "2026-W47", "--out", str(out))
     assert result.exit_code == 0, result.output
     assert json.loads(out.read_text())["total_amount"] == "123.12"
-    bad = run("invoice", "--week", "2026-W47", "--format", "pdf")
+    bad = run("invoice", "--week", "2026-W47", "--format", "docx")
     assert bad.exit_code == 2
 
 
@@ -475,7 +477,7 @@ def test_hook_invoice_formats(run, register_plugin, ws_path, today):
         @hookimpl
         def invoice_formats(self):
             def render(invoice, workspace):
-                rows = [f"{ln.note},{ln.units},{ln.amount}" for ln in invoice.lines]
+                rows = [f"{ln.note},{ln.description},{ln.units},{ln.amount}" for ln in invoice.lines]
                 return "\n".join(rows + [f"total,{invoice.total_units},{invoice.total_amount}"]) + "\n"
             return {"csv": render}
 
@@ -484,7 +486,7 @@ def test_hook_invoice_formats(run, register_plugin, ws_path, today):
     result = run("invoice", "--week", "2026-W47", "--format", "csv", "--out", str(out))
     assert result.exit_code == 0, result.output
     lines = out.read_text().splitlines()
-    assert lines[0] == "N-2026-11-16-C001-1,4,46.44"
+    assert lines[0] == "N-2026-11-16-C001-1,Peer support, individual,4,46.44"  # the xlsx's text
     assert lines[-1] == "total,22,123.12"
     assert (ws_path / "invoices" / "INV-2026-0001.toml").is_file()
     # a plugin may not take a built-in format's name silently
@@ -581,7 +583,8 @@ def test_per_day_late_note_adds_to_the_billed_bundle(run, ws, ws_path, today):
     late = [ln for ln in nxt["lines"] if ln["late"]]
     assert [(ln["notes"], ln["minutes"], ln["units"], ln["amount"]) for ln in late] == [
         (["N-2026-11-30-C001-2", "N-2026-11-30-C001-3"], 20, 1, "11.61")]
-    assert late[0]["description"].startswith("Adds to the day's bundle already billed (10 min, 1 units)")
+    assert late[0]["description"].startswith(
+        "Peer support, individual; adds to the day's bundle already billed (10 min, 1 units)")
 
 
 def test_index_in_toml_is_read_and_a_leftover_index_toml_is_not_a_snapshot(run, ws_path, today):

@@ -18,6 +18,7 @@ name = ""                      # your full name as you sign notes
 credentials = "NC CPSS"
 timezone = "{timezone}"   # IANA name: service minutes are elapsed time in this zone
 # tax_id = "keyring:tax-id"    # a reference; the value lives in the OS keyring
+# bank_account = "keyring:bank-account"   # shown masked on invoices: 'peerkit secret set bank-account'
 
 [agency]
 name = ""
