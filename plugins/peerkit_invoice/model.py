@@ -188,6 +188,9 @@ class InvoiceLine:
         amount: Decimal dollars, rounded half-up to the cent.
         notes: the note ids of a service line.
         late: a late note (from an earlier period) billed now.
+        original_invoice: on a billing adjustment, the number of the issued invoice whose line
+            it corrects (units and amount are the difference, negative when money is owed back);
+            ``""`` on every other line.
     """
 
     date: dt.date | None
@@ -314,6 +317,7 @@ class Invoice:
 
     @property
     def adjustment_lines(self) -> list[InvoiceLine]:
+        """The billing adjustments of notes on earlier issued invoices (see docs/invoice.md)."""
         return [line for line in self.lines if line.original_invoice]
 
     @property

@@ -63,6 +63,7 @@ class Authorization:
         end: last day it covers (a date).
         hours_per_week: hours a week the plan allows (0: not set).
         number: the payer's authorization number, or ``""``.
+        units_used_before: units already used before the workspace started (an opening balance).
     """
     code: str
     modifier: str
@@ -132,8 +133,10 @@ class Client:
         admitted: the admission date, or ``None``.
         discharged: the discharge date, or ``None``.
         date_of_birth: a date, or ``None``.
+        family_member: ``true`` when the person is a family member of the peer (never served).
         authorizations: the ``Authorization`` list.
         goals: the plan's ``Goal`` list.
+        documents: the ``Document`` list (service order, assessment, plan, consents).
         plan: other plan lists by name (strengths, preferences...).
         path: the file it was read from.
         extra: keys of the file peerkit does not know (kept when the file is rewritten).
@@ -176,6 +179,7 @@ class Client:
         return max(found, key=lambda d: d.signed) if found else None
 
     def document(self, doc_id: str) -> Document | None:
+        """The document with this id, or ``None``."""
         return next((d for d in self.documents if d.id == doc_id), None)
 
     def to_dict(self) -> dict:
@@ -350,6 +354,8 @@ class Note:
         addenda: addenda added after signing (``text``, ``at``, ``author``).
         path: the file it was read from.
         extra: keys of the file peerkit does not know (kept when the file is rewritten).
+        zone: the workspace's IANA time zone (``[provider] timezone``) in which ``minutes``
+            are elapsed time; set when the note is read.
     """
 
     id: str

@@ -63,8 +63,9 @@ def test_environment_is_hermetic(peerkit_env, monkeypatch):
 
     import keyring
 
-    assert os.environ["PEERKIT_LOAD_PLUGINS"].split(",") == sorted(
-        ["caseload", "certs", "clients", "incidents", "invoice", "notes", "resources", "wrap"])
+    from tests.conftest import BUILTINS
+
+    assert os.environ["PEERKIT_LOAD_PLUGINS"].split(",") == sorted(BUILTINS)
     assert "PEERKIT_WORKSPACE" not in os.environ
     keyring.set_password("peerkit", "tax-id", "12-3456789")
     assert peerkit_env.store == {("peerkit", "tax-id"): "12-3456789"}
