@@ -46,6 +46,8 @@ def isolated_env(monkeypatch, tmp_path_factory):
     # Built-ins only: a developer's installed plugins (the example agency plugin) stay out.
     monkeypatch.setenv("PEERKIT_LOAD_PLUGINS", ",".join(BUILTINS))
     monkeypatch.setenv("HOME", str(tmp_path_factory.mktemp("home")))
+    # The user's own peerkit folder (audit heads, pending exports): per test, never the real one.
+    monkeypatch.setenv("PEERKIT_CONFIG_DIR", str(tmp_path_factory.mktemp("config") / "peerkit"))
     backend = MemoryKeyring()
     previous = keyring.get_keyring()
     keyring.set_keyring(backend)

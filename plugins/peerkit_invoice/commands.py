@@ -90,10 +90,11 @@ def invoice(ws, week, date_from, date_to, fmt, out, preview, reissue):
         if outcome.action in ("issued", "reissued"):
             model.commit(ws, outcome)
         default_name = f"{inv.number}.xlsx" if binary else None
-        written = _write(data, _target(out, out_dir, inv.number, fmt), default_name)
-        ws.audit("invoice", records=[inv.number, *([outcome.voided] if outcome.voided else []),
-                                     *inv.notes],
-                 output=written, action={"existing": "reprint"}.get(outcome.action, outcome.action))
+        records = [inv.number, *([outcome.voided] if outcome.voided else []), *inv.notes]
+        action = {"existing": "reprint"}.get(outcome.action, outcome.action)
+        written = _write(data, _target(out, out_dir, inv.number, fmt), default_name,
+                         audit=lambda p: ws.audit("invoice", records=records,
+                                                  output=_shown(p), action=action))
     message(_summary(outcome, written=written))
 
 
@@ -104,12 +105,16 @@ def _target(out, out_dir: bool, number: str, fmt: str):
     return str(Path(out) / f"{number}.{fmt}")
 
 
-def _write(data, out, default_name):
-    from peerkit.output import write_output
+def _shown(path):
     from peerkit.storage import display_path
 
-    path = write_output(out, data, default_name)
     return display_path(path) if path else None
+
+
+def _write(data, out, default_name, audit=None):
+    from peerkit.output import write_output
+
+    return _shown(write_output(out, data, default_name, audit=audit))
 
 
 def _summary(outcome, *, preview: bool = False, written: str | None = None) -> str:

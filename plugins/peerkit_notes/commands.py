@@ -494,8 +494,8 @@ def note_render(ws, note_id, fmt, template, out):
     from peerkit_notes.render import render_note
 
     text = render_note(ws, ws.note(note_id), fmt=fmt, template=template)
-    path = write_output(out, text)
-    ws.audit("note render", records=[note_id], output=path or "stdout", action=fmt)
+    path = write_output(out, text, audit=lambda p: ws.audit(
+        "note render", records=[note_id], output=p or "stdout", action=fmt))
     if path is not None:
         message(f"Wrote {path}")
 

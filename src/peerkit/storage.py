@@ -38,6 +38,60 @@ def display_path(path: Path | str) -> str:
         return str(p)
 
 
+# ---------------------------------------------------------------- staying inside the workspace
+
+# Every workspace this process opened: absolute path -> real path (see Workspace.__init__).
+ROOTS: dict[str, str] = {}
+_REAL_DIRS: dict[str, str] = {}
+
+
+def register_root(root: Path | str) -> None:
+    ROOTS[os.path.abspath(root)] = os.path.realpath(root)
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _root_of(path: Path | str) -> str | None:
+    """The real path of the workspace ``path`` lies in (by its spelling), or None."""
+    ap = os.path.abspath(path)
+    for spelled, real in ROOTS.items():
+        if _inside(ap, spelled) or _inside(ap, real):
+            return real
+    return None
+
+
+def guard_write(path: Path | str) -> None:
+    """Refuse to create or replace a workspace file that is a symbolic link, or whose folder
+    leads outside the workspace through a link (exit 3 naming the path)."""
+    real_root = _root_of(path)
+    if real_root is None:
+        return
+    if os.path.islink(path):
+        raise DataError(display_path(path), "is a symbolic link; peerkit does not write through "
+                                            "links (remove the link and run again; nothing was written)")
+    parent = os.path.realpath(os.path.dirname(os.path.abspath(path)))
+    if not _inside(parent, real_root):
+        raise DataError(display_path(path), "its folder is a link leading outside the workspace; "
+                                            "nothing was written (replace the link with a real folder)")
+
+
+def guard_read(path: Path | str) -> None:
+    """Refuse to read a workspace record that resolves outside the workspace (a link)."""
+    real_root = _root_of(path)
+    if real_root is None:
+        return
+    folder = os.path.dirname(os.path.abspath(path))
+    real_dir = _REAL_DIRS.get(folder)
+    if real_dir is None:
+        real_dir = _REAL_DIRS[folder] = os.path.realpath(folder)
+    real = os.path.realpath(path) if os.path.islink(path) else os.path.join(real_dir, os.path.basename(path))
+    if not _inside(real, real_root):
+        raise DataError(display_path(path), "leads outside the workspace (a symbolic link); "
+                                            "it was not read")
+
+
 # ---------------------------------------------------------------- reading
 
 _LINE_RE = re.compile(r"at line (\d+)")
@@ -58,6 +112,7 @@ def parse_toml(text: str, where: Path | str) -> dict:
 
 
 def read_text(path: Path) -> str:
+    guard_read(path)
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -97,12 +152,15 @@ def ensure_dir(path: Path) -> Path:
     """Create a folder (and parents) private to the user (0700)."""
     path = Path(path)
     if not path.is_dir():
+        guard_write(path)
         try:
             path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
         except FileExistsError:
             raise DataError(display_path(path), "exists and is not a folder") from None
         except PermissionError:
             raise PeerkitError(f"{display_path(path)}: permission denied creating the folder") from None
+        except OSError as exc:
+            raise PeerkitError(_os_error_message(path, exc)) from None
         os.chmod(path, DIR_MODE)
     return path
 
@@ -133,10 +191,14 @@ def _replace(src: str, dst: Path) -> None:
             time.sleep(0.05)
 
 
+DISK_FULL = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
+
+
 def _os_error_message(path: Path, exc: OSError) -> str:
-    if exc.errno == errno.ENOSPC:
-        why = "the disk is full"
-    elif exc.errno in (errno.EACCES, errno.EPERM):
+    if exc.errno in DISK_FULL:
+        return (f"disk full writing {display_path(path)}: free space and run again "
+                "(the file was left as it was)")
+    if exc.errno in (errno.EACCES, errno.EPERM):
         why = "permission denied"
     elif exc.errno == errno.EROFS:
         why = "the file system is read-only"
@@ -146,18 +208,35 @@ def _os_error_message(path: Path, exc: OSError) -> str:
 
 
 @contextlib.contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
+def atomic_path(path: Path, *, before_replace: Callable[[Path], None] | None = None) -> Iterator[Path]:
     """Yield a temporary path next to ``path``; on success it replaces ``path`` atomically.
 
     For producers that write a file themselves (``workbook.save(tmp)``).  On any error the
-    temporary file is removed and the target is untouched.
+    temporary file is removed and the target is untouched.  A workspace file that is a
+    symbolic link is refused; outside a workspace a link at ``path`` is replaced, never
+    written through.
+
+    ``before_replace(path)`` runs after the content is complete and before it takes the
+    name (exports append their audit entry there: no exported file without its entry).  Such
+    temp files are listed in the user's folder while they exist, so that one left by a
+    killed process is removed next time (:func:`sweep_pending_exports`).
     """
     path = Path(path)
+    guard_write(path)
     ensure_dir(path.parent)
     import tempfile
 
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{TMP_MARK}", dir=path.parent)
-    os.close(fd)
+    marker = None
+    if before_replace is not None:
+        sweep_pending_exports()
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{TMP_MARK}", suffix=path.suffix,
+                                   dir=path.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise PeerkitError(_os_error_message(path, exc)) from None
+    if before_replace is not None:
+        marker = _track_pending(tmp)
     try:
         yield Path(tmp)
         os.chmod(tmp, FILE_MODE)
@@ -166,6 +245,8 @@ def atomic_path(path: Path) -> Iterator[Path]:
             os.fsync(fd)
         finally:
             os.close(fd)
+        if before_replace is not None:
+            before_replace(path)
         _replace(tmp, path)
         _fsync_dir(path.parent)
         TOUCHED.add(path)
@@ -176,6 +257,69 @@ def atomic_path(path: Path) -> Iterator[Path]:
     except BaseException:
         _silent_unlink(tmp)
         raise
+    finally:
+        if marker is not None:
+            _silent_unlink(marker)
+
+
+PENDING_DIR = "pending-exports"
+
+
+def _track_pending(tmp: str) -> Path | None:
+    """Note an export temp file in the user's folder (``<pid>-<random>`` holding its path)."""
+    import secrets
+
+    from peerkit.userconfig import ensure_config_dir
+
+    try:
+        folder = ensure_config_dir() / PENDING_DIR
+        folder.mkdir(mode=DIR_MODE, exist_ok=True)
+        marker = folder / f"{os.getpid()}-{secrets.token_hex(8)}"
+        fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), FILE_MODE)
+        try:
+            os.write(fd, os.fsencode(os.path.abspath(tmp)))
+        finally:
+            os.close(fd)
+        return marker
+    except OSError:
+        return None  # then only a later sweep of that folder's workspace could find it
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def sweep_pending_exports() -> int:
+    """Remove export temp files whose process is gone (wherever they are); return how many."""
+    from peerkit.userconfig import config_dir
+
+    folder = config_dir() / PENDING_DIR
+    try:
+        markers = list(os.scandir(folder))
+    except OSError:
+        return 0
+    n = 0
+    for entry in markers:
+        pid_text = entry.name.split("-", 1)[0]
+        if not pid_text.isdigit() or _alive(int(pid_text)):
+            continue
+        try:
+            tmp = os.fsdecode(Path(entry.path).read_bytes())
+        except OSError:
+            continue
+        if TMP_MARK in os.path.basename(tmp) and os.path.lexists(tmp):
+            _silent_unlink(tmp)  # a link is removed itself, never followed
+            n += 1
+        _silent_unlink(entry.path)
+    return n
 
 
 def _silent_unlink(p: str | Path) -> None:
@@ -185,14 +329,18 @@ def _silent_unlink(p: str | Path) -> None:
         pass
 
 
-def atomic_write_bytes(path: Path, data: bytes, *, verify: Callable[[bytes], None] | None = None) -> None:
-    """Write ``data`` to ``path`` atomically, 0600.  ``verify`` may raise to abort."""
-    with atomic_path(Path(path)) as tmp:
-        fd = os.open(tmp, os.O_WRONLY | os.O_TRUNC)
+def atomic_write_bytes(path: Path, data: bytes, *, verify: Callable[[bytes], None] | None = None,
+                       before_replace: Callable[[Path], None] | None = None) -> None:
+    """Write ``data`` to ``path`` atomically, 0600.  ``verify`` may raise to abort;
+    ``before_replace``: see :func:`atomic_path`."""
+    with atomic_path(Path(path), before_replace=before_replace) as tmp:
+        fd = os.open(tmp, os.O_WRONLY | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0))
         try:
             view = memoryview(data)
             while view:
                 n = os.write(fd, view)
+                if n <= 0:
+                    raise OSError(errno.ENOSPC, "short write")
                 view = view[n:]
         finally:
             os.close(fd)
