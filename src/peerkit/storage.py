@@ -46,7 +46,9 @@ _REAL_DIRS: dict[str, str] = {}
 
 
 def register_root(root: Path | str) -> None:
-    ROOTS[os.path.abspath(root)] = os.path.realpath(root)
+    real = os.path.realpath(root)
+    ROOTS[os.path.abspath(root)] = real
+    ROOTS[real] = real
 
 
 def _inside(path: str, folder: str) -> bool:
@@ -55,11 +57,17 @@ def _inside(path: str, folder: str) -> bool:
 
 def _root_of(path: Path | str) -> str | None:
     """The real path of the workspace ``path`` lies in (by its spelling), or None."""
-    ap = os.path.abspath(path)
-    for spelled, real in ROOTS.items():
-        if _inside(ap, spelled) or _inside(ap, real):
+    if not ROOTS:
+        return None
+    current = os.path.abspath(path)
+    while True:
+        real = ROOTS.get(current)
+        if real is not None:
             return real
-    return None
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
 
 
 def guard_write(path: Path | str) -> None:
