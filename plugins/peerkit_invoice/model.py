@@ -423,10 +423,10 @@ def _read_index(path: Path) -> dict[str, IndexEntry] | None:
         return None
     try:
         items = json.loads(text)["invoices"]
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):  # a cache: rebuilt when damaged
         try:
             items = tomllib.loads(text)["invoice"]
-        except (tomllib.TOMLDecodeError, KeyError, TypeError):
+        except (tomllib.TOMLDecodeError, KeyError, TypeError, RecursionError):
             return None
     entries: dict[str, IndexEntry] = {}
     try:

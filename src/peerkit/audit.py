@@ -51,7 +51,7 @@ def _digest(line: str | bytes) -> str:
 def _seq_of(raw: bytes) -> int | None:
     try:
         value = json.loads(raw).get("seq")
-    except (ValueError, AttributeError, UnicodeDecodeError):
+    except (ValueError, AttributeError, UnicodeDecodeError, RecursionError):
         return None
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
@@ -314,7 +314,7 @@ def verify(ws: "Workspace") -> list[str]:
                 entry = json.loads(raw)
                 if not isinstance(entry, dict):
                     raise ValueError
-            except (ValueError, UnicodeDecodeError):
+            except (ValueError, UnicodeDecodeError, RecursionError):
                 problems.append(f"{LOG_NAME}:{n}: not a valid entry (edited or truncated)")
                 prev = _digest(raw)
                 expected_seq += 1

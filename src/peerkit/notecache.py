@@ -76,7 +76,7 @@ class MonthCache:
             if data.get("version") == VERSION and isinstance(data.get("entries"), dict):
                 self.started_ns = int(data["started_ns"])
                 self.entries = data["entries"]
-        except (ValueError, TypeError, KeyError, AttributeError):
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
             self.entries = {}
 
     def get(self, name: str, st: os.stat_result) -> dict | None:

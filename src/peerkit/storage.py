@@ -109,8 +109,12 @@ def parse_toml(text: str, where: Path | str) -> dict:
     """Parse TOML text; a syntax error becomes a DataError naming the file and line."""
     if text.startswith("\ufeff"):  # a BOM from a Windows editor: keep the meaning
         text = text[1:]
+    from peerkit.limits import check_depth, depth_problem
+
     try:
-        return tomllib.loads(text)
+        return check_depth(tomllib.loads(text), display_path(where))
+    except RecursionError:
+        raise depth_problem(display_path(where)) from None
     except tomllib.TOMLDecodeError as exc:
         msg = str(exc)
         m = _LINE_RE.search(msg)
@@ -411,7 +415,7 @@ def edit_toml(path: Path) -> Iterator[Any]:
 
     path = Path(path)
     text = read_text(path)
-    parse_toml(text, path)  # a clear file:line error before tomlkit sees it
+    parse_toml(text, path)  # a clear file:line (or too-deep) error before tomlkit sees it
     doc = tomlkit.parse(text.lstrip("\ufeff"))
     yield doc
     new_text = tomlkit.dumps(doc)
