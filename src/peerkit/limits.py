@@ -11,7 +11,7 @@ from typing import Any
 
 from peerkit.errors import DataError
 
-MAX_DEPTH = 100
+MAX_DEPTH = 128  # a 100-deep array inside a table inside [[tables]] still reads
 MAX_TEXT = 32_767  # the longest text an Excel cell holds; notes are refused beyond it on export
 
 

@@ -14,21 +14,21 @@ def test_a_5000_deep_toml_array_is_exit_3_naming_the_file(run, ws_path):
     client.write_text(client.read_text() + "deep = " + "[" * 5000 + "]" * 5000 + "\n")
     result = run("client", "list")
     assert result.exit_code == 3, result.output
-    assert "C001.toml" in result.output and "nested more than 100 levels" in result.output
+    assert "C001.toml" in result.output and "nested more than 128 levels" in result.output
 
 
-def test_a_101_deep_toml_table_is_refused_but_100_is_read(tmp_path):
+def test_a_129_deep_toml_value_is_refused_but_128_is_read(tmp_path):
     import pytest
 
     from peerkit import storage
     from peerkit.errors import DataError
 
     ok = tmp_path / "ok.toml"
-    ok.write_text("x = " + "[" * 99 + "]" * 99 + "\n")  # 100 levels with the top table
+    ok.write_text("x = " + "[" * 127 + "]" * 127 + "\n")  # 128 levels with the top table
     assert storage.read_toml(ok)
     deep = tmp_path / "deep.toml"
-    deep.write_text("x = " + "[" * 100 + "]" * 100 + "\n")
-    with pytest.raises(DataError, match="deep.toml: nested more than 100"):
+    deep.write_text("x = " + "[" * 128 + "]" * 128 + "\n")
+    with pytest.raises(DataError, match="deep.toml: nested more than 128"):
         storage.read_toml(deep)
 
 
@@ -37,7 +37,7 @@ def test_a_100000_deep_json_input_is_exit_3(run, tmp_path):
     src.write_text('{"id": "C009", "x": ' + "[" * 100_000 + "]" * 100_000 + "}")
     result = run("client", "add", "--from", src)
     assert result.exit_code == 3, result.output
-    assert "clients.json" in result.output and "nested more than 100 levels" in result.output
+    assert "clients.json" in result.output and "nested more than 128 levels" in result.output
 
 
 def test_a_deep_hsds_file_is_exit_3(run, tmp_path):
@@ -45,7 +45,7 @@ def test_a_deep_hsds_file_is_exit_3(run, tmp_path):
     src.write_text('{"id": "x", "name": "n", "extra": ' + "[" * 100_000 + "]" * 100_000 + "}")
     result = run("resources", "import", src, "--format", "hsds-json")
     assert result.exit_code == 3, result.output
-    assert "service.json" in result.output and "nested more than 100 levels" in result.output
+    assert "service.json" in result.output and "nested more than 128 levels" in result.output
 
 
 def test_a_deep_line_in_the_audit_log_is_reported_not_a_crash(run, ws_path):
