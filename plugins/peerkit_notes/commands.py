@@ -46,10 +46,18 @@ def _report_added(ws, notes, as_json: bool) -> None:
         message(f"Added {n.id} ({n.minutes} min, {units[n.id]} unit{'s' if units[n.id] != 1 else ''}) "
                 f"-> {ws.rel(n.path)}")
     findings = run_checks(ws, notes)
+    _warn_identifiers(findings)
     if findings:
         rules = sorted({f.rule for f in findings})
         message(f"{len(findings)} finding(s) to fix before signing ({', '.join(rules)}): "
                 "run 'peerkit note check' to see them.")
+
+
+def _warn_identifiers(findings) -> None:
+    """The warning at entry: identifiers typed into the narrative (field named, never the value)."""
+    for f in findings:
+        if f.rule == "identifier-in-narrative":
+            message(f"Warning: {f.note}: {f.message}")
 
 
 def _long_text(label: str) -> str:
@@ -364,6 +372,10 @@ def note_edit(ws, note_id, start, end, code, modifier, group_size, place, locati
         if current.status in model.SIGNED_STATUSES and not reason:
             reason = click.prompt("Reason for the change (kept in the addendum)", default="correction")
     after, changed, addendum = model.edit_note(ws, note_id, changes, reason=reason)
+    if changed and set(changed) & set(model.NARRATIVE):
+        from peerkit_notes.checks import run_checks
+
+        _warn_identifiers(f for f in run_checks(ws, [after]) if f.rule == "identifier-in-narrative")
     if not changed:
         message("No change.")
     elif addendum:

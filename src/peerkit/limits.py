@@ -21,19 +21,27 @@ def depth_problem(where: object) -> DataError:
 
 
 def check_depth(data: Any, where: object) -> Any:
-    """Raise DataError when lists/tables nest deeper than MAX_DEPTH; return ``data``."""
-    stack = [(data, 0)]
+    """Raise DataError when lists/tables nest deeper than MAX_DEPTH, or a key names an
+    identifier peerkit never stores (``ssn``, ``password``...); return ``data``."""
+    from peerkit.identifiers import forbidden_key
+
+    if not isinstance(data, (dict, list)):
+        return data
+    stack = [(data, 0, "")]
     while stack:
-        value, level = stack.pop()
-        if isinstance(value, dict):
-            children = value.values()
-        elif isinstance(value, list):
-            children = value
-        else:
-            continue
+        value, level, path = stack.pop()
         if level >= MAX_DEPTH:
             raise depth_problem(where)
-        stack.extend((child, level + 1) for child in children if isinstance(child, (dict, list)))
+        if isinstance(value, dict):
+            for key, child in value.items():
+                if forbidden_key(key):
+                    _refuse_key(f"{path}{key}", key, child, where)
+                if isinstance(child, (dict, list)):
+                    stack.append((child, level + 1, f"{path}{key}."))
+        else:
+            for i, child in enumerate(value):
+                if isinstance(child, (dict, list)):
+                    stack.append((child, level + 1, f"{path[:-1]}[{i + 1}]." if path else f"[{i + 1}]."))
     return data
 
 
@@ -59,3 +67,13 @@ def check_text_lengths(data: Any, where: object, prefix: str = "") -> None:
             stack.extend((f"{field}.{k}" if field else str(k), v) for k, v in value.items())
         elif isinstance(value, list):
             stack.extend((f"{field}[{i + 1}]", v) for i, v in enumerate(value))
+
+
+def _refuse_key(field: str, key: str, value: Any, where: object) -> None:
+    from peerkit.identifiers import forbidden_key
+
+    if isinstance(value, str) and value.startswith("keyring:"):
+        return  # peerkit.toml names a secret kept in the OS keyring: allowed
+    raise DataError(str(where), f"key '{field}': peerkit never stores {forbidden_key(key)} in a "
+                                "file; remove the key (a secret of your own goes in the keyring: "
+                                "'peerkit secret set NAME')")
