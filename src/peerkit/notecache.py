@@ -67,8 +67,11 @@ class MonthCache:
         self.folder = folder
         self.started_ns = 0
         self.entries: dict[str, dict] = {}
+        path = folder / name
         try:
-            raw = (folder / name).read_bytes()
+            if not path.is_file() or path.is_symlink():  # a link or pipe planted here: ignored
+                return
+            raw = path.read_bytes()
         except OSError:
             return
         try:

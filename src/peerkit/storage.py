@@ -12,6 +12,7 @@ import contextlib
 import errno
 import os
 import re
+import stat
 import time
 import tomllib
 from pathlib import Path
@@ -126,13 +127,22 @@ def parse_toml(text: str, where: Path | str) -> dict:
 def read_text(path: Path) -> str:
     guard_read(path)
     try:
-        data = path.read_bytes()
+        # O_NONBLOCK: a FIFO planted where a record should be must not hang the command
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
         raise DataError(display_path(path), "file not found") from None
     except IsADirectoryError:
         raise DataError(display_path(path), "is a folder, not a file") from None
     except PermissionError:
         raise DataError(display_path(path), "permission denied reading the file") from None
+    with os.fdopen(fd, "rb") as fh:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise DataError(display_path(path), "is a folder, not a file")
+        if not stat.S_ISREG(mode):
+            raise DataError(display_path(path), "is not a regular file (a device or pipe); "
+                                                "it was not read")
+        data = fh.read()
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -297,9 +307,14 @@ def _track_pending(tmp: str) -> Path | None:
         return None  # then only a later sweep of that folder's workspace could find it
 
 
-def _alive(pid: int) -> bool:
+def _alive(pid: int, marker: str) -> bool:
     if pid == os.getpid():
         return True
+    if os.name == "nt":  # os.kill(pid, 0) would signal it there: trust a marker for a day
+        try:
+            return time.time() - os.stat(marker).st_mtime < 86400
+        except OSError:
+            return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -309,19 +324,38 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def sweep_pending_exports() -> int:
-    """Remove export temp files whose process is gone (wherever they are); return how many."""
+def _pending_markers() -> list[tuple[os.DirEntry, int]]:
     from peerkit.userconfig import config_dir
 
-    folder = config_dir() / PENDING_DIR
     try:
-        markers = list(os.scandir(folder))
+        entries = list(os.scandir(config_dir() / PENDING_DIR))
     except OSError:
-        return 0
-    n = 0
-    for entry in markers:
+        return []
+    out = []
+    for entry in entries:
         pid_text = entry.name.split("-", 1)[0]
-        if not pid_text.isdigit() or _alive(int(pid_text)):
+        if pid_text.isdigit():
+            out.append((entry, int(pid_text)))
+    return out
+
+
+def _live_pending() -> set[str]:
+    """The export temp files of processes still running (other than finished ones)."""
+    live = set()
+    for entry, pid in _pending_markers():
+        if pid != os.getpid() and _alive(pid, entry.path):
+            try:
+                live.add(os.fsdecode(Path(entry.path).read_bytes()))
+            except OSError:
+                continue
+    return live
+
+
+def sweep_pending_exports() -> int:
+    """Remove export temp files whose process is gone (wherever they are); return how many."""
+    n = 0
+    for entry, pid in _pending_markers():
+        if _alive(pid, entry.path):
             continue
         try:
             tmp = os.fsdecode(Path(entry.path).read_bytes())
@@ -424,12 +458,17 @@ def edit_toml(path: Path) -> Iterator[Any]:
 
 
 def sweep_temp_files(root: Path) -> int:
-    """Remove temporary files left by an interrupted run (call while holding the lock)."""
+    """Remove temporary files left by an interrupted run (call while holding the lock).
+    An export in flight in another process (listed in ``pending-exports/``) is left alone."""
     n = 0
+    live = _live_pending()
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = [d for d in dirnames if not d.startswith(".git")]
         for name in filenames:
             if TMP_MARK in name:
-                _silent_unlink(os.path.join(dirpath, name))
+                full = os.path.join(dirpath, name)
+                if os.path.abspath(full) in live:
+                    continue
+                _silent_unlink(full)
                 n += 1
     return n

@@ -189,7 +189,8 @@ class Workspace:
                                 "through links (remove it and run again)") from None
             return False
         try:
-            os.fchmod(fd, storage.FILE_MODE)
+            if hasattr(os, "fchmod"):  # not on Windows
+                os.fchmod(fd, storage.FILE_MODE)
             os.write(fd, f"pid {os.getpid()}, user {getpass.getuser()}\n".encode())
         except OSError:
             pass

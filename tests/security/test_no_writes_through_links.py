@@ -117,3 +117,35 @@ def test_out_onto_a_link_inside_the_workspace_is_refused(run, ws_path, victim):
     result = run("note", "render", "N-2026-11-16-C001-1", "--out", out)
     assert result.exit_code == 3 and "note.md" in result.output
     assert_untouched(victim) and out.is_symlink()
+
+
+def test_a_pipe_or_device_where_a_record_should_be_is_refused_not_waited_on(run, ws_path):
+    fifo = ws_path / "clients" / "C009.toml"
+    os.mkfifo(fifo)
+    result = run("client", "list")
+    assert result.exit_code == 3 and "C009.toml" in result.output and "not a regular file" in result.output
+
+
+def test_a_cache_linked_to_an_endless_device_is_ignored(run, ws_path):
+    cache = ws_path / "clients" / ".clients-cache.json"
+    cache.unlink(missing_ok=True)
+    cache.symlink_to("/dev/zero")
+    result = run("client", "list", "--json")
+    assert result.exit_code == 0, result.output
+
+
+def test_a_temp_file_of_an_export_in_flight_is_not_swept(ws_path):
+    from peerkit import storage
+    from peerkit.userconfig import ensure_config_dir
+    from peerkit.workspace import Workspace
+
+    in_flight = ws_path / f".report.md{storage.TMP_MARK}abc.md"
+    in_flight.write_text("being written")
+    orphan = ws_path / f".old.md{storage.TMP_MARK}def.md"
+    orphan.write_text("left by a kill")
+    pending = ensure_config_dir() / storage.PENDING_DIR
+    pending.mkdir()
+    (pending / f"{os.getppid()}-0001").write_text(str(in_flight))  # a live process
+    with Workspace(ws_path).lock():
+        pass
+    assert in_flight.exists() and not orphan.exists()
