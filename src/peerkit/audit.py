@@ -69,7 +69,9 @@ def disk_full(path: Path | str) -> PeerkitError:
 
 
 def append(ws: "Workspace", *, command: str, records: list[str], output=None, action: str = "") -> None:
-    from filelock import FileLock
+    from filelock import FileLock, Timeout
+
+    from peerkit.errors import LockError
 
     lock_path = ws.path(LOCK_NAME)
     if lock_path.is_symlink():
@@ -81,6 +83,9 @@ def append(ws: "Workspace", *, command: str, records: list[str], output=None, ac
             seq, digest, prev = _append(ws, command=command, records=records, output=output,
                                         action=action)
             _record_head(ws, seq, digest, prev)
+    except Timeout:
+        raise LockError(f"{ws.rel(lock_path)}: another peerkit has been writing the audit log "
+                        "for 30 s; nothing was exported, try again") from None
     except PermissionError:
         raise PeerkitError(f"{ws.rel(lock_path)}: permission denied: the audit log of this "
                            "workspace cannot be written, so nothing was exported") from None
