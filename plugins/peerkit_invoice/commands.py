@@ -105,10 +105,11 @@ def invoice(ws, period, fmt, out, preview, reissue):
         if outcome.action in ("issued", "reissued"):
             model.commit(ws, outcome)
         default_name = f"{inv.number}.{fmt}" if binary else None
-        written = _write(data, _target(out, out_dir, inv.number, fmt), default_name)
-        ws.audit("invoice", records=[inv.number, *([outcome.voided] if outcome.voided else []),
-                                     *inv.notes],
-                 output=written, action={"existing": "reprint"}.get(outcome.action, outcome.action))
+        records = [inv.number, *([outcome.voided] if outcome.voided else []), *inv.notes]
+        action = {"existing": "reprint"}.get(outcome.action, outcome.action)
+        written = _write(data, _target(out, out_dir, inv.number, fmt), default_name,
+                         audit=lambda p: ws.audit("invoice", records=records,
+                                                  output=_shown(p), action=action))
     message(_summary(outcome, written=written))
     if written:
         click.echo(os.path.abspath(written))  # the file's path on stdout, for scripts
@@ -135,12 +136,16 @@ def _target(out, out_dir: bool, number: str, fmt: str):
     return str(Path(out) / f"{number}.{fmt}")
 
 
-def _write(data, out, default_name):
-    from peerkit.output import write_output
+def _shown(path):
     from peerkit.storage import display_path
 
-    path = write_output(out, data, default_name)
     return display_path(path) if path else None
+
+
+def _write(data, out, default_name, audit=None):
+    from peerkit.output import write_output
+
+    return _shown(write_output(out, data, default_name, audit=audit))
 
 
 def _summary(outcome, *, preview: bool = False, written: str | None = None) -> str:

@@ -27,7 +27,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from peerkit import storage
+from peerkit import audit, storage
 from peerkit.errors import DataError, PeerkitError, UsageError
 from peerkit.money import to_cents
 from peerkit.validate import Fields
@@ -489,10 +489,10 @@ def _read_index(path: Path) -> dict[str, IndexEntry] | None:
         return None
     try:
         items = json.loads(text)["invoices"]
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):  # a cache: rebuilt when damaged
         try:
             items = tomllib.loads(text)["invoice"]
-        except (tomllib.TOMLDecodeError, KeyError, TypeError):
+        except (tomllib.TOMLDecodeError, KeyError, TypeError, RecursionError):
             return None
     entries: dict[str, IndexEntry] = {}
     try:
@@ -836,7 +836,10 @@ def commit(ws, outcome: Outcome) -> None:
             doc["replaced_by"] = inv.number
             doc["voided"] = inv.issued
         index.entries[outcome.voided].status = "void"
-    storage.write_toml(snapshot_path(ws, inv.number), inv.to_snapshot(), header=SNAPSHOT_HEADER)
+    snapshot = inv.to_snapshot()
+    # the audit chain's head now: 'peerkit audit verify' reports a log cut below it
+    snapshot[audit.SNAPSHOT_KEY] = audit.head(ws)
+    storage.write_toml(snapshot_path(ws, inv.number), snapshot, header=SNAPSHOT_HEADER)
     index.entries[inv.number] = IndexEntry(inv.number, "issued", inv.start, inv.end, inv.issued,
                                            tuple(inv.notes))
     index.save(ws)

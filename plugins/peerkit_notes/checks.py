@@ -38,7 +38,7 @@ from peerkit.records import Note
 from peerkit_notes import model
 
 NOT_COUNTED = ("void", "denied")  # never billed: not counted against authorizations
-LENIENT_ON_DRAFT = ("required-elements",)
+LENIENT_ON_DRAFT = ("required-elements", "identifier-in-narrative")
 ELEMENTS = (("place", "place of service (--place)"), ("location", "location (--location)"),
             ("code", "service code (--code)"), ("purpose", "purpose (--purpose)"),
             ("intervention", "intervention (--intervention)"),
@@ -401,6 +401,41 @@ def other_client_name(note: Note, ctx: CheckContext):
     return out
 
 
+def _phones_by_client(ctx: CheckContext) -> dict[str, set[str]]:
+    """Each client's phone numbers (ten digits), from any field whose name holds 'phone'."""
+    cached = ctx.cache.get("phones")
+    if cached is not None:
+        return cached
+    from peerkit.identifiers import phone_digits
+
+    def texts(value, under_phone: bool):
+        if isinstance(value, str) and under_phone:
+            yield value
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                yield from texts(v, under_phone or "phone" in str(k).lower())
+        elif isinstance(value, list):
+            for v in value:
+                yield from texts(v, under_phone)
+
+    phones = {cid: {d for t in texts(client.extra, False) for d in phone_digits(t)}
+              for cid, client in ctx.clients.items()}
+    ctx.cache["phones"] = phones
+    return phones
+
+
+def identifier_in_narrative(note: Note, ctx: CheckContext):
+    """SSN-, Medicaid-ID-shaped text or another client's phone number in the narrative."""
+    from peerkit.identifiers import find_in_text
+
+    others = {d for cid, ds in _phones_by_client(ctx).items() if cid != note.client for d in ds}
+    out = []
+    for field in model.NARRATIVE:
+        for what in find_in_text(getattr(note, field) or "", others):
+            out.append(f"the {field} contains {what}: a note never holds identifiers; remove it")
+    return out
+
+
 def _same_session(a: Note, b: Note) -> bool:
     if not (a.is_group and b.is_group):
         return False
@@ -506,6 +541,9 @@ BUILTIN_CHECKS = [
               "residence."),
     NoteCheck("other-client-name", "error", other_client_name,
               "No other client's name appears in the narrative or location."),
+    NoteCheck("identifier-in-narrative", "error", identifier_in_narrative,
+              "The narrative holds nothing shaped like an SSN or a Medicaid ID, and no other "
+              "client's phone number (a warning while the note is a draft)."),
     NoteCheck("overlap", "error", overlap,
               "Two notes of the peer do not overlap in time (notes of one group session excepted)."),
     NoteCheck("duplicate", "error", duplicate,

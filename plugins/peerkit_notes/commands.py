@@ -46,10 +46,18 @@ def _report_added(ws, notes, as_json: bool) -> None:
         message(f"Added {n.id} ({n.minutes} min, {units[n.id]} unit{'s' if units[n.id] != 1 else ''}) "
                 f"-> {ws.rel(n.path)}")
     findings = run_checks(ws, notes)
+    _warn_identifiers(findings)
     if findings:
         rules = sorted({f.rule for f in findings})
         message(f"{len(findings)} finding(s) to fix before signing ({', '.join(rules)}): "
                 "run 'peerkit note check' to see them.")
+
+
+def _warn_identifiers(findings) -> None:
+    """The warning at entry: identifiers typed into the narrative (field named, never the value)."""
+    for f in findings:
+        if f.rule == "identifier-in-narrative":
+            message(f"Warning: {f.note}: {f.message}")
 
 
 def _long_text(label: str) -> str:
@@ -359,6 +367,10 @@ def note_edit(ws, note_id, start, end, code, modifier, group_size, place, locati
         if current.status in model.SIGNED_STATUSES and not reason:
             reason = click.prompt("Reason for the change (kept in the addendum)")
     after, changed, addendum = model.edit_note(ws, note_id, changes, reason=reason)
+    if changed and set(changed) & set(model.NARRATIVE):
+        from peerkit_notes.checks import run_checks
+
+        _warn_identifiers(f for f in run_checks(ws, [after]) if f.rule == "identifier-in-narrative")
     if not changed:
         message("No change.")
     elif addendum:
@@ -546,8 +558,9 @@ def note_render(ws, note_id, period, fmt, template, out, consent_id, recipient):
     note = ws.note(note_id)
     consent = notices.check_consent(ws, note.client, consent_id, recipient)
     text = _rendered(ws, note, fmt, template)
-    path = write_output(out, text, f"{note_id}.pdf" if fmt == "pdf" and out != "-" else None)
-    ws.audit("note render", records=[note_id], output=path or "stdout", action=notices.audit_action(fmt, consent))
+    path = write_output(out, text, f"{note_id}.pdf" if fmt == "pdf" and out != "-" else None,
+                        audit=lambda p: ws.audit("note render", records=[note_id], output=p or "stdout",
+                                                 action=notices.audit_action(fmt, consent)))
     if path is not None:
         message(f"Wrote {path}")
 
@@ -583,6 +596,10 @@ def _render_to_folder(ws, period, fmt, template, out, consent_id=None, recipient
     consents = {c: notices.check_consent(ws, c, consent_id, recipient) for c in sorted({n.client for n in notes})}
     texts = [(n, _rendered(ws, n, fmt, template)) for n in notes]  # all or nothing
     storage.ensure_dir(folder)
+    # the audit entry first: no rendered note is ever on disk without it
+    consent = next((c for c in consents.values() if c is not None), None)
+    ws.audit("note render", records=[n.id for n in notes], output=str(folder),
+             action=notices.audit_action(fmt, consent))
     for n, text in texts:
         path = folder / f"{n.id}.{fmt}"
         if isinstance(text, bytes):
@@ -590,9 +607,6 @@ def _render_to_folder(ws, period, fmt, template, out, consent_id=None, recipient
         else:
             storage.atomic_write_text(path, text)
         click.echo(str(path))
-    consent = next((c for c in consents.values() if c is not None), None)
-    ws.audit("note render", records=[n.id for n in notes], output=str(folder),
-             action=notices.audit_action(fmt, consent))
     message(f"Wrote {len(notes)} note(s) to {folder} ({period.describe()}).")
 
 

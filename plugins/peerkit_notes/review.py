@@ -447,15 +447,17 @@ def export_review(workspaces: list["Workspace"], out: Path | str, *,
         if not deidentify:
             _plugin_sheets(wb, workspaces, keys, date_from, date_to, text_cell, typed_cell)
         _notice_sheet(wb, workspaces, text_cell)
-        save_workbook(wb, out)
+
+        def audit_each(path: Path) -> None:  # before the file takes its name
+            shown = str(path.resolve())
+            for ws, ids in zip(workspaces, exported_ids):
+                ws.audit("note export", records=ids, output=shown,
+                         action="deidentified" if deidentify else "review")
+
+        save_workbook(wb, out, before_replace=audit_each)
     except BaseException:
         _discard(wb)
         raise
-    shown = str(out.resolve())
-    for ws, ids in zip(workspaces, exported_ids):
-        with ws.lock():
-            ws.audit("note export", records=ids, output=shown,
-                     action="deidentified" if deidentify else "review")
     return ExportResult(path=out, notes=total, peers=peers, deidentified=deidentify)
 
 
@@ -528,17 +530,21 @@ def export_with_plugin(name: str, exporter, workspaces: list["Workspace"], out: 
                     yield note, ws
 
     options = {"format": name, "date_from": date_from, "date_to": date_to, "statuses": statuses}
-    try:
-        exporter(rows(), out, options=options)
-    except PeerkitError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - the text may hold PHI
-        raise PeerkitError(f"note exporter {name!r} failed ({type(exc).__name__}); run again "
-                           "with PEERKIT_DEBUG=1 to see the error") from None
-    shown = str(out.resolve())
-    for ws, done in zip(workspaces, ids):
-        with ws.lock():
+
+    def audit_each(path: Path) -> None:  # before the file takes its name
+        shown = str(path.resolve())
+        for ws, done in zip(workspaces, ids):
             ws.audit("note export", records=done, output=shown, action=f"format {name}")
+
+    # The exporter writes a temp file next to ``out``; it becomes ``out`` after the audit.
+    with storage.atomic_path(out, before_replace=audit_each) as tmp:
+        try:
+            exporter(rows(), tmp, options=options)
+        except PeerkitError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the text may hold PHI
+            raise PeerkitError(f"note exporter {name!r} failed ({type(exc).__name__}); run again "
+                               "with PEERKIT_DEBUG=1 to see the error") from None
     return sum(len(d) for d in ids)
 
 

@@ -359,6 +359,11 @@ def export(ws, fmt: str, exporters: dict[str, Any], out: str | None) -> tuple[Pa
     run = getattr(exp, "export", exp)
     data = run(resources, ws)
     default = getattr(exp, "default_name", f"resources.{fmt}")
+    slugs = [r["slug"] for r in resources]
+
+    def audit(p) -> None:  # before the file takes its name
+        ws.audit("resources export", records=slugs, output=p, action=fmt)
+
     if isinstance(data, dict):
         target = Path(out or default)
         if out == "-":
@@ -373,10 +378,11 @@ def export(ws, fmt: str, exporters: dict[str, Any], out: str | None) -> tuple[Pa
                     info = zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0))
                     info.compress_type = zipfile.ZIP_DEFLATED
                     zf.writestr(info, content)
-            storage.atomic_write_bytes(target, buf.getvalue())
+            storage.atomic_write_bytes(target, buf.getvalue(), before_replace=audit)
         else:
             if target.exists() and not target.is_dir():
                 raise UsageError(f"{storage.display_path(target)} exists and is not a folder")
+            audit(target)  # several files: the entry comes before the first one
             storage.ensure_dir(target)
             for name, content in sorted(data.items()):
                 storage.atomic_write_bytes(target / name, content)
@@ -384,6 +390,5 @@ def export(ws, fmt: str, exporters: dict[str, Any], out: str | None) -> tuple[Pa
     else:
         from peerkit.output import write_output
 
-        path = write_output(out, data, None if out == "-" else default)
-    ws.audit("resources export", records=[r["slug"] for r in resources], output=path, action=fmt)
+        path = write_output(out, data, None if out == "-" else default, audit=audit)
     return path, len(resources)

@@ -331,8 +331,10 @@ def load_json_file(path: Path) -> Any:
         raise DataError(where, "not UTF-8 text; save it as UTF-8") from None
     except OSError as exc:
         raise DataError(where, f"cannot be read ({exc.strerror or type(exc).__name__})") from None
+    from peerkit.limits import loads_json
+
     try:
-        return json.loads(text)
+        return loads_json(text, where)
     except json.JSONDecodeError as exc:
         raise DataError(where, f"not valid JSON: {exc.msg}", line=exc.lineno) from None
 

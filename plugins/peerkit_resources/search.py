@@ -296,6 +296,14 @@ def write_index(ws) -> Index:
                             [h for f in index.files for h in (_hours_rows(f[0], index.entries[f[0]]) or [])])
             con.execute("CREATE INDEX hours_wd ON hours(wd, name)")
             con.commit()
+        except sqlite3.Error as exc:  # "database or disk is full": one line, never exit 70
+            from peerkit.errors import PeerkitError
+
+            where = storage.display_path(index_path(ws))
+            if "full" in str(exc):
+                raise PeerkitError(f"disk full writing {where}: free space and run again") from None
+            raise PeerkitError(f"{where}: could not write the search index "
+                               f"({type(exc).__name__}); run 'peerkit reindex'") from None
         finally:
             con.close()
     return index

@@ -214,16 +214,16 @@ def wrap_export(ws, client_id, fmt, card, out, consent_id, recipient):
         result = found[name][1](plan, ws)
         action = f"format={name}"
     result = formats.with_notices(result, "html" if card and name != "pdf" else name, notices.notices_for(ws))
-    written = _write(result, out, f"wrap-{client_id}{'-card' if card else ''}.{name}")
-    with ws.lock():
-        ws.audit("wrap export", records=[client_id], output=written or "stdout",
-                 action=notices.audit_action(action, consent))
+    written = _write(result, out, f"wrap-{client_id}{'-card' if card else ''}.{name}",
+                     lambda p: ws.audit("wrap export", records=[client_id], output=p or "stdout",
+                                        action=notices.audit_action(action, consent)))
     if written is not None:
         message(f"Wrote {written}")
 
 
-def _write(result, out: str | None, default_name: str):
-    """Write a format's result; returns the path written, or None for stdout."""
+def _write(result, out: str | None, default_name: str, audit):
+    """Write a format's result; returns the path written, or None for stdout.
+    ``audit(path)`` runs before the file takes its name (or before stdout is written)."""
     import io
     from pathlib import Path
 
@@ -237,13 +237,13 @@ def _write(result, out: str | None, default_name: str):
             neutral_properties(result)
             buf = io.BytesIO()
             result.save(buf)
-            write_output("-", buf.getvalue())
+            write_output("-", buf.getvalue(), audit=audit)
             return None
-        return save_workbook(result, Path(out or default_name))
+        return save_workbook(result, Path(out or default_name), before_replace=audit)
     if isinstance(result, str):
-        return write_output(out, result)
+        return write_output(out, result, audit=audit)
     if isinstance(result, (bytes, bytearray)):
-        return write_output(out, bytes(result), None if out == "-" else default_name)
+        return write_output(out, bytes(result), None if out == "-" else default_name, audit=audit)
     raise PeerkitError("the wrap format returned neither text, bytes nor a workbook "
                        "(a plugin error)")
 

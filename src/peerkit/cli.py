@@ -131,13 +131,36 @@ class PeerkitGroup(click.Group):
         except BrokenPipeError:
             sys.stderr.close()
             raise SystemExit(1)
+        except OSError as exc:  # a full disk anywhere is exit 3 with one line, never 70
+            if os.environ.get("PEERKIT_DEBUG"):
+                raise
+            full = _disk_full(exc)
+            raise (PeerkitClickError(full, 3) if full else self._internal(exc)) from None
         except Exception as exc:  # noqa: BLE001 - never a traceback (or PHI) for users
             if os.environ.get("PEERKIT_DEBUG"):
                 raise
-            raise PeerkitClickError(
-                f"internal error ({type(exc).__name__}); nothing more is shown because it may "
-                "contain protected information. Run again with PEERKIT_DEBUG=1 to see the traceback.",
-                70) from None
+            raise self._internal(exc) from None
+
+    @staticmethod
+    def _internal(exc: BaseException) -> PeerkitClickError:
+        return PeerkitClickError(
+            f"internal error ({type(exc).__name__}); nothing more is shown because it may "
+            "contain protected information. Run again with PEERKIT_DEBUG=1 to see the traceback.",
+            70)
+
+
+def _disk_full(exc: OSError) -> str | None:
+    """The one-line message for a full disk or quota (wherever it happened), else None."""
+    import errno
+
+    if exc.errno not in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return None
+    where = exc.filename if exc.filename else "a file"
+    if exc.filename:
+        from peerkit.storage import display_path
+
+        where = display_path(exc.filename)
+    return f"disk full writing {where}: free space and run again"
 
 
 def _each_register(plugins):

@@ -67,8 +67,11 @@ class MonthCache:
         self.folder = folder
         self.started_ns = 0
         self.entries: dict[str, dict] = {}
+        path = folder / name
         try:
-            raw = (folder / name).read_bytes()
+            if not path.is_file() or path.is_symlink():  # a link or pipe planted here: ignored
+                return
+            raw = path.read_bytes()
         except OSError:
             return
         try:
@@ -76,7 +79,7 @@ class MonthCache:
             if data.get("version") == VERSION and isinstance(data.get("entries"), dict):
                 self.started_ns = int(data["started_ns"])
                 self.entries = data["entries"]
-        except (ValueError, TypeError, KeyError, AttributeError):
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
             self.entries = {}
 
     def get(self, name: str, st: os.stat_result) -> dict | None:

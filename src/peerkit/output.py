@@ -98,11 +98,18 @@ class _Plain:
         return False
 
 
-def write_output(out: str | None, data: str | bytes, default_name: str | None = None) -> Path | None:
-    """Write text/bytes to ``out`` (atomic, 0600), or stdout for ``-``/None text."""
+def write_output(out: str | None, data: str | bytes, default_name: str | None = None, *,
+                 audit=None) -> Path | None:
+    """Write text/bytes to ``out`` (atomic, 0600), or stdout for ``-``/None text.
+
+    ``audit(path)`` -- for exports -- appends the audit entry once the content is complete
+    and before it takes its name (``audit(None)`` before printing to stdout): if it fails,
+    nothing is written."""
     from peerkit.storage import atomic_write_bytes
 
     if out in (None, "-") and (default_name is None or out == "-"):
+        if audit is not None:
+            audit(None)
         if isinstance(data, bytes):
             sys.stdout.buffer.write(data)
             sys.stdout.flush()
@@ -110,5 +117,6 @@ def write_output(out: str | None, data: str | bytes, default_name: str | None = 
             click.echo(data, nl=not data.endswith("\n"))
         return None
     path = Path(out or default_name)
-    atomic_write_bytes(path, data.encode("utf-8") if isinstance(data, str) else data)
+    atomic_write_bytes(path, data.encode("utf-8") if isinstance(data, str) else data,
+                       before_replace=audit)
     return path

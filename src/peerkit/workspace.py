@@ -31,6 +31,7 @@ class Workspace:
 
     def __init__(self, root: Path):
         self.root = Path(root)
+        storage.register_root(self.root)
         self._clients: dict[str, "Client"] | None = None
         self._note_memo: dict = {}
         self._known = None
@@ -166,6 +167,8 @@ class Workspace:
         check_writable(self.root)  # another user's or a read-only workspace: exit 3, one line
         lock_path = self.path(LOCK_NAME)
         owner_path = self.path(LOCK_NAME + ".owner")
+        for p in (lock_path, owner_path):
+            storage.guard_write(p)  # a link here would be truncated or overwritten
         lock = FileLock(str(lock_path), timeout=LOCK_TIMEOUT_SECONDS)
         try:
             lock.acquire()
@@ -179,21 +182,46 @@ class Workspace:
         except PermissionError:
             raise PeerkitError(f"{lock_path}: permission denied: this workspace is read-only "
                                "for you, so nothing can be changed") from None
+        wrote_owner = False
         try:
             with contextlib.suppress(OSError):
-                os.chmod(lock_path, storage.FILE_MODE)
-                owner_path.write_text(f"pid {os.getpid()}, user {getpass.getuser()}\n")
-                os.chmod(owner_path, storage.FILE_MODE)
+                if not lock_path.is_symlink():
+                    os.chmod(lock_path, storage.FILE_MODE)
+            wrote_owner = self._write_owner(owner_path)
             storage.sweep_temp_files(self.root)
+            storage.sweep_pending_exports()
             storage.TOUCHED.clear()
             yield self
         finally:
             try:
                 self._refresh_note_caches()
             finally:
-                with contextlib.suppress(OSError):
-                    owner_path.unlink()
+                if wrote_owner:
+                    with contextlib.suppress(OSError):
+                        owner_path.unlink()
                 lock.release()
+
+    def _write_owner(self, owner_path: Path) -> bool:
+        """Write who holds the lock, never through a link (exit 3 naming the path)."""
+        import errno
+
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+        try:
+            fd = os.open(owner_path, flags, storage.FILE_MODE)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise DataError(self.rel(owner_path), "is a symbolic link; peerkit does not write "
+                                "through links (remove it and run again)") from None
+            return False
+        try:
+            if hasattr(os, "fchmod"):  # not on Windows
+                os.fchmod(fd, storage.FILE_MODE)
+            os.write(fd, f"pid {os.getpid()}, user {getpass.getuser()}\n".encode())
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+        return True
 
     def _refresh_note_caches(self) -> None:
         """Bring the caches of every folder this command wrote a note or client in up to date."""
