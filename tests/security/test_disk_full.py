@@ -47,6 +47,9 @@ CASES = [(name, fault) for name in sorted(COMMANDS) for fault in ("write", "repl
 @pytest.mark.parametrize("name,fault", CASES)
 def test_disk_full_is_exit_3_and_loses_nothing(run, ws_path, tmp_path, monkeypatch, name, fault):
     monkeypatch.setenv("PEERKIT_TODAY", "2026-11-25")
+    # templates render in-process here: the patched os.write would otherwise break the pipe of
+    # the memory-limited render child (a pipe never fills a disk)
+    monkeypatch.setenv("PEERKIT_TEMPLATE_MEMORY_MB", "0")
     out = tmp_path / "out"
     out.mkdir()
     before = state(ws_path)

@@ -68,7 +68,8 @@ def test_a_record_that_is_a_link_is_not_replaced(run, ws_path):
     assert real.read_text() == before and client.is_symlink()
 
 
-def test_a_record_folder_that_leads_outside_is_refused(run, ws_path, tmp_path):
+def test_a_record_folder_that_leads_outside_is_refused(run, ws_path, tmp_path, monkeypatch):
+    monkeypatch.setenv("PEERKIT_TODAY", "2026-12-03")   # the note's date must not be in the future
     outside = tmp_path / "outside"
     outside.mkdir()
     month = ws_path / "notes" / "2026" / "12"
