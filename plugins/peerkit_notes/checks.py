@@ -263,15 +263,26 @@ def future_date(note: Note, ctx: CheckContext):
     return None
 
 
+def claim_order(note: Note) -> tuple:
+    """The order in which notes claim units of a limit: a note claims its units when it is
+    signed, so signed notes come first in the order they were signed, then unsigned drafts,
+    each in service order (date, start).  A back-dated note signed (or being signed) after a
+    later note therefore is the one that crosses the limit, not the note already signed."""
+    signed = note.signed_at if note.status != "draft" and note.signed_at is not None else None
+    if signed is None and note.status != "draft":  # signed without a stamp: at the service's end
+        signed = model.service_end(note)
+    return (signed is None, signed or dt.datetime.min, note.date, note.start, note.id)
+
+
 def _running_totals(ctx: CheckContext, key: tuple, make_pool) -> dict[str, int]:
-    """Running unit totals (date order) of a pool of notes, computed once per run."""
+    """Running unit totals of a pool of notes in claim order, computed once per run."""
     cache = ctx.cache.setdefault("auth_running", {})
     if key not in cache:
         pool = make_pool()
         units = model.units_for(ctx.workspace, pool, pool)
         total = 0
         running: dict[str, int] = {}
-        for n in sorted(pool, key=lambda n: (n.date, n.start, n.id)):
+        for n in sorted(pool, key=claim_order):
             total += units.get(n.id, 0)
             running[n.id] = total
         cache[key] = running

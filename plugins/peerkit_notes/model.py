@@ -115,20 +115,20 @@ def units_for(ws, notes: Iterable[Note], pool: Iterable[Note] | None = None) -> 
 
     With ``units_per = "day"`` a note's units depend on the other notes of its client, code
     and day: ``pool`` must then hold every note of those days (``notes`` is used otherwise).
-    Void notes are never billed (0 units).
+    Void and denied notes are never billed (0 units, never in a day's bundle): the rule is
+    ``peerkit.units.units_by_note``, shared by every view.
     """
     from peerkit.units import units_by_note
 
     notes = list(notes)
     rule = ws.unit_rule
+    billable = notes
     if rule.units_per == "day":
         days = {n.date for n in notes}
         base = list(pool) if pool is not None else notes
         by_id = {n.id: n for n in base if n.date in days}
         by_id.update({n.id: n for n in notes})
-        billable = [n for n in by_id.values() if n.status != "void"]
-    else:
-        billable = [n for n in notes if n.status != "void"]
+        billable = list(by_id.values())
     units = units_by_note(billable, rule)
     return {n.id: units.get(n.id, 0) for n in notes}
 

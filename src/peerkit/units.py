@@ -12,6 +12,14 @@ from peerkit.validate import Fields
 
 ROUNDINGS = ("half-up", "down", "up")
 UNITS_PER = ("note", "day")
+# Notes in these states are never billed: they bill 0 units and never join a day's bundle.
+# (A denied note is billed again only once corrected and resubmitted, when its status changes.)
+NOT_BILLED = ("void", "denied")
+
+
+def is_billable(note) -> bool:
+    """Whether a note's minutes can be billed (every view computes units through this)."""
+    return getattr(note, "status", "") not in NOT_BILLED
 
 
 @dataclass(frozen=True)
@@ -68,8 +76,9 @@ def group_units(notes: Iterable, rule: UnitRule) -> list[UnitGroup]:
 
     Per note: one group per note.  Per day: one group per (client, date, code, modifier),
     the minutes added before rounding.  Groups come back sorted by date, client, code.
+    Notes that are never billed (void, denied: see ``is_billable``) are left out.
     """
-    notes = list(notes)
+    notes = [n for n in notes if is_billable(n)]
     if rule.units_per == "note":
         groups = [UnitGroup((n.date, n.client, n.code, n.modifier, n.id), (n,), n.minutes,
                             rule.units(n.minutes)) for n in notes]
@@ -87,8 +96,12 @@ def group_units(notes: Iterable, rule: UnitRule) -> list[UnitGroup]:
 
 
 def units_by_note(notes: Sequence, rule: UnitRule) -> dict[str, int]:
-    """Units attributed to each note id (a day bundle's units go to its first note)."""
-    out: dict[str, int] = {}
+    """Units attributed to each note id (a day bundle's units go to its first note).
+
+    The one unit computation of every view (note list/show, caseload, invoice, review
+    workbook): void and denied notes get 0 and never count in a day's bundle.
+    """
+    out: dict[str, int] = {n.id: 0 for n in notes}
     for g in group_units(notes, rule):
         for i, n in enumerate(g.notes):
             out[n.id] = g.units if i == 0 else 0
