@@ -57,3 +57,11 @@ def alerts(workspace, today):
             due=last + dt.timedelta(days=ALERT_AGE_DAYS),
             message=f"{len(notes)} approved note(s) not invoiced yet: {hint}"))
     return found
+
+
+@hookimpl
+def audit_checks(workspace, entries):
+    """Every invoice number the audit log or the counter says was issued has its snapshot."""
+    from peerkit_invoice import model
+
+    return model.number_problems(workspace, entries)

@@ -82,6 +82,22 @@ def _append(ws: "Workspace", *, command: str, records: list[str], output=None, a
         os.close(fd)
 
 
+def entries(ws: "Workspace") -> list[tuple[int, dict]]:
+    """The log's readable entries as ``[(line number, entry)]`` (``verify`` reports the rest)."""
+    path = ws.path(LOG_NAME)
+    if not path.exists():
+        return []
+    out = []
+    for n, raw in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+        try:
+            entry = json.loads(raw) if raw.strip() else None
+        except ValueError:
+            continue
+        if isinstance(entry, dict):
+            out.append((n, entry))
+    return out
+
+
 def verify(ws: "Workspace") -> list[str]:
     """Problems found in the chain (empty when intact), each naming the line number."""
     path = ws.path(LOG_NAME)
