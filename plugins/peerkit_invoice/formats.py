@@ -24,11 +24,22 @@ def render_json(invoice, workspace) -> str:
 render_json.needs_secrets = False
 
 
+def title(invoice) -> str:
+    """``Invoice INV-2026-0007``; ``Invoice preview (not issued)``; ``Invoice ... (void)``."""
+    if invoice.status == "preview":
+        return "Invoice preview (not issued)"
+    if invoice.status == "void":
+        return f"Invoice {invoice.number} (void)"
+    return f"Invoice {invoice.number}"
+
+
 def template_context(invoice) -> dict:
-    """What invoice templates see: ``invoice`` (the JSON shape) and ``lines`` split by kind."""
+    """What invoice templates see: ``invoice`` (the JSON shape), ``title`` and ``lines`` split
+    by kind."""
     data = invoice.as_json()
     return {
         "invoice": data,
+        "title": title(invoice),
         "service_lines": [ln for ln in data["lines"] if ln["kind"] == "service"],
         "other_lines": [ln for ln in data["lines"] if ln["kind"] != "service"],
     }
@@ -59,7 +70,7 @@ def build_workbook(invoice):
     ws.title = "Invoice"
     bold = Font(bold=True)
 
-    ws["A1"] = "Invoice"
+    ws["A1"] = title(invoice)
     ws["A1"].font = Font(bold=True, size=14)
     header = [
         ("Invoice number", invoice.number),
@@ -68,12 +79,12 @@ def build_workbook(invoice):
         ("Period end", invoice.end),
         ("Issued", invoice.issued),
         ("Pay date", invoice.pay_date),
-        ("Provider", invoice.provider.get("name", "")),
+        ("From", invoice.provider.get("name", "")),
         ("Credentials", invoice.provider.get("credentials", "")),
         ("Tax ID", invoice.tax_id_masked),
         ("Bank account", invoice.bank_account_masked),
-        ("Agency", invoice.agency.get("name", "")),
-        ("Agency address", invoice.agency.get("address", "")),
+        ("To", invoice.agency.get("name", "")),
+        ("Address", invoice.agency.get("address", "")),
     ]
     if invoice.replaces:
         header.append(("Replaces", invoice.replaces))
@@ -90,8 +101,8 @@ def build_workbook(invoice):
 
     row += 1
     head_row = row
-    for col, title in enumerate(HEADERS, 1):
-        ws.cell(row=head_row, column=col, value=title).font = bold
+    for col, heading in enumerate(HEADERS, 1):
+        ws.cell(row=head_row, column=col, value=heading).font = bold
     first = head_row + 1
     r = first
     for i, line in enumerate(invoice.lines, 1):
@@ -103,7 +114,7 @@ def build_workbook(invoice):
         set_text(ws.cell(row=r, column=2), line.client, f"{where} client")
         set_text(ws.cell(row=r, column=3), line.code, f"{where} code")
         set_text(ws.cell(row=r, column=4), line.modifier, f"{where} modifier")
-        set_text(ws.cell(row=r, column=5), line.description or _service_description(line), f"{where} description")
+        set_text(ws.cell(row=r, column=5), line.label, f"{where} description")
         if line.kind == "service":
             ws.cell(row=r, column=6, value=line.minutes)
             ws.cell(row=r, column=7, value=line.units)
@@ -150,11 +161,6 @@ def build_workbook(invoice):
         except TypeError:  # pragma: no cover - openpyxl < 3.1
             wb.defined_names.append(dn)
     return wb
-
-
-def _service_description(line) -> str:
-    kind = "group" if line.modifier == "HQ" else "individual"
-    return f"Peer support, {kind}"
 
 
 def render_xlsx(invoice, workspace) -> bytes:

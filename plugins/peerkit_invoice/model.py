@@ -165,6 +165,11 @@ def _decimal(value: Any, what: str) -> Decimal:
     return d
 
 
+def service_description(code: str, modifier: str) -> str:
+    """``Peer support, individual`` or ``Peer support, group`` (modifier HQ): no PHI."""
+    return f"Peer support, {'group' if modifier == 'HQ' else 'individual'}"
+
+
 @dataclass
 class InvoiceLine:
     """One line.  ``kind = "service"`` for billed notes; plugins add other kinds (mileage, fee).
@@ -200,6 +205,14 @@ class InvoiceLine:
         qty = Decimal(self.units) if self.kind == "service" else (self.quantity or Decimal(0))
         return to_cents(qty * self.rate)
 
+    @property
+    def label(self) -> str:
+        """What the line is, for every format: its description, or for a service line of an
+        older snapshot (stored without one) the service's name (``service_description``)."""
+        if self.description or self.kind != "service":
+            return self.description
+        return service_description(self.code, self.modifier)
+
     def as_json(self) -> dict:
         d: dict[str, Any] = {
             "date": self.date.isoformat() if self.date else None,
@@ -207,7 +220,7 @@ class InvoiceLine:
             "minutes": self.minutes, "units": self.units, "rate": str(self.rate),
             "amount": str(to_cents(self.amount)), "note": self.note,
             "notes": list(self.notes), "late": self.late, "kind": self.kind,
-            "description": self.description,
+            "description": self.label,
             "quantity": str(self.quantity) if self.quantity is not None else None,
         }
         return d
@@ -632,12 +645,12 @@ def _service_lines(ws, settings: Settings, notes: list, late: bool,
         where = ws.rel(ws.path("peerkit.toml"))
         rate = settings.rate_for(first.code, first.modifier, first.date, where)
         units = g.units
-        description = ""
+        description = service_description(first.code, first.modifier)
         prior = (billed or {}).get((first.date, first.client, first.code, first.modifier))
         if prior:
             units = max(rule.units(prior[0] + g.minutes) - prior[1], 0)
-            description = (f"Adds to the day's bundle already billed ({prior[0]} min, "
-                           f"{prior[1]} units)")
+            description += (f". Adds to the day's bundle already billed ({prior[0]} min, "
+                            f"{prior[1]} units)")
         lines.append(InvoiceLine(
             date=first.date, kind="service", client=first.client, code=first.code,
             modifier=first.modifier, minutes=g.minutes, units=units, rate=rate,

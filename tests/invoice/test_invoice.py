@@ -356,7 +356,8 @@ def test_md_and_html_render_from_templates(run, ws_path, today):
     assert md.exit_code == 0, md.output
     text = md.stdout.replace("\\", "")     # whatever Markdown escaping the core applies
     assert "# Invoice INV-2026-0001" in text
-    assert "| 2026-11-19 | C002 | H0038 | HQ | 82 | 5 | $2.79 | $13.95 | N-2026-11-19-C002-3 |" in text
+    assert ("| 2026-11-19 | C002 | H0038 | HQ | Peer support, group | 82 | 5 | $2.79 | $13.95 | "
+            "N-2026-11-19-C002-3 |") in text
     assert "**Total amount:** $123.12" in text
     html = run("invoice", "--week", "2026-W47", "--format", "html")
     assert html.exit_code == 0
@@ -581,7 +582,8 @@ def test_per_day_late_note_adds_to_the_billed_bundle(run, ws, ws_path, today):
     late = [ln for ln in nxt["lines"] if ln["late"]]
     assert [(ln["notes"], ln["minutes"], ln["units"], ln["amount"]) for ln in late] == [
         (["N-2026-11-30-C001-2", "N-2026-11-30-C001-3"], 20, 1, "11.61")]
-    assert late[0]["description"].startswith("Adds to the day's bundle already billed (10 min, 1 units)")
+    assert late[0]["description"].startswith(
+        "Peer support, individual. Adds to the day's bundle already billed (10 min, 1 units)")
 
 
 def test_index_in_toml_is_read_and_a_leftover_index_toml_is_not_a_snapshot(run, ws_path, today):
