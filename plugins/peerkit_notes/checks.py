@@ -38,7 +38,9 @@ from peerkit.records import Note
 from peerkit_notes import model
 
 NOT_COUNTED = ("void", "denied")  # never billed: not counted against authorizations
-LENIENT_ON_DRAFT = ("required-elements",)
+LENIENT_ON_DRAFT = ("required-elements", "narrative-too-short")
+NARRATIVE = (("purpose", "purpose"), ("intervention", "intervention"), ("response", "response"))
+_WORD = re.compile(r"\w+(?:['’-]\w+)*")
 ELEMENTS = (("place", "place of service (--place)"), ("location", "location (--location)"),
             ("code", "service code (--code)"), ("purpose", "purpose (--purpose)"),
             ("intervention", "intervention (--intervention)"),
@@ -183,6 +185,23 @@ def required_elements(note: Note, ctx: CheckContext):
         return ("missing " + ", ".join(missing)
                 + ": a service note needs every element (APSM 45-2); add them with 'peerkit note edit "
                 + note.id + "'")
+    return None
+
+
+def word_count(text: str) -> int:
+    """Words in a text (letters or digits; "person's" and "follow-up" count once)."""
+    return len(_WORD.findall(text or ""))
+
+
+def narrative_too_short(note: Note, ctx: CheckContext):
+    minimum = _settings(ctx).min_words
+    if minimum <= 0:
+        return None
+    short = [f"{label} ({word_count(getattr(note, key))} word(s))" for key, label in NARRATIVE
+             if str(getattr(note, key) or "").strip() and word_count(getattr(note, key)) < minimum]
+    if short:
+        return (f"too short: {', '.join(short)}; each needs at least {minimum} words saying what "
+                "was done and how the person responded ([notes] min_words)")
     return None
 
 
@@ -471,6 +490,9 @@ BUILTIN_CHECKS = [
     NoteCheck("required-elements", "error", required_elements,
               "Date, start/end, place, location, code, goal, purpose, intervention, response and "
               "plan are all present (a warning while the note is a draft)."),
+    NoteCheck("narrative-too-short", "error", narrative_too_short,
+              "Purpose, intervention and response have at least [notes] min_words words each "
+              "(5; a warning while the note is a draft)."),
     NoteCheck("signature", "error", signature,
               "A signed note carries the author's full name (no initials), credentials and the "
               "date signed."),

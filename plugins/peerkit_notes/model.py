@@ -51,6 +51,10 @@ class NoteSettings:
     unmanaged_units: int = 24
     alert_days: int = 60
     deadline_hours: float = 24.0
+    # Words at least in each of purpose, intervention and response (0 = no minimum): five words
+    # is about the shortest sentence that says what was done and how the person responded
+    # ("Practised a job interview together."), as APSM 45-2 notes must; "p", "i", "r" is not.
+    min_words: int = 5
 
 
 def settings(ws) -> NoteSettings:
@@ -65,6 +69,7 @@ def settings(ws) -> NoteSettings:
         max_group_size=f.opt("max_group_size", int, 12),
         unmanaged_units=f.opt("unmanaged_units", int, 24),
         alert_days=f.opt("alert_days", int, 60),
+        min_words=f.opt("min_words", int, 5),
         deadline_hours=float(Fields(ws.section("billing"), path, "billing.")
                              .opt("note_deadline_hours", (int, float), 24)),
     )
@@ -72,6 +77,8 @@ def settings(ws) -> NoteSettings:
         f.fail("max_group_size", "must be at least 1")
     if result.unmanaged_units < 0:
         f.fail("unmanaged_units", "must not be negative")
+    if result.min_words < 0:
+        f.fail("min_words", "must not be negative (0 turns the minimum off)")
     if result.alert_days < 1:
         f.fail("alert_days", "must be at least 1 day")
     try:
