@@ -8,7 +8,7 @@ import click
 
 from peerkit.context import current_plugins, pass_workspace
 from peerkit.errors import UsageError
-from peerkit.options import DATE, ID, json_option, out_option
+from peerkit.options import DATE, ID, PAST_DATE, json_option, out_option
 from peerkit.output import echo_table, emit_json, message
 
 from peerkit_resources import model, search
@@ -322,7 +322,8 @@ def search_cmd(ws, words, category, county, zip_code, language, open_now, open_a
 @resources.command(name="verify")
 @click.argument("slugs", nargs=-1, required=True, type=ID)
 @click.option("--by", "by", help="Who checked (default: the provider's name).")
-@click.option("--date", "day", type=DATE, default="today", show_default=True)
+@click.option("--date", "day", type=PAST_DATE, default="today", show_default=True,
+              help="The day you checked them (not in the future).")
 @pass_workspace
 def verify_cmd(ws, slugs, by, day):
     """Stamp last_verified on resources you have just checked."""
