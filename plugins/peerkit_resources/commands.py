@@ -257,6 +257,7 @@ def show_cmd(ws, slug, as_json):
 @pass_workspace
 def list_cmd(ws, category, as_json):
     """List every resource (name, category, phone, last verified)."""
+    search.check_filter_category(ws, category)
     q = search.Query(category=category, include_inactive=True)
     hits = search.search(search.load_index(ws).entries.values(), q)
     hits.sort(key=lambda h: (h.entry["name"].casefold(), h.entry["slug"]))
@@ -293,6 +294,7 @@ def search_cmd(ws, words, category, county, zip_code, language, open_now, open_a
 
     if open_now and open_at:
         raise click.UsageError("give --open-now or --open-at, not both")
+    search.check_filter_category(ws, category)
     when = None
     if open_now:
         when = dates.now()
