@@ -95,14 +95,31 @@ def group_units(notes: Iterable, rule: UnitRule) -> list[UnitGroup]:
     return groups
 
 
-def units_by_note(notes: Sequence, rule: UnitRule) -> dict[str, int]:
-    """Units attributed to each note id (a day bundle's units go to its first note).
+# The order in which a day's notes enter its bundle: billed first, then in the order they
+# will be billed (a note approved later is billed later, as a late line adding to the day).
+BILLING_ORDER = {"approved": 0, "submitted": 1, "signed": 2, "draft": 3}
 
-    The one unit computation of every view (note list/show, caseload, invoice, review
-    workbook): void and denied notes get 0 and never count in a day's bundle.
+
+def billing_order(note) -> tuple:
+    return (BILLING_ORDER.get(getattr(note, "status", ""), len(BILLING_ORDER)), note.start, note.id)
+
+
+def units_by_note(notes: Sequence, rule: UnitRule) -> dict[str, int]:
+    """Units attributed to each note id: the one unit computation of every view (note
+    list/show, caseload, invoice, review workbook).
+
+    Void and denied notes get 0 and never count in a day's bundle.  Per day, each note gets
+    what it adds to its bundle, the notes taken in billing order (approved, submitted, signed,
+    draft; then by start): ``units(minutes so far) - units(minutes before it)``.  So the units
+    of the approved notes alone are what the invoice bills for the day, the units of the
+    approved, submitted and signed notes what the caseload counts, and a note approved later
+    adds exactly what its late invoice line bills.
     """
     out: dict[str, int] = {n.id: 0 for n in notes}
     for g in group_units(notes, rule):
-        for i, n in enumerate(g.notes):
-            out[n.id] = g.units if i == 0 else 0
+        minutes = billed = 0
+        for n in sorted(g.notes, key=billing_order):
+            minutes += n.minutes
+            out[n.id] = rule.units(minutes) - billed
+            billed += out[n.id]
     return out

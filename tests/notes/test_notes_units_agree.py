@@ -28,13 +28,14 @@ def test_denied_note_is_not_in_the_days_bundle_of_any_view(run, ws_path, tmp_pat
              (dt.time(13, 0), dt.time(13, 20), "denied")]
     for i, (s, e, status) in enumerate(times, 1):
         write_note(ws_path, _signed(id=f"N-2026-11-24-C002-{i}", date=day, start=s, end=e, status=status))
-    # 25 + 20 approved minutes = 45 -> 3 units; the denied 20 minutes would make it 65 -> 4
+    # 25 + 20 approved minutes = 45 -> 3 units; the denied 20 minutes would make it 65 -> 4.
+    # Each note shows what it adds to the day: 25 min -> 2, then 45 min -> 3 (+1).
     listed = {n["id"]: n["units"] for n in json.loads(
         run("note", "list", "--from", "2026-11-24", "--to", "2026-11-24", "--client", "C002",
             "--json").stdout)}
-    assert listed == {"N-2026-11-24-C002-1": 3, "N-2026-11-24-C002-2": 0, "N-2026-11-24-C002-3": 0}
+    assert listed == {"N-2026-11-24-C002-1": 2, "N-2026-11-24-C002-2": 1, "N-2026-11-24-C002-3": 0}
     shown = json.loads(run("note", "show", "N-2026-11-24-C002-1", "--json").stdout)
-    assert shown["units"] == 3
+    assert shown["units"] == 2
 
     monkeypatch.setenv("PEERKIT_TODAY", "2026-12-01")
     inv = json.loads(run("invoice", "--week", "2026-W48", "--preview", "--format", "json").stdout)
