@@ -64,6 +64,7 @@ def build_workbook(invoice):
     from openpyxl.utils import get_column_letter
 
     from peerkit.excel import DATE_FORMAT, MONEY_FORMAT, set_text
+    from peerkit.money import rate_number_format
 
     wb = Workbook()
     ws = wb.active
@@ -124,7 +125,7 @@ def build_workbook(invoice):
             q.number_format = "0.00"
             qty_ref = f"H{r}"
         rate = ws.cell(row=r, column=9, value=float(line.rate))
-        rate.number_format = MONEY_FORMAT
+        rate.number_format = rate_number_format(line.rate)  # $0.875 shown as billed
         amount = ws.cell(row=r, column=10)
         if line.formula_amount == line.amount:
             amount.value = f"=ROUND({qty_ref}*I{r},2)"

@@ -127,6 +127,7 @@ def environment(workspace: "Workspace | None", fmt: str):
         kwargs["finalize"] = lambda v: v if isinstance(v, _Raw) else md_escape(v)
     env = _sandbox_class()(**kwargs)
     env.filters["money"] = _money
+    env.filters["rate"] = _rate
     env.filters["raw"] = _Raw
     env.filters["md"] = md_escape
     return env
@@ -142,6 +143,14 @@ def _money(value: Any) -> str:
     from peerkit.money import fmt_usd
 
     return fmt_usd(Decimal(str(value)))
+
+
+def _rate(value: Any) -> str:
+    from decimal import Decimal
+
+    from peerkit.money import fmt_rate
+
+    return fmt_rate(Decimal(str(value)))
 
 
 def add_csp(html: str) -> str:
