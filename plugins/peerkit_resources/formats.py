@@ -88,7 +88,7 @@ def _is_zip(path: Path) -> bool:
     return path.is_file() and path.suffix.lower() == ".zip" and zipfile.is_zipfile(path)
 
 
-def _zip_package_names(path: Path) -> dict[str, str]:
+def _zip_package_names(path: Path, check_sizes: bool = True) -> dict[str, str]:
     """{file name: member name} of the package's CSVs and datapackage.json inside a .zip: at
     its top level, or inside one folder (as a zipped folder is).  Nothing else is read."""
     import zipfile
@@ -106,7 +106,7 @@ def _zip_package_names(path: Path) -> dict[str, str]:
                         "package (its CSVs and datapackage.json) per file")
     total = sum(i.file_size for i in wanted)
     big = [i for i in wanted if i.file_size > MAX_ZIP_MEMBER_BYTES]
-    if big or total > MAX_ZIP_TOTAL_BYTES:
+    if check_sizes and (big or total > MAX_ZIP_TOTAL_BYTES):
         raise DataError(display_path(path), "is too large to import (more than 200 MB in one file or "
                         "1 GB in all)")
     return {i.filename.rsplit("/", 1)[-1]: i.filename for i in wanted}
@@ -126,9 +126,17 @@ def _read_zipped_package(path: Path, read_folder: Callable[[Path], "hsds.Source"
         folder = tmp / path.stem
         folder.mkdir()
         with zipfile.ZipFile(path) as zf:
+            total = 0
             for name, member in names.items():
                 with zf.open(member) as src, (folder / name).open("wb") as dst:
-                    shutil.copyfileobj(src, dst)
+                    written = 0
+                    while chunk := src.read(1 << 20):  # the sizes a zip declares can lie
+                        written += len(chunk)
+                        total += len(chunk)
+                        if written > MAX_ZIP_MEMBER_BYTES or total > MAX_ZIP_TOTAL_BYTES:
+                            raise DataError(shown, "is too large to import (more than 200 MB in "
+                                            "one file or 1 GB in all)")
+                        dst.write(chunk)
         def inside(text: str) -> str:  # tmp/.../pkg/phones.csv -> pkg.zip:phones.csv
             for prefix in (str(folder), display_path(folder)):
                 text = text.replace(prefix + "/", shown + ":").replace(prefix, shown)
@@ -151,7 +159,7 @@ def _read_zipped_package(path: Path, read_folder: Callable[[Path], "hsds.Source"
 def detect_tabular(path: Path) -> int:
     if _is_zip(path):
         try:
-            names = _zip_package_names(path)
+            names = _zip_package_names(path, check_sizes=False)  # reading checks the sizes
         except DataError:
             return 0
         return 10 if "datapackage.json" in names else (6 if "services.csv" in names else 0)

@@ -260,3 +260,30 @@ def test_hsds_csv_zip_errors_name_the_zip_not_a_temporary_folder(run, ws_path, t
     assert "broken.zip:datapackage.json" in result.output and "peerkit-import-" not in result.output
     assert "Traceback" not in result.output
     assert list((other / "resources").glob("*.toml")) == []
+
+
+def test_zip_member_larger_than_declared_limit_is_refused(run, ws_path, tmp_path, other_ws, monkeypatch):
+    from peerkit_resources import formats
+
+    pkg = export(run, "hsds-csv", tmp_path / "pkg.zip")
+    monkeypatch.setattr(formats, "MAX_ZIP_MEMBER_BYTES", 64)  # a small limit stands in for 200 MB
+    other, run2 = other_ws
+    result = run2("resources", "import", str(pkg))
+    assert result.exit_code == 3 and "pkg.zip: is too large to import" in result.output
+    assert list((other / "resources").glob("*.toml")) == []
+
+
+
+def test_zip_member_that_grows_past_its_declared_size_is_refused(run, ws_path, tmp_path, other_ws,
+                                                                  monkeypatch):
+    from peerkit_resources import formats
+
+    pkg = export(run, "hsds-csv", tmp_path / "pkg.zip")
+    real = formats._zip_package_names
+    monkeypatch.setattr(formats, "_zip_package_names",
+                        lambda path, check_sizes=True: real(path, check_sizes=False))  # sizes "lie"
+    monkeypatch.setattr(formats, "MAX_ZIP_MEMBER_BYTES", 64)
+    other, run2 = other_ws
+    result = run2("resources", "import", str(pkg))
+    assert result.exit_code == 3 and "pkg.zip: is too large to import" in result.output
+    assert list((other / "resources").glob("*.toml")) == []
