@@ -289,7 +289,7 @@ def ce():
 
 
 @ce.command(name="add")
-@click.option("--date", "day", type=DATE, required=True, help="Date of the training.")
+@click.option("--date", "day", type=PAST_DATE, required=True, help="Date of the training (not in the future).")
 @click.option("--hours", required=True, help="Hours (decimals allowed, e.g. 1.5).")
 @click.option("--category", default="general", show_default=True, help="Category, e.g. ethics.")
 @click.option("--title", required=True, help="Title of the training.")
@@ -333,7 +333,8 @@ def supervision():
 
 
 @supervision.command(name="add")
-@click.option("--date", "day", type=DATE, required=True, help="Date of the supervision.")
+@click.option("--date", "day", type=PAST_DATE, required=True,
+              help="Date of the supervision (not in the future).")
 @click.option("--minutes", type=int, required=True, help="Length in minutes.")
 @click.option("--kind", type=click.Choice(model.SUPERVISION_KINDS), default="individual", show_default=True)
 @click.option("--supervisor", default="", help="Who supervised.")

@@ -102,3 +102,16 @@ def test_retire_keeps_the_record_and_stops_its_alerts(run, ws_path, day):
     # a renewal brings it back
     assert run("certs", "renew", "auto-insurance", "--expires", "2027-07-14").exit_code == 0
     assert "retired" not in creds(ws_path)["auto-insurance"]
+
+
+@pytest.mark.parametrize("args", [
+    ("ce", "add", "--date", "2026-12-01", "--hours", "2", "--title", "Future training"),
+    ("supervision", "add", "--date", "2026-12-01", "--minutes", "60"),
+])
+def test_training_and_supervision_cannot_be_in_the_future(run, ws_path, day, args):
+    before = (ws_path / "credentials.toml").read_bytes()
+    result = run("certs", *args)
+    assert result.exit_code == 2 and "--date" in result.output and "in the future" in result.output
+    assert (ws_path / "credentials.toml").read_bytes() == before
+    today = [a if a != "2026-12-01" else "2026-11-25" for a in args]
+    assert run("certs", *today).exit_code == 0
