@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from peerkit import dates, storage
+from peerkit import storage
 from peerkit.errors import DataError
 from peerkit.inputs import read_records
 from peerkit.records import Client, GOAL_STATUSES, check_id, client_from_dict, client_path
@@ -71,7 +71,7 @@ def edit_client(ws, client_id: str, changes: dict, add_goals=(), goal_status=())
             if any(g.get("id") == gid.strip() for g in goals):
                 raise DataError(ws.rel(path), f"goal {gid.strip()!r} already exists")
             goals.append({"id": gid.strip(), "text": clean_text(text.strip()), "status": "active",
-                          "started": dates.today()})
+                          "started": dt.date.today()})
         for spec in goal_status:
             gid, _, status = spec.partition(":")
             if status not in GOAL_STATUSES:

@@ -34,12 +34,11 @@ def title(invoice) -> str:
 
 
 def template_context(invoice) -> dict:
-    """What invoice templates see: ``invoice`` (the JSON shape), ``title`` and ``lines`` split
-    by kind."""
+    """What invoice templates see: ``invoice`` (the JSON shape) and ``lines`` split by kind."""
     data = invoice.as_json()
     return {
         "invoice": data,
-        "title": title(invoice),
+        "title": title(invoice),   # Invoice INV-2026-0007 / Invoice preview (not issued)
         "service_lines": [ln for ln in data["lines"] if ln["kind"] == "service"],
         "other_lines": [ln for ln in data["lines"] if ln["kind"] != "service"],
     }
@@ -115,7 +114,7 @@ def build_workbook(invoice):
         set_text(ws.cell(row=r, column=2), line.client, f"{where} client")
         set_text(ws.cell(row=r, column=3), line.code, f"{where} code")
         set_text(ws.cell(row=r, column=4), line.modifier, f"{where} modifier")
-        set_text(ws.cell(row=r, column=5), line.label, f"{where} description")
+        set_text(ws.cell(row=r, column=5), line.description or _service_description(line), f"{where} description")
         if line.kind == "service":
             ws.cell(row=r, column=6, value=line.minutes)
             ws.cell(row=r, column=7, value=line.units)
@@ -162,6 +161,13 @@ def build_workbook(invoice):
         except TypeError:  # pragma: no cover - openpyxl < 3.1
             wb.defined_names.append(dn)
     return wb
+
+
+def _service_description(line) -> str:
+    """Service lines of snapshots written before lines carried a description."""
+    from peerkit_invoice.model import service_description
+
+    return service_description(line.code, line.modifier)
 
 
 def render_xlsx(invoice, workspace) -> bytes:

@@ -18,10 +18,6 @@ def fmt(amount: Decimal) -> str:
     return str(to_cents(amount))
 
 
-def fmt_usd(amount: Decimal) -> str:
-    return f"${to_cents(amount):,.2f}"
-
-
 def fmt_rate(rate: Decimal) -> str:
     """A rate as billed: at least cents, every further decimal it has (``$0.875``, ``$11.61``),
     so ``units x rate`` on the page gives the amount on the page."""
@@ -34,3 +30,8 @@ def rate_number_format(rate: Decimal) -> str:
     """A spreadsheet number format showing ``rate`` as ``fmt_rate`` does."""
     places = max(2, -Decimal(rate).normalize().as_tuple().exponent)
     return '"$"#,##0.' + "0" * places
+
+
+def fmt_usd(amount: Decimal) -> str:
+    return f"${to_cents(amount):,.2f}"
+

@@ -137,20 +137,20 @@ class _Raw(str):
     """Markdown text a template marks as already safe (``{{ x|raw }}``)."""
 
 
-def _money(value: Any) -> str:
-    from decimal import Decimal
-
-    from peerkit.money import fmt_usd
-
-    return fmt_usd(Decimal(str(value)))
-
-
 def _rate(value: Any) -> str:
     from decimal import Decimal
 
     from peerkit.money import fmt_rate
 
     return fmt_rate(Decimal(str(value)))
+
+
+def _money(value: Any) -> str:
+    from decimal import Decimal
+
+    from peerkit.money import fmt_usd
+
+    return fmt_usd(Decimal(str(value)))
 
 
 def add_csp(html: str) -> str:

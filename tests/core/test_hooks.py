@@ -63,22 +63,6 @@ def test_hook_alerts(run, register_plugin):
     ]
 
 
-def test_hook_doctor_checks(run, register_plugin):
-    seen = []
-
-    class P:
-        @staticmethod
-        @hookimpl
-        def doctor_checks(workspace):
-            seen.append(workspace.root)
-            return ["mileage.toml: missing"]
-
-    register_plugin(P(), "doc_plugin")
-    result = run("doctor")
-    assert result.exit_code == 1 and "doc_plugin: mileage.toml: missing" in result.output
-    assert seen and isinstance(seen[0], Path)
-
-
 def test_hook_audit_checks(run, register_plugin):
     seen = []
 
@@ -107,3 +91,20 @@ def test_hook_audit_checks_failing_is_never_intact(run, register_plugin):
     register_plugin(P(), "broken_audit")
     result = run("audit", "verify")
     assert result.exit_code == 1 and "failed to run" in result.output
+
+
+def test_hook_doctor_checks(run, register_plugin):
+    seen = []
+
+    class P:
+        @staticmethod
+        @hookimpl
+        def doctor_checks(workspace):
+            seen.append(workspace.root)
+            return ["mileage.toml: missing"]
+
+    register_plugin(P(), "doc_plugin")
+    result = run("doctor")
+    assert result.exit_code == 1 and "doc_plugin: mileage.toml: missing" in result.output
+    assert seen and isinstance(seen[0], Path)
+
