@@ -65,4 +65,3 @@ def alerts(workspace, today):
             due=last + dt.timedelta(days=ALERT_AGE_DAYS),
             message=f"{len(notes)} approved note(s) not invoiced yet: {hint}"))
     return found
-

@@ -138,4 +138,3 @@ def doctor_checks(workspace):
     :param workspace: the :class:`peerkit.workspace.Workspace`, or ``None`` outside one.
     :return: a list of warning strings (file paths and field names only).
     """
-

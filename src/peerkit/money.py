@@ -34,4 +34,3 @@ def rate_number_format(rate: Decimal) -> str:
 
 def fmt_usd(amount: Decimal) -> str:
     return f"${to_cents(amount):,.2f}"
-

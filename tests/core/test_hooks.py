@@ -107,4 +107,3 @@ def test_hook_doctor_checks(run, register_plugin):
     result = run("doctor")
     assert result.exit_code == 1 and "doc_plugin: mileage.toml: missing" in result.output
     assert seen and isinstance(seen[0], Path)
-
