@@ -16,6 +16,11 @@ Files (all under ``invoices/`` in the workspace, written only while holding the 
   snapshot always changes its size), the index is rebuilt from the snapshots, which are
   the source of truth.  It is written atomically under the workspace lock right after
   the snapshot, in the same command, so it cannot go stale.
+* ``invoices/counter.toml`` -- the last number taken in each series (``"INV-2026" = 3``),
+  written before the snapshot.  The next number is one more than the highest of the counter,
+  the snapshots and the invoice numbers the audit log records as issued, so deleting a
+  snapshot (or restoring an old backup of the folder) never lets a number be issued twice.
+  ``peerkit audit verify`` reports an issued number whose snapshot is missing.
 """
 from __future__ import annotations
 
@@ -25,7 +30,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from peerkit import audit, storage
 from peerkit.errors import DataError, PeerkitError, UsageError
@@ -35,6 +40,9 @@ from peerkit.validate import Fields
 INVOICE_DIR = "invoices"
 INDEX_NAME = "index.json"
 LEGACY_INDEX_NAMES = {"index.toml"}
+COUNTER_NAME = "counter.toml"
+COUNTER_HEADER = ("The last invoice number taken in each series (prefix-year).  peerkit never "
+                  "issues a number\nat or below it again; do not lower it.")
 DEFAULT_LOOKBACK_DAYS = 120
 DEFAULT_ADJUSTMENT_LOOKBACK_DAYS = 366
 PAY_SCHEDULES = ("weekly", "biweekly", "semimonthly")
@@ -164,6 +172,11 @@ def _decimal(value: Any, what: str) -> Decimal:
     return d
 
 
+def service_description(code: str, modifier: str) -> str:
+    """``Peer support, individual`` or ``Peer support, group`` (modifier HQ): no PHI."""
+    return f"Peer support, {'group' if modifier == 'HQ' else 'individual'}"
+
+
 @dataclass
 class InvoiceLine:
     """One line.  ``kind = "service"`` for billed notes; plugins add other kinds (mileage, fee).
@@ -226,6 +239,14 @@ class InvoiceLine:
         qty = Decimal(self.units) if self.counts_units else (self.quantity or Decimal(0))
         return to_cents(qty * self.rate)
 
+    @property
+    def label(self) -> str:
+        """What the line is, for every format: its description, or for a service line of an
+        older snapshot (stored without one) the service's name (``service_description``)."""
+        if self.description or self.kind != "service":
+            return self.description
+        return service_description(self.code, self.modifier)
+
     def as_json(self) -> dict:
         """The line as in ``invoice --format json`` (money as strings)."""
         d: dict[str, Any] = {
@@ -234,7 +255,7 @@ class InvoiceLine:
             "minutes": self.minutes, "units": self.units, "rate": str(self.rate),
             "amount": str(to_cents(self.amount)), "note": self.note,
             "notes": list(self.notes), "late": self.late, "kind": self.kind,
-            "description": self.description,
+            "description": self.label,
             "quantity": str(self.quantity) if self.quantity is not None else None,
         }
         if self.original_invoice:
@@ -447,7 +468,8 @@ def _snapshot_files(ws) -> dict[str, Path]:
     except (FileNotFoundError, NotADirectoryError):
         return out
     for name in names:
-        if name.endswith(".toml") and not name.startswith(".") and name not in LEGACY_INDEX_NAMES:
+        if name.endswith(".toml") and not name.startswith(".") and name not in LEGACY_INDEX_NAMES \
+                and name != COUNTER_NAME:
             out[name[:-5]] = folder / name
     return out
 
@@ -559,13 +581,92 @@ class Index:
     def covered(self, day: dt.date) -> bool:
         return any(e.start <= day <= e.end for e in self.active())
 
-    def next_number(self, prefix: str, year: int) -> str:
+    def next_number(self, prefix: str, year: int, taken: Iterable[str] = ()) -> str:
+        """One more than the highest number of the series among the snapshots and ``taken``
+        (numbers known from the counter and the audit log: see ``numbers_taken``)."""
         seq = 0
-        for number in self.entries:
+        for number in (*self.entries, *taken):
             m = _NUMBER_RE.match(number)
             if m and m.group("prefix") == prefix and int(m.group("year")) == year:
                 seq = max(seq, int(m.group("seq")))
         return f"{prefix}-{year}-{seq + 1:04d}"
+
+
+# ----------------------------------------------------------------------------- numbering
+
+
+def counter_path(ws) -> Path:
+    return invoice_dir(ws) / COUNTER_NAME
+
+
+def read_counter(ws) -> dict[str, int]:
+    """``{"INV-2026": 3}``: the last sequence number taken in each series ({} without a file)."""
+    path = counter_path(ws)
+    if not path.exists():
+        return {}
+    f = Fields(storage.read_toml(path), path)
+    last = f.opt("last", dict, {})
+    out = {}
+    for series, seq in last.items():
+        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
+            f.fail(f"last.{series}", "must be a whole number (the last invoice number taken)")
+        out[str(series)] = seq
+    return out
+
+
+def audited_numbers(entries: Iterable[tuple[int, dict]]) -> dict[str, int]:
+    """``{number: audit.log line}`` of every invoice the audit log records as issued."""
+    out: dict[str, int] = {}
+    for line, entry in entries:
+        records = entry.get("records") or []
+        if entry.get("command") == "invoice" and entry.get("action") in ("issued", "reissued") \
+                and records and isinstance(records[0], str):
+            out.setdefault(records[0], line)
+    return out
+
+
+def numbers_taken(ws) -> list[str]:
+    """Numbers issued according to the counter file and the audit log (snapshots aside)."""
+    from peerkit.audit import entries
+
+    taken = [f"{series}-{seq:04d}" for series, seq in read_counter(ws).items() if seq > 0]
+    return taken + list(audited_numbers(entries(ws)))
+
+
+def write_counter(ws, number: str) -> None:
+    """Raise the counter of ``number``'s series to it (never lowers it; call under the lock)."""
+    m = _NUMBER_RE.match(number)
+    if not m:
+        return
+    series, seq = f"{m.group('prefix')}-{m.group('year')}", int(m.group("seq"))
+    counter = read_counter(ws)
+    if counter.get(series, 0) >= seq:
+        return
+    counter[series] = seq
+    storage.ensure_dir(invoice_dir(ws))
+    storage.write_toml(counter_path(ws), {"last": dict(sorted(counter.items()))},
+                       header=COUNTER_HEADER)
+
+
+def number_problems(ws, entries: Iterable[tuple[int, dict]]) -> list[str]:
+    """For ``audit verify``: issued numbers (audit log, counter) whose snapshot is missing."""
+    from peerkit.audit import LOG_NAME
+
+    files = _snapshot_files(ws)
+    audited = audited_numbers(entries)
+    problems = []
+    for number, line in sorted(audited.items()):
+        if number not in files:
+            problems.append(f"{LOG_NAME}:{line}: invoice {number} was issued but its snapshot "
+                            f"{INVOICE_DIR}/{number}.toml is missing (deleted, or an old backup "
+                            "restored); its number is never issued again")
+    for series, seq in sorted(read_counter(ws).items()):
+        number = f"{series}-{seq:04d}"
+        if seq > 0 and number not in files and number not in audited:
+            problems.append(f"{INVOICE_DIR}/{COUNTER_NAME}: field 'last.{series}': invoice "
+                            f"{number} was taken but its snapshot {INVOICE_DIR}/{number}.toml "
+                            "is missing")
+    return problems
 
 
 def load_snapshot(ws, number: str) -> Invoice:
@@ -596,11 +697,6 @@ def resolve_period(settings: Settings, week: str | None, date_from: dt.date | No
         raise UsageError(str(exc)) from None
 
 
-def service_description(modifier: str) -> str:
-    """The description of a service line: "Peer support, individual" (or group, modifier HQ)."""
-    return f"Peer support, {'group' if modifier == 'HQ' else 'individual'}"
-
-
 def _service_lines(ws, settings: Settings, notes: list, late: bool,
                    billed: dict | None = None) -> list[InvoiceLine]:
     """One line per unit group.  ``billed`` ({(date, client, code, modifier): (minutes, units)})
@@ -615,11 +711,11 @@ def _service_lines(ws, settings: Settings, notes: list, late: bool,
         where = ws.rel(ws.path("peerkit.toml"))
         rate = settings.rate_for(first.code, first.modifier, first.date, where)
         units = g.units
-        description = service_description(first.modifier)
+        description = service_description(first.code, first.modifier)
         prior = (billed or {}).get((first.date, first.client, first.code, first.modifier))
         if prior:
             units = max(rule.units(prior[0] + g.minutes) - prior[1], 0)
-            description += (f"; adds to the day's bundle already billed ({prior[0]} min, "
+            description += (f". Adds to the day's bundle already billed ({prior[0]} min, "
                             f"{prior[1]} units)")
         lines.append(InvoiceLine(
             date=first.date, kind="service", client=first.client, code=first.code,
@@ -806,7 +902,7 @@ def prepare(ws, settings: Settings, start: dt.date, end: dt.date, *, reissue: bo
         inv.number = "PREVIEW"
         inv.status = "preview"
         return Outcome(inv, "preview", voided)
-    inv.number = index.next_number(settings.prefix, inv.issued.year)
+    inv.number = index.next_number(settings.prefix, inv.issued.year, numbers_taken(ws))
     inv.status = "issued"
     if voided:
         inv.replaces = voided
@@ -822,13 +918,15 @@ def commit(ws, outcome: Outcome) -> None:
     """
     inv = outcome.invoice
     index = Index.load(ws)  # re-read under the lock
-    if inv.number in index.entries or snapshot_path(ws, inv.number).exists():
+    if inv.number in index.entries or snapshot_path(ws, inv.number).exists() \
+            or inv.number in numbers_taken(ws):
         raise PeerkitError(f"invoice number {inv.number} is already used; run the command again")
     clash = set(inv.notes) & index.invoiced_notes() - (
         set(index.entries[outcome.voided].notes) if outcome.voided else set())
     if clash:
         raise PeerkitError("another peerkit billed some of these notes meanwhile; run the command again")
     storage.ensure_dir(invoice_dir(ws))
+    write_counter(ws, inv.number)  # first: a crash after it skips a number, never reuses one
     if outcome.voided:
         old = snapshot_path(ws, outcome.voided)
         with storage.edit_toml(old) as doc:

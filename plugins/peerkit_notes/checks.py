@@ -38,7 +38,9 @@ from peerkit.records import Note
 from peerkit_notes import model
 
 NOT_COUNTED = ("void", "denied")  # never billed: not counted against authorizations
-LENIENT_ON_DRAFT = ("required-elements", "identifier-in-narrative")
+LENIENT_ON_DRAFT = ("required-elements", "identifier-in-narrative", "narrative-too-short")
+NARRATIVE = (("purpose", "purpose"), ("intervention", "intervention"), ("response", "response"))
+_WORD = re.compile(r"\w+(?:['’-]\w+)*")
 ELEMENTS = (("place", "place of service (--place)"), ("location", "location (--location)"),
             ("code", "service code (--code)"), ("purpose", "purpose (--purpose)"),
             ("intervention", "intervention (--intervention)"),
@@ -186,6 +188,23 @@ def required_elements(note: Note, ctx: CheckContext):
     return None
 
 
+def word_count(text: str) -> int:
+    """Words in a text (letters or digits; "person's" and "follow-up" count once)."""
+    return len(_WORD.findall(text or ""))
+
+
+def narrative_too_short(note: Note, ctx: CheckContext):
+    minimum = _settings(ctx).min_words
+    if minimum <= 0:
+        return None
+    short = [f"{label} ({word_count(getattr(note, key))} word(s))" for key, label in NARRATIVE
+             if str(getattr(note, key) or "").strip() and word_count(getattr(note, key)) < minimum]
+    if short:
+        return (f"too short: {', '.join(short)}; each needs at least {minimum} words saying what "
+                "was done and how the person responded ([notes] min_words)")
+    return None
+
+
 def signature(note: Note, ctx: CheckContext):
     if note.status not in model.SIGNED_STATUSES:
         return None
@@ -263,15 +282,26 @@ def future_date(note: Note, ctx: CheckContext):
     return None
 
 
+def claim_order(note: Note) -> tuple:
+    """The order in which notes claim units of a limit: a note claims its units when it is
+    signed, so signed notes come first in the order they were signed, then unsigned drafts,
+    each in service order (date, start).  A back-dated note signed (or being signed) after a
+    later note therefore is the one that crosses the limit, not the note already signed."""
+    signed = note.signed_at if note.status != "draft" and note.signed_at is not None else None
+    if signed is None and note.status != "draft":  # signed without a stamp: at the service's end
+        signed = model.service_end(note)
+    return (signed is None, signed or dt.datetime.min, note.date, note.start, note.id)
+
+
 def _running_totals(ctx: CheckContext, key: tuple, make_pool) -> dict[str, int]:
-    """Running unit totals (date order) of a pool of notes, computed once per run."""
+    """Running unit totals of a pool of notes in claim order, computed once per run."""
     cache = ctx.cache.setdefault("auth_running", {})
     if key not in cache:
         pool = make_pool()
         units = model.units_for(ctx.workspace, pool, pool)
         total = 0
         running: dict[str, int] = {}
-        for n in sorted(pool, key=lambda n: (n.date, n.start, n.id)):
+        for n in sorted(pool, key=claim_order):
             total += units.get(n.id, 0)
             running[n.id] = total
         cache[key] = running
@@ -519,6 +549,9 @@ BUILTIN_CHECKS = [
     NoteCheck("required-elements", "error", required_elements,
               "Date, start/end, place, location, code, goal, purpose, intervention, response and "
               "plan are all present (a warning while the note is a draft)."),
+    NoteCheck("narrative-too-short", "error", narrative_too_short,
+              "Purpose, intervention and response have at least [notes] min_words words each "
+              "(5; a warning while the note is a draft)."),
     NoteCheck("signature", "error", signature,
               "A signed note carries the author's full name (no initials), credentials and the "
               "date signed."),

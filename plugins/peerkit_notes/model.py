@@ -54,6 +54,10 @@ class NoteSettings:
     unmanaged_units: int = 24
     alert_days: int = 60
     deadline_hours: float = 24.0
+    # Words at least in each of purpose, intervention and response (0 = no minimum): five words
+    # is about the shortest sentence that says what was done and how the person responded
+    # ("Practised a job interview together."), as APSM 45-2 notes must; "p", "i", "r" is not.
+    min_words: int = 5
 
 
 def settings(ws) -> NoteSettings:
@@ -68,6 +72,7 @@ def settings(ws) -> NoteSettings:
         max_group_size=f.opt("max_group_size", int, 12),
         unmanaged_units=f.opt("unmanaged_units", int, 24),
         alert_days=f.opt("alert_days", int, 60),
+        min_words=f.opt("min_words", int, 5),
         deadline_hours=float(Fields(ws.section("billing"), path, "billing.")
                              .opt("note_deadline_hours", (int, float), 24)),
     )
@@ -75,6 +80,8 @@ def settings(ws) -> NoteSettings:
         f.fail("max_group_size", "must be at least 1")
     if result.unmanaged_units < 0:
         f.fail("unmanaged_units", "must not be negative")
+    if result.min_words < 0:
+        f.fail("min_words", "must not be negative (0 turns the minimum off)")
     if result.alert_days < 1:
         f.fail("alert_days", "must be at least 1 day")
     try:
@@ -118,20 +125,20 @@ def units_for(ws, notes: Iterable[Note], pool: Iterable[Note] | None = None) -> 
 
     With ``units_per = "day"`` a note's units depend on the other notes of its client, code
     and day: ``pool`` must then hold every note of those days (``notes`` is used otherwise).
-    Void notes are never billed (0 units).
+    Void and denied notes are never billed (0 units, never in a day's bundle): the rule is
+    ``peerkit.units.units_by_note``, shared by every view.
     """
     from peerkit.units import units_by_note
 
     notes = list(notes)
     rule = ws.unit_rule
+    billable = notes
     if rule.units_per == "day":
         days = {n.date for n in notes}
         base = list(pool) if pool is not None else notes
         by_id = {n.id: n for n in base if n.date in days}
         by_id.update({n.id: n for n in notes})
-        billable = [n for n in by_id.values() if n.status != "void"]
-    else:
-        billable = [n for n in notes if n.status != "void"]
+        billable = list(by_id.values())
     units = units_by_note(billable, rule)
     return {n.id: units.get(n.id, 0) for n in notes}
 

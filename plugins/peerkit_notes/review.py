@@ -340,7 +340,8 @@ def export_review(workspaces: list["Workspace"], out: Path | str, *,
             # duplicates, authorization totals), and each month is then read only once.
             in_range = list(ws.notes(date_from, date_to))
             wanted = [n for n in in_range if n.status in statuses]
-            units = units_by_note([n for n in wanted if n.status != "void"], rule)
+            # units from every note of the range (a day's bundle is the same in every view)
+            units = units_by_note(in_range, rule)
             by_note: dict[str, list] = {}
             if wanted:
                 for finding in _run_checks(ws, in_range, today, (date_from, date_to)):

@@ -9,7 +9,7 @@ import click
 from peerkit.context import current_plugins, pass_workspace
 from peerkit.errors import UsageError
 from peerkit.completion import format_names
-from peerkit.options import DATE, ID, RESOURCE_ID, json_option, out_option
+from peerkit.options import DATE, ID, PAST_DATE, RESOURCE_ID, json_option, out_option
 from peerkit.output import echo_table, emit_json, message
 
 from peerkit_resources import model, search
@@ -258,6 +258,7 @@ def show_cmd(ws, slug, as_json):
 @pass_workspace
 def list_cmd(ws, category, as_json):
     """List every resource (name, category, phone, last verified)."""
+    search.check_filter_category(ws, category)
     q = search.Query(category=category, include_inactive=True)
     hits = search.search(search.load_index(ws).entries.values(), q)
     hits.sort(key=lambda h: (h.entry["name"].casefold(), h.entry["slug"]))
@@ -294,6 +295,7 @@ def search_cmd(ws, words, category, county, zip_code, language, open_now, open_a
 
     if open_now and open_at:
         raise click.UsageError("give --open-now or --open-at, not both")
+    search.check_filter_category(ws, category)
     when = None
     if open_now:
         when = dates.now()
@@ -323,7 +325,8 @@ def search_cmd(ws, words, category, county, zip_code, language, open_now, open_a
 @resources.command(name="verify")
 @click.argument("slugs", nargs=-1, required=True, type=RESOURCE_ID)
 @click.option("--by", "by", help="Who checked (default: the provider's name).")
-@click.option("--date", "day", type=DATE, default="today", show_default=True)
+@click.option("--date", "day", type=PAST_DATE, default="today", show_default=True,
+              help="The day you checked them (not in the future).")
 @pass_workspace
 def verify_cmd(ws, slugs, by, day):
     """Stamp last_verified on resources you have just checked."""

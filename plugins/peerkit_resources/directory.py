@@ -35,8 +35,11 @@ def check_categories(ws, categories: list[str]) -> list[str]:
     for c in categories:
         key = search._fold(c.strip())
         if key not in known:
-            raise UsageError(f"unknown category {c!r}: use an Open Eligibility term (see 'peerkit resources "
-                             "categories') or add your own to [resources] categories in peerkit.toml")
+            close = search.nearest(c, known.values())
+            hint = f" (did you mean {' or '.join(repr(x) for x in close)}?)" if close else ""
+            raise UsageError(f"unknown category {c!r}{hint}: use an Open Eligibility term (see 'peerkit "
+                             "resources categories') or add your own to [resources] categories in "
+                             "peerkit.toml")
         out.append(known[key])
     return out
 

@@ -302,8 +302,44 @@ def _anchors(ws: "Workspace") -> tuple[list[tuple[str, int, str]], list[str]]:
     return found, problems
 
 
+def entries(ws: "Workspace") -> list[tuple[int, dict]]:
+    """The log's readable entries as ``[(line number, entry)]`` (``verify`` reports the rest)."""
+    path = ws.path(LOG_NAME)
+    if not path.exists():
+        return []
+    out = []
+    for n, raw in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+        try:
+            entry = json.loads(raw) if raw.strip() else None
+        except ValueError:
+            continue
+        if isinstance(entry, dict):
+            out.append((n, entry))
+    return out
+
+
 def verify(ws: "Workspace") -> list[str]:
-    """Problems found in the chain (empty when intact), each naming the line or entry."""
+    """Problems found in the chain (empty when intact), each naming the line number, then
+    those of every plugin's ``audit_checks`` (records the log names that are gone, such as an
+    issued invoice whose snapshot was deleted).  A plugin check that fails to run is a
+    problem too: the log is never reported intact unchecked."""
+    return verify_chain(ws) + _plugin_checks(ws)
+
+
+def _plugin_checks(ws: "Workspace") -> list[str]:
+    from peerkit.context import current_plugins
+
+    plugins = current_plugins()
+    impls = plugins.pm.hook.audit_checks.get_hookimpls()
+    results = plugins.call_each("audit_checks", workspace=ws, entries=entries(ws))
+    problems = [p for _plugin, found in results for p in found]
+    if len(results) < len(impls):
+        problems.append("a plugin's audit check failed to run (see the warning above)")
+    return problems
+
+
+def verify_chain(ws: "Workspace") -> list[str]:
+    """Problems found in the hash chain alone (empty when intact), each naming the line."""
     path = ws.path(LOG_NAME)
     anchors, problems = _anchors(ws)
     if path.is_symlink():

@@ -66,6 +66,17 @@ def alerts(workspace, today):
 
 
 @hookspec
+def audit_checks(workspace, entries):
+    """Extra consistency checks for ``peerkit audit verify`` (records the log says exist).
+
+    :param workspace: the :class:`peerkit.workspace.Workspace`.
+    :param entries: the audit log's entries as ``[(line_number, dict)]`` (unreadable lines
+        left out; ``verify`` reports them).
+    :return: a list of problem strings (file paths, record ids and field names only).
+    """
+
+
+@hookspec
 def note_exporters():
     """Named formats for ``peerkit note export --format NAME``.
 

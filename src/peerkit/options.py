@@ -22,6 +22,20 @@ class DateType(click.ParamType):
             self.fail(str(exc), param, ctx)
 
 
+class PastDateType(DateType):
+    """A date that records something already done (a check, a renewal): never in the future
+    (judged by ``peerkit.dates.today``, which honours PEERKIT_TODAY and PEERKIT_NOW)."""
+
+    name = "date"
+
+    def convert(self, value, param, ctx):
+        day = super().convert(value, param, ctx)
+        if day > dates.today():
+            self.fail(f"{day.isoformat()} is in the future: give the day it was done "
+                      "(YYYY-MM-DD, today or yesterday)", param, ctx)
+        return day
+
+
 class TimeType(click.ParamType):
     name = "time"
 
@@ -62,6 +76,7 @@ class IdType(click.ParamType):
 
 
 DATE = DateType()
+PAST_DATE = PastDateType()
 TIME = TimeType()
 ID = IdType()
 NOTE_ID = IdType("note")

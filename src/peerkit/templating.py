@@ -125,6 +125,7 @@ def environment(workspace: "Workspace | None", fmt: str):
         kwargs["finalize"] = lambda v: v if isinstance(v, _Raw) else md_escape(v)
     env = _sandbox_class()(**kwargs)
     env.filters["money"] = _money
+    env.filters["rate"] = _rate
     env.filters["raw"] = _Raw
     env.filters["md"] = md_escape
     from peerkit.template_caps import cap_filters
@@ -135,6 +136,14 @@ def environment(workspace: "Workspace | None", fmt: str):
 
 class _Raw(str):
     """Markdown text a template marks as already safe (``{{ x|raw }}``)."""
+
+
+def _rate(value: Any) -> str:
+    from decimal import Decimal
+
+    from peerkit.money import fmt_rate
+
+    return fmt_rate(Decimal(str(value)))
 
 
 def _money(value: Any) -> str:

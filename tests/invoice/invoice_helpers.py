@@ -22,7 +22,7 @@ def make_note(ws, note_id, client, day, start, end, *, status="approved", code="
         "start": dt.time.fromisoformat(start), "end": dt.time.fromisoformat(end),
         "code": code, "modifier": modifier, "group_size": group_size,
         "place": "community", "location": "Public library", "goals": ["G1"],
-        "purpose": "Work on the plan goal.", "intervention": "Shared experience and planning.",
+        "purpose": "Work on the plan goal.", "intervention": "Shared lived experience and planning.",
         "response": "Engaged and set a next step for the week.", "plan": "Meet next week.",
         "status": status, "author": "Jordan Rivera", "credentials": "NC CPSS",
         "signed_at": dt.datetime.combine(day, dt.time(20, 0)), "late_entry": False,

@@ -158,7 +158,7 @@ def test_same_period_twice_is_one_invoice(run, ws, ws_path, today):
     assert again["number"] == first["number"] == "INV-2026-0001"
     assert again["lines"] == first["lines"]
     assert again["total_amount"] == first["total_amount"]
-    assert sorted(p.name for p in (ws_path / "invoices").iterdir()) == ["INV-2026-0001.toml", "index.json"]
+    assert sorted(p.name for p in (ws_path / "invoices").iterdir()) == ["INV-2026-0001.toml", "counter.toml", "index.json"]
     # also by --from/--to naming the same days
     same = invoice_json(run, "--from", "2026-11-16", "--to", "2026-11-22")
     assert same["number"] == "INV-2026-0001"
@@ -358,7 +358,8 @@ def test_md_and_html_render_from_templates(run, ws_path, today):
     assert md.exit_code == 0, md.output
     text = md.stdout.replace("\\", "")     # whatever Markdown escaping the core applies
     assert "# Invoice INV-2026-0001" in text
-    assert "| 2026-11-19 | C002 | H0038 | HQ | 82 | 5 | $2.79 | $13.95 | N-2026-11-19-C002-3 |" in text
+    assert ("| 2026-11-19 | C002 | H0038 | HQ | Peer support, group | 82 | 5 | $2.79 | $13.95 | "
+            "N-2026-11-19-C002-3 |") in text
     assert "**Total amount:** $123.12" in text
     html = run("invoice", "--week", "2026-W47", "--format", "html")
     assert html.exit_code == 0
@@ -584,7 +585,7 @@ def test_per_day_late_note_adds_to_the_billed_bundle(run, ws, ws_path, today):
     assert [(ln["notes"], ln["minutes"], ln["units"], ln["amount"]) for ln in late] == [
         (["N-2026-11-30-C001-2", "N-2026-11-30-C001-3"], 20, 1, "11.61")]
     assert late[0]["description"].startswith(
-        "Peer support, individual; adds to the day's bundle already billed (10 min, 1 units)")
+        "Peer support, individual. Adds to the day's bundle already billed (10 min, 1 units)")
 
 
 def test_index_in_toml_is_read_and_a_leftover_index_toml_is_not_a_snapshot(run, ws_path, today):

@@ -158,9 +158,11 @@ def test_authorization_outside_its_window_uses_unmanaged_units(ws_path, base_not
     assert findings_for(ws, note, "authorization") == []
     cfg = ws_path / "peerkit.toml"
     text = cfg.read_text()
-    set_setting(ws_path, "unmanaged_units", "14")
+    # signed notes claim units before drafts: 3 + 6 approved + this signed note's 3 = 12
+    # (the unsigned draft of 11-24 comes after it)
+    set_setting(ws_path, "unmanaged_units", "11")
     found = findings_for(Workspace(ws_path), note, "authorization")
-    assert len(found) == 1 and "15 unmanaged units" in found[0].message and "at most 14" in found[0].message
+    assert len(found) == 1 and "12 unmanaged units" in found[0].message and "at most 11" in found[0].message
     set_setting(ws_path, "unmanaged_units", "0")
     found = findings_for(Workspace(ws_path), note, "authorization")
     assert found and "unmanaged units are off" in found[0].message

@@ -58,10 +58,11 @@ def test_units_bundled_per_day(run, ws_path):
     for i, (s, e) in enumerate(((dt.time(9, 0), dt.time(9, 5)), (dt.time(13, 0), dt.time(13, 5))), 1):
         write_note(ws_path, note_dict(id=f"N-2026-11-24-C002-{i}", start=s, end=e))
     notes = {n["id"]: n for n in loads(run("note", "list", "--from", "2026-11-24", "--to", "2026-11-24", "--json"))}
-    # 5 + 5 minutes bundled: 10 minutes -> 1 unit, given to the first note of the day
-    assert (notes["N-2026-11-24-C002-1"]["minutes"], notes["N-2026-11-24-C002-1"]["units"]) == (5, 1)
-    assert (notes["N-2026-11-24-C002-2"]["minutes"], notes["N-2026-11-24-C002-2"]["units"]) == (5, 0)
-    shown = loads(run("note", "show", "N-2026-11-24-C002-1", "--json"))
+    # 5 + 5 minutes bundled: 10 minutes -> 1 unit; each note shows what it adds to the day
+    # (5 min -> 0 units, then 10 min -> 1: the second note brings the unit)
+    assert (notes["N-2026-11-24-C002-1"]["minutes"], notes["N-2026-11-24-C002-1"]["units"]) == (5, 0)
+    assert (notes["N-2026-11-24-C002-2"]["minutes"], notes["N-2026-11-24-C002-2"]["units"]) == (5, 1)
+    shown = loads(run("note", "show", "N-2026-11-24-C002-2", "--json"))
     assert shown["units"] == 1 and shown["minutes"] == 5
 
 
