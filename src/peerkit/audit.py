@@ -311,7 +311,7 @@ def entries(ws: "Workspace") -> list[tuple[int, dict]]:
     for n, raw in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
         try:
             entry = json.loads(raw) if raw.strip() else None
-        except ValueError:
+        except (ValueError, RecursionError):   # verify reports the line
             continue
         if isinstance(entry, dict):
             out.append((n, entry))

@@ -38,7 +38,7 @@ def test_service_lines_carry_a_description_in_every_format(run, ws_path, today):
     assert "| Description |" in md
     assert "| H0038 |  | Peer support, individual | " in md and "| H0038 | HQ | Peer support, group | " in md
     html = _out(run, "--format", "html")
-    assert "<th>Description</th><th class=\"num\">Minutes</th>" in html
+    assert "<th scope=\"col\">Description</th><th scope=\"col\" class=\"num\">Minutes</th>" in html
     assert "<td>HQ</td><td>Peer support, group</td>" in html
     out = ws_path.parent / "inv.xlsx"
     _out(run, "--out", out)
@@ -65,8 +65,8 @@ def test_the_document_says_who_bills_whom(run, ws_path, today):
     assert "| From | Jordan Rivera, NC CPSS |" in md
     assert "| To | Example Peer Services, 100 Example Way, Durham, NC 27701 |" in md
     html = _out(run, "--format", "html")
-    assert "<tr><th>From</th><td>Jordan Rivera, NC CPSS</td></tr>" in html
-    assert "<tr><th>To</th><td>Example Peer Services<br>100 Example Way, Durham, NC 27701</td></tr>" in html
+    assert "<tr><th scope=\"row\">From</th><td>Jordan Rivera, NC CPSS</td></tr>" in html
+    assert "<tr><th scope=\"row\">To</th><td>Example Peer Services<br>100 Example Way, Durham, NC 27701</td></tr>" in html
     out = ws_path.parent / "inv.xlsx"
     _out(run, "--out", out)
     sheet = openpyxl.load_workbook(out)["Invoice"]

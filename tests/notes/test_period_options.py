@@ -78,7 +78,7 @@ def test_sign_a_week_of_drafts(run, ws_path):
 def test_sign_by_period_signs_only_drafts_in_it(run, ws_path):
     add = run("note", "add", "--client", "C002", "--date", "2026-11-25", "--start", "09:00",
               "--end", "09:30", "--place", "office", "--location", "Agency office", "--goal", "G1",
-              "--purpose", "Work on the plan goal.", "--intervention", "Shared experience.",
+              "--purpose", "Work on the plan goal.", "--intervention", "Shared my own experience of the same steps.",
               "--response", "Engaged and set a next step.", "--plan", "Meet next week.", "--json")
     assert add.exit_code == 0, add.output
     new_id = json.loads(add.stdout)[0]["id"]

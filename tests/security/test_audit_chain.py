@@ -96,7 +96,7 @@ def test_an_invoice_snapshot_keeps_the_head_too(run, ws_path, monkeypatch):
     make_entries(run, 2)
     result = run("invoice", "--week", "2026-W47", "--out", ws_path.parent / "inv.json")
     assert result.exit_code == 0, result.output
-    snapshots = sorted((ws_path / "invoices").glob("*.toml"))
+    snapshots = sorted((ws_path / "invoices").glob("INV-*.toml"))
     assert len(snapshots) == 1
     import tomllib
 
