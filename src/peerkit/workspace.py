@@ -63,6 +63,24 @@ class Workspace:
         validate_config(data, path)
         return data
 
+    def config_for_report(self) -> list[DataError]:
+        """Read peerkit.toml for a read-only report (``status``) even when it holds a secret
+        typed in plain text: that problem is returned (for the report to show, exit 3) rather
+        than stopping every feature from reading the rest.  Other problems still raise."""
+        from peerkit.config import check_no_plain_secrets, validate_config
+
+        if "config" in self.__dict__:
+            return []
+        path = self.path(CONFIG_NAME)
+        data = storage.read_toml(path)
+        validate_config(data, path, secrets=False)
+        self.__dict__["config"] = data  # what the cached property would hold
+        try:
+            check_no_plain_secrets(data, path)
+        except DataError as exc:
+            return [exc]
+        return []
+
     def section(self, name: str) -> dict:
         """A top-level table of peerkit.toml (``[caseload]``, ``[wrap]``...), or ``{}``."""
         value = self.config.get(name, {})
