@@ -63,7 +63,8 @@ def run_checks(ws, notes: Iterable[Note], *, today: dt.date | None = None,
         workspace in that range (``None`` = open end); whole months inside it are not read
         again.  Purely a speed-up.
     :return: ``[Finding(note, file, rule, severity, message)]``; ``file`` is relative to the
-        workspace root.  A rule that raises becomes a warning finding naming the rule.
+        workspace root.  A rule that raises becomes a finding of the rule's own severity
+        naming the rule (an error-level rule that fails blocks signing).
     """
     from peerkit import dates
     from peerkit.context import current_plugins
@@ -94,9 +95,12 @@ def run_checks(ws, notes: Iterable[Note], *, today: dt.date | None = None,
 
                 if os.environ.get("PEERKIT_DEBUG"):
                     raise
-                findings.append(Finding(note.id, file, check.name, "warning",
-                                        f"the check failed to run ({type(exc).__name__}); "
-                                        "tell the author of the plugin that adds it"))
+                # fail closed: a rule that could not run is a finding of its own severity
+                # (an error-level one blocks 'note sign'), never a pass
+                findings.append(Finding(note.id, file, check.name, check.severity,
+                                        f"the check failed to run ({type(exc).__name__}), so the "
+                                        "note is not known to pass it; tell the author of the "
+                                        "plugin that adds it, or disable that plugin"))
                 continue
             severity = check.severity
             if severity == "error" and note.status == "draft" and not signing \

@@ -278,7 +278,8 @@ def test_a_plugin_check_runs_and_a_broken_one_is_reported(ws, base_note, registe
     plugin_mod.set_plugins(plugins)
     found = {f.rule: f for f in findings_for(ws, base_note)}
     assert found["house-rule"].severity == "warning" and found["house-rule"].message == "say more"
-    assert found["house-broken"].severity == "warning" and "ZeroDivisionError" in found["house-broken"].message
+    # an error-level rule that fails to run is an error finding (it blocks signing), not a warning
+    assert found["house-broken"].severity == "error" and "ZeroDivisionError" in found["house-broken"].message
 
 
 def test_today_argument(ws, base_note):

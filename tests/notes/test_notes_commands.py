@@ -353,3 +353,24 @@ def test_note_submit_a_week(run, ws_path):
     data = tomllib.loads((ws_path / "notes" / "2026" / "11" / "N-2026-11-23-C001-1.toml").read_text())
     assert data["status"] == "submitted"
     assert run("note", "submit").exit_code == 2
+
+
+def test_an_error_check_that_raises_blocks_note_sign(run, ws_path, register_plugin, monkeypatch):
+    from peerkit import hookimpl
+    from peerkit.checks import NoteCheck
+
+    class Broken:
+        @hookimpl
+        def note_checks(self):
+            return [NoteCheck("agency-broken", "error", lambda n, c: 1 / 0)]
+
+    monkeypatch.setenv("PEERKIT_TODAY", "2026-11-25")
+    monkeypatch.setenv("PEERKIT_NOW", "2026-11-25T08:00:00")
+    path = ws_path / NOTES / "N-2026-11-24-C004-1.toml"
+    before = path.read_bytes()
+    assert b'status = "draft"' in before
+    register_plugin(Broken(), name="agency_broken")
+    result = run("note", "sign", "N-2026-11-24-C004-1")
+    assert result.exit_code == 1, result.output
+    assert "agency-broken" in result.output and "ZeroDivisionError" in result.output
+    assert path.read_bytes() == before  # still a draft: not signed
