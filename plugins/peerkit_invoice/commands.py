@@ -77,6 +77,9 @@ def invoice(ws, week, date_from, date_to, fmt, out, preview, reissue):
         message(_summary(outcome, preview=True))
         return
 
+    from peerkit.context import current_plugins
+
+    current_plugins().require_all_loaded("issue an invoice")  # its lines would be missing
     with ws.lock():
         outcome = model.prepare(ws, settings, start, end, reissue=reissue, preview=False)
         if outcome.action == "empty":

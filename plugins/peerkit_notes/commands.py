@@ -387,8 +387,12 @@ def note_sign(ws, note_ids, as_json):
 
     A note failing an error-level check is refused with its findings (the others are
     signed; exit 1).  A note signed more than billing.note_deadline_hours (24) after the
-    service end is marked late_entry = true (LATE ENTRY).
+    service end is marked late_entry = true (LATE ENTRY).  Refused (exit 3) while a plugin
+    failed to load: its rules would not have been checked.
     """
+    from peerkit.context import current_plugins
+
+    current_plugins().require_all_loaded("sign notes")
     result = model.sign_notes(ws, note_ids)
     if as_json:
         emit_json({"signed": [{"id": n.id, "signed_at": n.signed_at, "late_entry": n.late_entry}

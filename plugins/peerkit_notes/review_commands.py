@@ -111,6 +111,10 @@ def note_import_review(workbook, reviewer, dry_run, partial, as_json):
     from peerkit.output import emit_json, message
     from peerkit_notes import review
 
+    if not dry_run:  # refused while a plugin failed to load (exit 3)
+        from peerkit.context import current_plugins
+
+        current_plugins().require_all_loaded("import a review")
     report = review.import_review(workbook, reviewer=reviewer, dry_run=dry_run, partial=partial)
     if as_json:
         emit_json([r.as_json() for r in report.rows])

@@ -282,8 +282,9 @@ class Plugins:
 
         names = ", ".join(repr(i.name) for i in failed)
         options = " ".join(f"--disable-plugin {i.name}" for i in failed)
-        raise PeerkitError(f"cannot {action}: plugin {names} failed to load (see 'peerkit plugins'); "
-                           f"fix it, or run 'peerkit {options} ...' to {action} without it",
+        which, it = ("plugins", "them") if len(failed) > 1 else ("plugin", "it")
+        raise PeerkitError(f"cannot {action}: {which} {names} failed to load (see 'peerkit plugins'); "
+                           f"fix {it}, or run 'peerkit {options} ...' to {action} without {it}",
                            exit_code=EXIT_DATA)
 
 

@@ -196,3 +196,88 @@ def test_one_corrupt_note_makes_status_exit_3_naming_the_file(run, ws_path, monk
     assert "notes/2026/11/N-2026-11-02-C001-1.toml" in result.stdout
     # the alerts of the plugins that could read their data are still shown
     assert "certs" in result.stdout
+
+
+# ----------------------------------------------------------------- plugins that failed to load
+
+@pytest.fixture
+def broken_plugin(ws_path, monkeypatch):
+    from tests.conftest import BUILTINS
+
+    (ws_path / "plugins" / "agency_lines.py").write_text(
+        "import os\n\nRATE = 1\nraise RuntimeError('Sam Example 123-45-6789')\n")
+    monkeypatch.setenv("PEERKIT_LOAD_PLUGINS", ",".join(BUILTINS) + ",agency_lines")
+    monkeypatch.setenv("PEERKIT_TODAY", "2026-11-25")
+    monkeypatch.setenv("PEERKIT_NOW", "2026-11-25T08:00:00")
+    return "agency_lines"
+
+
+def test_an_import_failure_shows_plugin_file_and_line_never_the_message(run, broken_plugin):
+    result = run("plugins", "--json")
+    assert result.exit_code == 0
+    assert "Sam Example" not in result.output and "123-45-6789" not in result.output
+    found = {p["name"]: p for p in json.loads(result.stdout)}
+    assert found["agency_lines"]["error"].startswith("RuntimeError at ")
+    assert found["agency_lines"]["error"].endswith("plugins/agency_lines.py:4")
+    assert "plugin 'agency_lines' (workspace) failed to load and was skipped: RuntimeError at " \
+        in result.stderr
+
+
+def test_a_syntax_error_shows_file_and_line(run, ws_path, monkeypatch):
+    from tests.conftest import BUILTINS
+
+    (ws_path / "plugins" / "typo_syntax.py").write_text("x = 1\ndef f(:\n    pass\n")
+    monkeypatch.setenv("PEERKIT_LOAD_PLUGINS", ",".join(BUILTINS) + ",typo_syntax")
+    result = run("plugins", "--json")
+    found = {p["name"]: p for p in json.loads(result.stdout)}
+    assert found["typo_syntax"]["error"].startswith("SyntaxError at ")
+    assert found["typo_syntax"]["error"].endswith("plugins/typo_syntax.py:2")
+
+
+def complete_the_draft(run, ws_path):
+    """The example's draft N-2026-11-24-C004-1 with every element, so only a plugin can stop
+    it being signed."""
+    edited = run("note", "edit", "N-2026-11-24-C004-1", "--response", "Chose a meeting to attend.",
+                 "--plan", "Meet again next Tuesday.")
+    assert edited.exit_code == 0, edited.output
+    assert run("--disable-plugin", "agency_lines", "note", "check", "--from", "2026-11-24",
+               "--to", "2026-11-24").exit_code == 0
+    return ws_path / "notes" / "2026" / "11" / "N-2026-11-24-C004-1.toml"
+
+
+def test_note_sign_is_refused_while_a_plugin_failed_to_load(run, ws_path, broken_plugin):
+    path = complete_the_draft(run, ws_path)
+    before = path.read_bytes()
+    result = run("note", "sign", "N-2026-11-24-C004-1")
+    assert result.exit_code == 3
+    assert "cannot sign notes: plugin 'agency_lines' failed to load" in result.output
+    assert "--disable-plugin agency_lines" in result.output
+    assert path.read_bytes() == before
+    accepted = run("--disable-plugin", "agency_lines", "note", "sign", "N-2026-11-24-C004-1")
+    assert accepted.exit_code == 0, accepted.output
+    assert path.read_bytes() != before
+
+
+def test_invoice_is_refused_while_a_plugin_failed_to_load_but_preview_runs(run, ws_path, broken_plugin):
+    args = ("invoice", "--from", "2026-11-02", "--to", "2026-11-08", "--format", "json")
+    result = run(*args, "--out", ws_path / "inv.json")
+    assert result.exit_code == 3
+    assert "cannot issue an invoice: plugin 'agency_lines' failed to load" in result.output
+    assert not (ws_path / "inv.json").exists()
+    assert not list((ws_path / "invoices").glob("*.toml"))
+    preview = run(*args, "--preview")
+    assert preview.exit_code == 0
+    assert "failed to load and was skipped" in preview.stderr  # the one warning
+    issued = run("--disable-plugin", "agency_lines", *args, "--out", ws_path / "inv.json")
+    assert issued.exit_code == 0, issued.output
+    assert (ws_path / "inv.json").exists()
+
+
+def test_import_review_is_refused_while_a_plugin_failed_to_load(run, ws_path, broken_plugin):
+    workbook = ws_path / "review.xlsx"
+    assert run("note", "export", "--out", workbook).exit_code == 0
+    result = run("note", "import-review", workbook, "--reviewer", "Pat Supervisor")
+    assert result.exit_code == 3
+    assert "cannot import a review: plugin 'agency_lines' failed to load" in result.output
+    # a dry run writes nothing: it goes on
+    assert run("note", "import-review", workbook, "--reviewer", "Pat Supervisor", "--dry-run").exit_code == 0

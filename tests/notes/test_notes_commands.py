@@ -366,11 +366,16 @@ def test_an_error_check_that_raises_blocks_note_sign(run, ws_path, register_plug
 
     monkeypatch.setenv("PEERKIT_TODAY", "2026-11-25")
     monkeypatch.setenv("PEERKIT_NOW", "2026-11-25T08:00:00")
+    edited = run("note", "edit", "N-2026-11-24-C004-1", "--response", "Chose a meeting to attend.",
+                 "--plan", "Meet again next Tuesday.")
+    assert edited.exit_code == 0, edited.output
+    assert run("note", "check", "--from", "2026-11-24", "--to", "2026-11-24").exit_code == 0
     path = ws_path / NOTES / "N-2026-11-24-C004-1.toml"
     before = path.read_bytes()
     assert b'status = "draft"' in before
     register_plugin(Broken(), name="agency_broken")
     result = run("note", "sign", "N-2026-11-24-C004-1")
     assert result.exit_code == 1, result.output
-    assert "agency-broken" in result.output and "ZeroDivisionError" in result.output
+    assert "1 error(s)" in result.output
+    assert "agency-broken: the check failed to run (ZeroDivisionError)" in result.output
     assert path.read_bytes() == before  # still a draft: not signed
