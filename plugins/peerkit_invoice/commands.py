@@ -9,7 +9,7 @@ from peerkit.context import pass_workspace
 from peerkit.options import DATE, out_option
 from peerkit.output import message
 
-SUFFIX_FORMATS = {".xlsx": "xlsx", ".html": "html", ".htm": "html", ".md": "md", ".json": "json"}
+SUFFIX_ALIASES = {"htm": "html", "markdown": "md"}  # besides each format's own name
 
 
 def _formats() -> dict:
@@ -45,21 +45,21 @@ def invoice(ws, week, date_from, date_to, fmt, out, preview, reissue):
     """
     from peerkit_invoice import model
 
+    from peerkit.output import format_for_out, names_folder, out_target
+
     formats = _formats()
-    if fmt is None:
-        suffix = Path(out).suffix.lower() if out and out != "-" and not out.endswith("/") else ""
-        fmt = SUFFIX_FORMATS.get(suffix) or ("md" if preview and not out else "xlsx")
+    fmt = format_for_out(out, fmt, formats, aliases=SUFFIX_ALIASES,
+                         default="md" if preview and not out else "xlsx")
     if fmt not in formats:
         raise click.UsageError(f"unknown format {fmt!r}; choose from {', '.join(sorted(formats))}")
     binary = fmt == "xlsx"
-    out_dir = bool(out) and out != "-" and (out.endswith(("/", "\\")) or Path(out).is_dir())
+    out_dir = names_folder(out)
     if binary and out == "-":
         raise click.UsageError("xlsx cannot go to stdout; give --out FILE.xlsx")
-    if out_dir:
-        if Path(out).exists() and not Path(out).is_dir():
-            raise click.UsageError(f"--out {out}: not a folder")
     if preview and binary and not out:
         raise click.UsageError("--preview with xlsx needs --out FILE.xlsx")
+    if out and out != "-":  # an --out that cannot be written stops here (exit 3), before any work
+        out_target(out, f"invoice.{fmt}")
 
     settings = model.load_settings(ws)
     start, end = model.resolve_period(settings, week, date_from, date_to)
@@ -73,7 +73,7 @@ def invoice(ws, week, date_from, date_to, fmt, out, preview, reissue):
         if getattr(render, "needs_secrets", True):
             model.fill_secrets(ws, outcome.invoice, settings, message)
         data = render(outcome.invoice, ws)
-        _write(data, _target(out, out_dir, outcome.invoice.number, fmt), None)
+        _write(data, out, _default_name(out_dir, outcome.invoice.number, fmt, None))
         message(_summary(outcome, preview=True))
         return
 
@@ -92,19 +92,17 @@ def invoice(ws, week, date_from, date_to, fmt, out, preview, reissue):
         data = render(inv, ws)  # before anything is written: a template error issues nothing
         if outcome.action in ("issued", "reissued"):
             model.commit(ws, outcome)
-        default_name = f"{inv.number}.xlsx" if binary else None
-        written = _write(data, _target(out, out_dir, inv.number, fmt), default_name)
+        written = _write(data, out, _default_name(out_dir, inv.number, fmt,
+                                                  f"{inv.number}.xlsx" if binary else None))
         ws.audit("invoice", records=[inv.number, *([outcome.voided] if outcome.voided else []),
                                      *inv.notes],
                  output=written, action={"existing": "reprint"}.get(outcome.action, outcome.action))
     message(_summary(outcome, written=written))
 
 
-def _target(out, out_dir: bool, number: str, fmt: str):
+def _default_name(out_dir: bool, number: str, fmt: str, otherwise: str | None) -> str | None:
     """``--out DIR/`` (or an existing folder): the file ``<number>.<format>`` inside it."""
-    if not out_dir:
-        return out
-    return str(Path(out) / f"{number}.{fmt}")
+    return f"{number}.{fmt}" if out_dir else otherwise
 
 
 def _write(data, out, default_name):

@@ -103,6 +103,9 @@ def ensure_dir(path: Path) -> Path:
             raise DataError(display_path(path), "exists and is not a folder") from None
         except PermissionError:
             raise PeerkitError(f"{display_path(path)}: permission denied creating the folder") from None
+        except OSError as exc:  # a read-only file system, /proc, a name too long...
+            raise PeerkitError(f"{display_path(path)}: could not create the folder "
+                               f"({exc.strerror or type(exc).__name__})") from None
         os.chmod(path, DIR_MODE)
     return path
 
@@ -156,7 +159,10 @@ def atomic_path(path: Path) -> Iterator[Path]:
     ensure_dir(path.parent)
     import tempfile
 
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{TMP_MARK}", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{TMP_MARK}", dir=path.parent)
+    except OSError as exc:  # a folder we may not write in: exit 3 naming the path, never 70
+        raise PeerkitError(_os_error_message(path, exc)) from None
     os.close(fd)
     try:
         yield Path(tmp)
