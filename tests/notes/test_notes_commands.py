@@ -128,7 +128,7 @@ def test_edit_in_editor(run, ws_path, monkeypatch, tmp_path):
     result = run("note", "edit", "N-2026-11-23-C001-1", input="typo fixed\n", env={"EDITOR": editor})
     assert result.exit_code == 0, result.output
     data = storage.read_toml(_path(ws_path, "N-2026-11-23-C001-1"))
-    assert data["intervention"].startswith("Helped the person") or "Helped the person" in data["intervention"]
+    assert data["intervention"] == "Helped the person fill in the rental application and gather references."
     assert data["addenda"][0]["fields"] == ["intervention"] and data["addenda"][0]["reason"] == "typo fixed"
 
 
