@@ -48,7 +48,6 @@ class NoteSettings:
 
     allowed_places: tuple[str, ...] = PLACES
     max_group_size: int = 12
-    unmanaged_units: int = 24
     alert_days: int = 60
     deadline_hours: float = 24.0
 
@@ -63,15 +62,12 @@ def settings(ws) -> NoteSettings:
     result = NoteSettings(
         allowed_places=places,
         max_group_size=f.opt("max_group_size", int, 12),
-        unmanaged_units=f.opt("unmanaged_units", int, 24),
         alert_days=f.opt("alert_days", int, 60),
         deadline_hours=float(Fields(ws.section("billing"), path, "billing.")
                              .opt("note_deadline_hours", (int, float), 24)),
     )
     if result.max_group_size < 1:
         f.fail("max_group_size", "must be at least 1")
-    if result.unmanaged_units < 0:
-        f.fail("unmanaged_units", "must not be negative")
     if result.alert_days < 1:
         f.fail("alert_days", "must be at least 1 day")
     try:

@@ -158,10 +158,10 @@ def test_authorization_outside_its_window_uses_unmanaged_units(ws_path, base_not
     assert findings_for(ws, note, "authorization") == []
     cfg = ws_path / "peerkit.toml"
     text = cfg.read_text()
-    set_setting(ws_path, "unmanaged_units", "14")
+    set_setting(ws_path, "unmanaged_units", "14", table="billing")
     found = findings_for(Workspace(ws_path), note, "authorization")
     assert len(found) == 1 and "15 unmanaged units" in found[0].message and "at most 14" in found[0].message
-    set_setting(ws_path, "unmanaged_units", "0")
+    set_setting(ws_path, "unmanaged_units", "0", table="billing")
     found = findings_for(Workspace(ws_path), note, "authorization")
     assert found and "unmanaged units are off" in found[0].message
 
@@ -170,7 +170,7 @@ def test_unmanaged_units_reset_each_state_fiscal_year(ws_path, base_note):
     from peerkit.workspace import Workspace
 
     cfg = ws_path / "peerkit.toml"
-    set_setting(ws_path, "unmanaged_units", "4")
+    set_setting(ws_path, "unmanaged_units", "4", table="billing")
     for i, day in enumerate((dt.date(2026, 6, 10), dt.date(2026, 6, 11))):
         write_note(ws_path, note_dict(id=f"N-{day.isoformat()}-C001-1", client="C001", date=day,
                                       goals=["G1"], response="Sam came.", status="signed"))

@@ -30,6 +30,8 @@ invoice_prefix = "INV"
 pay_schedule = "biweekly"      # weekly | biweekly | semimonthly
 pay_anchor = 2026-01-02        # one known pay date
 note_deadline_hours = 24
+unmanaged_units = 24           # units per client per fiscal year without an authorization ("unlimited": no limit)
+fiscal_year_start = "07-01"    # MM-DD: NC's state fiscal year starts July 1
 
 [[billing.rates]]
 code = "H0038"
