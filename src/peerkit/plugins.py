@@ -1,7 +1,12 @@
 """Loading plugins: entry points (built-in and installed) and the workspace's plugins/*.py.
 
 Each plugin is loaded on its own; one that fails to import is reported on stderr with its
-name and recorded for ``peerkit plugins`` while the rest of peerkit keeps working.
+name, the exception type and the file and line (never the exception's text), and recorded
+for ``peerkit plugins`` (``PluginInfo.error``) while the rest of peerkit keeps working;
+commands that sign, invoice or import call :meth:`Plugins.require_all_loaded` and refuse.
+
+Every hook is called through :meth:`Plugins.call`, which applies the hook's failure policy
+(``peerkit.hookspecs.CONTRACTS``).
 
 Environment switches:
   PEERKIT_LOAD_PLUGINS=a,b     load only these plugins ("" loads none)
@@ -154,7 +159,7 @@ class Plugins:
 
     # ------------------------------------------------------------------ calling
     def call(self, hook: str, *, kwargs_for: Callable[[str], dict] | None = None,
-             **kwargs: Any) -> list[tuple[str, Any]]:
+             policy: str | None = None, **kwargs: Any) -> list[tuple[str, Any]]:
         """Call each plugin's implementation of ``hook`` on its own: the one way peerkit
         calls plugins.
 
@@ -165,11 +170,16 @@ class Plugins:
         A plugin fails when it raises or returns the wrong type; what follows is the hook's
         policy in :data:`peerkit.hookspecs.CONTRACTS`: ``stop`` raises a PeerkitError,
         ``collect`` records a :class:`HookFailure` in :attr:`failures` (the command shows it
-        and exits non-zero), ``disable`` marks the plugin as failed to load.
+        and exits non-zero), ``disable`` marks the plugin as failed to load.  ``policy``
+        overrides the hook's policy for this call (a caller that can do without the results).
         """
         from peerkit.errors import PeerkitError
 
         contract = hookspecs.CONTRACTS[hook]
+        if policy is not None:
+            if policy not in (hookspecs.STOP, hookspecs.COLLECT, hookspecs.DISABLE):
+                raise ValueError(f"unknown failure policy {policy!r}")
+            contract = hookspecs.Contract(policy, contract.returns, contract.item)
         impls = sorted(getattr(self.pm.hook, hook).get_hookimpls(),
                        key=lambda i: self.pm.get_name(i.plugin) or "")
         trace = bool(os.environ.get("PEERKIT_TRACE_PLUGINS"))

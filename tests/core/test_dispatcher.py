@@ -281,3 +281,14 @@ def test_import_review_is_refused_while_a_plugin_failed_to_load(run, ws_path, br
     assert "cannot import a review: plugin 'agency_lines' failed to load" in result.output
     # a dry run writes nothing: it goes on
     assert run("note", "import-review", workbook, "--reviewer", "Pat Supervisor", "--dry-run").exit_code == 0
+
+
+def test_a_corrupt_note_does_not_hide_another_notes_overdue_draft(run, ws_path, monkeypatch):
+    monkeypatch.setenv("PEERKIT_TODAY", "2026-11-29")
+    _, before = _status(run)
+    assert any(a["subject"] == "N-2026-11-24-C004-1" and a["severity"] == "error" for a in before)
+    (ws_path / "notes" / "2026" / "11" / "N-2026-11-02-C001-1.toml").write_text("status = [\n")
+    result, after = _status(run)
+    assert result.exit_code == 3
+    assert "notes/2026/11/N-2026-11-02-C001-1.toml" in result.stderr
+    assert [a for a in after if a["source"] == "notes"] == [a for a in before if a["source"] == "notes"]

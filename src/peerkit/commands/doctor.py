@@ -74,7 +74,7 @@ def doctor(ctx):
             ws.config
         except PeerkitError as exc:
             warnings.append(exc.message)
-    for plugin, items in plugins.call_each("doctor_checks", workspace=ws):
+    for plugin, items in plugins.call("doctor_checks", workspace=ws):
         warnings.extend(f"{plugin}: {w}" for w in items)
     for w in warnings:
         click.echo(f"warning: {w}")
