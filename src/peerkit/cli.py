@@ -116,7 +116,8 @@ class PeerkitGroup(click.Group):
         except PeerkitError as exc:
             if os.environ.get("PEERKIT_DEBUG"):
                 raise
-            raise PeerkitClickError(exc.message, exc.exit_code) from None
+            code = _show_plugin_failures(ctx, exc.exit_code, stop=False)
+            raise PeerkitClickError(exc.message, code) from None
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit,
                 KeyboardInterrupt):
             raise
@@ -134,16 +135,20 @@ class PeerkitGroup(click.Group):
         return result
 
 
-def _show_plugin_failures(ctx: click.Context, exit_code: int) -> None:
+def _show_plugin_failures(ctx: click.Context, exit_code: int, stop: bool = True) -> int:
     """Plugin failures a command did not show itself (``collect`` hooks, see
-    docs/plugins.md): one line each on stderr, and the command exits with their code."""
+    docs/plugins.md): one line each on stderr, and the command exits with their code (raised
+    as click's Exit when ``stop``, else returned)."""
     plugins = ctx.find_root().meta.get("peerkit.plugins")
     failures = plugins.take_failures() if plugins is not None else []
     if not failures:
-        return
+        return exit_code
     for failure in failures:
         click.echo(f"Error: {failure.message}", err=True)
-    raise click.exceptions.Exit(max([exit_code] + [f.exit_code for f in failures]))
+    code = max([exit_code] + [f.exit_code for f in failures])
+    if stop:
+        raise click.exceptions.Exit(code)
+    return code
 
 
 @click.group(cls=PeerkitGroup, context_settings={"help_option_names": ["-h", "--help"]})

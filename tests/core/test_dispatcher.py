@@ -164,7 +164,8 @@ def test_a_doctor_check_that_raises_exits_3(run, register_plugin):
     register_plugin(Doc(), "doc")
     result = run("doctor")
     assert result.exit_code == 3
-    assert "plugin 'doc' failed in hook doctor_checks (ValueError)" in result.stderr
+    assert "error: plugin 'doc' failed in hook doctor_checks (ValueError)" in result.stdout
+    assert "All checks passed" not in result.output
 
 
 # ----------------------------------------------------------------------- status fails closed
