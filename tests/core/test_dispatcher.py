@@ -293,3 +293,11 @@ def test_a_corrupt_note_does_not_hide_another_notes_overdue_draft(run, ws_path, 
     assert result.exit_code == 3
     assert "notes/2026/11/N-2026-11-02-C001-1.toml" in result.stderr
     assert [a for a in after if a["source"] == "notes"] == [a for a in before if a["source"] == "notes"]
+
+
+def test_peerkit_plugins_shows_the_whole_load_error(run, broken_plugin):
+    result = run("plugins")
+    assert result.exit_code == 0
+    line = [ln for ln in result.stdout.splitlines() if ln.startswith("agency_lines: failed to load: ")]
+    assert len(line) == 1 and line[0].endswith("plugins/agency_lines.py:4")
+    assert "Sam Example" not in result.output
