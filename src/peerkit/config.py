@@ -11,12 +11,8 @@ SECRET_KEYS = {"tax_id", "ein", "ssn", "bank_account", "routing_number", "accoun
                "password", "token", "api_key"}
 
 
-def validate_config(data: dict, path: Path, *, secrets: bool = True) -> None:
-    """Check the parts of peerkit.toml every feature relies on; raise DataError otherwise.
-
-    ``secrets=False`` leaves out the check for secrets typed into the file (a read-only
-    report calls :func:`check_no_plain_secrets` itself and shows that problem next to
-    everything else it found)."""
+def validate_config(data: dict, path: Path) -> None:
+    """Check the parts of peerkit.toml every feature relies on; raise DataError otherwise."""
     f = Fields(data, path)
     schema = f.opt("schema", int, 1)
     if schema > 1:
@@ -29,8 +25,7 @@ def validate_config(data: dict, path: Path, *, secrets: bool = True) -> None:
         p = f.sub("provider")
         p.opt("name", str)
         p.opt("credentials", str)
-    if secrets:
-        check_no_plain_secrets(data, path)
+    check_no_plain_secrets(data, path)
 
 
 def check_no_plain_secrets(data: dict, path: Path, prefix: str = "") -> None:

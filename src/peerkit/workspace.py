@@ -73,13 +73,21 @@ class Workspace:
             return []
         path = self.path(CONFIG_NAME)
         data = storage.read_toml(path)
-        validate_config(data, path, secrets=False)
-        self.__dict__["config"] = data  # what the cached property would hold
         try:
-            check_no_plain_secrets(data, path)
+            validate_config(data, path)
+            problems: list[DataError] = []
         except DataError as exc:
-            return [exc]
-        return []
+            try:
+                check_no_plain_secrets(data, path)
+            except DataError as secret:
+                # validate_config checks secrets last: the same message means all else is valid
+                if secret.message != exc.message:
+                    raise exc from None
+                problems = [secret]
+            else:
+                raise
+        self.__dict__["config"] = data  # what the cached property would hold
+        return problems
 
     def section(self, name: str) -> dict:
         """A top-level table of peerkit.toml (``[caseload]``, ``[wrap]``...), or ``{}``."""

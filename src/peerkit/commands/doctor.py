@@ -74,7 +74,7 @@ def doctor(ctx):
             ws.config
         except PeerkitError as exc:
             warnings.append(exc.message)
-    for plugin, items in plugins.call("doctor_checks", workspace=ws):
+    for plugin, items in plugins.call_each("doctor_checks", workspace=ws):
         warnings.extend(f"{plugin}: {w}" for w in items)
     failures = plugins.take_failures()  # a doctor check that failed: never "All checks passed"
     for w in warnings:
