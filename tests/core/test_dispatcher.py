@@ -201,12 +201,23 @@ def test_one_corrupt_note_makes_status_exit_3_naming_the_file(run, ws_path, monk
 
 # ----------------------------------------------------------------- plugins that failed to load
 
+def _trust(ws_path):
+    """What 'peerkit trust' does once workspace plugins need it (issue 13, peerkit.trust):
+    these tests are about plugins that fail *after* being trusted."""
+    try:
+        from peerkit.trust import trust
+    except ImportError:  # a peerkit without the trust step runs workspace plugins as they are
+        return
+    trust(ws_path)
+
+
 @pytest.fixture
 def broken_plugin(ws_path, monkeypatch):
     from tests.conftest import BUILTINS
 
     (ws_path / "plugins" / "agency_lines.py").write_text(
         "import os\n\nRATE = 1\nraise RuntimeError('Sam Example 123-45-6789')\n")
+    _trust(ws_path)
     monkeypatch.setenv("PEERKIT_LOAD_PLUGINS", ",".join(BUILTINS) + ",agency_lines")
     monkeypatch.setenv("PEERKIT_TODAY", "2026-11-25")
     monkeypatch.setenv("PEERKIT_NOW", "2026-11-25T08:00:00")
@@ -228,6 +239,7 @@ def test_a_syntax_error_shows_file_and_line(run, ws_path, monkeypatch):
     from tests.conftest import BUILTINS
 
     (ws_path / "plugins" / "typo_syntax.py").write_text("x = 1\ndef f(:\n    pass\n")
+    _trust(ws_path)
     monkeypatch.setenv("PEERKIT_LOAD_PLUGINS", ",".join(BUILTINS) + ",typo_syntax")
     result = run("plugins", "--json")
     found = {p["name"]: p for p in json.loads(result.stdout)}
