@@ -313,3 +313,12 @@ def test_peerkit_plugins_shows_the_whole_load_error(run, broken_plugin):
     line = [ln for ln in result.stdout.splitlines() if ln.startswith("agency_lines: failed to load: ")]
     assert len(line) == 1 and line[0].endswith("plugins/agency_lines.py:4")
     assert "Sam Example" not in result.output
+
+
+def test_status_with_a_plugin_that_failed_to_load_is_not_all_clear(run, broken_plugin):
+    result = run("status")
+    assert result.exit_code == 3
+    assert "Nothing needs attention" not in result.output
+    assert "plugin 'agency_lines' failed to load" in result.stdout
+    assert "--disable-plugin agency_lines" in result.stdout
+    assert run("--disable-plugin", "agency_lines", "status").exit_code == 1  # the example's overdue items

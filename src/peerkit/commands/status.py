@@ -10,9 +10,9 @@ from peerkit.output import emit_json
 
 def collect(plugins, ws, today) -> tuple[list, list[str]]:
     """``(alerts, problems)``: every alert the plugins gave, sorted, and one line for each
-    thing that could not be read (a plugin's DataError names file, line and field).  The
-    ``alerts`` hook's failure policy is ``collect``: one plugin failing never hides the
-    others' alerts."""
+    thing that could not be read (a plugin's DataError names file, line and field; a plugin
+    that failed to load).  The ``alerts`` hook's failure policy is ``collect``: one plugin
+    failing never hides the others' alerts."""
     from peerkit.alerts import sort_alerts
     from peerkit.errors import DataError
 
@@ -25,6 +25,9 @@ def collect(plugins, ws, today) -> tuple[list, list[str]]:
     for failure in plugins.take_failures():
         if failure.message not in problems:
             problems.append(failure.message)
+    for info in plugins.failed_to_load():  # its alerts are missing: not "all clear" either
+        problems.append(f"plugin {info.name!r} failed to load ({info.error}), so its alerts are "
+                        f"missing: fix it, or run with --disable-plugin {info.name}")
     return sort_alerts(found), problems
 
 
