@@ -13,7 +13,7 @@ import click
 
 from peerkit.context import pass_workspace
 from peerkit.options import DATE, ID, TIME, json_option, range_options
-from peerkit.output import echo_table, emit_json, message
+from peerkit.output import echo_table, emit_json, message, resolves_out
 from peerkit.records import NOTE_STATUSES
 
 from peerkit_notes import model
@@ -485,6 +485,8 @@ def note_check(ws, date_from, date_to, client, as_json):
 @click.argument("note_id", type=ID)
 @click.option("--format", "fmt", type=click.Choice(["md", "html", "txt"]), default=None,
               help="md, html or txt (default: from --out's suffix, else md).")
+@resolves_out(("md", "html", "txt"), default="md", aliases={"htm": "html", "markdown": "md", "text": "txt"},
+              file_name=lambda p: f"{p['note_id']}.{p['fmt']}")
 @click.option("--template", default=None, metavar="NAME",
               help="Another template: 'short' (notes/short.<format>.j2) or a full name.")
 @click.option("--out", "-o", "out", metavar="PATH", default=None, help="Write to this file ('-' for stdout).")
@@ -495,15 +497,11 @@ def note_render(ws, note_id, fmt, template, out):
     Templates: templates/notes/note.<format>.j2 -- copy one into the workspace's templates/
     folder ('peerkit templates copy notes/note.html.j2') to change it.
     """
-    from peerkit.output import format_for_out, out_target, write_output
+    from peerkit.output import write_output
     from peerkit_notes.render import render_note
 
-    fmt = format_for_out(out, fmt, ("md", "html", "txt"), default="md",
-                         aliases={"htm": "html", "markdown": "md", "text": "txt"})
-    default_name = f"{note_id}.{fmt}" if out not in (None, "-") else None
-    out_target(out, default_name)  # an --out that cannot be written stops here (exit 3)
     text = render_note(ws, ws.note(note_id), fmt=fmt, template=template)
-    path = write_output(out, text, default_name)
+    path = write_output(out, text)
     ws.audit("note render", records=[note_id], output=path or "stdout", action=fmt)
     if path is not None:
         message(f"Wrote {path}")

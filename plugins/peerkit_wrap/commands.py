@@ -5,7 +5,7 @@ import click
 
 from peerkit.context import pass_workspace
 from peerkit.options import ID, json_option, out_option
-from peerkit.output import emit_json, message
+from peerkit.output import emit_json, message, resolves_out
 from peerkit_wrap import model
 
 
@@ -27,6 +27,12 @@ class FormatChoice(click.Choice):
     @choices.setter
     def choices(self, value):
         pass
+
+
+def _format_names():
+    from peerkit_wrap.formats import available
+
+    return available()
 
 
 @click.group()
@@ -177,6 +183,9 @@ def _med(m: dict) -> str:
               help="Output format (html, md, xlsx, or one a plugin adds). Default: from --out's "
                    "suffix, else html.")
 @click.option("--card", is_flag=True, help="A wallet-sized crisis card (HTML, print and cut out).")
+@resolves_out(_format_names, default="html",
+              aliases={"htm": "html", "markdown": "md"},
+              file_name=lambda p: f"wrap-{p['client_id']}.{'html' if p['card'] else p['fmt']}")
 @out_option
 @pass_workspace
 def wrap_export(ws, client_id, fmt, card, out):
@@ -191,32 +200,26 @@ def wrap_export(ws, client_id, fmt, card, out):
     HTML and Markdown go to stdout without --out; binary formats go to wrap-CLIENT.FORMAT.
     Every export is recorded in the workspace's audit log (ids and paths only).
     """
-    from peerkit.output import format_for_out, out_target
     from peerkit_wrap import formats
 
     if card and fmt not in (None, "html"):
         raise click.UsageError("--card is always HTML; leave out --format")
-    found = {"html": None} if card else formats.available()
-    fmt = format_for_out(out, fmt, found, default="html", aliases={"htm": "html", "markdown": "md"})
-    default_name = f"wrap-{client_id}.{'html' if card else fmt}"
-    target = out_target(out, default_name)  # cannot be written: exit 3 before any work
     plan = model.load_plan(ws, client_id)
     if card:
         result: object = formats.render_card(plan, ws)
         name, action = "card", "card"
     else:
-        name = fmt
+        name = fmt or "html"
+        found = formats.available()
         if name not in found:  # pragma: no cover - click checked it
             raise click.UsageError(f"unknown format {name!r}")
         result = found[name][1](plan, ws)
         action = f"format={name}"
-    written = _write(result, out, default_name)
+    written = _write(result, out, f"wrap-{client_id}.{'html' if card else name}")
     with ws.lock():
         ws.audit("wrap export", records=[client_id], output=written or "stdout", action=action)
     if written is not None:
         message(f"Wrote {written}")
-        if target.into_folder and not isinstance(result, (str, bytes, bytearray)):
-            target.announce()  # (write_output announces text and bytes itself)
 
 
 def _write(result, out: str | None, default_name: str):
@@ -236,11 +239,9 @@ def _write(result, out: str | None, default_name: str):
             result.save(buf)
             write_output("-", buf.getvalue())
             return None
-        from peerkit.output import out_target
-
-        return save_workbook(result, out_target(out, default_name).path)
+        return save_workbook(result, Path(out or default_name))
     if isinstance(result, str):
-        return write_output(out, result, None if out in (None, "-") else default_name)
+        return write_output(out, result)
     if isinstance(result, (bytes, bytearray)):
         return write_output(out, bytes(result), None if out == "-" else default_name)
     raise PeerkitError("the wrap format returned neither text, bytes nor a workbook "

@@ -44,7 +44,7 @@ STOP, COLLECT, DISABLE = "stop", "collect", "disable"
 class Contract:
     """What a hook returns and what happens when a plugin fails in it.
 
-    ``returns``: ``list``, ``dict`` or ``None`` (nothing); ``item``: the name of a check in
+    ``returns``: ``list``, ``dict``, ``None`` (nothing) or ``object`` (not checked); ``item``: the name of a check in
     :mod:`peerkit.plugins` (``"alert"``, ``"note_check"``, ``"text"``, ``"path"``,
     ``"callable"``) that every list item or dict value must pass, or ``None``.
     """

@@ -170,6 +170,37 @@ def out_target(out: str | None, default_name: str | None) -> OutTarget:
     return OutTarget(path, into_folder)
 
 
+def resolves_out(formats, *, default: str, aliases: dict[str, str] | None = None,
+                  file_name=None):
+    """Decorator for a command taking ``fmt`` and ``out`` (put it among the click options):
+    before the command runs, ``fmt`` becomes ``--format``, else what ``--out``'s suffix names
+    (:func:`format_for_out`: refused with exit 2 when it names no known format), else
+    ``default``; an ``--out`` that cannot be written stops it (exit 3, :func:`out_target`);
+    an ``--out`` naming a folder becomes the file ``file_name(params)`` inside it, and its path
+    is printed on stdout after the command.  ``formats``: names, or a function returning
+    them (plugins' formats)."""
+    import functools
+
+    def decorate(f):
+        @functools.wraps(f)
+        def command(*args, **params):
+            names = formats() if callable(formats) else formats
+            params["fmt"] = format_for_out(params.get("out"), params.get("fmt"), names,
+                                           default=default, aliases=aliases)
+            target = None
+            if params.get("out") not in (None, "-"):
+                target = out_target(params["out"], file_name(params) if file_name else None)
+                params["out"] = str(target.path)
+            result = f(*args, **params)
+            if target is not None:
+                target.announce()
+            return result
+
+        return command
+
+    return decorate
+
+
 def format_for_out(out: str | None, fmt: str | None, formats: Iterable[str], *, default: str,
                    aliases: dict[str, str] | None = None) -> str:
     """The format to write: ``--format`` when given, else the one ``--out``'s suffix names

@@ -175,7 +175,8 @@ class Plugins:
         """
         from peerkit.errors import PeerkitError
 
-        contract = hookspecs.CONTRACTS[hook]
+        # a hook without a contract yet (a new hookspec) fails closed: stop, result unchecked
+        contract = hookspecs.CONTRACTS.get(hook, UNSTATED)
         if policy is not None:
             if policy not in (hookspecs.STOP, hookspecs.COLLECT, hookspecs.DISABLE):
                 raise ValueError(f"unknown failure policy {policy!r}")
@@ -299,6 +300,7 @@ class Plugins:
 
 
 EXIT_DATA = 3
+UNSTATED = hookspecs.Contract(hookspecs.STOP, object)  # see call(); every hook should have one
 
 
 @dataclass(frozen=True)
@@ -343,6 +345,8 @@ def _item_ok(kind: str | None, value: Any) -> tuple[bool, str]:
 
 def _check_result(result: Any, contract: hookspecs.Contract) -> tuple[Any, str]:
     """``(usable result, problem)``: wrong items are dropped and described in ``problem``."""
+    if contract.returns is object:
+        return result, ""
     if contract.returns is None:
         if result is None:
             return None, ""

@@ -25,13 +25,13 @@ name = ""
 unit_minutes = 15
 rounding = "half-up"           # half-up (8+ minutes left over adds a unit) | down | up
 units_per = "note"             # note | day (bundled per client, code and day)
+unmanaged_units = 24           # units per client per fiscal year without an authorization ("unlimited": no limit)
+fiscal_year_start = "07-01"    # MM-DD: NC's state fiscal year starts July 1
 week_start = "monday"
 invoice_prefix = "INV"
 pay_schedule = "biweekly"      # weekly | biweekly | semimonthly
 pay_anchor = 2026-01-02        # one known pay date
 note_deadline_hours = 24
-unmanaged_units = 24           # units per client per fiscal year without an authorization ("unlimited": no limit)
-fiscal_year_start = "07-01"    # MM-DD: NC's state fiscal year starts July 1
 
 [[billing.rates]]
 code = "H0038"
