@@ -12,8 +12,7 @@ from peerkit.completion import format_names
 from peerkit.options import out_option, period_options
 from peerkit.output import message
 
-SUFFIX_FORMATS = {".xlsx": "xlsx", ".html": "html", ".htm": "html", ".md": "md", ".json": "json",
-                  ".pdf": "pdf"}
+SUFFIX_ALIASES = {"htm": "html", "markdown": "md"}  # besides each format's own name
 
 
 def _formats() -> dict:
@@ -53,23 +52,23 @@ def invoice(ws, period, fmt, out, preview, reissue):
     """
     from peerkit_invoice import model
 
+    from peerkit.output import format_for_out, names_folder, out_target
+
     formats = _formats()
-    if fmt is None:
-        suffix = Path(out).suffix.lower() if out and out != "-" and not out.endswith("/") else ""
-        fmt = SUFFIX_FORMATS.get(suffix) or ("md" if preview and not out else "xlsx")
+    fmt = format_for_out(out, fmt, formats, aliases=SUFFIX_ALIASES,
+                         default="md" if preview and not out else "xlsx")
     if fmt not in formats:
         raise click.UsageError(f"unknown format {fmt!r}; choose from {', '.join(sorted(formats))}")
     from peerkit_invoice.formats import BINARY
 
     binary = fmt in BINARY
-    out_dir = bool(out) and out != "-" and (out.endswith(("/", "\\")) or Path(out).is_dir())
+    out_dir = names_folder(out)
     if binary and out == "-":
         raise click.UsageError(f"{fmt} cannot go to stdout; give --out FILE.{fmt}")
-    if out_dir:
-        if Path(out).exists() and not Path(out).is_dir():
-            raise click.UsageError(f"--out {out}: not a folder")
     if preview and binary and not out:
         raise click.UsageError(f"--preview with {fmt} needs --out FILE.{fmt}")
+    if out and out != "-":  # an --out that cannot be written stops here (exit 3), before any work
+        out_target(out, f"invoice.{fmt}")
 
     settings = model.load_settings(ws)
     start, end = _period(ws, settings, period)
@@ -88,10 +87,13 @@ def invoice(ws, period, fmt, out, preview, reissue):
         if getattr(render, "needs_secrets", True):
             model.fill_secrets(ws, outcome.invoice, settings, message)
         data = render(outcome.invoice, ws)
-        _write(data, _target(out, out_dir, outcome.invoice.number, fmt), None)
+        _write(data, out, _default_name(out_dir, outcome.invoice.number, fmt, None))
         message(_summary(outcome, preview=True))
         return
 
+    from peerkit.context import current_plugins
+
+    current_plugins().require_all_loaded("issue an invoice")  # its lines would be missing
     with ws.lock():
         outcome = model.prepare(ws, settings, start, end, reissue=reissue, preview=False)
         if outcome.action == "empty":
@@ -104,12 +106,12 @@ def invoice(ws, period, fmt, out, preview, reissue):
         data = render(inv, ws)  # before anything is written: a template error issues nothing
         if outcome.action in ("issued", "reissued"):
             model.commit(ws, outcome)
-        default_name = f"{inv.number}.{fmt}" if binary else None
         records = [inv.number, *([outcome.voided] if outcome.voided else []), *inv.notes]
         action = {"existing": "reprint"}.get(outcome.action, outcome.action)
-        written = _write(data, _target(out, out_dir, inv.number, fmt), default_name,
-                         audit=lambda p: ws.audit("invoice", records=records,
-                                                  output=_shown(p), action=action))
+        written = _write(data, out, _default_name(out_dir, inv.number, fmt,
+                                                  f"{inv.number}.{fmt}" if binary else None),
+                         audit=lambda p: ws.audit("invoice", records=records, output=_shown(p),
+                                                  action=action))
     message(_summary(outcome, written=written))
     if written:
         click.echo(os.path.abspath(written))  # the file's path on stdout, for scripts
@@ -129,11 +131,9 @@ def _period(ws, settings, period):
     return model.resolve_period(settings, "last", None, None)
 
 
-def _target(out, out_dir: bool, number: str, fmt: str):
+def _default_name(out_dir: bool, number: str, fmt: str, otherwise: str | None) -> str | None:
     """``--out DIR/`` (or an existing folder): the file ``<number>.<format>`` inside it."""
-    if not out_dir:
-        return out
-    return str(Path(out) / f"{number}.{fmt}")
+    return f"{number}.{fmt}" if out_dir else otherwise
 
 
 def _shown(path):
@@ -145,7 +145,8 @@ def _shown(path):
 def _write(data, out, default_name, audit=None):
     from peerkit.output import write_output
 
-    return _shown(write_output(out, data, default_name, audit=audit))
+    # the invoice prints the written path itself (always, for scripts): not twice
+    return _shown(write_output(out, data, default_name, audit=audit, announce=False))
 
 
 def _summary(outcome, *, preview: bool = False, written: str | None = None) -> str:

@@ -788,21 +788,8 @@ def adjust(ws, inv: Invoice) -> None:
     invoice silently missing a plugin's lines would be wrong)."""
     from peerkit.context import current_plugins
 
-    plugins = current_plugins()
-    caller = plugins.pm.hook.invoice_adjust
-    impls = sorted(caller.get_hookimpls(), key=lambda i: plugins.pm.get_name(i.plugin) or "")
-    for impl in impls:
-        name = plugins.pm.get_name(impl.plugin) or "?"
-        args = {k: v for k, v in (("invoice", inv), ("workspace", ws)) if k in impl.argnames}
-        try:
-            impl.function(**args)
-        except PeerkitError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - the message may hold PHI; name the type only
-            if os.environ.get("PEERKIT_DEBUG"):
-                raise
-            raise PeerkitError(f"plugin {name!r} failed in invoice_adjust ({type(exc).__name__}); "
-                               "no invoice was issued (PEERKIT_DEBUG=1 shows the error)") from None
+    # failure policy "stop" (peerkit.hookspecs): a plugin that fails stops the invoice
+    current_plugins().call("invoice_adjust", invoice=inv, workspace=ws)
     for line in inv.lines:
         line.amount = to_cents(_decimal(line.amount, "amount"))
     inv.sort_lines()

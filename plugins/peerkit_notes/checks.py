@@ -31,7 +31,7 @@ import re
 from typing import Iterable
 
 from peerkit.checks import CheckContext, Finding, NoteCheck, as_messages
-from peerkit.dates import fiscal_year, month_folders
+from peerkit.dates import month_folders
 from peerkit.errors import PeerkitError
 from peerkit.records import Note
 
@@ -65,7 +65,8 @@ def run_checks(ws, notes: Iterable[Note], *, today: dt.date | None = None,
         workspace in that range (``None`` = open end); whole months inside it are not read
         again.  Purely a speed-up.
     :return: ``[Finding(note, file, rule, severity, message)]``; ``file`` is relative to the
-        workspace root.  A rule that raises becomes a warning finding naming the rule.
+        workspace root.  A rule that raises becomes a finding of the rule's own severity
+        naming the rule (an error-level rule that fails blocks signing).
     """
     from peerkit import dates
     from peerkit.context import current_plugins
@@ -96,9 +97,12 @@ def run_checks(ws, notes: Iterable[Note], *, today: dt.date | None = None,
 
                 if os.environ.get("PEERKIT_DEBUG"):
                     raise
-                findings.append(Finding(note.id, file, check.name, "warning",
-                                        f"the check failed to run ({type(exc).__name__}); "
-                                        "tell the author of the plugin that adds it"))
+                # fail closed: a rule that could not run is a finding of its own severity
+                # (an error-level one blocks 'note sign'), never a pass
+                findings.append(Finding(note.id, file, check.name, check.severity,
+                                        f"the check failed to run ({type(exc).__name__}), so the "
+                                        "note is not known to pass it; tell the author of the "
+                                        "plugin that adds it, or disable that plugin"))
                 continue
             severity = check.severity
             if severity == "error" and note.status == "draft" and not signing \
@@ -329,11 +333,16 @@ def authorization(note: Note, ctx: CheckContext):
                     f"{auth.end.isoformat()}) allows {auth.units} units; {used} are used counting "
                     "this note: ask for more units before billing it")
         return None
-    limit = _settings(ctx).unmanaged_units
-    start, end = fiscal_year(note.date)
+    from peerkit.unmanaged import unmanaged_rule
+
+    rule = unmanaged_rule(ctx.workspace)
+    limit = rule.limit
+    if limit is None:  # [billing] unmanaged_units = "unlimited": a payer without the limit
+        return None
+    start, end = rule.fiscal_year(note.date)
     if limit == 0:
         return (f"no authorization covers {note.code}{mod} on {note.date.isoformat()} and unmanaged "
-                "units are off ([notes] unmanaged_units = 0): get a prior authorization")
+                "units are off ([billing] unmanaged_units = 0): get a prior authorization")
     def pool():
         return [n for n in notes_between(ctx, start, end)
                 if n.client == note.client and n.status not in NOT_COUNTED
@@ -344,7 +353,7 @@ def authorization(note: Note, ctx: CheckContext):
     if used > limit:
         return (f"no authorization covers {note.code}{mod} on {note.date.isoformat()}, and {used} "
                 f"unmanaged units are used in the fiscal year {start.year}-{end.year} counting this "
-                f"note (at most {limit}, [notes] unmanaged_units): get a prior authorization")
+                f"note (at most {limit}, [billing] unmanaged_units): get a prior authorization")
     return None
 
 
@@ -566,7 +575,7 @@ BUILTIN_CHECKS = [
     NoteCheck("authorization", "error", authorization,
               "The service is inside an authorization for its code and modifier and the authorized "
               "units are not exceeded counting this note; without one, the unmanaged units per "
-              "state fiscal year ([notes] unmanaged_units, 24) are not exceeded."),
+              "fiscal year ([billing] unmanaged_units, 24) are not exceeded."),
     NoteCheck("group-size", "error", group_size,
               "A group note (HQ) gives its group size, at most [notes] max_group_size (12)."),
     NoteCheck("place-allowed", "error", place_allowed,

@@ -402,8 +402,12 @@ def note_sign(ws, note_ids, period, as_json):
 
     A note failing an error-level check is refused with its findings (the others are
     signed; exit 1).  A note signed more than billing.note_deadline_hours (24) after the
-    service end is marked late_entry = true (LATE ENTRY).
+    service end is marked late_entry = true (LATE ENTRY).  Refused (exit 3) while a plugin
+    failed to load: its rules would not have been checked.
     """
+    from peerkit.context import current_plugins
+
+    current_plugins().require_all_loaded("sign notes")
     ids = list(note_ids)
     if period.given:
         ids += [n.id for n in ws.notes(period.start, period.end)
@@ -521,9 +525,9 @@ def note_check(ws, period, client, as_json):
 @note.command(name="render")
 @click.argument("note_id", type=NOTE_ID, required=False)
 @period_options
-@click.option("--format", "fmt", type=click.Choice(["md", "html", "txt", "pdf"]), default="md", show_default=True,
-              help="pdf: the html note as a letter-size PDF (needs peerkit[pdf]; written to "
-                   "<note-id>.pdf without --out).")
+@click.option("--format", "fmt", type=click.Choice(["md", "html", "txt", "pdf"]), default=None,
+              help="md, html, txt, or pdf (the html note as a letter-size PDF; needs peerkit[pdf]; "
+                   "written to <note-id>.pdf without --out).  Default: from --out's suffix, else md.")
 @click.option("--template", default=None, metavar="NAME",
               help="Another template: 'short' (notes/short.<format>.j2) or a full name.")
 @click.option("--out", "-o", "out", metavar="PATH", default=None,
@@ -546,8 +550,10 @@ def note_render(ws, note_id, period, fmt, template, out, consent_id, recipient):
     confidentiality notice is put at the top (see docs/security.md).
     """
     from peerkit import notices
-    from peerkit.output import write_output
+    from peerkit.output import format_for_out, out_target, write_output
 
+    fmt = format_for_out(out, fmt, RENDER_FORMATS, default="md",
+                         aliases={"htm": "html", "markdown": "md", "text": "txt"})
     if period.given:
         if note_id:
             raise click.UsageError("give a NOTE_ID or a period (--week, --from/--to, --all), not both")
@@ -555,14 +561,23 @@ def note_render(ws, note_id, period, fmt, template, out, consent_id, recipient):
         return
     if not note_id:
         raise click.UsageError("give a NOTE_ID, or a period (--week, --from/--to, --all) and --out DIR")
+    target = None
+    if out not in (None, "-"):  # an --out that cannot be written stops here (exit 3), before any work
+        target = out_target(out, f"{note_id}.{fmt}")
+        out = str(target.path)
     note = ws.note(note_id)
     consent = notices.check_consent(ws, note.client, consent_id, recipient)
     text = _rendered(ws, note, fmt, template)
     path = write_output(out, text, f"{note_id}.pdf" if fmt == "pdf" and out != "-" else None,
                         audit=lambda p: ws.audit("note render", records=[note_id], output=p or "stdout",
                                                  action=notices.audit_action(fmt, consent)))
+    if target is not None:
+        target.announce()
     if path is not None:
         message(f"Wrote {path}")
+
+
+RENDER_FORMATS = ("md", "html", "txt", "pdf")
 
 
 def _rendered(ws, note, fmt: str, template):

@@ -51,7 +51,6 @@ class NoteSettings:
 
     allowed_places: tuple[str, ...] = PLACES
     max_group_size: int = 12
-    unmanaged_units: int = 24
     alert_days: int = 60
     deadline_hours: float = 24.0
     # Words at least in each of purpose, intervention and response (0 = no minimum): five words
@@ -70,7 +69,6 @@ def settings(ws) -> NoteSettings:
     result = NoteSettings(
         allowed_places=places,
         max_group_size=f.opt("max_group_size", int, 12),
-        unmanaged_units=f.opt("unmanaged_units", int, 24),
         alert_days=f.opt("alert_days", int, 60),
         min_words=f.opt("min_words", int, 5),
         deadline_hours=float(Fields(ws.section("billing"), path, "billing.")
@@ -78,8 +76,6 @@ def settings(ws) -> NoteSettings:
     )
     if result.max_group_size < 1:
         f.fail("max_group_size", "must be at least 1")
-    if result.unmanaged_units < 0:
-        f.fail("unmanaged_units", "must not be negative")
     if result.min_words < 0:
         f.fail("min_words", "must not be negative (0 turns the minimum off)")
     if result.alert_days < 1:

@@ -5,7 +5,7 @@ import click
 
 from peerkit.context import pass_workspace
 from peerkit.options import CLIENT_ID, ID, json_option, out_option
-from peerkit.output import emit_json, message
+from peerkit.output import emit_json, message, resolves_out
 from peerkit_wrap import model
 
 
@@ -27,6 +27,12 @@ class FormatChoice(click.Choice):
     @choices.setter
     def choices(self, value):
         pass
+
+
+def _format_names():
+    from peerkit_wrap.formats import available
+
+    return available()
 
 
 @click.group()
@@ -174,9 +180,13 @@ def _med(m: dict) -> str:
 @wrap.command(name="export")
 @click.argument("client_id", type=CLIENT_ID)
 @click.option("--format", "fmt", type=FormatChoice(), default=None,
-              help="Output format (html, md, xlsx, or one a plugin adds). Default: html.")
+              help="Output format (html, md, xlsx, pdf, or one a plugin adds). Default: from --out's "
+                   "suffix, else html.")
 @click.option("--card", is_flag=True, help="A wallet-sized crisis card (HTML to print and cut out, "
                                            "or --format pdf: card-sized pages).")
+@resolves_out(_format_names, default="html",
+              aliases={"htm": "html", "markdown": "md"},
+              file_name=lambda p: f"wrap-{p['client_id']}{'-card' if p['card'] else ''}.{p['fmt']}")
 @out_option
 @click.option("--consent", "consent_id", metavar="ID", help="The client's consent this disclosure relies on "
               "(required when [agency] part2 = true).")

@@ -71,15 +71,10 @@ class PeerkitGroup(click.Group):
         plugins = plugins_for(root)
         commands: dict[str, click.Command] = {}
         owner: dict[str, str] = {}
-        for name, impl in _each_register(plugins):
-            scratch = click.Group()
-            try:
-                impl(cli=scratch)
-            except Exception as exc:  # noqa: BLE001
-                if os.environ.get("PEERKIT_STRICT_PLUGINS") == "1" or os.environ.get("PEERKIT_DEBUG"):
-                    raise
-                click.echo(f"peerkit: plugin {name!r} failed to register its commands "
-                           f"({type(exc).__name__}) and was skipped", err=True)
+        groups: dict[str, click.Group] = {}
+        plugins.call("register_commands", kwargs_for=lambda name: {"cli": groups.setdefault(name, click.Group())})
+        for name, scratch in sorted(groups.items()):
+            if plugins.pm.get_plugin(name) is None:  # it failed in register_commands: skipped
                 continue
             for cmd_name, cmd in scratch.commands.items():
                 if cmd_name in CORE_COMMANDS:
@@ -120,11 +115,15 @@ class PeerkitGroup(click.Group):
     def invoke(self, ctx: click.Context):
         os.umask(0o077)  # everything peerkit creates is private to the user
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+        except click.exceptions.Exit as exc:
+            _show_plugin_failures(ctx, exc.exit_code)
+            raise
         except PeerkitError as exc:
             if os.environ.get("PEERKIT_DEBUG"):
                 raise
-            raise PeerkitClickError(exc.message, exc.exit_code) from None
+            code = _show_plugin_failures(ctx, exc.exit_code, stop=False)
+            raise PeerkitClickError(exc.message, code) from None
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit,
                 KeyboardInterrupt):
             raise
@@ -140,6 +139,9 @@ class PeerkitGroup(click.Group):
             if os.environ.get("PEERKIT_DEBUG"):
                 raise
             raise self._internal(exc) from None
+
+        _show_plugin_failures(ctx, 0)
+        return result
 
     @staticmethod
     def _internal(exc: BaseException) -> PeerkitClickError:
@@ -163,11 +165,20 @@ def _disk_full(exc: OSError) -> str | None:
     return f"disk full writing {where}: free space and run again"
 
 
-def _each_register(plugins):
-    caller = plugins.pm.hook.register_commands
-    impls = sorted(caller.get_hookimpls(), key=lambda i: plugins.pm.get_name(i.plugin) or "")
-    for impl in impls:
-        yield plugins.pm.get_name(impl.plugin), impl.function
+def _show_plugin_failures(ctx: click.Context, exit_code: int, stop: bool = True) -> int:
+    """Plugin failures a command did not show itself (``collect`` hooks, see
+    docs/plugins.md): one line each on stderr, and the command exits with their code (raised
+    as click's Exit when ``stop``, else returned)."""
+    plugins = ctx.find_root().meta.get("peerkit.plugins")
+    failures = plugins.take_failures() if plugins is not None else []
+    if not failures:
+        return exit_code
+    for failure in failures:
+        click.echo(f"Error: {failure.message}", err=True)
+    code = max([exit_code] + [f.exit_code for f in failures])
+    if stop:
+        raise click.exceptions.Exit(code)
+    return code
 
 
 @click.group(cls=PeerkitGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -181,8 +181,9 @@ def ensure_dir(path: Path) -> Path:
             raise DataError(display_path(path), "exists and is not a folder") from None
         except PermissionError:
             raise PeerkitError(f"{display_path(path)}: permission denied creating the folder") from None
-        except OSError as exc:
-            raise PeerkitError(_os_error_message(path, exc)) from None
+        except OSError as exc:  # a read-only file system, /proc, a name too long...
+            raise PeerkitError(f"{display_path(path)}: could not create the folder "
+                               f"({exc.strerror or type(exc).__name__})") from None
         os.chmod(path, DIR_MODE)
     return path
 

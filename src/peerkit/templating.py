@@ -37,7 +37,7 @@ def search_path(workspace: "Workspace | None") -> list[tuple[str, Path]]:
     out: list[tuple[str, Path]] = []
     if workspace is not None and workspace.path("templates").is_dir():
         out.append(("workspace", workspace.path("templates")))
-    for plugin, dirs in current_plugins().call_each("template_dirs"):
+    for plugin, dirs in current_plugins().call("template_dirs"):
         for d in dirs:
             out.append((f"plugin {plugin}", Path(d)))
     out.append(("default", default_dir()))

@@ -72,6 +72,32 @@ class Workspace:
         validate_config(data, path)
         return data
 
+    def config_for_report(self) -> list[DataError]:
+        """Read peerkit.toml for a read-only report (``status``) even when it holds a secret
+        typed in plain text: that problem is returned (for the report to show, exit 3) rather
+        than stopping every feature from reading the rest.  Other problems still raise."""
+        from peerkit.config import check_no_plain_secrets, validate_config
+
+        if "config" in self.__dict__:
+            return []
+        path = self.path(CONFIG_NAME)
+        data = storage.read_toml(path)
+        try:
+            validate_config(data, path)
+            problems: list[DataError] = []
+        except DataError as exc:
+            try:
+                check_no_plain_secrets(data, path)
+            except DataError as secret:
+                # validate_config checks secrets last: the same message means all else is valid
+                if secret.message != exc.message:
+                    raise exc from None
+                problems = [secret]
+            else:
+                raise
+        self.__dict__["config"] = data  # what the cached property would hold
+        return problems
+
     def section(self, name: str) -> dict:
         """A top-level table of peerkit.toml (``[caseload]``, ``[wrap]``...), or ``{}``."""
         value = self.config.get(name, {})

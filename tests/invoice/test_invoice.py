@@ -263,7 +263,7 @@ def test_broken_note_file_is_one_error_and_writes_nothing(run, ws_path, today):
     assert result.exit_code == 3
     assert len(error_lines(result)) == 1
     assert "N-2026-11-18-C003-1.toml" in result.output
-    assert result.stdout == "" or not result.stdout.lstrip().startswith("{")
+    assert result.stdout == ""  # no half invoice on stdout
     assert tree(ws_path / "invoices") == before
 
 
@@ -320,7 +320,7 @@ def test_secrets_masked_and_never_stored(run, ws_path, today, memory_keyring):
     # json (for scripts) never carries them, not even masked, and never waits for the keyring
     assert "tax_id" not in data["provider"] and "bank_account" not in data["provider"]
     html = run("invoice", "--week", "2026-W47", "--format", "html").stdout
-    assert "<td>******4321</td>" in html or "<td>*******4321</td>" in html
+    assert "<td>******4321</td>" in html  # 98-7654321: ten characters, the last four shown
     assert "6789</td>" in html and "000123" not in html and "7654321" not in html
     out = ws_path.parent / "inv.xlsx"
     result = run("invoice", "--week", "2026-W47", "--out", str(out))
@@ -329,7 +329,7 @@ def test_secrets_masked_and_never_stored(run, ws_path, today, memory_keyring):
 
     with zipfile.ZipFile(out) as zf:
         blob = b"".join(zf.read(n) for n in zf.namelist())
-    assert b"*4321" in blob or b"4321" in blob
+    assert b"******4321" in blob
     for secret in (b"98-7654321", b"7654321", b"000123456789", b"0123456789"):
         assert secret not in blob
         for p in ws_path.rglob("*"):
@@ -498,7 +498,7 @@ def test_hook_invoice_formats(run, register_plugin, ws_path, today):
 
     register_plugin(Clash(), name="clash")
     clash = run("invoice", "--week", "2026-W47", "--format", "json")
-    assert clash.exit_code != 0 and "defined by two plugins" in clash.output
+    assert clash.exit_code == 3 and "defined by two plugins" in clash.output
 
 
 def test_preview_with_reissue_changes_nothing(run, ws, ws_path, today):

@@ -328,7 +328,7 @@ def test_hook_wrap_formats(run, register_plugin, tmp_path, monkeypatch):
 def test_two_plugins_with_one_format_name_is_an_error(run, register_plugin):
     register_plugin(ClashPlugin(), name="wrap_clash_test")
     result = run("wrap", "export", "C001", "--format", "md")
-    assert result.exit_code != 0
+    assert result.exit_code == 3
     assert "wrap format 'html' is defined by two plugins" in result.output
     assert_no_traceback(result)
 
