@@ -87,8 +87,10 @@ def invoice(ws, period, fmt, out, preview, reissue):
         if getattr(render, "needs_secrets", True):
             model.fill_secrets(ws, outcome.invoice, settings, message)
         data = render(outcome.invoice, ws)
-        _write(data, out, _default_name(out_dir, outcome.invoice.number, fmt, None))
+        written = _write(data, out, _default_name(out_dir, outcome.invoice.number, fmt, None))
         message(_summary(outcome, preview=True))
+        if written:
+            click.echo(os.path.abspath(written))  # the file's path on stdout, for scripts
         return
 
     from peerkit.context import current_plugins

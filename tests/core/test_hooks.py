@@ -90,7 +90,9 @@ def test_hook_audit_checks_failing_is_never_intact(run, register_plugin):
 
     register_plugin(P(), "broken_audit")
     result = run("audit", "verify")
-    assert result.exit_code == 1 and "failed to run" in result.output
+    # a plugin failing in a hook is exit 3 (the dispatcher's 'collect' policy), never "intact"
+    assert result.exit_code == 3 and "failed to run" in result.output
+    assert "broken_audit" in result.output and "intact" not in result.output
 
 
 def test_hook_doctor_checks(run, register_plugin):

@@ -82,10 +82,10 @@ def test_an_unknown_suffix_is_refused_listing_the_formats(run, tmp_path):
     out = tmp_path / "inv.csv"
     result = run("invoice", *PERIOD, "--out", out)
     assert result.exit_code == 2
-    assert "'.csv' names no known format (.htm, .html, .json, .markdown, .md, .xlsx)" in result.output
+    assert "'.csv' names no known format (.htm, .html, .json, .markdown, .md, .pdf, .xlsx)" in result.output
     assert not out.exists()
-    for args, suffix in ((("note", "render", "N-2026-11-02-C001-1"), ".pdf"), (("note", "export"), ".csv"),
-                         (("wrap", "export", "C001"), ".pdf")):
+    for args, suffix in ((("note", "render", "N-2026-11-02-C001-1"), ".doc"), (("note", "export"), ".csv"),
+                         (("wrap", "export", "C001"), ".doc")):
         result = run(*args, "--out", tmp_path / f"x{suffix}")
         assert result.exit_code == 2, (args, result.output)
         assert f"'{suffix}' names no known format" in result.output

@@ -62,7 +62,7 @@ def test_denied_note_bills_zero_units_per_note(run, ws_path):
 
 def test_back_dated_note_gets_the_unmanaged_error_not_the_signed_later_note(run, ws_path):
     # C004 has no authorization: 11-06 approved (3 units), 11-13 approved (6 units) -> 9
-    set_setting(ws_path, "unmanaged_units", "9")
+    set_setting(ws_path, "unmanaged_units", "9", table="billing")
     (ws_path / "notes/2026/11/N-2026-11-24-C004-1.toml").unlink()  # the draft of 11-24
     assert run("note", "check", "--client", "C004", "--json").exit_code == 0
     # a back-dated draft of 11-10 (45 min = 3 units) would push the fiscal year to 12
