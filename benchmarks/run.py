@@ -43,6 +43,12 @@ COLD = [
     ("status (cold caches)", ("status",), ["status"]),
     ("invoice --week --preview (md, cold caches)", ("invoice",), ["invoice", "--week", WEEK, "--preview"]),
 ]
+# ... and the command run again after such a first command: a read that found its caches stale
+# rebuilt them (issue 19), so the workspace is warm again from its second command on
+AFTER_COLD = [
+    ("status (after a cold start)", ("status",), ["status"]),
+    ("invoice --week --preview (md, after a cold start)", ("invoice",), ["invoice", "--week", WEEK, "--preview"]),
+]
 CACHE_FILES = ("notes/*/*/.notes-cache.json", "clients/.clients-cache.json", "invoices/index.json",
                "resources/.index.sqlite", "activities/*/*/.*-cache.json")
 
@@ -311,6 +317,12 @@ class Bench:
                              "argv": pk + ["--workspace", ws, *argv], "ok": (0, 1), "cold": True,
                              "floor": "floor: start-up (click+pluggy+entry points)", "target": 2.0,
                              "ws": ws, "label": label, "role": role})
+            for label, path, argv in AFTER_COLD:
+                jobs.append({"name": f"{label} [{size}]", "group": "cold caches", "data": size, "path": path,
+                             "argv": pk + ["--workspace", ws, *argv], "ok": (0, 1), "cold": True,
+                             "first_untimed": True,
+                             "floor": "floor: start-up (click+pluggy+entry points)", "target": 2.0,
+                             "ws": ws, "label": label, "role": role})
         # note check on one peer's year, and the parse floor of the same files
         size = self.profile["check"]
         start, end = self.span("check")
@@ -377,6 +389,8 @@ class Bench:
                 before = self._note_listing(j) if j.get("cleanup") else None
                 stash = self._drop_caches(j) if j.get("cold") else None
                 try:
+                    if j.get("first_untimed"):   # the first command after the copy, untimed
+                        run_child(j["argv"], env=self.env)
                     res = run_child(j["argv"], env=self.env)
                 finally:
                     if stash is not None:
