@@ -1,7 +1,8 @@
 """Supervisor review through Excel: many workspaces' notes out to one workbook, decisions back.
 
 ``export_review`` streams the notes of each workspace (one at a time, one month folder at
-a time) into a write-only workbook:
+a time) into a workbook written by xlsxwriter in constant-memory mode
+(:mod:`peerkit.xlsx_writer`):
 
 * sheet ``Notes`` -- the header row, then one row per note, ending with a content
   ``Fingerprint``, an empty ``Decision`` column restricted to approved/denied by a
@@ -277,15 +278,14 @@ def export_review(workspaces: list["Workspace"], out: Path | str, *,
                   date_from: dt.date | None = None, date_to: dt.date | None = None,
                   statuses: Iterable[str] = DEFAULT_EXPORT_STATUSES, deidentify: bool = False,
                   today: dt.date | None = None, progress: bool = True) -> ExportResult:
-    """Write the review workbook for ``workspaces`` to ``out``; audit each workspace."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
+    """Write the review workbook for ``workspaces`` to ``out``; audit each workspace.
 
-    from peerkit.excel import DATE_FORMAT, TIME_FORMAT, save_workbook, text_cell, typed_cell
+    Written with xlsxwriter in constant-memory mode (``peerkit.xlsx_writer``): what goes in each
+    cell is decided here, as plain values (text is always a text cell); the writer only stores
+    them."""
     from peerkit.output import progress as progress_bar
     from peerkit.units import units_by_note
+    from peerkit.xlsx_writer import Formula, StreamingWorkbook
 
     out = Path(out)
     if not workspaces:
@@ -295,32 +295,17 @@ def export_review(workspaces: list["Workspace"], out: Path | str, *,
     cols = columns(deidentify)
     index = {c.header: i for i, c in enumerate(cols)}
     n_cols = len(cols)
-    last_letter = get_column_letter(n_cols)
 
-    wb = Workbook(write_only=True)
-    sheet = wb.create_sheet(NOTES_SHEET)
-    summary_sheet = wb.create_sheet(SUMMARY_SHEET)
-    meta = wb.create_sheet(META_SHEET)
-    meta.sheet_state = "hidden"
+    with StreamingWorkbook(out) as wb:
+        sheet = wb.add_sheet(NOTES_SHEET)
+        summary_sheet = wb.add_sheet(SUMMARY_SHEET)
+        meta = wb.add_sheet(META_SHEET)
+        meta.hide()
 
-    bold = Font(bold=True)
+        sheet.freeze_header()
+        sheet.set_widths([c.width for c in cols], hidden=[i for i, c in enumerate(cols) if c.hidden])
+        sheet.append([c.header for c in cols], bold=True)
 
-    def header_cells(target, names):
-        cells = []
-        for name in names:
-            cell = text_cell(target, name, "a header")
-            cell.font = bold
-            cells.append(cell)
-        return cells
-
-    sheet.freeze_panes = "A2"
-    for i, col in enumerate(cols, start=1):
-        sheet.column_dimensions[get_column_letter(i)].width = col.width
-        if col.hidden:
-            sheet.column_dimensions[get_column_letter(i)].hidden = True
-    sheet.append(header_cells(sheet, [c.header for c in cols]))
-
-    try:
         keys = _workspace_keys(workspaces)
         peers: list[PeerSummary] = []
         exported_ids: list[list[str]] = []
@@ -378,21 +363,8 @@ def export_review(workspaces: list["Workspace"], out: Path | str, *,
                         "Decision": None, "Reason": None,
                         "Exported state": review_state(note),
                     }
-                    cells: list[Any] = []
-                    for col in cols:
-                        value = values[col.header]
-                        if col.header == "Date":
-                            cells.append(typed_cell(sheet, value, DATE_FORMAT))
-                        elif col.header in ("Start", "End"):
-                            cells.append(typed_cell(sheet, value, TIME_FORMAT))
-                        elif col.header in ("Minutes", "Units"):
-                            cells.append(value)
-                        elif value is None:
-                            cells.append(None)
-                        else:
-                            where = f"note {note.id} column '{col.header}'"
-                            cells.append(text_cell(sheet, value, where))
-                    sheet.append(cells)
+                    sheet.append(_note_cells(cols, values),
+                                 where=lambda c, nid=note.id: f"note {nid} column '{cols[c].header}'")
                     row += 1
                     total += 1
                     ids.append(note.id)
@@ -406,53 +378,70 @@ def export_review(workspaces: list["Workspace"], out: Path | str, *,
             exported_ids.append(ids)
 
         last_row = max(row, 2)
-        sheet.auto_filter.ref = f"A1:{last_letter}{max(row, 1)}"
+        sheet.autofilter(max(row, 1), n_cols)
         if not deidentify:
-            letter = get_column_letter(index["Decision"] + 1)
-            dv = DataValidation(type="list", formula1='"' + ",".join(DECISIONS) + '"', allow_blank=True,
-                                showErrorMessage=True, errorStyle="stop", errorTitle="Decision",
-                                error="Choose approved or denied, or leave the cell blank.",
-                                showInputMessage=True, promptTitle="Decision",
-                                prompt="approved or denied (blank = no decision yet)")
-            dv.add(f"{letter}2:{letter}{last_row}")
-            sheet.data_validations.append(dv)
+            sheet.list_validation(index["Decision"], 2, last_row, DECISIONS, title="Decision",
+                                  error="Choose approved or denied, or leave the cell blank.",
+                                  prompt="approved or denied (blank = no decision yet)")
 
-        # Summary: one row per workspace, then live totals.
-        summary_sheet.freeze_panes = "A2"
-        for i, width in enumerate(SUMMARY_WIDTHS, start=1):
-            summary_sheet.column_dimensions[get_column_letter(i)].width = width
-        summary_sheet.append(header_cells(summary_sheet, SUMMARY_HEADER))
+        # Summary: one row per workspace, then live totals (their values precomputed).
+        summary_sheet.freeze_header()
+        summary_sheet.set_widths(SUMMARY_WIDTHS)
+        summary_sheet.append(SUMMARY_HEADER, bold=True)
         for p in peers:
-            summary_sheet.append([text_cell(summary_sheet, p.peer, "peer"),
-                                  text_cell(summary_sheet, p.workspace, "workspace"),
-                                  p.notes, p.minutes, p.units, p.errors, p.warnings])
+            summary_sheet.append(_summary_cells(p))
         first, last = 2, len(peers) + 1
-        total_row: list[Any] = [text_cell(summary_sheet, "Total", "total"), None]
+        total_row: list[Any] = ["Total", None]
         for i in range(3, len(SUMMARY_HEADER) + 1):
-            letter = get_column_letter(i)
-            total_row.append(f"=SUM({letter}{first}:{letter}{last})")
+            letter = _column_letter(i)
+            computed = sum(_summary_cells(p)[i - 1] for p in peers)
+            total_row.append(Formula(f"=SUM({letter}{first}:{letter}{last})", computed))
         summary_sheet.append(total_row)
-        summary_sheet.auto_filter.ref = f"A1:{get_column_letter(len(SUMMARY_HEADER))}{last}"
+        summary_sheet.autofilter(last, len(SUMMARY_HEADER))
 
         # Hidden sheet: what import-review needs to find each workspace again.
-        meta.append([text_cell(meta, h, "meta") for h in META_HEADER])
-        meta.append([text_cell(meta, "format", "meta"), None, text_cell(meta, FORMAT, "meta")])
-        meta.append([text_cell(meta, "deidentified", "meta"), None,
-                     text_cell(meta, "yes" if deidentify else "no", "meta")])
-        if not deidentify:  # paths can name the peer; a de-identified sheet cannot be imported anyway
-            for key, ws in zip(keys, workspaces):
-                meta.append([text_cell(meta, "workspace", "meta"), text_cell(meta, key, "meta"),
-                             text_cell(meta, str(ws.root.resolve()), "meta")])
-        save_workbook(wb, out)
-    except BaseException:
-        _discard(wb)
-        raise
+        for meta_row in _meta_rows(workspaces, keys, deidentify):
+            meta.append(meta_row)
     shown = str(out.resolve())
     for ws, ids in zip(workspaces, exported_ids):
         with ws.lock():
             ws.audit("note export", records=ids, output=shown,
                      action="deidentified" if deidentify else "review")
     return ExportResult(path=out, notes=total, peers=peers, deidentified=deidentify)
+
+
+def _note_cells(cols: list[Column], values: dict[str, Any]) -> list[Any]:
+    """One note's row: dates, times and counts typed, everything else text (or empty)."""
+    cells: list[Any] = []
+    for col in cols:
+        value = values[col.header]
+        if value is None or col.header in ("Date", "Start", "End", "Minutes", "Units"):
+            cells.append(value)
+        else:
+            cells.append(str(value))
+    return cells
+
+
+def _summary_cells(p: PeerSummary) -> list[Any]:
+    return [p.peer, p.workspace, p.notes, p.minutes, p.units, p.errors, p.warnings]
+
+
+def _meta_rows(workspaces: list["Workspace"], keys: list[str], deidentify: bool) -> list[list[Any]]:
+    rows: list[list[Any]] = [list(META_HEADER), ["format", None, FORMAT],
+                             ["deidentified", None, "yes" if deidentify else "no"]]
+    if not deidentify:  # paths can name the peer; a de-identified sheet cannot be imported anyway
+        for key, ws in zip(keys, workspaces):
+            rows.append(["workspace", key, str(ws.root.resolve())])
+    return rows
+
+
+def _column_letter(n: int) -> str:
+    """1 -> A, 26 -> Z, 27 -> AA."""
+    letters = ""
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
 
 
 def export_with_plugin(name: str, exporter, workspaces: list["Workspace"], out: Path | str, *,
@@ -491,22 +480,6 @@ def export_with_plugin(name: str, exporter, workspaces: list["Workspace"], out: 
         with ws.lock():
             ws.audit("note export", records=done, output=shown, action=f"format {name}")
     return sum(len(d) for d in ids)
-
-
-def _discard(wb) -> None:
-    """Close a failed write-only workbook and delete its temporary sheet files (they hold PHI)."""
-    import contextlib
-
-    for sheet in getattr(wb, "_sheets", []):
-        with contextlib.suppress(Exception):
-            if getattr(sheet, "_rows", None) is not None:
-                sheet._rows.close()
-        writer = getattr(sheet, "_writer", None)
-        if writer is not None:
-            with contextlib.suppress(Exception):
-                writer.close()
-            with contextlib.suppress(Exception):
-                writer.cleanup()
 
 
 # --------------------------------------------------------------------------- import
