@@ -284,7 +284,6 @@ def export_review(workspaces: list["Workspace"], out: Path | str, *,
     cell is decided here, as plain values (text is always a text cell); the writer only stores
     them."""
     from peerkit.output import progress as progress_bar
-    from peerkit.units import units_by_note
     from peerkit.xlsx_writer import Formula, StreamingWorkbook
 
     out = Path(out)
@@ -311,70 +310,17 @@ def export_review(workspaces: list["Workspace"], out: Path | str, *,
         exported_ids: list[list[str]] = []
         row = 1
         total = 0
-
-        for ws, key in zip(workspaces, keys):
-            pseudo = Pseudonyms.for_workspace(ws) if deidentify else None
-            peer_name = str(ws.provider.get("name", "") or "")
-            summary = PeerSummary(peer=pseudo.peer() if pseudo else peer_name,
-                                  workspace=pseudo.workspace() if pseudo else key, path=ws.root)
-            rule = ws.unit_rule
-            clients = ws.clients()
+        job = _RowsJob(workspaces, keys, cols, date_from, date_to, statuses, deidentify, today)
+        for summary, rows in _each_workspace_rows(job):
             ids: list[str] = []
-            # One workspace's notes at a time: the checks need them together (overlaps,
-            # duplicates, authorization totals), and each month is then read only once.
-            in_range = list(ws.notes(date_from, date_to))
-            wanted = [n for n in in_range if n.status in statuses]
-            units = units_by_note([n for n in wanted if n.status != "void"], rule)
-            by_note: dict[str, list] = {}
-            if wanted:
-                for finding in _run_checks(ws, in_range, today, (date_from, date_to)):
-                    by_note.setdefault(finding.note, []).append(finding)
-            del in_range
             label = f"Exporting {summary.workspace}"
-            bar = progress_bar(wanted, length=len(wanted), label=label, enabled=progress)
-            with bar as items:
-                for note in items:
-                    findings = by_note.get(note.id, [])
-                    client = clients.get(note.client)
-                    n_units = units.get(note.id, 0)
-                    if pseudo:
-                        goals = ", ".join(note.goals)
-                    else:
-                        parts = []
-                        for gid in note.goals:
-                            goal = client.goal(gid) if client else None
-                            parts.append(f"{gid}: {goal.text}" if goal else f"{gid}: (not in the plan)")
-                        goals = "; ".join(parts)
-                    values: dict[str, Any] = {
-                        "Note": pseudo.note(note.id) if pseudo else note.id,
-                        "Peer": summary.peer,
-                        "Workspace": summary.workspace,
-                        "Client": pseudo.client(note.client) if pseudo else note.client,
-                        "Client name": client.name if client else "",
-                        "Date": note.date, "Start": note.start, "End": note.end,
-                        "Minutes": note.minutes, "Units": n_units,
-                        "Code": note.code, "Modifier": note.modifier, "Goals": goals,
-                        "Place": note.place, "Location": note.location,
-                        "Purpose": note.purpose, "Intervention": note.intervention,
-                        "Response": note.response, "Plan": note.plan, "Status": note.status,
-                        "Late entry": "yes" if note.late_entry else "no",
-                        "Findings": _findings_text(findings, bool(pseudo)),
-                        "Fingerprint": fingerprint(note),
-                        "Decision": None, "Reason": None,
-                        "Exported state": review_state(note),
-                    }
-                    sheet.append(_note_cells(cols, values),
-                                 where=lambda c, nid=note.id: f"note {nid} column '{cols[c].header}'")
+            with progress_bar(rows, length=len(rows), label=label, enabled=progress) as items:
+                for note_id, cells in items:
+                    sheet.append(cells, where=lambda c, nid=note_id: f"note {nid} column '{cols[c].header}'")
                     row += 1
                     total += 1
-                    ids.append(note.id)
-                    summary.notes += 1
-                    summary.minutes += note.minutes
-                    summary.units += n_units
-                    summary.errors += sum(1 for f in findings if f.severity == "error")
-                    summary.warnings += sum(1 for f in findings if f.severity == "warning")
+                    ids.append(note_id)
             peers.append(summary)
-            ws.forget_notes()  # stream: hold one workspace's notes at a time
             exported_ids.append(ids)
 
         last_row = max(row, 2)
@@ -408,6 +354,128 @@ def export_review(workspaces: list["Workspace"], out: Path | str, *,
             ws.audit("note export", records=ids, output=shown,
                      action="deidentified" if deidentify else "review")
     return ExportResult(path=out, notes=total, peers=peers, deidentified=deidentify)
+
+
+@dataclass
+class _RowsJob:
+    workspaces: list
+    keys: list[str]
+    cols: list[Column]
+    date_from: dt.date | None
+    date_to: dt.date | None
+    statuses: tuple
+    deidentify: bool
+    today: dt.date
+
+
+def _workspace_rows(job: _RowsJob, i: int) -> tuple[PeerSummary, list[tuple[str, list[Any]]]]:
+    """One workspace's summary and rows ``(note id, cells)``: loading, checks, fingerprints."""
+    from peerkit.units import units_by_note
+
+    ws, key, cols = job.workspaces[i], job.keys[i], job.cols
+    pseudo = Pseudonyms.for_workspace(ws) if job.deidentify else None
+    peer_name = str(ws.provider.get("name", "") or "")
+    summary = PeerSummary(peer=pseudo.peer() if pseudo else peer_name,
+                          workspace=pseudo.workspace() if pseudo else key, path=ws.root)
+    rule = ws.unit_rule
+    clients = ws.clients()
+    # One workspace's notes at a time: the checks need them together (overlaps,
+    # duplicates, authorization totals), and each month is then read only once.
+    in_range = list(ws.notes(job.date_from, job.date_to))
+    wanted = [n for n in in_range if n.status in job.statuses]
+    units = units_by_note([n for n in wanted if n.status != "void"], rule)
+    by_note: dict[str, list] = {}
+    if wanted:
+        for finding in _run_checks(ws, in_range, job.today, (job.date_from, job.date_to)):
+            by_note.setdefault(finding.note, []).append(finding)
+    del in_range
+    rows: list[tuple[str, list[Any]]] = []
+    for note in wanted:
+        findings = by_note.get(note.id, [])
+        client = clients.get(note.client)
+        n_units = units.get(note.id, 0)
+        if pseudo:
+            goals = ", ".join(note.goals)
+        else:
+            parts = []
+            for gid in note.goals:
+                goal = client.goal(gid) if client else None
+                parts.append(f"{gid}: {goal.text}" if goal else f"{gid}: (not in the plan)")
+            goals = "; ".join(parts)
+        values: dict[str, Any] = {
+            "Note": pseudo.note(note.id) if pseudo else note.id,
+            "Peer": summary.peer,
+            "Workspace": summary.workspace,
+            "Client": pseudo.client(note.client) if pseudo else note.client,
+            "Client name": client.name if client else "",
+            "Date": note.date, "Start": note.start, "End": note.end,
+            "Minutes": note.minutes, "Units": n_units,
+            "Code": note.code, "Modifier": note.modifier, "Goals": goals,
+            "Place": note.place, "Location": note.location,
+            "Purpose": note.purpose, "Intervention": note.intervention,
+            "Response": note.response, "Plan": note.plan, "Status": note.status,
+            "Late entry": "yes" if note.late_entry else "no",
+            "Findings": _findings_text(findings, bool(pseudo)),
+            "Fingerprint": fingerprint(note),
+            "Decision": None, "Reason": None,
+            "Exported state": review_state(note),
+        }
+        rows.append((note.id, _note_cells(cols, values)))
+        summary.notes += 1
+        summary.minutes += note.minutes
+        summary.units += n_units
+        summary.errors += sum(1 for f in findings if f.severity == "error")
+        summary.warnings += sum(1 for f in findings if f.severity == "warning")
+    ws.forget_notes()  # stream: hold one workspace's notes at a time
+    return summary, rows
+
+
+_JOB: _RowsJob | None = None   # the export job a forked worker process computes rows for
+
+
+def _worker_rows(i: int):
+    """In a worker process: ("ok", rows) or ("error", exit code, one-line message)."""
+    from peerkit.errors import PeerkitError
+
+    try:
+        return ("ok", _workspace_rows(_JOB, i))
+    except PeerkitError as exc:
+        return ("error", exc.exit_code, exc.message)
+    except Exception as exc:  # noqa: BLE001 - its text may hold PHI: the type only
+        return ("crash", type(exc).__name__, "")
+
+
+def _each_workspace_rows(job: _RowsJob):
+    """Each workspace's (summary, rows), in order.  With several workspaces and a second core,
+    a forked worker process computes the next workspaces' rows (at most two ahead) while this
+    process writes; ``PEERKIT_EXPORT_JOBS=1`` (or no ``fork``) computes them here."""
+    import multiprocessing
+
+    from peerkit.errors import PeerkitError
+
+    n = len(job.workspaces)
+    serial = (n < 2 or (os.cpu_count() or 1) < 2 or os.environ.get("PEERKIT_EXPORT_JOBS") == "1"
+              or "fork" not in multiprocessing.get_all_start_methods())
+    if serial:
+        for i in range(n):
+            yield _workspace_rows(job, i)
+        return
+    global _JOB
+    _JOB = job
+    try:
+        with multiprocessing.get_context("fork").Pool(1) as pool:
+            pending = [pool.apply_async(_worker_rows, (i,)) for i in range(min(2, n))]
+            for i in range(n):
+                outcome = pending.pop(0).get()
+                if i + 2 < n:
+                    pending.append(pool.apply_async(_worker_rows, (i + 2,)))
+                if outcome[0] == "error":
+                    raise PeerkitError(outcome[2], exit_code=outcome[1])
+                if outcome[0] == "crash":
+                    raise RuntimeError(f"export worker failed ({outcome[1]})")
+                yield outcome[1]
+    finally:
+        _JOB = None
 
 
 def _note_cells(cols: list[Column], values: dict[str, Any]) -> list[Any]:

@@ -99,3 +99,49 @@ def test_a_failed_write_leaves_no_workbook_and_no_temporary_files(tmp_path):
     assert not out.exists() and os.listdir(tmp_path) == []
     after = set(os.listdir(tempfile.gettempdir()))
     assert not [n for n in after - before if n.startswith("peerkit-xlsx-")]
+
+
+def _cells(path):
+    wb = openpyxl.load_workbook(path)
+    return {name: [[(c.value, c.data_type, c.number_format, bool(c.quotePrefix)) for c in row]
+                   for row in wb[name].iter_rows()] for name in wb.sheetnames}
+
+
+@pytest.fixture
+def three(ws_path, tmp_path):
+    import shutil
+
+    roots = [ws_path]
+    for name in ("b", "c"):
+        shutil.copytree(ws_path, tmp_path / name)
+        roots.append(tmp_path / name)
+    return roots
+
+
+def test_rows_computed_in_a_worker_process_come_out_in_order_and_identical(three, tmp_path, monkeypatch):
+    monkeypatch.setenv("PEERKIT_TODAY", "2026-11-25")
+    parallel, serial = tmp_path / "p.xlsx", tmp_path / "s.xlsx"
+    review.export_review([Workspace(r) for r in three], parallel, progress=False)
+    monkeypatch.setenv("PEERKIT_EXPORT_JOBS", "1")
+    review.export_review([Workspace(r) for r in three], serial, progress=False)
+    got = _cells(parallel)
+    assert got == _cells(serial)
+    order = [row[2][0] for row in got["Notes"][1:]]
+    assert order == sorted(order, key=["ws", "b", "c"].index) and set(order) == {"ws", "b", "c"}
+
+
+def test_bad_data_in_a_worker_is_the_same_one_line_error(three, tmp_path, monkeypatch):
+    from peerkit.errors import PeerkitError
+
+    monkeypatch.setenv("PEERKIT_TODAY", "2026-11-25")
+    bad = three[2] / "notes/2026/11/N-2026-11-23-C001-1.toml"
+    bad.write_text(bad.read_text().replace('code = "H0038"', 'code = 7'))
+    messages = []
+    for jobs in ("2", "1"):
+        monkeypatch.setenv("PEERKIT_EXPORT_JOBS", jobs)
+        out = tmp_path / f"x{jobs}.xlsx"
+        with pytest.raises(PeerkitError) as caught:
+            review.export_review([Workspace(r) for r in three], out, progress=False)
+        assert caught.value.exit_code == 3 and not out.exists()
+        messages.append(caught.value.message)
+    assert messages[0] == messages[1] and "N-2026-11-23-C001-1" in messages[0]
