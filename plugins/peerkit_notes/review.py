@@ -316,7 +316,7 @@ def export_review(workspaces: list["Workspace"], out: Path | str, *,
             label = f"Exporting {summary.workspace}"
             with progress_bar(rows, length=len(rows), label=label, enabled=progress) as items:
                 for note_id, cells in items:
-                    sheet.append(cells, where=lambda c, nid=note_id: f"note {nid} column '{cols[c].header}'")
+                    sheet.append(cells, checked=True)
                     row += 1
                     total += 1
                     ids.append(note_id)
@@ -420,7 +420,7 @@ def _workspace_rows(job: _RowsJob, i: int) -> tuple[PeerSummary, list[tuple[str,
             "Decision": None, "Reason": None,
             "Exported state": review_state(note),
         }
-        rows.append((note.id, _note_cells(cols, values)))
+        rows.append((note.id, _note_cells(cols, values, note.id)))
         summary.notes += 1
         summary.minutes += note.minutes
         summary.units += n_units
@@ -430,6 +430,10 @@ def _workspace_rows(job: _RowsJob, i: int) -> tuple[PeerSummary, list[tuple[str,
     return summary, rows
 
 
+# Two workers and this process (the writer) share two cores: computing a workspace's rows costs
+# a little more than writing them, so one worker alone would keep the writer waiting.
+WORKERS = 2
+AHEAD = 3      # workspaces computed ahead of the one being written (bounds memory)
 _JOB: _RowsJob | None = None   # the export job a forked worker process computes rows for
 
 
@@ -463,12 +467,12 @@ def _each_workspace_rows(job: _RowsJob):
     global _JOB
     _JOB = job
     try:
-        with multiprocessing.get_context("fork").Pool(1) as pool:
-            pending = [pool.apply_async(_worker_rows, (i,)) for i in range(min(2, n))]
+        with multiprocessing.get_context("fork").Pool(WORKERS) as pool:
+            pending = [pool.apply_async(_worker_rows, (i,)) for i in range(min(AHEAD, n))]
             for i in range(n):
                 outcome = pending.pop(0).get()
-                if i + 2 < n:
-                    pending.append(pool.apply_async(_worker_rows, (i + 2,)))
+                if i + AHEAD < n:
+                    pending.append(pool.apply_async(_worker_rows, (i + AHEAD,)))
                 if outcome[0] == "error":
                     raise PeerkitError(outcome[2], exit_code=outcome[1])
                 if outcome[0] == "crash":
@@ -478,15 +482,18 @@ def _each_workspace_rows(job: _RowsJob):
         _JOB = None
 
 
-def _note_cells(cols: list[Column], values: dict[str, Any]) -> list[Any]:
-    """One note's row: dates, times and counts typed, everything else text (or empty)."""
+def _note_cells(cols: list[Column], values: dict[str, Any], note_id: str) -> list[Any]:
+    """One note's row: dates, times and counts typed, everything else text (or empty), the
+    text already cleaned and length-checked (``checked_text``) where the row is computed."""
+    from peerkit.xlsx_writer import checked_text
+
     cells: list[Any] = []
     for col in cols:
         value = values[col.header]
         if value is None or col.header in ("Date", "Start", "End", "Minutes", "Units"):
             cells.append(value)
         else:
-            cells.append(str(value))
+            cells.append(checked_text(str(value), f"note {note_id} column '{col.header}'"))
     return cells
 
 

@@ -39,6 +39,13 @@ class Formula:
     value: Any = None    # what it computes to (stored as the cached result)
 
 
+def checked_text(value: str, where: str) -> str:
+    """Text as a cell stores it: without characters XML cannot hold, never over-long."""
+    text = clean_cell_text(value)
+    check_length(text, where)
+    return text
+
+
 class Sheet:
     """One worksheet, written row by row (each row once, in order)."""
 
@@ -61,8 +68,9 @@ class Sheet:
         self._ws.hide()
 
     def append(self, cells: Sequence[Any], *, bold: bool = False,
-               where: Callable[[int], str] | None = None) -> None:
-        """Write the next row; ``where(column index)`` names a cell in errors."""
+               where: Callable[[int], str] | None = None, checked: bool = False) -> None:
+        """Write the next row; ``where(column index)`` names a cell in errors.  ``checked``:
+        its text was already passed through :func:`checked_text` (e.g. in a worker process)."""
         row = self.rows
         ws, fmt = self._ws, self._book.formats
         for c, value in enumerate(cells):
@@ -71,8 +79,7 @@ class Sheet:
                     ws.write_blank(row, c, None, fmt["bold"])
                 continue
             if isinstance(value, str):
-                text = clean_cell_text(value)
-                check_length(text, where(c) if where else "a cell")
+                text = value if checked else checked_text(value, where(c) if where else "a cell")
                 if needs_quote_prefix(text):
                     ws.write_string(row, c, text, fmt["bold_quote" if bold else "quote"])
                 elif bold:
