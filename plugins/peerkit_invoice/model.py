@@ -15,7 +15,9 @@ Files (all under ``invoices/`` in the workspace, written only while holding the 
   file the index does not list, a listed file missing, a size that differs -- voiding a
   snapshot always changes its size), the index is rebuilt from the snapshots, which are
   the source of truth.  It is written atomically under the workspace lock right after
-  the snapshot, in the same command, so it cannot go stale.
+  the snapshot, in the same command, so it cannot go stale; a reader that finds it stale
+  (after a copy, a restore or a pull) writes the rebuilt index if the workspace lock is free
+  (``peerkit.notecache.write_after_read``).
 * ``invoices/counter.toml`` -- the last number taken in each series (``"INV-2026" = 3``),
   written before the snapshot.  The next number is one more than the highest of the counter,
   the snapshots and the invoice numbers the audit log records as issued, so deleting a
@@ -475,6 +477,7 @@ def _snapshot_files(ws) -> dict[str, Path]:
 
 
 def _entry_from_snapshot(path: Path) -> IndexEntry:
+    size = path.stat().st_size  # before reading: a change while reading shows as a size mismatch
     data = storage.read_toml(path)
     f = Fields(data, path)
     number = f.req("number", str)
@@ -483,7 +486,7 @@ def _entry_from_snapshot(path: Path) -> IndexEntry:
     return IndexEntry(number=number, status=f.choice("status", ("issued", "void"), "issued"),
                       start=f.req("start", dt.date), end=f.req("end", dt.date),
                       issued=f.opt("issued", dt.date), notes=tuple(f.text_list("notes")),
-                      size=path.stat().st_size)
+                      size=size)
 
 
 def index_text(entries) -> str:
@@ -557,6 +560,11 @@ class Index:
                 _size(p) == entries[n].size for n, p in files.items()):
             return cls(entries, rebuilt=False)
         rebuilt = {n: _entry_from_snapshot(p) for n, p in sorted(files.items())}
+        if files:  # stale after a copy, a restore or a pull: the next command reads one file
+            from peerkit.notecache import write_after_read
+
+            write_after_read(ws.root, invoice_dir(ws) / INDEX_NAME,
+                             index_text(rebuilt.values()).encode("utf-8"))
         return cls(rebuilt, rebuilt=True)
 
     def save(self, ws) -> None:

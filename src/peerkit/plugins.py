@@ -100,6 +100,7 @@ class Plugins:
     def _load_entrypoints(self) -> None:
         from importlib.metadata import entry_points
 
+        seen_dists: dict = {}
         for ep in sorted(entry_points(group=GROUP), key=lambda e: e.name):
             if not self._wanted(ep.name):
                 continue
@@ -107,12 +108,11 @@ class Plugins:
                 warn(f"two installed plugins are named {ep.name!r} ({self.info[ep.name].module} and "
                      f"{ep.value}); only the first was loaded — uninstall one")
                 continue
-            dist = getattr(ep, "dist", None)
-            dist_name = (dist.metadata["Name"] if dist is not None else "") or ""
+            dist_name, version = _dist_identity(getattr(ep, "dist", None), seen_dists)
             source = "built-in" if dist_name.lower() == "peerkit" else "installed"
             if source == "installed" and self.no_plugins:
                 continue
-            info = PluginInfo(ep.name, source, version=(dist.version if dist else ""), module=ep.value)
+            info = PluginInfo(ep.name, source, version=version, module=ep.value)
             self.info[ep.name] = info
             try:
                 module = ep.load()
@@ -322,6 +322,29 @@ class Plugins:
         raise PeerkitError(f"cannot {action}: {which} {names} failed to load (see 'peerkit plugins'); "
                            f"fix {it}, or run 'peerkit {options} ...' to {action} without {it}",
                            exit_code=EXIT_DATA)
+
+
+def _dist_identity(dist, seen: dict) -> tuple[str, str]:
+    """(Name, Version) of an entry point's distribution, read once per distribution: the
+    header lines of its METADATA up to the first blank line (the long description after it,
+    peerkit's whole README, is never parsed)."""
+    if dist is None:
+        return "", ""
+    key = str(getattr(dist, "_path", "")) or id(dist)
+    if key not in seen:
+        fields: dict[str, str] = {}
+        text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or ""
+        for line in text.splitlines():
+            if not line.strip():
+                break
+            field, sep, value = line.partition(":")
+            if sep and field in ("Name", "Version") and field not in fields:
+                fields[field] = value.strip()
+        if "Name" not in fields:  # an unusual layout: let importlib.metadata parse it
+            meta = dist.metadata
+            fields = {"Name": meta["Name"] or "", "Version": meta["Version"] or ""}
+        seen[key] = (fields.get("Name", ""), fields.get("Version", ""))
+    return seen[key]
 
 
 EXIT_DATA = 3

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
@@ -302,7 +303,9 @@ def load_clients(ws: "Workspace") -> dict[str, Client]:
                          key=lambda e: e.name)
     except (FileNotFoundError, NotADirectoryError):
         return out
+    started = time.time_ns()
     cache = MonthCache(folder, CLIENTS_CACHE_NAME) if entries else None
+    fresh: dict[str, tuple] = {}  # parsed here because the cache could not serve them
     for entry in entries:
         p = Path(entry.path)
         data = None
@@ -311,10 +314,28 @@ def load_clients(ws: "Workspace") -> dict[str, Client]:
         except OSError:
             pass
         if data is None:
+            sig = _signature_or_none(entry)
             data = storage.read_toml(p)
-        c = client_from_dict(data, p, expect_id=p.stem)
+            c = client_from_dict(data, p, expect_id=p.stem)
+            if sig is not None:
+                fresh[entry.name] = (sig, data)
+        else:
+            c = client_from_dict(data, p, expect_id=p.stem)
         out[c.id] = c
+    if fresh:
+        from peerkit.notecache import refresh_after_read
+
+        refresh_after_read(ws.root, folder, name=CLIENTS_CACHE_NAME, fresh=fresh, started_ns=started)
     return out
+
+
+def _signature_or_none(entry: os.DirEntry) -> list[int] | None:
+    from peerkit.notecache import signature
+
+    try:
+        return signature(entry.stat())
+    except OSError:
+        return None
 
 
 # ---------------------------------------------------------------------------- notes
@@ -649,6 +670,8 @@ def _month_notes(ws: "Workspace", start, end, skip_ids) -> Iterator[Note]:
     current_folder = None
     collected: list[Note] = []
     whole = False
+    fresh: dict[str, tuple] = {}   # notes of this folder its cache could not serve
+    started = 0
     for path, entry, cache in _note_entries(ws, start, end, memo=memo):
         if isinstance(path, list):  # a memoised month: (list of notes, None, None)
             for note in path:
@@ -659,7 +682,8 @@ def _month_notes(ws: "Workspace", start, end, skip_ids) -> Iterator[Note]:
         if folder != current_folder:
             if whole and current_folder is not None:
                 _remember(memo, current_folder, collected)
-            current_folder, collected = folder, []
+            _refresh_stale(ws, current_folder, fresh, started)
+            current_folder, collected, fresh, started = folder, [], {}, time.time_ns()
             whole = not skip_ids and _covers_month(folder, start, end)
         if skip_ids and path.stem in skip_ids:
             continue
@@ -671,12 +695,25 @@ def _month_notes(ws: "Workspace", start, end, skip_ids) -> Iterator[Note]:
         if data is not None and data.get("client") in known:
             note = note_from_valid_dict(data, path)
         else:
+            sig = _signature_or_none(entry) if data is None else None
             note = note_from_dict(storage.read_toml(path), path, expect_id=path.stem, clients=known)
+            if sig is not None:
+                fresh[entry.name] = (sig, note.to_dict())
         note.zone = ws.timezone
         collected.append(note)
         yield note
     if whole and current_folder is not None:
         _remember(memo, current_folder, collected)
+    _refresh_stale(ws, current_folder, fresh, started)
+
+
+def _refresh_stale(ws: "Workspace", folder: Path | None, fresh: dict, started: int) -> None:
+    """A month whose cache served not every note read: write it again (see notecache)."""
+    if folder is None or not fresh:
+        return
+    from peerkit.notecache import refresh_after_read
+
+    refresh_after_read(ws.root, folder, fresh=fresh, started_ns=started)
 
 
 def _covers_month(folder: Path, start, end) -> bool:

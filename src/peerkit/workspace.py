@@ -23,7 +23,8 @@ SCHEMA_VERSION = 1
 
 
 class Workspace:
-    """One peer's workspace.  Reading never changes a file; writers take :meth:`lock`.
+    """One peer's workspace.  Reading never changes a record (it may refresh a stale cache, see
+    ``peerkit.notecache``); writers take :meth:`lock`.
 
     Attributes:
         root: the workspace folder (the one holding peerkit.toml), a ``Path``.

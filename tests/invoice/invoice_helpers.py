@@ -48,11 +48,16 @@ def set_billing(ws_path: Path, key: str, value: str) -> None:
     p.write_text("\n".join(out) + "\n")
 
 
+# a read may refresh the note and client caches (taking the workspace lock to do so): no data
+NOT_DATA = {".notes-cache.json", ".clients-cache.json", ".peerkit.lock"}
+
+
 def tree(folder: Path) -> dict:
     """{relative path: bytes} of every file under folder (to prove nothing changed)."""
     if not folder.exists():
         return {}
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name not in NOT_DATA}
 
 
 def error_lines(result) -> list[str]:

@@ -93,7 +93,8 @@ def snapshot(*roots: Path) -> dict[str, bytes]:
     out = {}
     for root in roots:
         for p in sorted(root.rglob("*")):
-            if p.is_file() and not p.name.startswith(".peerkit.lock") and p.name != ".notes-cache.json":
+            if p.is_file() and not p.name.startswith(".peerkit.lock") \
+                    and p.name not in (".notes-cache.json", ".clients-cache.json"):
                 out[str(p)] = p.read_bytes()
     return out
 
