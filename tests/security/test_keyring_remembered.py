@@ -13,7 +13,9 @@ import pytest
 
 from peerkit import secrets
 from peerkit.errors import SecretError
-from tests.conftest import MemoryKeyring
+from peerkit.testing import memory_keyring
+
+MemoryKeyring = type(memory_keyring())
 
 STORE: dict = {}
 
