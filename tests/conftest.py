@@ -14,7 +14,7 @@ from peerkit import context
 from peerkit.cli import cli
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "workspace"
-BUILTINS = ("caseload", "certs", "clients", "incidents", "invoice", "notes", "resources", "wrap")
+BUILTINS = ("caseload", "certs", "clients", "crypt", "incidents", "invoice", "notes", "resources", "wrap")
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):

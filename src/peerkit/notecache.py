@@ -79,16 +79,32 @@ class MonthCache:
         except (ValueError, TypeError, KeyError, AttributeError):
             self.entries = {}
 
-    def get(self, name: str, st: os.stat_result) -> dict | None:
-        """The cached note of file ``name`` (validated when cached, as ``Note.to_dict()``)
-        if, and only if, it is provably current."""
+    def current(self, name: str, st: os.stat_result) -> dict | None:
+        """The cache entry of file ``name`` if, and only if, it is provably current."""
         entry = self.entries.get(name)
         if not entry or entry.get("sig") != signature(st):
             return None
         if st.st_ctime_ns >= self.started_ns - RACY_NS or st.st_mtime_ns >= self.started_ns - RACY_NS:
             return None
-        data = entry.get("note")
-        return data if isinstance(data, dict) else None
+        return entry if isinstance(entry.get("note"), dict) else None
+
+    def get(self, name: str, st: os.stat_result) -> dict | None:
+        """The cached note of file ``name`` (validated when cached, as ``Note.to_dict()``)
+        if, and only if, it is provably current."""
+        entry = self.current(name, st)
+        if entry is None:
+            return None
+        data = entry["note"]
+        if entry.get("enc"):  # issue 18: encrypted fields are cached as ciphertext
+            from peerkit.cryptkeys import open_data
+            from peerkit.errors import DataError
+
+            try:
+                data = open_data(self.folder / name, data)
+            except DataError:
+                return None  # the file itself is read and reported
+            entry["enc"] = 0
+        return data
 
 
 def _build_note(path: Path) -> dict:
@@ -117,8 +133,11 @@ def refresh(folder: Path, *, name: str = CACHE_NAME, build=_build_note) -> None:
     from peerkit import storage
     from peerkit.errors import PeerkitError
 
+    from peerkit.cryptkeys import cache_sealing, seal_for_cache
+
     started = time.time_ns()
     old = MonthCache(folder, name)
+    sealing = cache_sealing(folder)  # issue 18: no plaintext of an encrypted field in a cache
     entries: dict[str, dict] = {}
     try:
         scan = sorted(os.scandir(folder), key=lambda e: e.name)
@@ -131,14 +150,20 @@ def refresh(folder: Path, *, name: str = CACHE_NAME, build=_build_note) -> None:
             st = entry.stat()
         except OSError:
             continue
-        data = old.get(entry.name, st)
-        if data is None:
-            try:
-                data = build(Path(entry.path))
-            except PeerkitError:
-                continue  # a broken file is not cached: readers parse it and report it
+        cached = old.current(entry.name, st)
+        if cached is not None and bool(cached.get("enc")) == sealing:
+            entries[entry.name] = cached
+            continue
         try:
-            entries[entry.name] = {"sig": signature(st), "note": _encode(data)}
+            data = build(Path(entry.path))
+            sealed = 0
+            if sealing:
+                data, sealed = seal_for_cache(Path(entry.path), data)
+        except PeerkitError:
+            continue  # a broken file is not cached: readers parse it and report it
+        try:
+            entries[entry.name] = {"sig": signature(st), "note": _encode(data),
+                                   **({"enc": 1} if sealed else {})}
         except ValueError:
             continue
     payload = json.dumps({"version": VERSION, "started_ns": started, "entries": entries},
