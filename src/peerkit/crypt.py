@@ -209,7 +209,11 @@ def open_value(keys: Mapping[str, bytes], kind: str, record: str, path: tuple[st
     if kid is None:
         raise CryptError(where, f"field '{field}': not a well-formed encrypted value "
                                 "(truncated or edited by hand); restore it from a backup or git")
-    key = keys[kid]
+    try:
+        key = keys[kid]
+    except KeyError:
+        raise CryptError(where, f"field '{field}': encrypted with key {kid}, which this workspace "
+                                "does not hold (copied from another workspace?); restore it from git") from None
     try:
         raw = base64.b64decode(token[len(PREFIX) + len(kid) + 1:], validate=True)
     except (binascii.Error, ValueError):
