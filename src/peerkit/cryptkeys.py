@@ -211,9 +211,7 @@ class Keys(Mapping):
         entry = self.entries.get(kid)
         where = "/".join(KEYS_FILE)
         if entry is None:
-            raise crypt.CryptError(where, f"key {kid}: a value is encrypted with a key this "
-                                          "workspace does not hold (copied from another workspace, "
-                                          "or the keys file is out of date); restore it from git")
+            raise KeyError(kid)  # open_value names the file and field
         key = self._unwrap(entry, kid)
         if key is None:
             raise SecretError(f"{where}: the data key {kid} cannot be opened here: {REMEDY}")
@@ -414,3 +412,9 @@ def cache_sealing(folder: Path) -> bool:
         return False
     state = workspace_keys(root)[0]
     return state is not None and state["state"] != "disabling"
+
+
+def forget() -> None:
+    """Drop every key this process opened (a long-lived process, or tests between commands)."""
+    _STATES.clear()
+    _ROOTS.clear()
