@@ -11,4 +11,4 @@ from peerkit.lazy import LazyCommand
 @hookimpl
 def register_commands(cli):
     cli.add_command(LazyCommand("crypt", "peerkit_crypt.commands:crypt",
-                                "Encryption at rest: enable, status, recipients, rotate, disable."))
+                                "Encrypt names, ids and narrative in every record file (AES-256-GCM per value)."))
