@@ -253,9 +253,10 @@ def find_root(folder: Path) -> Path | None:
         if (candidate / CONFIG_NAME).is_file():
             root = candidate
             break
-    if len(_ROOTS) > 4096:
-        _ROOTS.clear()
-    _ROOTS[folder] = root
+    if root is not None:  # "no workspace" is never remembered: one may be created later
+        if len(_ROOTS) > 4096:
+            _ROOTS.clear()
+        _ROOTS[folder] = root
     return root
 
 

@@ -337,3 +337,32 @@ def test_enable_and_disable_are_resumable(run, ws_path, monkeypatch):
     assert run("crypt", "disable").exit_code == 0
     assert {a: run(*a).stdout for a in READS[:4]} == plain
     assert "enc:v1:" not in _every_byte(ws_path).decode("utf-8", "replace")
+
+
+def test_a_workspace_made_in_the_same_process_is_encrypted(tmp_path):
+    """Looking a folder up before its peerkit.toml exists must not leave writes in clear."""
+    from click.testing import CliRunner
+
+    from peerkit.cli import cli
+
+    runner = CliRunner()
+    target = tmp_path / "fresh"
+    assert runner.invoke(cli, ["init", str(target), "--example"]).exit_code == 0
+    r = runner.invoke(cli, ["--workspace", str(target), "crypt", "enable"])
+    assert r.exit_code == 0, r.output
+    assert b"Sam Example" not in (target / "clients" / "C001.toml").read_bytes()
+    r = runner.invoke(cli, ["--workspace", str(target), "client", "add", "C777", "--name", NAME,
+                            "--admitted", "2026-11-01"])
+    assert r.exit_code == 0, r.output
+    _assert_no_sentinel(target)
+
+
+def test_no_workspace_is_never_remembered(tmp_path):
+    """A folder looked up before its peerkit.toml exists is found once it does (else the
+    records written there afterwards would be stored in clear)."""
+    from peerkit import cryptkeys
+
+    (tmp_path / "clients").mkdir()
+    assert cryptkeys.find_root(tmp_path / "clients") is None
+    (tmp_path / "peerkit.toml").write_text("")
+    assert cryptkeys.find_root(tmp_path / "clients") == tmp_path
