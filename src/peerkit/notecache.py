@@ -152,7 +152,8 @@ def refresh(folder: Path, *, name: str = CACHE_NAME, build=_build_note) -> None:
             continue
         cached = old.current(entry.name, st)
         if cached is not None and bool(cached.get("enc")) == sealing:
-            entries[entry.name] = cached
+            entries[entry.name] = {"sig": cached["sig"], "note": _encode(cached["note"]),
+                                   **({"enc": 1} if sealing else {})}
             continue
         try:
             data = build(Path(entry.path))

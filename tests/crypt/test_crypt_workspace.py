@@ -366,3 +366,25 @@ def test_no_workspace_is_never_remembered(tmp_path):
     assert cryptkeys.find_root(tmp_path / "clients") is None
     (tmp_path / "peerkit.toml").write_text("")
     assert cryptkeys.find_root(tmp_path / "clients") == tmp_path
+
+
+def test_caches_refreshed_again_keep_their_entries(run, ws_path):
+    """A refresh that reuses current entries of an encrypted cache writes them back (dates
+    included) instead of failing; readers still get the values."""
+    import time
+
+    from peerkit import notecache
+
+    assert run("crypt", "enable").exit_code == 0
+    folder = ws_path / "notes" / "2026" / "11"
+    cache = notecache.MonthCache(folder)
+    assert cache.entries and all(e.get("enc") for e in cache.entries.values())
+    time.sleep(notecache.RACY_NS / 1e9 + 0.2)  # files older than the racy margin: entries current
+    notecache.refresh(folder)
+    notecache.refresh(folder)  # reuses entries: must write dates back as JSON
+    again = notecache.MonthCache(folder)
+    assert set(again.entries) == set(cache.entries)
+    assert b"Public library" not in (folder / notecache.CACHE_NAME).read_bytes()
+    name = "N-2026-11-02-C001-1.toml"
+    got = again.get(name, (folder / name).stat())
+    assert got is not None and got["location"] == "Public library, Main St"
