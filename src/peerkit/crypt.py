@@ -90,16 +90,34 @@ def new_key() -> bytes:
 
 
 def _lp(*parts: str) -> bytes:
-    out = bytearray()
+    out = []
     for part in parts:
         raw = part.encode("utf-8")
-        out += len(raw).to_bytes(4, "big") + raw
-    return bytes(out)
+        out.append(len(raw).to_bytes(4, "big"))
+        out.append(raw)
+    return b"".join(out)
+
+
+_AAD_HEAD = _lp("peerkit-enc", FORMAT)
+
+
+_AAD_RECORDS: dict[tuple[str, str, str], bytes] = {}
+_AAD_PATHS: dict[tuple[str, ...], bytes] = {}
 
 
 def associated_data(kid: str, kind: str, record: str, path: tuple[str, ...]) -> bytes:
     """Length-prefixed (version, key id, kind, record id, number of segments, segments...)."""
-    return _lp("peerkit-enc", FORMAT, kid, kind, record, str(len(path)), *path)
+    head = _AAD_RECORDS.get((kid, kind, record))
+    if head is None:
+        if len(_AAD_RECORDS) > 4096:
+            _AAD_RECORDS.clear()
+        head = _AAD_RECORDS[(kid, kind, record)] = _AAD_HEAD + _lp(kid, kind, record)
+    tail = _AAD_PATHS.get(path)
+    if tail is None:
+        if len(_AAD_PATHS) > 4096:
+            _AAD_PATHS.clear()
+        tail = _AAD_PATHS[path] = _lp(str(len(path)), *path)
+    return head + tail
 
 
 def _to_json(value: Any) -> Any:
@@ -134,8 +152,11 @@ def encode_plain(value: Any) -> bytes:
     return json.dumps(_to_json(value), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
+_DECODER = json.JSONDecoder(object_hook=_from_json)
+
+
 def decode_plain(raw: bytes) -> Any:
-    return json.loads(raw.decode("utf-8"), object_hook=_from_json)
+    return _DECODER.decode(raw.decode("utf-8"))
 
 
 def bucket(n: int) -> int:
@@ -188,6 +209,12 @@ def _aead(key: bytes):
     return aead
 
 
+def _invalid_tag():
+    from cryptography.exceptions import InvalidTag
+
+    return InvalidTag
+
+
 def seal_value(key: bytes, kid: str, kind: str, record: str, path: tuple[str, ...], value: Any) -> str:
     nonce = os.urandom(NONCE_BYTES)
     blob = _aead(key).encrypt(nonce, pad(encode_plain(value)), associated_data(kid, kind, record, path))
@@ -199,42 +226,50 @@ def dotted(path: tuple[str, ...]) -> str:
 
 
 def open_value(keys: Mapping[str, bytes], kind: str, record: str, path: tuple[str, ...], token: str,
-               where: str) -> Any:
-    """The value of ``token``; CryptError naming ``where`` and the field when it does not open.
+               where: Any) -> Any:
+    """The value of ``token``; CryptError naming ``where`` (a str, or a callable giving it)
+    and the field when it does not open."""
+    try:
+        return _open_value(keys, kind, record, path, token)
+    except CryptError as exc:
+        text = where() if callable(where) else where
+        raise CryptError(text, exc.message) from None
+
+
+def _open_value(keys: Mapping[str, bytes], kind: str, record: str, path: tuple[str, ...], token: str,
+                ) -> Any:
+    """The value of ``token``; CryptError naming the field (not yet the file) when it does not open.
 
     ``keys`` maps key ids to data keys; a key id it does not hold is looked up with
     ``keys[kid]`` so a lazy mapping may raise a SecretError (exit 4) instead."""
-    field = dotted(path)
     kid = token_key_id(token)
     if kid is None:
-        raise CryptError(where, f"field '{field}': not a well-formed encrypted value "
-                                "(truncated or edited by hand); restore it from a backup or git")
+        raise CryptError(f"field '{dotted(path)}': not a well-formed encrypted value "
+                         "(truncated or edited by hand); restore it from a backup or git")
     try:
         key = keys[kid]
     except KeyError:
-        raise CryptError(where, f"field '{field}': encrypted with key {kid}, which this workspace "
-                                "does not hold (copied from another workspace?); restore it from git") from None
+        raise CryptError(f"field '{dotted(path)}': encrypted with key {kid}, which this workspace "
+                         "does not hold (copied from another workspace?); restore it from git") from None
     try:
         raw = base64.b64decode(token[len(PREFIX) + len(kid) + 1:], validate=True)
     except (binascii.Error, ValueError):
-        raise CryptError(where, f"field '{field}': the encrypted value is damaged (not base64); "
-                                "restore it from a backup or git") from None
+        raise CryptError(f"field '{dotted(path)}': the encrypted value is damaged (not base64); "
+                         "restore it from a backup or git") from None
     if len(raw) < NONCE_BYTES + TAG_BYTES + 32:
-        raise CryptError(where, f"field '{field}': the encrypted value is truncated; "
-                                "restore it from a backup or git")
-    from cryptography.exceptions import InvalidTag
-
+        raise CryptError(f"field '{dotted(path)}': the encrypted value is truncated; "
+                         "restore it from a backup or git")
     try:
         padded = _aead(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:],
                                     associated_data(kid, kind, record, path))
         return decode_plain(unpad(padded))
-    except InvalidTag:
-        raise CryptError(where, f"field '{field}': the encrypted value does not open: it was "
-                                "changed, moved from another record or field, or made with "
-                                "another key; restore it from a backup or git") from None
+    except _invalid_tag():
+        raise CryptError(f"field '{dotted(path)}': the encrypted value does not open: it was "
+                         "changed, moved from another record or field, or made with "
+                         "another key; restore it from a backup or git") from None
     except (ValueError, UnicodeDecodeError):
-        raise CryptError(where, f"field '{field}': the encrypted value opens to something that "
-                                "is not peerkit data; restore it from a backup or git") from None
+        raise CryptError(f"field '{dotted(path)}': the encrypted value opens to something that "
+                         "is not peerkit data; restore it from a backup or git") from None
 
 
 # ----------------------------------------------------------------------------- records
@@ -264,11 +299,11 @@ def _item_name(item: Mapping, index: int) -> str:
 def leaves(data: Mapping, prefix: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any, Any, Any]]:
     """(path, value, container, key) for every leaf: a value that is not a table and not a
     list holding tables.  Items of arrays of tables are named by their id, else their index."""
-    for key, value in list(data.items()):
+    for key, value in list(data.items()):  # dict: also tomlkit's tables and documents
         path = prefix + (str(key),)
-        if isinstance(value, Mapping):
+        if isinstance(value, dict):
             yield from leaves(value, path)
-        elif isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
             for i, item in enumerate(value):
                 yield from leaves(item, path + (_item_name(item, i),))
         else:
@@ -281,7 +316,7 @@ def _leaf_map(data: Mapping | None) -> dict[tuple[str, ...], Any]:
     return {path: value for path, value, _, _ in leaves(data)}
 
 
-def open_record(data: Any, kind: str, record: str, keys: Mapping[str, bytes], where: str) -> Any:
+def open_record(data: Any, kind: str, record: str, keys: Mapping[str, bytes], where: Any) -> Any:
     """Replace every token in ``data`` (a dict or a tomlkit document) by its value, in place."""
     for path, value, container, key in leaves(data):
         if is_token(value):

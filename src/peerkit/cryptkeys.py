@@ -419,3 +419,20 @@ def forget() -> None:
     """Drop every key this process opened (a long-lived process, or tests between commands)."""
     _STATES.clear()
     _ROOTS.clear()
+
+
+def opener(folder: Path):
+    """For a cache of ``folder``: ``open(file_name, data)`` decrypting a record's values in
+    place, with the workspace, kind and keys looked up once (None: not an encrypted folder)."""
+    sample = locate(Path(folder) / "x.toml")
+    if sample is None:
+        return None
+    root, kind, _ = sample
+    keys = workspace_keys(root)[1]
+    if keys is None:
+        return None
+
+    def open_(name: str, data: Any) -> Any:
+        return crypt.open_record(data, kind, name[:-5] if name.endswith(".toml") else name, keys,
+                                 lambda: _where(Path(folder) / name))
+    return open_

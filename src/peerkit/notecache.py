@@ -67,6 +67,7 @@ class MonthCache:
         self.folder = folder
         self.started_ns = 0
         self.entries: dict[str, dict] = {}
+        self.opener = None  # issue 18: decrypts cached values of an encrypted workspace
         try:
             raw = (folder / name).read_bytes()
         except OSError:
@@ -96,11 +97,13 @@ class MonthCache:
             return None
         data = entry["note"]
         if entry.get("enc"):  # issue 18: encrypted fields are cached as ciphertext
-            from peerkit.cryptkeys import open_data
+            from peerkit.cryptkeys import opener
             from peerkit.errors import DataError
 
+            if self.opener is None:
+                self.opener = opener(self.folder) or (lambda name, data: data)
             try:
-                data = open_data(self.folder / name, data)
+                data = self.opener(name, data)
             except DataError:
                 return None  # the file itself is read and reported
             entry["enc"] = 0
