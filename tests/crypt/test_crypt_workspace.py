@@ -388,3 +388,24 @@ def test_caches_refreshed_again_keep_their_entries(run, ws_path):
     name = "N-2026-11-02-C001-1.toml"
     got = again.get(name, (folder / name).stat())
     assert got is not None and got["location"] == "Public library, Main St"
+
+
+def test_editor_sees_clear_text_and_the_file_stays_encrypted(run, ws_path, tmp_path, monkeypatch):
+    import sys
+
+    script = tmp_path / "ed.py"
+    script.write_text("import sys\np = sys.argv[1]\nt = open(p).read()\n"
+                      "assert 'enc:v1:' not in t and 'Sam Example' in t\n"
+                      "open(p, 'w').write(t.replace('Sam Example', 'Sam Changed'))\n")
+    assert run("crypt", "enable").exit_code == 0
+    path = ws_path / "clients" / "C001.toml"
+    before = tomllib.loads(path.read_text())
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {script}")
+    from peerkit.editing import edit_in_editor
+    from peerkit.records import client_from_dict
+
+    assert edit_in_editor(path, lambda data, where: client_from_dict(data, where, expect_id="C001"))
+    after = tomllib.loads(path.read_text())
+    assert b"Sam" not in path.read_bytes()
+    assert after["name"] != before["name"] and after["medicaid_id"] == before["medicaid_id"]
+    assert json.loads(run("client", "show", "C001", "--json").stdout)["name"] == "Sam Changed"
