@@ -371,33 +371,22 @@ def plain_text(path: Path, text: str) -> str:
     return tomlkit.dumps(open_data(path, doc))
 
 
-def seal_for_cache(path: Path, data: dict) -> tuple[dict, bool]:
-    """What a cache may hold of a record's values: encrypted fields stay ciphertext (reusing
-    the file's own ciphertext), so no cache holds plaintext of an encrypted field."""
+CACHE_FIELD = ("$cache",)  # the field path of a cached record's one ciphertext
+
+
+def seal_for_cache(path: Path, data: dict) -> str | None:
+    """What a cache may hold of a record of an encrypted workspace: all its values as one
+    ciphertext (bound to the record like any value), so no cache holds plaintext of an
+    encrypted field and a reader decrypts once per record.  None: not encrypted here."""
     found = locate(path)
     if found is None:
-        return data, False
+        return None
     root, kind, record = found
     state, keys = workspace_keys(root)
-    if keys is None:
-        return data, False
-    from peerkit import storage
-
-    try:
-        previous = tomllib.loads(storage.read_text(path))
-    except (DataError, tomllib.TOMLDecodeError):
-        previous = None
-    sealed = crypt.seal_record(_copy(data), kind, record, keys, state["current"] or None,
-                               _where(path), previous)
-    return sealed, True
-
-
-def _copy(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _copy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_copy(v) for v in value]
-    return value
+    if keys is None or state["state"] == "disabling":
+        return None
+    kid = state["current"]
+    return crypt.seal_value(keys[kid], kid, kind, record, CACHE_FIELD, data)
 
 
 def encrypted_workspace(path: Path) -> bool:
@@ -422,8 +411,8 @@ def forget() -> None:
 
 
 def opener(folder: Path):
-    """For a cache of ``folder``: ``open(file_name, data)`` decrypting a record's values in
-    place, with the workspace, kind and keys looked up once (None: not an encrypted folder)."""
+    """For a cache of ``folder``: ``open(file_name, token)`` -> the record's cached values, with
+    the workspace, kind and keys looked up once (None: not an encrypted folder)."""
     sample = locate(Path(folder) / "x.toml")
     if sample is None:
         return None
@@ -432,7 +421,8 @@ def opener(folder: Path):
     if keys is None:
         return None
 
-    def open_(name: str, data: Any) -> Any:
-        return crypt.open_record(data, kind, name[:-5] if name.endswith(".toml") else name, keys,
-                                 lambda: _where(Path(folder) / name))
+    def open_(name: str, token: str) -> Any:
+        record = name[:-5] if name.endswith(".toml") else name
+        return crypt.open_value(keys, kind, record, CACHE_FIELD, token,
+                                lambda: _where(Path(folder) / name))
     return open_

@@ -95,19 +95,18 @@ class MonthCache:
         entry = self.current(name, st)
         if entry is None:
             return None
-        data = entry["note"]
-        if entry.get("enc"):  # issue 18: encrypted fields are cached as ciphertext
+        if "sealed" in entry:  # issue 18: an encrypted workspace's record, one ciphertext
             from peerkit.cryptkeys import opener
             from peerkit.errors import DataError
 
             if self.opener is None:
-                self.opener = opener(self.folder) or (lambda name, data: data)
+                self.opener = opener(self.folder) or False
             try:
-                data = self.opener(name, data)
+                data = self.opener(name, entry["sealed"]) if self.opener else None
             except DataError:
                 return None  # the file itself is read and reported
-            entry["enc"] = 0
-        return data
+            return data if isinstance(data, dict) else None
+        return entry["note"]
 
 
 def _build_note(path: Path) -> dict:
@@ -154,20 +153,20 @@ def refresh(folder: Path, *, name: str = CACHE_NAME, build=_build_note) -> None:
         except OSError:
             continue
         cached = old.current(entry.name, st)
-        if cached is not None and bool(cached.get("enc")) == sealing:
+        if cached is not None and ("sealed" in cached) == sealing:
             entries[entry.name] = {"sig": cached["sig"], "note": _encode(cached["note"]),
-                                   **({"enc": 1} if sealing else {})}
+                                   **({"sealed": cached["sealed"]} if sealing else {})}
             continue
         try:
             data = build(Path(entry.path))
-            sealed = 0
-            if sealing:
-                data, sealed = seal_for_cache(Path(entry.path), data)
+            if sealing:  # issue 18: the values as one ciphertext, nothing in clear
+                entries[entry.name] = {"sig": signature(st), "note": {},
+                                       "sealed": seal_for_cache(Path(entry.path), data)}
+                continue
         except PeerkitError:
             continue  # a broken file is not cached: readers parse it and report it
         try:
-            entries[entry.name] = {"sig": signature(st), "note": _encode(data),
-                                   **({"enc": 1} if sealed else {})}
+            entries[entry.name] = {"sig": signature(st), "note": _encode(data)}
         except ValueError:
             continue
     payload = json.dumps({"version": VERSION, "started_ns": started, "entries": entries},

@@ -378,7 +378,8 @@ def test_caches_refreshed_again_keep_their_entries(run, ws_path):
     assert run("crypt", "enable").exit_code == 0
     folder = ws_path / "notes" / "2026" / "11"
     cache = notecache.MonthCache(folder)
-    assert cache.entries and all(e.get("enc") for e in cache.entries.values())
+    assert cache.entries and all(e.get("sealed", "").startswith("enc:v1:") and e["note"] == {}
+                                 for e in cache.entries.values())
     time.sleep(notecache.RACY_NS / 1e9 + 0.2)  # files older than the racy margin: entries current
     notecache.refresh(folder)
     notecache.refresh(folder)  # reuses entries: must write dates back as JSON
