@@ -168,3 +168,22 @@ def test_record_kinds_by_path():
     for other in ("peerkit.toml", "clients/.clients-cache.json", "notes/2026/N.toml",
                   "resources/x.toml", "crypt/keys.toml", "invoices/I-1.toml"):
         assert crypt.record_kind(other) is None
+
+
+FIELD_NAMES = ["name", "medicaid_id", "record_number", "phone", "email"]
+
+
+@given(st.fixed_dictionaries({k: st.text(max_size=30) for k in FIELD_NAMES}),
+       st.fixed_dictionaries({k: st.text(max_size=30) for k in FIELD_NAMES}),
+       st.sampled_from(FIELD_NAMES), st.sampled_from(FIELD_NAMES), st.booleans())
+@settings(max_examples=100)
+def test_any_value_swapped_between_records_or_fields_is_refused(a, b, field_a, field_b, across):
+    """Whatever the values: a ciphertext put in another record, or another field, never opens."""
+    sealed_a = crypt.seal_record(dict(a, id="C001"), "clients", "C001", KEYS, KID, "a")
+    sealed_b = crypt.seal_record(dict(b, id="C002"), "clients", "C002", KEYS, KID, "b")
+    if not across and field_a == field_b:
+        return  # the same value in its own place is no tampering
+    target = dict(sealed_a)
+    target[field_a] = (sealed_b if across else sealed_a)[field_b]
+    with pytest.raises(DataError, match=f"field '{field_a}'"):
+        crypt.open_record(target, "clients", "C001", KEYS, "clients/C001.toml")
