@@ -34,7 +34,7 @@ def _show(report: model.Report, as_json: bool, done: str = "") -> None:
         if report.state != "off":
             click.echo(f"current key: {report.current}")
             click.echo(f"keys held: {', '.join(report.keys)}")
-            click.echo(f"wrapped for: peer keyring" + "".join(f", {r}" for r in report.wrapped_for))
+            click.echo("wrapped for: peer keyring" + "".join(f", {r}" for r in report.wrapped_for))
             click.echo(f"data key opens here: {'yes' if report.can_open else 'no'}")
         click.echo(f"record files: {report.files}")
         for kid, n in sorted(report.values.items()):

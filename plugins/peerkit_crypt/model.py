@@ -126,6 +126,7 @@ def _rebuild_caches(ws: "Workspace") -> None:
     refresh_all(ws.path("notes"))
     if ws.path("clients").is_dir():
         refresh_clients(ws.path("clients"))
+    storage.TOUCHED.clear()  # every cache is rebuilt: the lock need not refresh them again
     ws.forget_clients()
     ws.forget_notes()
 

@@ -6,7 +6,6 @@ import os
 import tomllib
 from pathlib import Path
 
-import pytest
 import tomlkit
 
 from peerkit.cryptkeys import forget
