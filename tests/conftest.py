@@ -10,7 +10,7 @@ import pytest
 from peerkit.testing import Runner
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "workspace"
-BUILTINS = ("activities", "caseload", "certs", "clients", "incidents", "invoice", "notes", "resources",
+BUILTINS = ("activities", "caseload", "certs", "clients", "crypt", "incidents", "invoice", "notes", "resources",
             "trips", "wrap")
 
 

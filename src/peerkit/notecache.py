@@ -73,6 +73,7 @@ class MonthCache:
         self.folder = folder
         self.started_ns = 0
         self.entries: dict[str, dict] = {}
+        self.opener = None  # issue 18: decrypts cached values of an encrypted workspace
         path = folder / name
         try:
             if not path.is_file() or path.is_symlink():  # a link or pipe planted here: ignored
@@ -88,16 +89,33 @@ class MonthCache:
         except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
             self.entries = {}
 
-    def get(self, name: str, st: os.stat_result) -> dict | None:
-        """The cached note of file ``name`` (validated when cached, as ``Note.to_dict()``)
-        if, and only if, it is provably current."""
+    def current(self, name: str, st: os.stat_result) -> dict | None:
+        """The cache entry of file ``name`` if, and only if, it is provably current."""
         entry = self.entries.get(name)
         if not entry or entry.get("sig") != signature(st):
             return None
         if st.st_ctime_ns >= self.started_ns - RACY_NS or st.st_mtime_ns >= self.started_ns - RACY_NS:
             return None
-        data = entry.get("note")
-        return data if isinstance(data, dict) else None
+        return entry if isinstance(entry.get("note"), dict) else None
+
+    def get(self, name: str, st: os.stat_result) -> dict | None:
+        """The cached note of file ``name`` (validated when cached, as ``Note.to_dict()``)
+        if, and only if, it is provably current."""
+        entry = self.current(name, st)
+        if entry is None:
+            return None
+        if "sealed" in entry:  # issue 18: an encrypted workspace's record, one ciphertext
+            from peerkit.cryptkeys import opener
+            from peerkit.errors import DataError
+
+            if self.opener is None:
+                self.opener = opener(self.folder) or False
+            try:
+                data = self.opener(name, entry["sealed"]) if self.opener else None
+            except DataError:
+                return None  # the file itself is read and reported
+            return data if isinstance(data, dict) else None
+        return entry["note"]
 
 
 def _build_note(path: Path) -> dict:
@@ -132,8 +150,11 @@ def refresh(folder: Path, *, name: str = CACHE_NAME, build=_build_note, fresh: d
     from peerkit import storage
     from peerkit.errors import PeerkitError
 
+    from peerkit.cryptkeys import cache_sealing, seal_for_cache
+
     started = time.time_ns() if started_ns is None else started_ns
     old = MonthCache(folder, name)
+    sealing = cache_sealing(folder)  # issue 18: no plaintext of an encrypted field in a cache
     entries: dict[str, dict] = {}
     try:
         scan = sorted(os.scandir(folder), key=lambda e: e.name)
@@ -146,11 +167,14 @@ def refresh(folder: Path, *, name: str = CACHE_NAME, build=_build_note, fresh: d
             st = entry.stat()
         except OSError:
             continue
+        cached = old.current(entry.name, st)
+        if cached is not None and ("sealed" in cached) == sealing:
+            entries[entry.name] = {"sig": cached["sig"], "note": _encode(cached["note"]),
+                                   **({"sealed": cached["sealed"]} if sealing else {})}
+            continue
         data = None
         if fresh and entry.name in fresh and fresh[entry.name][0] == signature(st):
             data = fresh[entry.name][1]
-        if data is None:
-            data = old.get(entry.name, st)
         if data is None:
             if build is None:
                 continue
@@ -158,6 +182,13 @@ def refresh(folder: Path, *, name: str = CACHE_NAME, build=_build_note, fresh: d
                 data = build(Path(entry.path))
             except PeerkitError:
                 continue  # a broken file is not cached: readers parse it and report it
+        if sealing:  # issue 18: the values as one ciphertext, nothing in clear
+            try:
+                entries[entry.name] = {"sig": signature(st), "note": {},
+                                       "sealed": seal_for_cache(Path(entry.path), data)}
+            except PeerkitError:
+                pass
+            continue
         try:
             entries[entry.name] = {"sig": signature(st), "note": _encode(data)}
         except ValueError:

@@ -25,6 +25,7 @@ TMP_MARK = ".peerkit-tmp-"
 TOUCHED: set[Path] = set()
 # Incremented by every file this process replaces: in-process memos compare it to stay exact.
 GENERATION = [0]
+ENC_MARK = "enc:v1:"  # issue 18: an encrypted value (peerkit.crypt.PREFIX); cheap test on raw text
 FILE_MODE = 0o600
 DIR_MODE = 0o700
 
@@ -151,7 +152,13 @@ def read_text(path: Path) -> str:
 
 def read_toml(path: Path) -> dict:
     """Read a TOML file into plain Python values (dates as ``datetime.date``)."""
-    return parse_toml(read_text(path), path)
+    text = read_text(path)
+    data = parse_toml(text, path)
+    if ENC_MARK in text:  # issue 18 (encryption at rest): the values come back decrypted
+        from peerkit.cryptkeys import open_data
+
+        data = open_data(path, data)
+    return data
 
 
 def key_line(path: Path, key: str) -> int | None:
@@ -380,6 +387,19 @@ def atomic_write_bytes(path: Path, data: bytes, *, verify: Callable[[bytes], Non
                        before_replace: Callable[[Path], None] | None = None) -> None:
     """Write ``data`` to ``path`` atomically, 0600.  ``verify`` may raise to abort;
     ``before_replace``: see :func:`atomic_path`."""
+    # issue 18 (encryption at rest): a record of an encrypted workspace is stored with its
+    # health information encrypted, and verified by decrypting what was written
+    from peerkit import cryptkeys
+
+    sealed = cryptkeys.seal_bytes(Path(path), data)
+    if sealed is not None:
+        plain, check_plain = data, verify
+
+        def verify(written: bytes) -> None:
+            cryptkeys.check_sealed(Path(path), plain, written)
+            if check_plain is not None:
+                check_plain(plain)
+        data = sealed
     with atomic_path(Path(path), before_replace=before_replace) as tmp:
         fd = os.open(tmp, os.O_WRONLY | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0))
         try:
@@ -452,6 +472,10 @@ def edit_toml(path: Path) -> Iterator[Any]:
     text = read_text(path)
     parse_toml(text, path)  # a clear file:line (or too-deep) error before tomlkit sees it
     doc = tomlkit.parse(text.lstrip("\ufeff"))
+    if ENC_MARK in text:  # issue 18: edited in clear, sealed again by atomic_write_bytes
+        from peerkit.cryptkeys import open_data
+
+        open_data(path, doc)
     yield doc
     new_text = tomlkit.dumps(doc)
     intended = _plain(doc.unwrap())
