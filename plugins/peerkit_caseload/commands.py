@@ -39,8 +39,9 @@ def caseload(ws, as_of, as_json):
             click.echo("No current authorizations.")
         if report.unmanaged:
             click.echo("")
-            echo_table([[u.client, f"{u.fiscal_year_start}..{u.fiscal_year_end}", u.used, u.limit,
-                         u.limit - u.used] for u in report.unmanaged],
+            echo_table([[u.client, f"{u.fiscal_year_start}..{u.fiscal_year_end}", u.used,
+                         "unlimited" if u.limit is None else u.limit,
+                         "-" if u.remaining is None else u.remaining] for u in report.unmanaged],
                        ["client", "fiscal year", "unmanaged used", "limit", "left"])
         if report.alerts:
             click.echo("")

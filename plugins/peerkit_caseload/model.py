@@ -23,11 +23,13 @@ class Settings:
     under_use_ratio: float = 0.5
     under_grace_days: int = 14
     ending_days: int = 14
-    unmanaged_units: int = 24
+    unmanaged_units: int | None = 24  # None: unlimited ([billing] unmanaged_units, peerkit.unmanaged)
     fiscal_year_start: tuple[int, int] = (7, 1)
 
 
 def load_settings(ws) -> Settings:
+    from peerkit.unmanaged import unmanaged_rule
+
     f = Fields(ws.section("caseload"), ws.path("peerkit.toml"), "caseload.")
     s = Settings(
         max_people=f.opt("max_people", int, 10),
@@ -35,19 +37,13 @@ def load_settings(ws) -> Settings:
         under_use_ratio=float(f.opt("under_use_ratio", (int, float), 0.5)),
         under_grace_days=f.opt("under_grace_days", int, 14),
         ending_days=f.opt("ending_days", int, 14),
-        unmanaged_units=f.opt("unmanaged_units", int, 24),
     )
     for key in ("max_people", "max_weekly_hours", "under_use_ratio", "under_grace_days",
-                "ending_days", "unmanaged_units"):
+                "ending_days"):
         if getattr(s, key) < 0:
             f.fail(key, "must not be negative")
-    fy = f.opt("fiscal_year_start", str, "07-01")
-    try:
-        month, day = (int(x) for x in fy.split("-"))
-        dt.date(2001, month, day)
-    except ValueError:
-        f.fail("fiscal_year_start", "expected MM-DD, like \"07-01\"")
-    s.fiscal_year_start = (month, day)
+    rule = unmanaged_rule(ws)  # [billing] unmanaged_units and fiscal_year_start, shared with notes
+    s.unmanaged_units, s.fiscal_year_start = rule.limit, rule.fiscal_year_start
     return s
 
 
@@ -94,13 +90,17 @@ class Unmanaged:
     fiscal_year_start: dt.date
     fiscal_year_end: dt.date
     used: int
-    limit: int
+    limit: int | None  # None: unlimited
     notes: int
+
+    @property
+    def remaining(self) -> int | None:
+        return None if self.limit is None else self.limit - self.used
 
     def as_json(self) -> dict:
         return {"client": self.client, "fiscal_year": {"start": self.fiscal_year_start,
                                                         "end": self.fiscal_year_end},
-                "used": self.used, "limit": self.limit, "remaining": self.limit - self.used,
+                "used": self.used, "limit": self.limit, "remaining": self.remaining,
                 "notes": self.notes}
 
 
@@ -134,9 +134,10 @@ class Report:
 
 
 def _units(notes: list, rule) -> int:
-    from peerkit.units import group_units
+    """The notes' units by the one computation every view uses (``units_by_note``)."""
+    from peerkit.units import units_by_note
 
-    return sum(g.units for g in group_units(notes, rule))
+    return sum(units_by_note(notes, rule).values())
 
 
 def _fmt_hours(h: float) -> str:
@@ -218,6 +219,8 @@ def compute(ws, as_of: dt.date) -> Report:
         used = _units(loose, rule)
         um = Unmanaged(cid, fy_start, fy_end, used, s.unmanaged_units, len(loose))
         unmanaged.append(um)
+        if s.unmanaged_units is None:  # "unlimited": nothing to warn about
+            continue
         if used > s.unmanaged_units:
             alerts.append(Alert("caseload", cid, "error", as_of,
                                 f"{used} units served without an authorization this fiscal year; "

@@ -16,15 +16,12 @@ def register_commands(cli):
 
 @hookimpl
 def alerts(workspace, today):
-    """Credentials lapsed or lapsing, CE hours short (per category), supervision missing."""
-    from peerkit.alerts import Alert
-    from peerkit.errors import DataError
+    """Credentials lapsed or lapsing, CE hours short (per category), supervision missing.
+
+    A broken credentials.toml raises its DataError: ``status`` shows it and exits 3."""
     from peerkit_certs import model
     from peerkit_certs.status import compute
 
     if not model.credentials_path(workspace).exists():
         return []
-    try:
-        return compute(model.load(workspace), model.settings(workspace), today).alerts
-    except DataError as exc:  # a broken file is itself something to fix (the message names it)
-        return [Alert("certs", model.FILE_NAME, "error", None, exc.message)]
+    return compute(model.load(workspace), model.settings(workspace), today).alerts

@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 from peerkit.context import pass_workspace
-from peerkit.options import DATE, ID, as_of_option, json_option
+from peerkit.options import CREDENTIAL_ID, DATE, ID, PAST_DATE, as_of_option, json_option
 from peerkit.output import echo_table, emit_json, message
 from peerkit_certs import model
 
@@ -71,6 +71,98 @@ def certs_add(ws, cred_id, preset, kind, name, number, issuer, issued, expires, 
     model.append_entry(ws, "credential", entry, check=unique)
     exp = entry.get("expires")
     message(f"Added credential {entry['id']}" + (f" (expires {exp.isoformat()})." if exp else "."))
+
+
+@certs.command(name="renew")
+@click.argument("cred_id", type=ID)
+@click.option("--date", "renewed", type=PAST_DATE, default="today", show_default=True,
+              help="The day it was renewed (becomes 'issued'; not in the future).")
+@click.option("--expires", type=DATE, default=None,
+              help="The new last valid day (default: one renewal period after the old expiry).")
+@click.option("--number", default=None, help="A new certificate, licence or policy number.")
+@pass_workspace
+def certs_renew(ws, cred_id, renewed, expires, number):
+    """Record a renewal: 'issued' becomes the renewal day and 'expires' moves on.
+
+    
+    peerkit certs renew nc-cpss                       # 2027-03-31 -> 2029-03-31 (period_years = 2)
+    peerkit certs renew auto-insurance --date 2027-01-10 --expires 2027-07-14 --number POL-0002
+
+    An earlier 'renew_by' deadline belonged to the old period and is removed.
+    """
+    cred = model.load(ws).get(cred_id)
+    if cred is None:
+        raise model.DataError(ws.rel(model.credentials_path(ws)),
+                              f"no credential with id {cred_id!r} (see 'peerkit certs list')")
+    new_expiry = model.renewed_expiry(cred, renewed, expires)
+    if new_expiry < renewed:
+        raise click.BadParameter(f"{new_expiry.isoformat()} is before the renewal day", param_hint="--expires")
+    saved = model.update_credential(ws, cred_id, {"issued": renewed, "expires": new_expiry,
+                                                  "number": number}, remove=("renew_by", "retired"))
+    message(f"Renewed credential {saved.id}: valid through {saved.expires.isoformat()}.")
+
+
+@certs.command(name="edit")
+@click.argument("cred_id", type=ID)
+@click.option("--name", default=None, help="Its name.")
+@click.option("--number", default=None, help="Certificate, licence or policy number.")
+@click.option("--issuer", default=None, help="Who issued it.")
+@click.option("--issued", type=DATE, default=None, help="Date issued (or last renewed).")
+@click.option("--expires", type=DATE, default=None, help="Last day it is valid.")
+@click.option("--renew-by", "renew_by", type=DATE, default=None, help="Renewal deadline, if before expiry.")
+@click.option("--renewal-hours", default=None, help="Continuing-education hours needed per renewal period.")
+@click.option("--period-years", type=click.IntRange(1, 20), default=None, help="Renewal period in years.")
+@click.option("--category", "categories", multiple=True, metavar="NAME=HOURS",
+              help="Minimum hours in a category, e.g. ethics=3 (repeatable).")
+@click.option("--grace-days", type=click.IntRange(0, 365), default=None,
+              help="Days after expiry a late renewal is accepted.")
+@pass_workspace
+def certs_edit(ws, cred_id, name, number, issuer, issued, expires, renew_by, renewal_hours, period_years,
+               categories, grace_days):
+    """Change fields of a credential (only those given; comments in the file are kept).
+
+    
+    peerkit certs edit drivers-licence --number 000000000001 --expires 2031-06-19
+    peerkit certs edit nc-cpss --category ethics=3 --grace-days 30
+    """
+    changes = {"name": name, "number": number, "issuer": issuer, "issued": issued, "expires": expires,
+               "renew_by": renew_by, "renewal_hours": renewal_hours, "period_years": period_years,
+               "grace_days": grace_days}
+    if renewal_hours is not None:
+        changes["renewal_hours"] = _hours_option(renewal_hours, "--renewal-hours")
+    cats = {k: _hours_option(v, "--category") for k, v in _categories(categories).items()}
+    if all(v is None for v in changes.values()) and not cats:
+        raise click.UsageError("nothing to change: give at least one option (see --help)")
+    saved = model.update_credential(ws, cred_id, changes, categories=cats)
+    message(f"Updated credential {saved.id}.")
+
+
+def _hours_option(text: str, option: str):
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        raise click.BadParameter(f"{text!r} is not a number of hours (like 1.5)", param_hint=option) from None
+    if not value.is_finite() or value < 0:
+        raise click.BadParameter(f"{text!r} is not a number of hours (like 1.5)", param_hint=option)
+    return value
+
+
+@certs.command(name="retire")
+@click.argument("cred_id", type=ID)
+@click.option("--date", "day", type=DATE, default="today", show_default=True,
+              help="From this day it is no longer held or needed.")
+@pass_workspace
+def certs_retire(ws, cred_id, day):
+    """Retire a credential you no longer hold or need (a sold car's insurance): it stays in
+    credentials.toml for the record (its CE entries too) but nothing about it is due any more.
+
+    
+    peerkit certs retire auto-insurance --date 2027-01-14
+    """
+    saved = model.update_credential(ws, cred_id, {"retired": day})
+    message(f"Retired credential {saved.id} from {saved.retired.isoformat()}.")
 
 
 @certs.command(name="list")
@@ -197,12 +289,12 @@ def ce():
 
 
 @ce.command(name="add")
-@click.option("--date", "day", type=DATE, required=True, help="Date of the training.")
+@click.option("--date", "day", type=PAST_DATE, required=True, help="Date of the training (not in the future).")
 @click.option("--hours", required=True, help="Hours (decimals allowed, e.g. 1.5).")
 @click.option("--category", default="general", show_default=True, help="Category, e.g. ethics.")
 @click.option("--title", required=True, help="Title of the training.")
 @click.option("--provider", default="", help="Who gave it.")
-@click.option("--credential", "credential", type=ID, default=None,
+@click.option("--credential", "credential", type=CREDENTIAL_ID, default=None,
               help="Count it only for this credential (default: every credential with a renewal rule).")
 @click.option("--certificate", default="", help="File name of the certificate of completion.")
 @pass_workspace
@@ -241,7 +333,8 @@ def supervision():
 
 
 @supervision.command(name="add")
-@click.option("--date", "day", type=DATE, required=True, help="Date of the supervision.")
+@click.option("--date", "day", type=PAST_DATE, required=True,
+              help="Date of the supervision (not in the future).")
 @click.option("--minutes", type=int, required=True, help="Length in minutes.")
 @click.option("--kind", type=click.Choice(model.SUPERVISION_KINDS), default="individual", show_default=True)
 @click.option("--supervisor", default="", help="Who supervised.")

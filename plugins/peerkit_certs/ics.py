@@ -66,7 +66,9 @@ def build_calendar(status: CertsStatus, *, owner: str, alarm_days: list[int],
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", "peerkit: credentials and supervision")
     progress = {p.credential.id: p for p in status.ce}
-    for cred, _state, _days in status.credentials:
+    for cred, state, _days in status.credentials:
+        if state == "retired":
+            continue
         if cred.expires is not None:
             cal.add_component(_event(
                 f"{cred.name} expires", cred.expires, uid(owner, "expiry", cred.id, cred.number), stamp,

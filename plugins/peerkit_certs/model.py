@@ -172,6 +172,10 @@ class Credential:
     period_years: int | None = None
     grace_days: int = 0
     renew_by: dt.date | None = None
+    retired: dt.date | None = None   # no longer held or needed from this day (kept for the record)
+
+    def is_retired(self, as_of: dt.date) -> bool:
+        return self.retired is not None and self.retired <= as_of
 
     @property
     def has_renewal_rule(self) -> bool:
@@ -192,6 +196,7 @@ class Credential:
             d["category_hours"] = {k: hours_value(v) for k, v in self.category_hours.items()}
             d["period_years"] = self.period_years
         d["grace_days"] = self.grace_days
+        d["retired"] = self.retired
         return d
 
 
@@ -251,6 +256,7 @@ def credential_from_fields(f: Fields) -> Credential:
         period_years=f.opt("period_years", int),
         grace_days=f.opt("grace_days", int, 0),
         renew_by=f.opt("renew_by", dt.date),
+        retired=f.opt("retired", dt.date),
     )
     if not cred.name.strip():
         f.fail("name", "must not be empty")
@@ -518,3 +524,86 @@ def build_credential(ws, *, cred_id: str | None, preset: str | None, values: dic
     if "category_hours" in out:  # a sub-table must come last in TOML
         out["category_hours"] = out.pop("category_hours")
     return out
+
+
+# ------------------------------------------------------------------------ maintaining
+
+EDITABLE = ("name", "number", "issuer", "issued", "expires", "renew_by", "period_years",
+            "renewal_hours", "grace_days")
+
+
+def update_credential(ws, cred_id: str, changes: dict, *, categories: dict[str, str] | None = None,
+                      remove: tuple[str, ...] = ()) -> Credential:
+    """Change one ``[[credential]]`` in place, keeping every comment and the layout (tomlkit).
+
+    ``changes`` sets keys (``None`` values are ignored), ``remove`` deletes keys, ``categories``
+    sets minimum hours per category.  The whole file is validated before it is saved; on any
+    problem it is left exactly as it was.  Returns the credential as saved.
+    """
+    import tomlkit
+
+    path = credentials_path(ws)
+    if not path.exists():
+        raise DataError(ws.rel(path), "not found: add a credential first ('peerkit certs add')")
+    changes = {k: _toml_value(v) for k, v in changes.items() if v is not None}
+    with ws.lock():
+        with storage.edit_toml(path) as doc:
+            tables = doc.get("credential")
+            if not isinstance(tables, list):
+                raise DataError(ws.rel(path), f"no credential with id {cred_id!r}")
+            found = [t for t in tables if t.get("id") == cred_id]
+            if not found:
+                raise DataError(ws.rel(path), f"no credential with id {cred_id!r} "
+                                "(see 'peerkit certs list')")
+            table = found[0]
+            for key in remove:
+                if key in table:
+                    del table[key]
+            subtable = table.get("category_hours")
+            for key, value in changes.items():
+                if key in table:
+                    table[key] = value
+                elif subtable is not None:  # keys must stay before the [credential.category_hours] sub-table
+                    _insert_before(table, "category_hours", key, value)
+                else:
+                    table.add(key, value)
+            if categories:
+                if subtable is None:
+                    subtable = tomlkit.table()
+                    table.add("category_hours", subtable)
+                for key, hours in categories.items():
+                    subtable[key] = _toml_value(Decimal(hours)) if _is_number(hours) else hours
+            result = parse_credentials(doc.unwrap(), path)
+    return result.get(cred_id)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        Decimal(str(text))
+        return True
+    except ArithmeticError:
+        return False
+
+
+def _insert_before(table, before: str, key: str, value: Any) -> None:
+    """Put ``key = value`` in a tomlkit table just before the key ``before``."""
+    items = list(table.items())
+    for k, _ in items:
+        del table[k]
+    for k, v in items:
+        if k == before:
+            table.add(key, value)
+        table.add(k, v)
+
+
+def renewed_expiry(cred: Credential, renewed: dt.date, expires: dt.date | None) -> dt.date:
+    """The new last valid day after a renewal: ``expires`` if given, else one renewal period
+    after the old expiry (the NC CPSS stays due at the end of its month), else refused."""
+    if expires is not None:
+        return expires
+    if cred.period_years and cred.expires:
+        if cred.expires == month_end(cred.expires):  # due at a month's end: stays so
+            return month_end(add_years(cred.expires.replace(day=1), cred.period_years))
+        return add_years(cred.expires, cred.period_years)
+    raise DataError(f"command line: credential {cred.id!r} has no renewal period (period_years) to "
+                    "compute the new expiry from: give --expires")

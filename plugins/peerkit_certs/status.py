@@ -161,6 +161,8 @@ class CertsStatus:
 
 
 def credential_state(cred: Credential, as_of: dt.date, within: int) -> tuple[str, int | None]:
+    if cred.is_retired(as_of):
+        return "retired", None
     if cred.expires is None:
         return "no-expiry", None
     days = (cred.expires - as_of).days
@@ -197,6 +199,8 @@ def compute(creds: Credentials, s: Settings, as_of: dt.date, within: int | None 
             alerts.append(Alert(SOURCE, cred.id, "warning", cred.expires,
                                 f"{cred.kind} expires on {cred.expires.isoformat()} ({_in_days(days)}); "
                                 "renew it"))
+        if state == "retired":  # no longer held or needed: nothing is due
+            continue
         p = ce_progress(cred, creds, as_of)
         if p is None:
             continue

@@ -6,7 +6,7 @@ import sys
 import click
 
 from peerkit.context import pass_workspace
-from peerkit.options import DATE, ID, json_option
+from peerkit.options import CLIENT_ID, DATE, ID, json_option
 from peerkit.output import echo_table, emit_json, message
 from peerkit_clients import model
 
@@ -17,7 +17,7 @@ def client():
 
 
 @client.command(name="add")
-@click.argument("client_id", required=False, type=ID)
+@click.argument("client_id", required=False, type=CLIENT_ID)
 @click.option("--name", help="Full name.")
 @click.option("--record-number", default="", help="Service record number.")
 @click.option("--medicaid-id", default="", help="Medicaid ID.")
@@ -61,7 +61,7 @@ def client_list(ws, status, as_json):
 
 
 @client.command(name="show")
-@click.argument("client_id", type=ID)
+@click.argument("client_id", type=CLIENT_ID)
 @json_option
 @pass_workspace
 def client_show(ws, client_id, as_json):
@@ -74,7 +74,7 @@ def client_show(ws, client_id, as_json):
 
 
 @client.command(name="edit")
-@click.argument("client_id", type=ID)
+@click.argument("client_id", type=CLIENT_ID)
 @click.option("--name")
 @click.option("--record-number")
 @click.option("--medicaid-id")
@@ -105,7 +105,7 @@ def client_edit(ws, client_id, name, record_number, medicaid_id, admitted, add_g
 
 
 @client.command(name="discharge")
-@click.argument("client_id", type=ID)
+@click.argument("client_id", type=CLIENT_ID)
 @click.option("--date", "day", type=DATE, default="today", show_default=True, help="Discharge date.")
 @pass_workspace
 def client_discharge(ws, client_id, day):

@@ -16,12 +16,9 @@ def register_commands(cli):
 
 @hookimpl
 def alerts(workspace, today):
-    """Reports to the supervisor, verbal notices and IRIS entries due or overdue."""
-    from peerkit.alerts import Alert
-    from peerkit.errors import DataError
+    """Reports to the supervisor, verbal notices and IRIS entries due or overdue.
+
+    A broken record raises its DataError: ``status`` shows it and exits 3."""
     from peerkit_incidents import model
 
-    try:
-        return model.alerts(workspace, today)
-    except DataError as exc:  # a broken record is itself something to fix (the message names it)
-        return [Alert("incidents", model.FOLDER, "error", None, exc.message)]
+    return model.alerts(workspace, today)

@@ -6,7 +6,7 @@ import datetime as dt
 import click
 
 from peerkit.context import pass_workspace
-from peerkit.options import ID, json_option
+from peerkit.options import CLIENT_ID, ID, INCIDENT_ID, json_option
 from peerkit.output import echo_table, emit_json, message
 from peerkit_incidents import model
 
@@ -56,7 +56,7 @@ def incident():
 @click.option("--level", type=click.Choice(model.LEVELS, case_sensitive=False), help="Level I, II or III.")
 @click.option("--occurred-at", type=DATETIME, help="When it happened (local time).")
 @click.option("--learned-at", type=DATETIME, help="When you learned of it (local time; deadlines count from here).")
-@click.option("--client", type=ID, help="Client id.")
+@click.option("--client", type=CLIENT_ID, help="Client id.")
 @click.option("--what", help="What happened (brief, factual).")
 @click.option("--actions", default="", help="Actions taken.")
 @click.option("--from", "source", metavar="FILE", help="Read incident(s) from a TOML/JSON file, or - for stdin.")
@@ -123,7 +123,7 @@ def incident_list(ws, due, as_json):
 
 
 @incident.command(name="mark")
-@click.argument("incident_id", type=ID)
+@click.argument("incident_id", type=INCIDENT_ID)
 @click.argument("action", type=click.Choice(list(model.MARKS)))
 @click.option("--at", type=DATETIME, default=None, help="When it was done (default now, local time).")
 @pass_workspace
@@ -137,7 +137,7 @@ def incident_mark(ws, incident_id, action, at):
 
 
 @incident.command(name="show")
-@click.argument("incident_id", type=ID)
+@click.argument("incident_id", type=INCIDENT_ID)
 @json_option
 @pass_workspace
 def incident_show(ws, incident_id, as_json):

@@ -24,6 +24,14 @@ def invoice_formats():
 
 
 @hookimpl
+def audit_checks(workspace, entries):
+    """Every invoice number the audit log or the counter says was issued has its snapshot."""
+    from peerkit_invoice import model
+
+    return model.number_problems(workspace, entries)
+
+
+@hookimpl
 def alerts(workspace, today):
     """Approved notes not invoiced a week after their date (looking back
     ``[invoice] late_lookback_days``, default 120), one alert per week; and one alert per

@@ -1,15 +1,18 @@
 """``peerkit invoice``: the weekly invoice of approved services."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
 
 from peerkit.context import pass_workspace
-from peerkit.options import DATE, out_option
+from peerkit.errors import EXIT_NOTHING
+from peerkit.completion import format_names
+from peerkit.options import out_option, period_options
 from peerkit.output import message
 
-SUFFIX_FORMATS = {".xlsx": "xlsx", ".html": "html", ".htm": "html", ".md": "md", ".json": "json"}
+SUFFIX_ALIASES = {"htm": "html", "markdown": "md"}  # besides each format's own name
 
 
 def _formats() -> dict:
@@ -20,24 +23,28 @@ def _formats() -> dict:
 
 
 @click.command()
-@click.option("--week", metavar="WEEK", default=None,
-              help="ISO week (2026-W47), 'this' or 'last' (default: last).")
-@click.option("--from", "date_from", type=DATE, default=None, help="First day of a custom period.")
-@click.option("--to", "date_to", type=DATE, default=None, help="Last day of a custom period.")
+@period_options
 @click.option("--format", "fmt", metavar="FORMAT", default=None,
-              help="xlsx, html, md, json or a plugin's format (default: from --out's suffix, "
+              shell_complete=format_names("invoice_formats", "invoice format"),
+              help="xlsx, html, md, json, pdf (peerkit[pdf]) or a plugin's format (default: from --out's suffix, "
                    "else xlsx; md for --preview).")
 @out_option
 @click.option("--preview", is_flag=True, help="Show what would be billed; take no number, write nothing.")
 @click.option("--reissue", is_flag=True, help="Void the period's invoice and issue a replacement.")
 @pass_workspace
-def invoice(ws, week, date_from, date_to, fmt, out, preview, reissue):
+def invoice(ws, period, fmt, out, preview, reissue):
     """The invoice of approved services for a week (or --from/--to).
+
+    Default: last week.  --all bills every approved, uninvoiced service up to today (the period runs from the
+    first note's date).
 
     \b
     peerkit invoice --week last --out invoice.xlsx      # the Friday job
     peerkit invoice --week 2026-W47 --format json       # for scripts
     peerkit invoice --week this --preview               # what would be billed
+
+    Exit codes: 0 issued (the written path on stdout when --out or xlsx names a file);
+    5 nothing to bill (no number taken, nothing written); 4 a required tax ID is missing.
 
     Asking for an invoiced period again prints the same invoice (same number and lines);
     --reissue voids it and issues a new number.  Approvals that arrive after a period was
@@ -45,24 +52,26 @@ def invoice(ws, week, date_from, date_to, fmt, out, preview, reissue):
     """
     from peerkit_invoice import model
 
+    from peerkit.output import format_for_out, names_folder, out_target
+
     formats = _formats()
-    if fmt is None:
-        suffix = Path(out).suffix.lower() if out and out != "-" and not out.endswith("/") else ""
-        fmt = SUFFIX_FORMATS.get(suffix) or ("md" if preview and not out else "xlsx")
+    fmt = format_for_out(out, fmt, formats, aliases=SUFFIX_ALIASES,
+                         default="md" if preview and not out else "xlsx")
     if fmt not in formats:
         raise click.UsageError(f"unknown format {fmt!r}; choose from {', '.join(sorted(formats))}")
-    binary = fmt == "xlsx"
-    out_dir = bool(out) and out != "-" and (out.endswith(("/", "\\")) or Path(out).is_dir())
+    from peerkit_invoice.formats import BINARY
+
+    binary = fmt in BINARY
+    out_dir = names_folder(out)
     if binary and out == "-":
-        raise click.UsageError("xlsx cannot go to stdout; give --out FILE.xlsx")
-    if out_dir:
-        if Path(out).exists() and not Path(out).is_dir():
-            raise click.UsageError(f"--out {out}: not a folder")
+        raise click.UsageError(f"{fmt} cannot go to stdout; give --out FILE.{fmt}")
     if preview and binary and not out:
-        raise click.UsageError("--preview with xlsx needs --out FILE.xlsx")
+        raise click.UsageError(f"--preview with {fmt} needs --out FILE.{fmt}")
+    if out and out != "-":  # an --out that cannot be written stops here (exit 3), before any work
+        out_target(out, f"invoice.{fmt}")
 
     settings = model.load_settings(ws)
-    start, end = model.resolve_period(settings, week, date_from, date_to)
+    start, end = _period(ws, settings, period)
     render = formats[fmt]
     from peerkit import dates
 
@@ -74,47 +83,72 @@ def invoice(ws, week, date_from, date_to, fmt, out, preview, reissue):
         outcome = model.prepare(ws, settings, start, end, reissue=reissue, preview=True)
         if outcome.action == "empty":
             message(f"Nothing to bill for {start}..{end}: no approved, uninvoiced services.")
-            return
+            click.get_current_context().exit(EXIT_NOTHING)
         if getattr(render, "needs_secrets", True):
             model.fill_secrets(ws, outcome.invoice, settings, message)
         data = render(outcome.invoice, ws)
-        _write(data, _target(out, out_dir, outcome.invoice.number, fmt), None)
+        written = _write(data, out, _default_name(out_dir, outcome.invoice.number, fmt, None))
         message(_summary(outcome, preview=True))
+        if written:
+            click.echo(os.path.abspath(written))  # the file's path on stdout, for scripts
         return
 
+    from peerkit.context import current_plugins
+
+    current_plugins().require_all_loaded("issue an invoice")  # its lines would be missing
     with ws.lock():
         outcome = model.prepare(ws, settings, start, end, reissue=reissue, preview=False)
         if outcome.action == "empty":
             message(f"Nothing to bill for {start}..{end}: no approved, uninvoiced services; "
                     "no invoice number was taken.")
-            return
+            click.get_current_context().exit(EXIT_NOTHING)
         inv = outcome.invoice
         if getattr(render, "needs_secrets", True) or settings.require_tax_id:
             model.fill_secrets(ws, inv, settings, message)
         data = render(inv, ws)  # before anything is written: a template error issues nothing
         if outcome.action in ("issued", "reissued"):
             model.commit(ws, outcome)
-        default_name = f"{inv.number}.xlsx" if binary else None
-        written = _write(data, _target(out, out_dir, inv.number, fmt), default_name)
-        ws.audit("invoice", records=[inv.number, *([outcome.voided] if outcome.voided else []),
-                                     *inv.notes],
-                 output=written, action={"existing": "reprint"}.get(outcome.action, outcome.action))
+        records = [inv.number, *([outcome.voided] if outcome.voided else []), *inv.notes]
+        action = {"existing": "reprint"}.get(outcome.action, outcome.action)
+        written = _write(data, out, _default_name(out_dir, inv.number, fmt,
+                                                  f"{inv.number}.{fmt}" if binary else None),
+                         audit=lambda p: ws.audit("invoice", records=records, output=_shown(p),
+                                                  action=action))
     message(_summary(outcome, written=written))
+    if written:
+        click.echo(os.path.abspath(written))  # the file's path on stdout, for scripts
 
 
-def _target(out, out_dir: bool, number: str, fmt: str):
+def _period(ws, settings, period):
+    """(first, last) day of the invoice from the shared period options."""
+    from peerkit import dates
+    from peerkit_invoice import model
+
+    if period.all:
+        today = dates.today()
+        first = min((n.date for n in ws.notes(None, today)), default=today)
+        return first, today
+    if period.start is not None or period.end is not None:
+        return model.resolve_period(settings, None, period.start, period.end)
+    return model.resolve_period(settings, "last", None, None)
+
+
+def _default_name(out_dir: bool, number: str, fmt: str, otherwise: str | None) -> str | None:
     """``--out DIR/`` (or an existing folder): the file ``<number>.<format>`` inside it."""
-    if not out_dir:
-        return out
-    return str(Path(out) / f"{number}.{fmt}")
+    return f"{number}.{fmt}" if out_dir else otherwise
 
 
-def _write(data, out, default_name):
-    from peerkit.output import write_output
+def _shown(path):
     from peerkit.storage import display_path
 
-    path = write_output(out, data, default_name)
     return display_path(path) if path else None
+
+
+def _write(data, out, default_name, audit=None):
+    from peerkit.output import write_output
+
+    # the invoice prints the written path itself (always, for scripts): not twice
+    return _shown(write_output(out, data, default_name, audit=audit, announce=False))
 
 
 def _summary(outcome, *, preview: bool = False, written: str | None = None) -> str:

@@ -24,6 +24,15 @@ def render_json(invoice, workspace) -> str:
 render_json.needs_secrets = False
 
 
+def title(invoice) -> str:
+    """``Invoice INV-2026-0007``; ``Invoice preview (not issued)``; ``Invoice ... (void)``."""
+    if invoice.status == "preview":
+        return "Invoice preview (not issued)"
+    if invoice.status == "void":
+        return f"Invoice {invoice.number} (void)"
+    return f"Invoice {invoice.number}"
+
+
 def template_context(invoice) -> dict:
     """What invoice templates see: ``invoice`` (the JSON shape) and its lines split into
     ``service_lines``, ``adjustment_lines`` (corrections of earlier invoices) and
@@ -31,6 +40,7 @@ def template_context(invoice) -> dict:
     data = invoice.as_json()
     return {
         "invoice": data,
+        "title": title(invoice),   # Invoice INV-2026-0007 / Invoice preview (not issued)
         "service_lines": [ln for ln in data["lines"] if ln["kind"] == "service"],
         "adjustment_lines": [ln for ln in data["lines"] if ln.get("original_invoice")],
         "other_lines": [ln for ln in data["lines"]
@@ -57,13 +67,14 @@ def build_workbook(invoice):
     from openpyxl.utils import get_column_letter
 
     from peerkit.excel import DATE_FORMAT, MONEY_FORMAT, set_text
+    from peerkit.money import rate_number_format
 
     wb = Workbook()
     ws = wb.active
     ws.title = "Invoice"
     bold = Font(bold=True)
 
-    ws["A1"] = "Invoice"
+    ws["A1"] = title(invoice)
     ws["A1"].font = Font(bold=True, size=14)
     header = [
         ("Invoice number", invoice.number),
@@ -72,12 +83,12 @@ def build_workbook(invoice):
         ("Period end", invoice.end),
         ("Issued", invoice.issued),
         ("Pay date", invoice.pay_date),
-        ("Provider", invoice.provider.get("name", "")),
+        ("From", invoice.provider.get("name", "")),
         ("Credentials", invoice.provider.get("credentials", "")),
         ("Tax ID", invoice.tax_id_masked),
         ("Bank account", invoice.bank_account_masked),
-        ("Agency", invoice.agency.get("name", "")),
-        ("Agency address", invoice.agency.get("address", "")),
+        ("To", invoice.agency.get("name", "")),
+        ("Address", invoice.agency.get("address", "")),
     ]
     if invoice.replaces:
         header.append(("Replaces", invoice.replaces))
@@ -94,8 +105,8 @@ def build_workbook(invoice):
 
     row += 1
     head_row = row
-    for col, title in enumerate(HEADERS, 1):
-        ws.cell(row=head_row, column=col, value=title).font = bold
+    for col, heading in enumerate(HEADERS, 1):
+        ws.cell(row=head_row, column=col, value=heading).font = bold
     first = head_row + 1
     r = first
     for i, line in enumerate(invoice.lines, 1):
@@ -117,7 +128,7 @@ def build_workbook(invoice):
             q.number_format = "0.00"
             qty_ref = f"H{r}"
         rate = ws.cell(row=r, column=9, value=float(line.rate))
-        rate.number_format = MONEY_FORMAT
+        rate.number_format = rate_number_format(line.rate)  # $0.875 shown as billed
         amount = ws.cell(row=r, column=10)
         if line.formula_amount == line.amount:
             amount.value = f"=ROUND({qty_ref}*I{r},2)"
@@ -157,8 +168,10 @@ def build_workbook(invoice):
 
 
 def _service_description(line) -> str:
-    kind = "group" if line.modifier == "HQ" else "individual"
-    return f"Peer support, {kind}"
+    """Service lines of snapshots written before lines carried a description."""
+    from peerkit_invoice.model import service_description
+
+    return service_description(line.code, line.modifier)
 
 
 def render_xlsx(invoice, workspace) -> bytes:
@@ -173,8 +186,16 @@ def render_xlsx(invoice, workspace) -> bytes:
         return path.read_bytes()
 
 
-BUILTIN = {"json": render_json, "md": render_md, "html": render_html, "xlsx": render_xlsx}
-BINARY = {"xlsx"}
+def render_pdf(invoice, workspace) -> bytes:
+    """The HTML invoice as a US-letter PDF (needs the extra peerkit[pdf])."""
+    from peerkit.pdf import html_to_pdf
+
+    return html_to_pdf(render_html(invoice, workspace))
+
+
+BUILTIN = {"json": render_json, "md": render_md, "html": render_html, "xlsx": render_xlsx,
+           "pdf": render_pdf}
+BINARY = {"xlsx", "pdf"}
 
 
 def money(value) -> str:

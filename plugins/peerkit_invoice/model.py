@@ -15,7 +15,14 @@ Files (all under ``invoices/`` in the workspace, written only while holding the 
   file the index does not list, a listed file missing, a size that differs -- voiding a
   snapshot always changes its size), the index is rebuilt from the snapshots, which are
   the source of truth.  It is written atomically under the workspace lock right after
-  the snapshot, in the same command, so it cannot go stale.
+  the snapshot, in the same command, so it cannot go stale; a reader that finds it stale
+  (after a copy, a restore or a pull) writes the rebuilt index if the workspace lock is free
+  (``peerkit.notecache.write_after_read``).
+* ``invoices/counter.toml`` -- the last number taken in each series (``"INV-2026" = 3``),
+  written before the snapshot.  The next number is one more than the highest of the counter,
+  the snapshots and the invoice numbers the audit log records as issued, so deleting a
+  snapshot (or restoring an old backup of the folder) never lets a number be issued twice.
+  ``peerkit audit verify`` reports an issued number whose snapshot is missing.
 """
 from __future__ import annotations
 
@@ -25,9 +32,9 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
-from peerkit import storage
+from peerkit import audit, storage
 from peerkit.errors import DataError, PeerkitError, UsageError
 from peerkit.money import to_cents
 from peerkit.validate import Fields
@@ -35,6 +42,9 @@ from peerkit.validate import Fields
 INVOICE_DIR = "invoices"
 INDEX_NAME = "index.json"
 LEGACY_INDEX_NAMES = {"index.toml"}
+COUNTER_NAME = "counter.toml"
+COUNTER_HEADER = ("The last invoice number taken in each series (prefix-year).  peerkit never "
+                  "issues a number\nat or below it again; do not lower it.")
 DEFAULT_LOOKBACK_DAYS = 120
 DEFAULT_ADJUSTMENT_LOOKBACK_DAYS = 366
 PAY_SCHEDULES = ("weekly", "biweekly", "semimonthly")
@@ -125,7 +135,8 @@ def load_settings(ws) -> Settings:
                                          DEFAULT_ADJUSTMENT_LOOKBACK_DAYS)
     if s.adjustment_lookback_days < 0:
         inv.fail("adjustment_lookback_days", "must not be negative")
-    s.require_tax_id = inv.opt("require_tax_id", bool, False)
+    s.require_tax_id = (inv.opt("require_tax_id", bool, False)
+                        or f.opt("require_tax_id", bool, False))   # [invoice] or [billing]
     return s
 
 
@@ -163,6 +174,11 @@ def _decimal(value: Any, what: str) -> Decimal:
     return d
 
 
+def service_description(code: str, modifier: str) -> str:
+    """``Peer support, individual`` or ``Peer support, group`` (modifier HQ): no PHI."""
+    return f"Peer support, {'group' if modifier == 'HQ' else 'individual'}"
+
+
 @dataclass
 class InvoiceLine:
     """One line.  ``kind = "service"`` for billed notes; plugins add other kinds (mileage, fee).
@@ -171,6 +187,25 @@ class InvoiceLine:
     the note ids (several when notes are bundled per client, code and day).  Other lines:
     ``quantity`` at ``rate`` (miles at a per-mile rate), ``units`` 0.  ``amount`` is rounded
     half-up to the cent.
+
+    Attributes:
+        date: the day of the service or expense, or ``None``.
+        kind: ``service`` (billed notes), or what a plugin chose (``mileage``, ``fee``...).
+        client: the client id, or ``""``.
+        code: the service code, e.g. ``H0038``.
+        modifier: ``""`` or ``"HQ"``.
+        description: the line's text ("Peer support, individual" / "Peer support, group" on
+            service lines; a plugin's text on its own lines); never PHI.
+        minutes: the real minutes of the notes (service lines).
+        units: the billed units (service lines; 0 on others).
+        quantity: a Decimal quantity on other lines (miles), else ``None``.
+        rate: Decimal dollars per unit (or per quantity).
+        amount: Decimal dollars, rounded half-up to the cent.
+        notes: the note ids of a service line.
+        late: a late note (from an earlier period) billed now.
+        original_invoice: on a billing adjustment, the number of the issued invoice whose line
+            it corrects (units and amount are the difference, negative when money is owed back);
+            ``""`` on every other line.
     """
 
     date: dt.date | None
@@ -191,6 +226,7 @@ class InvoiceLine:
 
     @property
     def note(self) -> str:
+        """The first note id of the line, or ``""``."""
         return self.notes[0] if self.notes else ""
 
     @property
@@ -205,14 +241,23 @@ class InvoiceLine:
         qty = Decimal(self.units) if self.counts_units else (self.quantity or Decimal(0))
         return to_cents(qty * self.rate)
 
+    @property
+    def label(self) -> str:
+        """What the line is, for every format: its description, or for a service line of an
+        older snapshot (stored without one) the service's name (``service_description``)."""
+        if self.description or self.kind != "service":
+            return self.description
+        return service_description(self.code, self.modifier)
+
     def as_json(self) -> dict:
+        """The line as in ``invoice --format json`` (money as strings)."""
         d: dict[str, Any] = {
             "date": self.date.isoformat() if self.date else None,
             "client": self.client, "code": self.code, "modifier": self.modifier,
             "minutes": self.minutes, "units": self.units, "rate": str(self.rate),
             "amount": str(to_cents(self.amount)), "note": self.note,
             "notes": list(self.notes), "late": self.late, "kind": self.kind,
-            "description": self.description,
+            "description": self.label,
             "quantity": str(self.quantity) if self.quantity is not None else None,
         }
         if self.original_invoice:
@@ -220,12 +265,14 @@ class InvoiceLine:
         return d
 
     def to_toml(self) -> dict:
+        """The line as the invoice snapshot stores it."""
         d = self.as_json()
         d["date"] = self.date
         return {k: v for k, v in d.items() if v is not None and k != "note"}
 
     @classmethod
     def from_toml(cls, f: Fields) -> "InvoiceLine":
+        """A line read back from a snapshot's ``[[lines]]`` table."""
         qty = f.opt("quantity", str)
         return cls(date=f.opt("date", dt.date),
                    kind=f.opt("kind", str, "service"), client=f.opt("client", str, ""),
@@ -244,6 +291,21 @@ class Invoice:
 
     Plugins may append lines with :meth:`add_line`, change or remove entries of ``lines``;
     ``total_units`` and ``total_amount`` are always recomputed from the lines.
+
+    Attributes:
+        number: the invoice number (``INV-2026-0001``); never reused.
+        start: first day of the period.
+        end: last day of the period.
+        pay_date: the pay date this invoice falls on (``[billing] pay_schedule``).
+        issued: the day it was issued, or ``None`` (a preview).
+        status: ``preview``, ``issued`` or ``void``.
+        provider: ``[provider]`` values (name, credentials); no secrets.
+        agency: ``[agency]`` values (name, address).
+        lines: the ``InvoiceLine`` list: service lines first, then the others.
+        replaces: the number of the voided invoice this one replaces, or ``""``.
+        replaced_by: the number of the invoice that replaced this one, or ``""``.
+        tax_id_masked: the tax ID from the keyring, masked for display; never stored.
+        bank_account_masked: the bank account from the keyring, masked; never stored.
     """
 
     number: str
@@ -268,6 +330,7 @@ class Invoice:
 
     @property
     def total_amount(self) -> Decimal:
+        """The sum of every line's amount (each rounded to the cent)."""
         return sum((to_cents(line.amount) for line in self.lines), Decimal("0.00"))
 
     @property
@@ -277,10 +340,12 @@ class Invoice:
 
     @property
     def adjustment_lines(self) -> list[InvoiceLine]:
+        """The billing adjustments of notes on earlier issued invoices (see docs/invoice.md)."""
         return [line for line in self.lines if line.original_invoice]
 
     @property
     def late_lines(self) -> list[InvoiceLine]:
+        """The lines billing late notes of earlier periods."""
         return [line for line in self.lines if line.late]
 
     def add_line(self, *, description: str, quantity: Any = 1, rate: Any = None,
@@ -311,11 +376,13 @@ class Invoice:
         return line
 
     def sort_lines(self) -> None:
+        """Service lines first, then by date, client, code and notes."""
         self.lines.sort(key=lambda ln: (ln.kind != "service", ln.date or dt.date.min,
                                         ln.client, ln.code, ln.modifier, ln.notes, ln.description))
 
     # ---- serialisation
     def as_json(self) -> dict:
+        """The invoice as ``invoice --format json`` prints it (see docs/invoice.md)."""
         return {
             "number": self.number,
             "status": self.status,
@@ -354,6 +421,7 @@ class Invoice:
 
     @classmethod
     def from_snapshot(cls, data: dict, path: Path) -> "Invoice":
+        """An issued invoice read back from its snapshot ``invoices/<number>.toml``."""
         f = Fields(data, path)
         inv = cls(number=f.req("number", str), start=f.req("start", dt.date), end=f.req("end", dt.date),
                   pay_date=f.req("pay_date", dt.date), issued=f.opt("issued", dt.date),
@@ -402,12 +470,14 @@ def _snapshot_files(ws) -> dict[str, Path]:
     except (FileNotFoundError, NotADirectoryError):
         return out
     for name in names:
-        if name.endswith(".toml") and not name.startswith(".") and name not in LEGACY_INDEX_NAMES:
+        if name.endswith(".toml") and not name.startswith(".") and name not in LEGACY_INDEX_NAMES \
+                and name != COUNTER_NAME:
             out[name[:-5]] = folder / name
     return out
 
 
 def _entry_from_snapshot(path: Path) -> IndexEntry:
+    size = path.stat().st_size  # before reading: a change while reading shows as a size mismatch
     data = storage.read_toml(path)
     f = Fields(data, path)
     number = f.req("number", str)
@@ -416,7 +486,7 @@ def _entry_from_snapshot(path: Path) -> IndexEntry:
     return IndexEntry(number=number, status=f.choice("status", ("issued", "void"), "issued"),
                       start=f.req("start", dt.date), end=f.req("end", dt.date),
                       issued=f.opt("issued", dt.date), notes=tuple(f.text_list("notes")),
-                      size=path.stat().st_size)
+                      size=size)
 
 
 def index_text(entries) -> str:
@@ -444,10 +514,10 @@ def _read_index(path: Path) -> dict[str, IndexEntry] | None:
         return None
     try:
         items = json.loads(text)["invoices"]
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):  # a cache: rebuilt when damaged
         try:
             items = tomllib.loads(text)["invoice"]
-        except (tomllib.TOMLDecodeError, KeyError, TypeError):
+        except (tomllib.TOMLDecodeError, KeyError, TypeError, RecursionError):
             return None
     entries: dict[str, IndexEntry] = {}
     try:
@@ -490,6 +560,11 @@ class Index:
                 _size(p) == entries[n].size for n, p in files.items()):
             return cls(entries, rebuilt=False)
         rebuilt = {n: _entry_from_snapshot(p) for n, p in sorted(files.items())}
+        if files:  # stale after a copy, a restore or a pull: the next command reads one file
+            from peerkit.notecache import write_after_read
+
+            write_after_read(ws.root, invoice_dir(ws) / INDEX_NAME,
+                             index_text(rebuilt.values()).encode("utf-8"))
         return cls(rebuilt, rebuilt=True)
 
     def save(self, ws) -> None:
@@ -514,13 +589,92 @@ class Index:
     def covered(self, day: dt.date) -> bool:
         return any(e.start <= day <= e.end for e in self.active())
 
-    def next_number(self, prefix: str, year: int) -> str:
+    def next_number(self, prefix: str, year: int, taken: Iterable[str] = ()) -> str:
+        """One more than the highest number of the series among the snapshots and ``taken``
+        (numbers known from the counter and the audit log: see ``numbers_taken``)."""
         seq = 0
-        for number in self.entries:
+        for number in (*self.entries, *taken):
             m = _NUMBER_RE.match(number)
             if m and m.group("prefix") == prefix and int(m.group("year")) == year:
                 seq = max(seq, int(m.group("seq")))
         return f"{prefix}-{year}-{seq + 1:04d}"
+
+
+# ----------------------------------------------------------------------------- numbering
+
+
+def counter_path(ws) -> Path:
+    return invoice_dir(ws) / COUNTER_NAME
+
+
+def read_counter(ws) -> dict[str, int]:
+    """``{"INV-2026": 3}``: the last sequence number taken in each series ({} without a file)."""
+    path = counter_path(ws)
+    if not path.exists():
+        return {}
+    f = Fields(storage.read_toml(path), path)
+    last = f.opt("last", dict, {})
+    out = {}
+    for series, seq in last.items():
+        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
+            f.fail(f"last.{series}", "must be a whole number (the last invoice number taken)")
+        out[str(series)] = seq
+    return out
+
+
+def audited_numbers(entries: Iterable[tuple[int, dict]]) -> dict[str, int]:
+    """``{number: audit.log line}`` of every invoice the audit log records as issued."""
+    out: dict[str, int] = {}
+    for line, entry in entries:
+        records = entry.get("records") or []
+        if entry.get("command") == "invoice" and entry.get("action") in ("issued", "reissued") \
+                and records and isinstance(records[0], str):
+            out.setdefault(records[0], line)
+    return out
+
+
+def numbers_taken(ws) -> list[str]:
+    """Numbers issued according to the counter file and the audit log (snapshots aside)."""
+    from peerkit.audit import entries
+
+    taken = [f"{series}-{seq:04d}" for series, seq in read_counter(ws).items() if seq > 0]
+    return taken + list(audited_numbers(entries(ws)))
+
+
+def write_counter(ws, number: str) -> None:
+    """Raise the counter of ``number``'s series to it (never lowers it; call under the lock)."""
+    m = _NUMBER_RE.match(number)
+    if not m:
+        return
+    series, seq = f"{m.group('prefix')}-{m.group('year')}", int(m.group("seq"))
+    counter = read_counter(ws)
+    if counter.get(series, 0) >= seq:
+        return
+    counter[series] = seq
+    storage.ensure_dir(invoice_dir(ws))
+    storage.write_toml(counter_path(ws), {"last": dict(sorted(counter.items()))},
+                       header=COUNTER_HEADER)
+
+
+def number_problems(ws, entries: Iterable[tuple[int, dict]]) -> list[str]:
+    """For ``audit verify``: issued numbers (audit log, counter) whose snapshot is missing."""
+    from peerkit.audit import LOG_NAME
+
+    files = _snapshot_files(ws)
+    audited = audited_numbers(entries)
+    problems = []
+    for number, line in sorted(audited.items()):
+        if number not in files:
+            problems.append(f"{LOG_NAME}:{line}: invoice {number} was issued but its snapshot "
+                            f"{INVOICE_DIR}/{number}.toml is missing (deleted, or an old backup "
+                            "restored); its number is never issued again")
+    for series, seq in sorted(read_counter(ws).items()):
+        number = f"{series}-{seq:04d}"
+        if seq > 0 and number not in files and number not in audited:
+            problems.append(f"{INVOICE_DIR}/{COUNTER_NAME}: field 'last.{series}': invoice "
+                            f"{number} was taken but its snapshot {INVOICE_DIR}/{number}.toml "
+                            "is missing")
+    return problems
 
 
 def load_snapshot(ws, number: str) -> Invoice:
@@ -565,12 +719,12 @@ def _service_lines(ws, settings: Settings, notes: list, late: bool,
         where = ws.rel(ws.path("peerkit.toml"))
         rate = settings.rate_for(first.code, first.modifier, first.date, where)
         units = g.units
-        description = ""
+        description = service_description(first.code, first.modifier)
         prior = (billed or {}).get((first.date, first.client, first.code, first.modifier))
         if prior:
             units = max(rule.units(prior[0] + g.minutes) - prior[1], 0)
-            description = (f"Adds to the day's bundle already billed ({prior[0]} min, "
-                           f"{prior[1]} units)")
+            description += (f". Adds to the day's bundle already billed ({prior[0]} min, "
+                            f"{prior[1]} units)")
         lines.append(InvoiceLine(
             date=first.date, kind="service", client=first.client, code=first.code,
             modifier=first.modifier, minutes=g.minutes, units=units, rate=rate,
@@ -642,21 +796,8 @@ def adjust(ws, inv: Invoice) -> None:
     invoice silently missing a plugin's lines would be wrong)."""
     from peerkit.context import current_plugins
 
-    plugins = current_plugins()
-    caller = plugins.pm.hook.invoice_adjust
-    impls = sorted(caller.get_hookimpls(), key=lambda i: plugins.pm.get_name(i.plugin) or "")
-    for impl in impls:
-        name = plugins.pm.get_name(impl.plugin) or "?"
-        args = {k: v for k, v in (("invoice", inv), ("workspace", ws)) if k in impl.argnames}
-        try:
-            impl.function(**args)
-        except PeerkitError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - the message may hold PHI; name the type only
-            if os.environ.get("PEERKIT_DEBUG"):
-                raise
-            raise PeerkitError(f"plugin {name!r} failed in invoice_adjust ({type(exc).__name__}); "
-                               "no invoice was issued (PEERKIT_DEBUG=1 shows the error)") from None
+    # failure policy "stop" (peerkit.hookspecs): a plugin that fails stops the invoice
+    current_plugins().call("invoice_adjust", invoice=inv, workspace=ws)
     for line in inv.lines:
         line.amount = to_cents(_decimal(line.amount, "amount"))
     inv.sort_lines()
@@ -677,6 +818,11 @@ def fill_secrets(ws, inv: Invoice, settings: Settings, warn) -> None:
                 raise SecretError("[provider] tax_id is not configured and [invoice] require_tax_id "
                                   "is true: add tax_id = \"keyring:tax-id\" and run "
                                   "'peerkit secret set tax-id'")
+            name = key.replace("_", "-")
+            if _secret_is_stored(name):
+                warn(f"Warning: the keyring holds '{name}' but [provider] {key} does not refer to "
+                     f"it -- the invoice shows the {label} as '(not set)'; add "
+                     f"{key} = \"keyring:{name}\" to peerkit.toml")
             setattr(inv, attr, "(not set)")
             continue
         if not isinstance(ref, str):
@@ -699,6 +845,16 @@ def fill_secrets(ws, inv: Invoice, settings: Settings, warn) -> None:
             setattr(inv, attr, "(not set)")
             continue
         setattr(inv, attr, mask(value))
+
+
+def _secret_is_stored(name: str) -> bool:
+    """The keyring holds a secret ``name`` (False when the keyring cannot be asked)."""
+    from peerkit.secrets import get_secret
+
+    try:
+        return get_secret(name) is not None
+    except PeerkitError:
+        return False
 
 
 # ----------------------------------------------------------------------------- issuing
@@ -741,7 +897,7 @@ def prepare(ws, settings: Settings, start: dt.date, end: dt.date, *, reissue: bo
         inv.number = "PREVIEW"
         inv.status = "preview"
         return Outcome(inv, "preview", voided)
-    inv.number = index.next_number(settings.prefix, inv.issued.year)
+    inv.number = index.next_number(settings.prefix, inv.issued.year, numbers_taken(ws))
     inv.status = "issued"
     if voided:
         inv.replaces = voided
@@ -757,13 +913,15 @@ def commit(ws, outcome: Outcome) -> None:
     """
     inv = outcome.invoice
     index = Index.load(ws)  # re-read under the lock
-    if inv.number in index.entries or snapshot_path(ws, inv.number).exists():
+    if inv.number in index.entries or snapshot_path(ws, inv.number).exists() \
+            or inv.number in numbers_taken(ws):
         raise PeerkitError(f"invoice number {inv.number} is already used; run the command again")
     clash = set(inv.notes) & index.invoiced_notes() - (
         set(index.entries[outcome.voided].notes) if outcome.voided else set())
     if clash:
         raise PeerkitError("another peerkit billed some of these notes meanwhile; run the command again")
     storage.ensure_dir(invoice_dir(ws))
+    write_counter(ws, inv.number)  # first: a crash after it skips a number, never reuses one
     if outcome.voided:
         old = snapshot_path(ws, outcome.voided)
         with storage.edit_toml(old) as doc:
@@ -771,7 +929,10 @@ def commit(ws, outcome: Outcome) -> None:
             doc["replaced_by"] = inv.number
             doc["voided"] = inv.issued
         index.entries[outcome.voided].status = "void"
-    storage.write_toml(snapshot_path(ws, inv.number), inv.to_snapshot(), header=SNAPSHOT_HEADER)
+    snapshot = inv.to_snapshot()
+    # the audit chain's head now: 'peerkit audit verify' reports a log cut below it
+    snapshot[audit.SNAPSHOT_KEY] = audit.head(ws)
+    storage.write_toml(snapshot_path(ws, inv.number), snapshot, header=SNAPSHOT_HEADER)
     index.entries[inv.number] = IndexEntry(inv.number, "issued", inv.start, inv.end, inv.issued,
                                            tuple(inv.notes))
     index.save(ws)

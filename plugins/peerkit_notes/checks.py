@@ -31,14 +31,16 @@ import re
 from typing import Iterable
 
 from peerkit.checks import CheckContext, Finding, NoteCheck, as_messages
-from peerkit.dates import fiscal_year, month_folders
+from peerkit.dates import month_folders
 from peerkit.errors import PeerkitError
 from peerkit.records import Note
 
 from peerkit_notes import model
 
 NOT_COUNTED = ("void", "denied")  # never billed: not counted against authorizations
-LENIENT_ON_DRAFT = ("required-elements",)
+LENIENT_ON_DRAFT = ("required-elements", "identifier-in-narrative", "narrative-too-short")
+NARRATIVE = (("purpose", "purpose"), ("intervention", "intervention"), ("response", "response"))
+_WORD = re.compile(r"\w+(?:['’-]\w+)*")
 ELEMENTS = (("place", "place of service (--place)"), ("location", "location (--location)"),
             ("code", "service code (--code)"), ("purpose", "purpose (--purpose)"),
             ("intervention", "intervention (--intervention)"),
@@ -63,7 +65,8 @@ def run_checks(ws, notes: Iterable[Note], *, today: dt.date | None = None,
         workspace in that range (``None`` = open end); whole months inside it are not read
         again.  Purely a speed-up.
     :return: ``[Finding(note, file, rule, severity, message)]``; ``file`` is relative to the
-        workspace root.  A rule that raises becomes a warning finding naming the rule.
+        workspace root.  A rule that raises becomes a finding of the rule's own severity
+        naming the rule (an error-level rule that fails blocks signing).
     """
     from peerkit import dates
     from peerkit.context import current_plugins
@@ -94,9 +97,12 @@ def run_checks(ws, notes: Iterable[Note], *, today: dt.date | None = None,
 
                 if os.environ.get("PEERKIT_DEBUG"):
                     raise
-                findings.append(Finding(note.id, file, check.name, "warning",
-                                        f"the check failed to run ({type(exc).__name__}); "
-                                        "tell the author of the plugin that adds it"))
+                # fail closed: a rule that could not run is a finding of its own severity
+                # (an error-level one blocks 'note sign'), never a pass
+                findings.append(Finding(note.id, file, check.name, check.severity,
+                                        f"the check failed to run ({type(exc).__name__}), so the "
+                                        "note is not known to pass it; tell the author of the "
+                                        "plugin that adds it, or disable that plugin"))
                 continue
             severity = check.severity
             if severity == "error" and note.status == "draft" and not signing \
@@ -186,6 +192,23 @@ def required_elements(note: Note, ctx: CheckContext):
     return None
 
 
+def word_count(text: str) -> int:
+    """Words in a text (letters or digits; "person's" and "follow-up" count once)."""
+    return len(_WORD.findall(text or ""))
+
+
+def narrative_too_short(note: Note, ctx: CheckContext):
+    minimum = _settings(ctx).min_words
+    if minimum <= 0:
+        return None
+    short = [f"{label} ({word_count(getattr(note, key))} word(s))" for key, label in NARRATIVE
+             if str(getattr(note, key) or "").strip() and word_count(getattr(note, key)) < minimum]
+    if short:
+        return (f"too short: {', '.join(short)}; each needs at least {minimum} words saying what "
+                "was done and how the person responded ([notes] min_words)")
+    return None
+
+
 def signature(note: Note, ctx: CheckContext):
     if note.status not in model.SIGNED_STATUSES:
         return None
@@ -263,15 +286,26 @@ def future_date(note: Note, ctx: CheckContext):
     return None
 
 
+def claim_order(note: Note) -> tuple:
+    """The order in which notes claim units of a limit: a note claims its units when it is
+    signed, so signed notes come first in the order they were signed, then unsigned drafts,
+    each in service order (date, start).  A back-dated note signed (or being signed) after a
+    later note therefore is the one that crosses the limit, not the note already signed."""
+    signed = note.signed_at if note.status != "draft" and note.signed_at is not None else None
+    if signed is None and note.status != "draft":  # signed without a stamp: at the service's end
+        signed = model.service_end(note)
+    return (signed is None, signed or dt.datetime.min, note.date, note.start, note.id)
+
+
 def _running_totals(ctx: CheckContext, key: tuple, make_pool) -> dict[str, int]:
-    """Running unit totals (date order) of a pool of notes, computed once per run."""
+    """Running unit totals of a pool of notes in claim order, computed once per run."""
     cache = ctx.cache.setdefault("auth_running", {})
     if key not in cache:
         pool = make_pool()
         units = model.units_for(ctx.workspace, pool, pool)
         total = 0
         running: dict[str, int] = {}
-        for n in sorted(pool, key=lambda n: (n.date, n.start, n.id)):
+        for n in sorted(pool, key=claim_order):
             total += units.get(n.id, 0)
             running[n.id] = total
         cache[key] = running
@@ -299,11 +333,16 @@ def authorization(note: Note, ctx: CheckContext):
                     f"{auth.end.isoformat()}) allows {auth.units} units; {used} are used counting "
                     "this note: ask for more units before billing it")
         return None
-    limit = _settings(ctx).unmanaged_units
-    start, end = fiscal_year(note.date)
+    from peerkit.unmanaged import unmanaged_rule
+
+    rule = unmanaged_rule(ctx.workspace)
+    limit = rule.limit
+    if limit is None:  # [billing] unmanaged_units = "unlimited": a payer without the limit
+        return None
+    start, end = rule.fiscal_year(note.date)
     if limit == 0:
         return (f"no authorization covers {note.code}{mod} on {note.date.isoformat()} and unmanaged "
-                "units are off ([notes] unmanaged_units = 0): get a prior authorization")
+                "units are off ([billing] unmanaged_units = 0): get a prior authorization")
     def pool():
         return [n for n in notes_between(ctx, start, end)
                 if n.client == note.client and n.status not in NOT_COUNTED
@@ -314,7 +353,7 @@ def authorization(note: Note, ctx: CheckContext):
     if used > limit:
         return (f"no authorization covers {note.code}{mod} on {note.date.isoformat()}, and {used} "
                 f"unmanaged units are used in the fiscal year {start.year}-{end.year} counting this "
-                f"note (at most {limit}, [notes] unmanaged_units): get a prior authorization")
+                f"note (at most {limit}, [billing] unmanaged_units): get a prior authorization")
     return None
 
 
@@ -401,6 +440,41 @@ def other_client_name(note: Note, ctx: CheckContext):
     return out
 
 
+def _phones_by_client(ctx: CheckContext) -> dict[str, set[str]]:
+    """Each client's phone numbers (ten digits), from any field whose name holds 'phone'."""
+    cached = ctx.cache.get("phones")
+    if cached is not None:
+        return cached
+    from peerkit.identifiers import phone_digits
+
+    def texts(value, under_phone: bool):
+        if isinstance(value, str) and under_phone:
+            yield value
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                yield from texts(v, under_phone or "phone" in str(k).lower())
+        elif isinstance(value, list):
+            for v in value:
+                yield from texts(v, under_phone)
+
+    phones = {cid: {d for t in texts(client.extra, False) for d in phone_digits(t)}
+              for cid, client in ctx.clients.items()}
+    ctx.cache["phones"] = phones
+    return phones
+
+
+def identifier_in_narrative(note: Note, ctx: CheckContext):
+    """SSN-, Medicaid-ID-shaped text or another client's phone number in the narrative."""
+    from peerkit.identifiers import find_in_text
+
+    others = {d for cid, ds in _phones_by_client(ctx).items() if cid != note.client for d in ds}
+    out = []
+    for field in model.NARRATIVE:
+        for what in find_in_text(getattr(note, field) or "", others):
+            out.append(f"the {field} contains {what}: a note never holds identifiers; remove it")
+    return out
+
+
 def _same_session(a: Note, b: Note) -> bool:
     if not (a.is_group and b.is_group):
         return False
@@ -484,6 +558,9 @@ BUILTIN_CHECKS = [
     NoteCheck("required-elements", "error", required_elements,
               "Date, start/end, place, location, code, goal, purpose, intervention, response and "
               "plan are all present (a warning while the note is a draft)."),
+    NoteCheck("narrative-too-short", "error", narrative_too_short,
+              "Purpose, intervention and response have at least [notes] min_words words each "
+              "(5; a warning while the note is a draft)."),
     NoteCheck("signature", "error", signature,
               "A signed note carries the author's full name (no initials), credentials and the "
               "date signed."),
@@ -498,7 +575,7 @@ BUILTIN_CHECKS = [
     NoteCheck("authorization", "error", authorization,
               "The service is inside an authorization for its code and modifier and the authorized "
               "units are not exceeded counting this note; without one, the unmanaged units per "
-              "state fiscal year ([notes] unmanaged_units, 24) are not exceeded."),
+              "fiscal year ([billing] unmanaged_units, 24) are not exceeded."),
     NoteCheck("group-size", "error", group_size,
               "A group note (HQ) gives its group size, at most [notes] max_group_size (12)."),
     NoteCheck("place-allowed", "error", place_allowed,
@@ -506,6 +583,9 @@ BUILTIN_CHECKS = [
               "residence."),
     NoteCheck("other-client-name", "error", other_client_name,
               "No other client's name appears in the narrative or location."),
+    NoteCheck("identifier-in-narrative", "error", identifier_in_narrative,
+              "The narrative holds nothing shaped like an SSN or a Medicaid ID, and no other "
+              "client's phone number (a warning while the note is a draft)."),
     NoteCheck("overlap", "error", overlap,
               "Two notes of the peer do not overlap in time (notes of one group session excepted)."),
     NoteCheck("duplicate", "error", duplicate,

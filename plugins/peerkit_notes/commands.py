@@ -12,7 +12,7 @@ import sys
 import click
 
 from peerkit.context import pass_workspace
-from peerkit.options import DATE, ID, TIME, json_option, range_options
+from peerkit.options import CLIENT_ID, DATE, ID, NOTE_ID, TIME, json_option, period_options
 from peerkit.output import echo_table, emit_json, message
 from peerkit.records import NOTE_STATUSES
 
@@ -46,10 +46,18 @@ def _report_added(ws, notes, as_json: bool) -> None:
         message(f"Added {n.id} ({n.minutes} min, {units[n.id]} unit{'s' if units[n.id] != 1 else ''}) "
                 f"-> {ws.rel(n.path)}")
     findings = run_checks(ws, notes)
+    _warn_identifiers(findings)
     if findings:
         rules = sorted({f.rule for f in findings})
         message(f"{len(findings)} finding(s) to fix before signing ({', '.join(rules)}): "
                 "run 'peerkit note check' to see them.")
+
+
+def _warn_identifiers(findings) -> None:
+    """The warning at entry: identifiers typed into the narrative (field named, never the value)."""
+    for f in findings:
+        if f.rule == "identifier-in-narrative":
+            message(f"Warning: {f.note}: {f.message}")
 
 
 def _long_text(label: str) -> str:
@@ -115,7 +123,7 @@ _NOTE_FLAGS = ("client", "date", "start", "end", "code", "modifier", "group_size
 
 
 @note.command(name="add")
-@click.option("--client", help="Client id.")
+@click.option("--client", help="Client id.", shell_complete=CLIENT_ID.shell_complete)
 @click.option("--date", "day", type=DATE, help="Date of service (YYYY-MM-DD, today, yesterday).")
 @click.option("--start", type=TIME, help="Start time, HH:MM (24-hour).")
 @click.option("--end", type=TIME, help="End time, HH:MM (24-hour).")
@@ -252,34 +260,26 @@ def note_add_group(ws, day, start, end, code, place, location, purpose, interven
 
 
 @note.command(name="list")
-@range_options
-@click.option("--week", default=None, metavar="WEEK", help="A week: YYYY-Www, this or last.")
-@click.option("--client", default=None, type=ID, help="Only this client.")
+@period_options
+@click.option("--client", default=None, type=CLIENT_ID, help="Only this client.")
 @click.option("--status", type=click.Choice(NOTE_STATUSES), default=None, help="Only this status.")
 @click.option("--code", default=None, help="Only this service code (e.g. H0038).")
+@click.option("--grep", "grep", default=None, metavar="TEXT",
+              help="Only notes whose id, client id, location or narrative contains TEXT (any case).")
 @json_option
 @pass_workspace
-def note_list(ws, date_from, date_to, week, client, status, code, as_json):
-    """List notes with their real minutes and billed units.
+def note_list(ws, period, client, status, code, grep, as_json):
+    """List notes with their real minutes and billed units (default: every date).
 
     \b
     peerkit note list --week last
     peerkit note list --from 2026-11-01 --to 2026-11-30 --status draft --json
+    peerkit note list --grep housing
     """
-    from peerkit import dates
-
-    if week:
-        if date_from or date_to:
-            raise click.UsageError("give either --week or --from/--to, not both")
-        try:
-            date_from, date_to = dates.parse_week(week, ws.section("billing").get("week_start", "monday"))
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="--week") from None
-    if date_from and date_to and date_to < date_from:
-        raise click.UsageError("--to is before --from")
-    every = list(ws.notes(date_from, date_to))
+    every = list(ws.notes(period.start, period.end))
     shown = [n for n in every if (client is None or n.client == client)
-             and (status is None or n.status == status) and (code is None or n.code == code)]
+             and (status is None or n.status == status) and (code is None or n.code == code)
+             and (grep is None or model.note_matches(n, grep))]
     shown.sort(key=lambda n: (n.date, n.start, n.id))
     units = model.units_for(ws, shown, every)
     if as_json:
@@ -298,7 +298,7 @@ def note_list(ws, date_from, date_to, week, client, status, code, as_json):
 
 
 @note.command(name="show")
-@click.argument("note_id", type=ID)
+@click.argument("note_id", type=NOTE_ID)
 @json_option
 @pass_workspace
 def note_show(ws, note_id, as_json):
@@ -315,7 +315,7 @@ def note_show(ws, note_id, as_json):
 
 
 @note.command(name="edit")
-@click.argument("note_id", type=ID)
+@click.argument("note_id", type=NOTE_ID)
 @click.option("--start", type=TIME)
 @click.option("--end", type=TIME)
 @click.option("--code")
@@ -367,6 +367,10 @@ def note_edit(ws, note_id, start, end, code, modifier, group_size, place, locati
         if current.status in model.SIGNED_STATUSES and not reason:
             reason = click.prompt("Reason for the change (kept in the addendum)")
     after, changed, addendum = model.edit_note(ws, note_id, changes, reason=reason)
+    if changed and set(changed) & set(model.NARRATIVE):
+        from peerkit_notes.checks import run_checks
+
+        _warn_identifiers(f for f in run_checks(ws, [after]) if f.rule == "identifier-in-narrative")
     if not changed:
         message("No change.")
     elif addendum:
@@ -385,17 +389,37 @@ def note_edit(ws, note_id, start, end, code, modifier, group_size, place, locati
 
 
 @note.command(name="sign")
-@click.argument("note_ids", nargs=-1, required=True, type=ID)
+@click.argument("note_ids", nargs=-1, type=NOTE_ID)
+@period_options
 @json_option
 @pass_workspace
-def note_sign(ws, note_ids, as_json):
+def note_sign(ws, note_ids, period, as_json):
     """Sign drafts: stamps signed_at, author and credentials from [provider].
+
+    \b
+    peerkit note sign N-2026-11-23-C001-1
+    peerkit note sign --week this        every draft of this week
 
     A note failing an error-level check is refused with its findings (the others are
     signed; exit 1).  A note signed more than billing.note_deadline_hours (24) after the
-    service end is marked late_entry = true (LATE ENTRY).
+    service end is marked late_entry = true (LATE ENTRY).  Refused (exit 3) while a plugin
+    failed to load: its rules would not have been checked.
     """
-    result = model.sign_notes(ws, note_ids)
+    from peerkit.context import current_plugins
+
+    current_plugins().require_all_loaded("sign notes")
+    ids = list(note_ids)
+    if period.given:
+        ids += [n.id for n in ws.notes(period.start, period.end)
+                if n.status == "draft" and n.id not in ids]
+    elif not ids:
+        raise click.UsageError("give note ids, or --week/--from/--to/--all to sign those drafts")
+    if not ids:
+        message(f"No drafts to sign ({period.describe()}).")
+        if as_json:
+            emit_json({"signed": [], "refused": {}, "skipped": []})
+        return
+    result = model.sign_notes(ws, ids)
     if as_json:
         emit_json({"signed": [{"id": n.id, "signed_at": n.signed_at, "late_entry": n.late_entry}
                               for n in result.signed],
@@ -414,25 +438,26 @@ def note_sign(ws, note_ids, as_json):
 
 
 @note.command(name="submit")
-@click.argument("note_ids", nargs=-1, type=ID)
-@click.option("--week", default=None, help="Submit every signed note of this week (2026-W47, last).")
+@click.argument("note_ids", nargs=-1, type=NOTE_ID)
+@period_options
 @pass_workspace
-def note_submit(ws, note_ids, week):
+def note_submit(ws, note_ids, period):
     """Mark signed notes as submitted to the supervisor (after sending the review export).
+
+    \b
+    peerkit note submit --week last      every signed note of last week
 
     A denied note corrected with an addendum ('peerkit note edit') can be submitted again.
     """
-    from peerkit.dates import parse_week
-
     ids = list(note_ids)
-    if week:
-        try:
-            first, last = parse_week(week, ws.section("billing").get("week_start", "monday"))
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="--week") from None
-        ids += [n.id for n in ws.notes(first, last) if n.status == "signed" and n.id not in ids]
+    if period.given:
+        ids += [n.id for n in ws.notes(period.start, period.end)
+                if n.status == "signed" and n.id not in ids]
+    elif not ids:
+        raise click.UsageError("give note ids, or --week/--from/--to/--all to submit those signed notes")
     if not ids:
-        raise click.UsageError("give note ids, or --week to submit that week's signed notes")
+        message(f"No signed notes to submit ({period.describe()}).")
+        return
     done, skipped = model.submit_notes(ws, ids)
     for nid in done:
         message(f"Submitted {nid}.")
@@ -440,8 +465,21 @@ def note_submit(ws, note_ids, week):
         message(f"Skipped {nid}: {why}.")
 
 
+@note.command(name="delete")
+@click.argument("note_id", type=NOTE_ID)
+@pass_workspace
+def note_delete(ws, note_id):
+    """Delete a draft that was never signed (audited); anything else is refused: void it.
+
+    \b
+    peerkit note delete N-2026-11-24-C004-1
+    """
+    path = model.delete_draft(ws, note_id)
+    message(f"Deleted draft {note_id} ({ws.rel(path)}).")
+
+
 @note.command(name="void")
-@click.argument("note_id", type=ID)
+@click.argument("note_id", type=NOTE_ID)
 @click.option("--reason", required=True, help="Why the note is void (e.g. 'entered in error').")
 @click.option("--force", is_flag=True, help="Void an approved note (check the invoice first).")
 @pass_workspace
@@ -455,20 +493,21 @@ def note_void(ws, note_id, reason, force):
 
 
 @note.command(name="check")
-@range_options
-@click.option("--client", default=None, type=ID, help="Only this client's notes.")
+@period_options
+@click.option("--client", default=None, type=CLIENT_ID, help="Only this client's notes.")
 @json_option
 @pass_workspace
-def note_check(ws, date_from, date_to, client, as_json):
+def note_check(ws, period, client, as_json):
     """Check notes against every rule (APSM elements and billing policy); exit 1 on an error.
+
+    Default: every date.
 
     JSON: [{"note", "file", "rule", "severity", "message"}].  Void notes are skipped; on a
     draft a missing element is a warning (signing turns it into an error).
     """
     from peerkit_notes.checks import run_checks
 
-    if date_from and date_to and date_to < date_from:
-        raise click.UsageError("--to is before --from")
+    date_from, date_to = period.start, period.end
     notes = [n for n in ws.notes(date_from, date_to) if client is None or n.client == client]
     findings = run_checks(ws, notes, complete=None if client else (date_from, date_to))
     errors = sum(1 for f in findings if f.severity == "error")
@@ -484,33 +523,106 @@ def note_check(ws, date_from, date_to, client, as_json):
 
 
 @note.command(name="render")
-@click.argument("note_id", type=ID)
-@click.option("--format", "fmt", type=click.Choice(["md", "html", "txt"]), default="md", show_default=True)
+@click.argument("note_id", type=NOTE_ID, required=False)
+@period_options
+@click.option("--format", "fmt", type=click.Choice(["md", "html", "txt", "pdf"]), default=None,
+              help="md, html, txt, or pdf (the html note as a letter-size PDF; needs peerkit[pdf]; "
+                   "written to <note-id>.pdf without --out).  Default: from --out's suffix, else md.")
 @click.option("--template", default=None, metavar="NAME",
               help="Another template: 'short' (notes/short.<format>.j2) or a full name.")
-@click.option("--out", "-o", "out", metavar="PATH", default=None, help="Write to this file ('-' for stdout).")
+@click.option("--out", "-o", "out", metavar="PATH", default=None,
+              help="Write to this file ('-' for stdout); with a period, the folder to write to.")
 @click.option("--consent", "consent_id", metavar="ID", help="The client's consent this disclosure relies on "
               "(required when [agency] part2 = true).")
 @click.option("--recipient", metavar="NAME", help="Who receives it (must be listed on the consent).")
 @pass_workspace
-def note_render(ws, note_id, fmt, template, out, consent_id, recipient):
-    """Render a complete APSM-style service note (md, html or txt).
+def note_render(ws, note_id, period, fmt, template, out, consent_id, recipient):
+    """Render a complete APSM-style service note (md, html, txt or pdf).
 
-    Templates: templates/notes/note.<format>.j2 -- copy one into the workspace's templates/
-    folder ('peerkit templates copy notes/note.html.j2') to change it.  The agency's
+    \b
+    peerkit note render N-2026-11-23-C001-1 --format html --out note.html
+    peerkit note render --week last --format html --out notes/   one file per note
+
+    With --week, --from/--to or --all every note of the period except void ones is written
+    to the --out folder as <note-id>.<format>; the paths go to stdout.  Templates:
+    templates/notes/note.<format>.j2 -- copy one into the workspace's templates/ folder
+    ('peerkit templates copy notes/note.html.j2') to change it.  The agency's
     confidentiality notice is put at the top (see docs/security.md).
     """
     from peerkit import notices
-    from peerkit.output import write_output
-    from peerkit_notes.render import render_note
+    from peerkit.output import format_for_out, out_target, write_output
 
+    fmt = format_for_out(out, fmt, RENDER_FORMATS, default="md",
+                         aliases={"htm": "html", "markdown": "md", "text": "txt"})
+    if period.given:
+        if note_id:
+            raise click.UsageError("give a NOTE_ID or a period (--week, --from/--to, --all), not both")
+        _render_to_folder(ws, period, fmt, template, out, consent_id, recipient)
+        return
+    if not note_id:
+        raise click.UsageError("give a NOTE_ID, or a period (--week, --from/--to, --all) and --out DIR")
+    target = None
+    if out not in (None, "-"):  # an --out that cannot be written stops here (exit 3), before any work
+        target = out_target(out, f"{note_id}.{fmt}")
+        out = str(target.path)
     note = ws.note(note_id)
     consent = notices.check_consent(ws, note.client, consent_id, recipient)
-    text = notices.add_to_text(render_note(ws, note, fmt=fmt, template=template), fmt, notices.notices_for(ws))
-    path = write_output(out, text)
-    ws.audit("note render", records=[note_id], output=path or "stdout", action=notices.audit_action(fmt, consent))
+    text = _rendered(ws, note, fmt, template)
+    path = write_output(out, text, f"{note_id}.pdf" if fmt == "pdf" and out != "-" else None,
+                        audit=lambda p: ws.audit("note render", records=[note_id], output=p or "stdout",
+                                                 action=notices.audit_action(fmt, consent)))
+    if target is not None:
+        target.announce()
     if path is not None:
         message(f"Wrote {path}")
+
+
+RENDER_FORMATS = ("md", "html", "txt", "pdf")
+
+
+def _rendered(ws, note, fmt: str, template):
+    """The note as text with the agency's notices, or as PDF bytes (its HTML rendering) for ``pdf``."""
+    from peerkit import notices
+    from peerkit_notes.render import render_note
+
+    text_fmt = "html" if fmt == "pdf" else fmt
+    text = notices.add_to_text(render_note(ws, note, fmt=text_fmt, template=template), text_fmt,
+                               notices.notices_for(ws))
+    if fmt != "pdf":
+        return text
+    from peerkit.pdf import html_to_pdf
+
+    return html_to_pdf(text)
+
+
+def _render_to_folder(ws, period, fmt, template, out, consent_id=None, recipient=None) -> None:
+    """Every non-void note of ``period`` rendered into the folder ``out``."""
+    from pathlib import Path
+
+    from peerkit import notices, storage
+
+    if not out or out == "-":
+        raise click.UsageError("rendering a period needs --out DIR (a folder)")
+    folder = Path(out)
+    if folder.exists() and not folder.is_dir():
+        raise click.UsageError(f"--out {out}: not a folder")
+    notes = sorted((n for n in ws.notes(period.start, period.end) if n.status != "void"),
+                   key=lambda n: (n.date, n.start, n.id))
+    consents = {c: notices.check_consent(ws, c, consent_id, recipient) for c in sorted({n.client for n in notes})}
+    texts = [(n, _rendered(ws, n, fmt, template)) for n in notes]  # all or nothing
+    storage.ensure_dir(folder)
+    # the audit entry first: no rendered note is ever on disk without it
+    consent = next((c for c in consents.values() if c is not None), None)
+    ws.audit("note render", records=[n.id for n in notes], output=str(folder),
+             action=notices.audit_action(fmt, consent))
+    for n, text in texts:
+        path = folder / f"{n.id}.{fmt}"
+        if isinstance(text, bytes):
+            storage.atomic_write_bytes(path, text)
+        else:
+            storage.atomic_write_text(path, text)
+        click.echo(str(path))
+    message(f"Wrote {len(notes)} note(s) to {folder} ({period.describe()}).")
 
 
 # The supervisor review commands live in their own module.

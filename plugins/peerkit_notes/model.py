@@ -51,9 +51,12 @@ class NoteSettings:
 
     allowed_places: tuple[str, ...] = PLACES
     max_group_size: int = 12
-    unmanaged_units: int = 24
     alert_days: int = 60
     deadline_hours: float = 24.0
+    # Words at least in each of purpose, intervention and response (0 = no minimum): five words
+    # is about the shortest sentence that says what was done and how the person responded
+    # ("Practised a job interview together."), as APSM 45-2 notes must; "p", "i", "r" is not.
+    min_words: int = 5
 
 
 def settings(ws) -> NoteSettings:
@@ -66,15 +69,15 @@ def settings(ws) -> NoteSettings:
     result = NoteSettings(
         allowed_places=places,
         max_group_size=f.opt("max_group_size", int, 12),
-        unmanaged_units=f.opt("unmanaged_units", int, 24),
         alert_days=f.opt("alert_days", int, 60),
+        min_words=f.opt("min_words", int, 5),
         deadline_hours=float(Fields(ws.section("billing"), path, "billing.")
                              .opt("note_deadline_hours", (int, float), 24)),
     )
     if result.max_group_size < 1:
         f.fail("max_group_size", "must be at least 1")
-    if result.unmanaged_units < 0:
-        f.fail("unmanaged_units", "must not be negative")
+    if result.min_words < 0:
+        f.fail("min_words", "must not be negative (0 turns the minimum off)")
     if result.alert_days < 1:
         f.fail("alert_days", "must be at least 1 day")
     try:
@@ -118,20 +121,20 @@ def units_for(ws, notes: Iterable[Note], pool: Iterable[Note] | None = None) -> 
 
     With ``units_per = "day"`` a note's units depend on the other notes of its client, code
     and day: ``pool`` must then hold every note of those days (``notes`` is used otherwise).
-    Void notes are never billed (0 units).
+    Void and denied notes are never billed (0 units, never in a day's bundle): the rule is
+    ``peerkit.units.units_by_note``, shared by every view.
     """
     from peerkit.units import units_by_note
 
     notes = list(notes)
     rule = ws.unit_rule
+    billable = notes
     if rule.units_per == "day":
         days = {n.date for n in notes}
         base = list(pool) if pool is not None else notes
         by_id = {n.id: n for n in base if n.date in days}
         by_id.update({n.id: n for n in notes})
-        billable = [n for n in by_id.values() if n.status != "void"]
-    else:
-        billable = [n for n in notes if n.status != "void"]
+        billable = list(by_id.values())
     units = units_by_note(billable, rule)
     return {n.id: units.get(n.id, 0) for n in notes}
 
@@ -531,6 +534,35 @@ def sign_notes(ws, note_ids: Iterable[str], *, when: dt.datetime | None = None) 
 
 
 # ---------------------------------------------------------------------------- voiding
+
+
+GREP_FIELDS = ("id", "client", "location", "purpose", "intervention", "response", "plan",
+               "void_reason")
+
+
+def note_matches(note: Note, text: str) -> bool:
+    """``text`` (any case) in the note's id, client id, location, narrative or addenda."""
+    wanted = text.casefold()
+    values = [str(getattr(note, f, "") or "") for f in GREP_FIELDS]
+    values += [str(a.get("reason", "")) for a in note.addenda]
+    return any(wanted in v.casefold() for v in values)
+
+
+def delete_draft(ws, note_id: str) -> Path:
+    """Remove a draft that was never signed; refuse any other note (void it instead)."""
+    with ws.lock():
+        note = ws.note(note_id)
+        rel = ws.rel(note.path)
+        if note.status != "draft" or note.signed_at or note.addenda or note.review \
+                or note.extra.get("voided_from"):
+            raise DataError(rel, f"is {note.status} (or was signed once): only a draft that was "
+                                 f"never signed can be deleted; void it instead with 'peerkit note "
+                                 f"void {note_id} --reason ...'")
+        note.path.unlink()
+        storage.TOUCHED.add(note.path)   # the month's cache is refreshed when the lock is released
+        ws.forget_notes()
+        ws.audit("note delete", records=[note_id], action="draft deleted")
+    return note.path
 
 
 def void_note(ws, note_id: str, reason: str, *, force: bool = False) -> Note:

@@ -1,7 +1,8 @@
 """Supervisor review through Excel: many workspaces' notes out to one workbook, decisions back.
 
 ``export_review`` streams the notes of each workspace (one at a time, one month folder at
-a time) into a write-only workbook:
+a time) into a workbook written by xlsxwriter in constant-memory mode
+(:mod:`peerkit.xlsx_writer`):
 
 * sheet ``Notes`` -- the header row, then one row per note, ending with a content
   ``Fingerprint``, an empty ``Decision`` column restricted to approved/denied by a
@@ -278,15 +279,13 @@ def export_review(workspaces: list["Workspace"], out: Path | str, *,
                   date_from: dt.date | None = None, date_to: dt.date | None = None,
                   statuses: Iterable[str] = DEFAULT_EXPORT_STATUSES, deidentify: bool = False,
                   today: dt.date | None = None, progress: bool = True) -> ExportResult:
-    """Write the review workbook for ``workspaces`` to ``out``; audit each workspace."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
+    """Write the review workbook for ``workspaces`` to ``out``; audit each workspace.
 
-    from peerkit.excel import DATE_FORMAT, TIME_FORMAT, save_workbook, text_cell, typed_cell
+    Written with xlsxwriter in constant-memory mode (``peerkit.xlsx_writer``): what goes in each
+    cell is decided here, as plain values (text is always a text cell); the writer only stores
+    them."""
     from peerkit.output import progress as progress_bar
-    from peerkit.units import units_by_note
+    from peerkit.xlsx_writer import Formula, StreamingWorkbook
 
     out = Path(out)
     if not workspaces:
@@ -296,175 +295,75 @@ def export_review(workspaces: list["Workspace"], out: Path | str, *,
     cols = columns(deidentify)
     index = {c.header: i for i, c in enumerate(cols)}
     n_cols = len(cols)
-    last_letter = get_column_letter(n_cols)
 
-    wb = Workbook(write_only=True)
-    sheet = wb.create_sheet(NOTES_SHEET)
-    summary_sheet = wb.create_sheet(SUMMARY_SHEET)
-    meta = wb.create_sheet(META_SHEET)
-    meta.sheet_state = "hidden"
+    with StreamingWorkbook(out) as wb:
+        sheet = wb.add_sheet(NOTES_SHEET)
+        summary_sheet = wb.add_sheet(SUMMARY_SHEET)
+        meta = wb.add_sheet(META_SHEET)
+        meta.hide()
 
-    bold = Font(bold=True)
+        sheet.freeze_header()
+        sheet.set_widths([c.width for c in cols], hidden=[i for i, c in enumerate(cols) if c.hidden])
+        sheet.append([c.header for c in cols], bold=True)
 
-    def header_cells(target, names):
-        cells = []
-        for name in names:
-            cell = text_cell(target, name, "a header")
-            cell.font = bold
-            cells.append(cell)
-        return cells
-
-    sheet.freeze_panes = "A2"
-    for i, col in enumerate(cols, start=1):
-        sheet.column_dimensions[get_column_letter(i)].width = col.width
-        if col.hidden:
-            sheet.column_dimensions[get_column_letter(i)].hidden = True
-    sheet.append(header_cells(sheet, [c.header for c in cols]))
-
-    try:
         keys = _workspace_keys(workspaces)
         peers: list[PeerSummary] = []
         exported_ids: list[list[str]] = []
         row = 1
         total = 0
-
-        for ws, key in zip(workspaces, keys):
-            pseudo = Pseudonyms.for_workspace(ws) if deidentify else None
-            peer_name = str(ws.provider.get("name", "") or "")
-            summary = PeerSummary(peer=pseudo.peer() if pseudo else peer_name,
-                                  workspace=pseudo.workspace() if pseudo else key, path=ws.root)
-            rule = ws.unit_rule
-            clients = ws.clients()
+        job = _RowsJob(workspaces, keys, cols, date_from, date_to, statuses, deidentify, today)
+        for summary, rows in _each_workspace_rows(job):
             ids: list[str] = []
-            # One workspace's notes at a time: the checks need them together (overlaps,
-            # duplicates, authorization totals), and each month is then read only once.
-            in_range = list(ws.notes(date_from, date_to))
-            wanted = [n for n in in_range if n.status in statuses]
-            units = units_by_note([n for n in wanted if n.status != "void"], rule)
-            by_note: dict[str, list] = {}
-            if wanted:
-                for finding in _run_checks(ws, in_range, today, (date_from, date_to)):
-                    by_note.setdefault(finding.note, []).append(finding)
-            del in_range
             label = f"Exporting {summary.workspace}"
-            bar = progress_bar(wanted, length=len(wanted), label=label, enabled=progress)
-            with bar as items:
-                for note in items:
-                    findings = by_note.get(note.id, [])
-                    client = clients.get(note.client)
-                    n_units = units.get(note.id, 0)
-                    if pseudo:
-                        goals = ", ".join(note.goals)
-                    else:
-                        parts = []
-                        for gid in note.goals:
-                            goal = client.goal(gid) if client else None
-                            parts.append(f"{gid}: {goal.text}" if goal else f"{gid}: (not in the plan)")
-                        goals = "; ".join(parts)
-                    values: dict[str, Any] = {
-                        "Note": pseudo.note(note.id) if pseudo else note.id,
-                        "Peer": summary.peer,
-                        "Workspace": summary.workspace,
-                        "Client": pseudo.client(note.client) if pseudo else note.client,
-                        "Client name": client.name if client else "",
-                        "Date": note.date, "Start": note.start, "End": note.end,
-                        "Minutes": note.minutes, "Units": n_units,
-                        "Code": note.code, "Modifier": note.modifier, "Goals": goals,
-                        "Place": note.place, "Location": note.location,
-                        "Purpose": note.purpose, "Intervention": note.intervention,
-                        "Response": note.response, "Plan": note.plan, "Status": note.status,
-                        "Late entry": "yes" if note.late_entry else "no",
-                        "Findings": _findings_text(findings, bool(pseudo)),
-                        "Fingerprint": fingerprint(note),
-                        "Decision": None, "Reason": None,
-                        "Exported state": review_state(note),
-                    }
-                    cells: list[Any] = []
-                    for col in cols:
-                        value = values[col.header]
-                        if col.header == "Date":
-                            cells.append(typed_cell(sheet, value, DATE_FORMAT))
-                        elif col.header in ("Start", "End"):
-                            cells.append(typed_cell(sheet, value, TIME_FORMAT))
-                        elif col.header in ("Minutes", "Units"):
-                            cells.append(value)
-                        elif value is None:
-                            cells.append(None)
-                        else:
-                            where = f"note {note.id} column '{col.header}'"
-                            cells.append(text_cell(sheet, value, where))
-                    sheet.append(cells)
+            with progress_bar(rows, length=len(rows), label=label, enabled=progress) as items:
+                for note_id, cells in items:
+                    sheet.append(cells, checked=True)
                     row += 1
                     total += 1
-                    ids.append(note.id)
-                    summary.notes += 1
-                    summary.minutes += note.minutes
-                    summary.units += n_units
-                    summary.errors += sum(1 for f in findings if f.severity == "error")
-                    summary.warnings += sum(1 for f in findings if f.severity == "warning")
+                    ids.append(note_id)
             peers.append(summary)
-            ws.forget_notes()  # stream: hold one workspace's notes at a time
             exported_ids.append(ids)
 
         last_row = max(row, 2)
-        sheet.auto_filter.ref = f"A1:{last_letter}{max(row, 1)}"
+        sheet.autofilter(max(row, 1), n_cols)
         if not deidentify:
-            letter = get_column_letter(index["Decision"] + 1)
-            dv = DataValidation(type="list", formula1='"' + ",".join(DECISIONS) + '"', allow_blank=True,
-                                showErrorMessage=True, errorStyle="stop", errorTitle="Decision",
-                                error="Choose approved or denied, or leave the cell blank.",
-                                showInputMessage=True, promptTitle="Decision",
-                                prompt="approved or denied (blank = no decision yet)")
-            dv.add(f"{letter}2:{letter}{last_row}")
-            sheet.data_validations.append(dv)
+            sheet.list_validation(index["Decision"], 2, last_row, DECISIONS, title="Decision",
+                                  error="Choose approved or denied, or leave the cell blank.",
+                                  prompt="approved or denied (blank = no decision yet)")
 
-        # Summary: one row per workspace, then live totals.
-        summary_sheet.freeze_panes = "A2"
-        for i, width in enumerate(SUMMARY_WIDTHS, start=1):
-            summary_sheet.column_dimensions[get_column_letter(i)].width = width
-        summary_sheet.append(header_cells(summary_sheet, SUMMARY_HEADER))
+        # Summary: one row per workspace, then live totals (their values precomputed).
+        summary_sheet.freeze_header()
+        summary_sheet.set_widths(SUMMARY_WIDTHS)
+        summary_sheet.append(SUMMARY_HEADER, bold=True)
         for p in peers:
-            summary_sheet.append([text_cell(summary_sheet, p.peer, "peer"),
-                                  text_cell(summary_sheet, p.workspace, "workspace"),
-                                  p.notes, p.minutes, p.units, p.errors, p.warnings])
+            summary_sheet.append(_summary_cells(p))
         first, last = 2, len(peers) + 1
-        total_row: list[Any] = [text_cell(summary_sheet, "Total", "total"), None]
+        total_row: list[Any] = ["Total", None]
         for i in range(3, len(SUMMARY_HEADER) + 1):
-            letter = get_column_letter(i)
-            total_row.append(f"=SUM({letter}{first}:{letter}{last})")
+            letter = _column_letter(i)
+            computed = sum(_summary_cells(p)[i - 1] for p in peers)
+            total_row.append(Formula(f"=SUM({letter}{first}:{letter}{last})", computed))
         summary_sheet.append(total_row)
-        summary_sheet.auto_filter.ref = f"A1:{get_column_letter(len(SUMMARY_HEADER))}{last}"
+        summary_sheet.autofilter(last, len(SUMMARY_HEADER))
 
         # Hidden sheet: what import-review needs to find each workspace again.
-        meta.append([text_cell(meta, h, "meta") for h in META_HEADER])
-        meta.append([text_cell(meta, "format", "meta"), None, text_cell(meta, FORMAT, "meta")])
-        meta.append([text_cell(meta, "deidentified", "meta"), None,
-                     text_cell(meta, "yes" if deidentify else "no", "meta")])
-        if not deidentify:  # paths can name the peer; a de-identified sheet cannot be imported anyway
-            for key, ws in zip(keys, workspaces):
-                meta.append([text_cell(meta, "workspace", "meta"), text_cell(meta, key, "meta"),
-                             text_cell(meta, str(ws.root.resolve()), "meta")])
+        for meta_row in _meta_rows(workspaces, keys, deidentify):
+            meta.append(meta_row)
         if not deidentify:
-            _plugin_sheets(wb, workspaces, keys, date_from, date_to, text_cell, typed_cell)
-        _notice_sheet(wb, workspaces, text_cell)
-        save_workbook(wb, out)
-    except BaseException:
-        _discard(wb)
-        raise
-    shown = str(out.resolve())
-    for ws, ids in zip(workspaces, exported_ids):
-        with ws.lock():
+            _plugin_sheets(wb, workspaces, keys, date_from, date_to)
+        _notice_sheet(wb, workspaces)
+        # the audit entries before the file takes its name: if one cannot be written, the
+        # workbook is discarded (no PHI file without its entry)
+        shown = str(out.resolve())
+        for ws, ids in zip(workspaces, exported_ids):
             ws.audit("note export", records=ids, output=shown,
                      action="deidentified" if deidentify else "review")
     return ExportResult(path=out, notes=total, peers=peers, deidentified=deidentify)
 
 
-def _plugin_sheets(wb, workspaces: list["Workspace"], keys: list[str], start, end,
-                   text_cell, typed_cell) -> None:
+def _plugin_sheets(wb, workspaces: list["Workspace"], keys: list[str], start, end) -> None:
     """Sheets other plugins add through ``review_sheets`` (activities...), one per title, the
     rows of every workspace after a "Workspace" column."""
-    from openpyxl.styles import Font
-
     from peerkit.context import current_plugins
 
     sheets: dict[str, tuple[list[str], list[list]]] = {}
@@ -477,31 +376,189 @@ def _plugin_sheets(wb, workspaces: list["Workspace"], keys: list[str], start, en
     for title, (headers, rows) in sorted(sheets.items()):
         if title in (NOTES_SHEET, SUMMARY_SHEET, META_SHEET, NOTICE_SHEET):
             raise PeerkitError(f"a plugin's review sheet is named {title!r}, which peerkit uses")
-        sheet = wb.create_sheet(title)
-        sheet.freeze_panes = "A2"
-        head = []
-        for name in ["Workspace", *headers]:
-            cell = text_cell(sheet, name, "a header")
-            cell.font = Font(bold=True)
-            head.append(cell)
-        sheet.append(head)
+        sheet = wb.add_sheet(title)
+        sheet.freeze_header()
+        sheet.append(["Workspace", *headers], bold=True, where=lambda c: "a header")
         for row in rows:
-            sheet.append([text_cell(sheet, v, f"sheet {title!r}") if isinstance(v, str) or v is None
-                          else typed_cell(sheet, v) for v in row])
+            sheet.append(row, where=lambda c, t=title: f"sheet {t!r}")
 
 
-def _notice_sheet(wb, workspaces: list["Workspace"], text_cell) -> None:
+def _notice_sheet(wb, workspaces: list["Workspace"]) -> None:
     """A "Notice" sheet with each workspace's confidentiality (and Part 2) notice, once each."""
     from peerkit import notices
 
-    sheet = wb.create_sheet(NOTICE_SHEET)
-    sheet.column_dimensions["A"].width = 120
+    sheet = wb.add_sheet(NOTICE_SHEET)
+    sheet.set_widths([120])
     seen: list[str] = []
     for ws in workspaces:
         for text in notices.notices_for(ws):
             if text not in seen:
                 seen.append(text)
-                sheet.append([text_cell(sheet, text, "notice")])
+                sheet.append([text], where=lambda c: "notice")
+
+
+@dataclass
+class _RowsJob:
+    workspaces: list
+    keys: list[str]
+    cols: list[Column]
+    date_from: dt.date | None
+    date_to: dt.date | None
+    statuses: tuple
+    deidentify: bool
+    today: dt.date
+
+
+def _workspace_rows(job: _RowsJob, i: int) -> tuple[PeerSummary, list[tuple[str, list[Any]]]]:
+    """One workspace's summary and rows ``(note id, cells)``: loading, checks, fingerprints."""
+    from peerkit.units import units_by_note
+
+    ws, key, cols = job.workspaces[i], job.keys[i], job.cols
+    pseudo = Pseudonyms.for_workspace(ws) if job.deidentify else None
+    peer_name = str(ws.provider.get("name", "") or "")
+    summary = PeerSummary(peer=pseudo.peer() if pseudo else peer_name,
+                          workspace=pseudo.workspace() if pseudo else key, path=ws.root)
+    rule = ws.unit_rule
+    clients = ws.clients()
+    # One workspace's notes at a time: the checks need them together (overlaps,
+    # duplicates, authorization totals), and each month is then read only once.
+    in_range = list(ws.notes(job.date_from, job.date_to))
+    wanted = [n for n in in_range if n.status in job.statuses]
+    # units from every note of the range (a day's bundle is the same in every view)
+    units = units_by_note(in_range, rule)
+    by_note: dict[str, list] = {}
+    if wanted:
+        for finding in _run_checks(ws, in_range, job.today, (job.date_from, job.date_to)):
+            by_note.setdefault(finding.note, []).append(finding)
+    del in_range
+    rows: list[tuple[str, list[Any]]] = []
+    for note in wanted:
+        findings = by_note.get(note.id, [])
+        client = clients.get(note.client)
+        n_units = units.get(note.id, 0)
+        if pseudo:
+            goals = ", ".join(note.goals)
+        else:
+            parts = []
+            for gid in note.goals:
+                goal = client.goal(gid) if client else None
+                parts.append(f"{gid}: {goal.text}" if goal else f"{gid}: (not in the plan)")
+            goals = "; ".join(parts)
+        values: dict[str, Any] = {
+            "Note": pseudo.note(note.id) if pseudo else note.id,
+            "Peer": summary.peer,
+            "Workspace": summary.workspace,
+            "Client": pseudo.client(note.client) if pseudo else note.client,
+            "Client name": client.name if client else "",
+            "Date": note.date, "Start": note.start, "End": note.end,
+            "Minutes": note.minutes, "Units": n_units,
+            "Code": note.code, "Modifier": note.modifier, "Goals": goals,
+            "Place": note.place, "Location": note.location,
+            "Purpose": note.purpose, "Intervention": note.intervention,
+            "Response": note.response, "Plan": note.plan, "Status": note.status,
+            "Late entry": "yes" if note.late_entry else "no",
+            "Findings": _findings_text(findings, bool(pseudo)),
+            "Fingerprint": fingerprint(note),
+            "Decision": None, "Reason": None,
+            "Exported state": review_state(note),
+        }
+        rows.append((note.id, _note_cells(cols, values, note.id)))
+        summary.notes += 1
+        summary.minutes += note.minutes
+        summary.units += n_units
+        summary.errors += sum(1 for f in findings if f.severity == "error")
+        summary.warnings += sum(1 for f in findings if f.severity == "warning")
+    ws.forget_notes()  # stream: hold one workspace's notes at a time
+    return summary, rows
+
+
+# Two workers and this process (the writer) share two cores: computing a workspace's rows costs
+# a little more than writing them, so one worker alone would keep the writer waiting.
+WORKERS = 2
+AHEAD = 3      # workspaces computed ahead of the one being written (bounds memory)
+_JOB: _RowsJob | None = None   # the export job a forked worker process computes rows for
+
+
+def _worker_rows(i: int):
+    """In a worker process: ("ok", rows) or ("error", exit code, one-line message)."""
+    from peerkit.errors import PeerkitError
+
+    try:
+        return ("ok", _workspace_rows(_JOB, i))
+    except PeerkitError as exc:
+        return ("error", exc.exit_code, exc.message)
+    except Exception as exc:  # noqa: BLE001 - its text may hold PHI: the type only
+        return ("crash", type(exc).__name__, "")
+
+
+def _each_workspace_rows(job: _RowsJob):
+    """Each workspace's (summary, rows), in order.  With several workspaces and a second core,
+    a forked worker process computes the next workspaces' rows (at most two ahead) while this
+    process writes; ``PEERKIT_EXPORT_JOBS=1`` (or no ``fork``) computes them here."""
+    import multiprocessing
+
+    from peerkit.errors import PeerkitError
+
+    n = len(job.workspaces)
+    serial = (n < 2 or (os.cpu_count() or 1) < 2 or os.environ.get("PEERKIT_EXPORT_JOBS") == "1"
+              or "fork" not in multiprocessing.get_all_start_methods())
+    if serial:
+        for i in range(n):
+            yield _workspace_rows(job, i)
+        return
+    global _JOB
+    _JOB = job
+    try:
+        with multiprocessing.get_context("fork").Pool(WORKERS) as pool:
+            pending = [pool.apply_async(_worker_rows, (i,)) for i in range(min(AHEAD, n))]
+            for i in range(n):
+                outcome = pending.pop(0).get()
+                if i + AHEAD < n:
+                    pending.append(pool.apply_async(_worker_rows, (i + AHEAD,)))
+                if outcome[0] == "error":
+                    raise PeerkitError(outcome[2], exit_code=outcome[1])
+                if outcome[0] == "crash":
+                    raise RuntimeError(f"export worker failed ({outcome[1]})")
+                yield outcome[1]
+    finally:
+        _JOB = None
+
+
+def _note_cells(cols: list[Column], values: dict[str, Any], note_id: str) -> list[Any]:
+    """One note's row: dates, times and counts typed, everything else text (or empty), the
+    text already cleaned and length-checked (``checked_text``) where the row is computed."""
+    from peerkit.xlsx_writer import checked_text
+
+    cells: list[Any] = []
+    for col in cols:
+        value = values[col.header]
+        if value is None or col.header in ("Date", "Start", "End", "Minutes", "Units"):
+            cells.append(value)
+        else:
+            cells.append(checked_text(str(value), f"note {note_id} column '{col.header}'"))
+    return cells
+
+
+def _summary_cells(p: PeerSummary) -> list[Any]:
+    return [p.peer, p.workspace, p.notes, p.minutes, p.units, p.errors, p.warnings]
+
+
+def _meta_rows(workspaces: list["Workspace"], keys: list[str], deidentify: bool) -> list[list[Any]]:
+    rows: list[list[Any]] = [list(META_HEADER), ["format", None, FORMAT],
+                             ["deidentified", None, "yes" if deidentify else "no"]]
+    if not deidentify:  # paths can name the peer; a de-identified sheet cannot be imported anyway
+        for key, ws in zip(keys, workspaces):
+            rows.append(["workspace", key, str(ws.root.resolve())])
+    return rows
+
+
+def _column_letter(n: int) -> str:
+    """1 -> A, 26 -> Z, 27 -> AA."""
+    letters = ""
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
 
 
 def export_with_plugin(name: str, exporter, workspaces: list["Workspace"], out: Path | str, *,
@@ -528,34 +585,22 @@ def export_with_plugin(name: str, exporter, workspaces: list["Workspace"], out: 
                     yield note, ws
 
     options = {"format": name, "date_from": date_from, "date_to": date_to, "statuses": statuses}
-    try:
-        exporter(rows(), out, options=options)
-    except PeerkitError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - the text may hold PHI
-        raise PeerkitError(f"note exporter {name!r} failed ({type(exc).__name__}); run again "
-                           "with PEERKIT_DEBUG=1 to see the error") from None
-    shown = str(out.resolve())
-    for ws, done in zip(workspaces, ids):
-        with ws.lock():
+
+    def audit_each(path: Path) -> None:  # before the file takes its name
+        shown = str(path.resolve())
+        for ws, done in zip(workspaces, ids):
             ws.audit("note export", records=done, output=shown, action=f"format {name}")
+
+    # The exporter writes a temp file next to ``out``; it becomes ``out`` after the audit.
+    with storage.atomic_path(out, before_replace=audit_each) as tmp:
+        try:
+            exporter(rows(), tmp, options=options)
+        except PeerkitError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the text may hold PHI
+            raise PeerkitError(f"note exporter {name!r} failed ({type(exc).__name__}); run again "
+                               "with PEERKIT_DEBUG=1 to see the error") from None
     return sum(len(d) for d in ids)
-
-
-def _discard(wb) -> None:
-    """Close a failed write-only workbook and delete its temporary sheet files (they hold PHI)."""
-    import contextlib
-
-    for sheet in getattr(wb, "_sheets", []):
-        with contextlib.suppress(Exception):
-            if getattr(sheet, "_rows", None) is not None:
-                sheet._rows.close()
-        writer = getattr(sheet, "_writer", None)
-        if writer is not None:
-            with contextlib.suppress(Exception):
-                writer.close()
-            with contextlib.suppress(Exception):
-                writer.cleanup()
 
 
 # --------------------------------------------------------------------------- import
@@ -921,19 +966,22 @@ def import_review(path: Path | str, *, reviewer: str | None = None, dry_run: boo
             return report
         changed: dict[Path, list[str]] = {}
         results = {}
-        for d in todo:
-            if d.problem:
-                continue
-            note = notes[d.row]
-            if _same(note, d):
-                results[d.row] = "unchanged"
-                continue
-            if d.ws_root not in locked:  # became different after we chose what to lock
-                d.problem = "changed during the import; run it again"
-                continue
-            _write_review(note, d, name, at)
-            changed.setdefault(d.ws_root, []).append(d.note_id)
-            results[d.row] = "recorded"
+        from peerkit.output import progress
+
+        with progress(todo, label="Recording decisions") as bar:
+            for d in bar:
+                if d.problem:
+                    continue
+                note = notes[d.row]
+                if _same(note, d):
+                    results[d.row] = "unchanged"
+                    continue
+                if d.ws_root not in locked:  # became different after we chose what to lock
+                    d.problem = "changed during the import; run it again"
+                    continue
+                _write_review(note, d, name, at)
+                changed.setdefault(d.ws_root, []).append(d.note_id)
+                results[d.row] = "recorded"
         for root, ids in changed.items():
             n_app = sum(1 for d in todo if d.ws_root == root and results.get(d.row) == "recorded"
                         and d.decision == "approved")

@@ -8,30 +8,34 @@ from pathlib import Path
 
 import click
 
-from peerkit.options import json_option, range_options
+from peerkit.completion import format_names
+from peerkit.options import json_option, period_options
 from peerkit.records import NOTE_STATUSES
 
 _STATUS_CHOICES = [*NOTE_STATUSES, "all"]
 
 
 @click.command(name="export")
-@range_options
+@period_options
 @click.option("--status", "statuses", multiple=True, type=click.Choice(_STATUS_CHOICES),
               help="Export notes with this status (repeatable; 'all' for every status). "
                    "Default: signed, submitted, approved and denied.")
 @click.option("--out", "-o", "out", metavar="FILE.xlsx", required=True,
               help="The workbook to write.")
-@click.option("--format", "fmt", default="xlsx", show_default=True, metavar="NAME",
-              help="xlsx (the review workbook) or a format a plugin adds (note_exporters).")
+@click.option("--format", "fmt", default=None, metavar="NAME",
+              shell_complete=format_names("note_exporters", "note exporter", ("xlsx",)),
+              help="xlsx (the review workbook) or a format a plugin adds (note_exporters); "
+                   "default: from --out's suffix, else xlsx.")
 @click.option("--deidentify", is_flag=True,
               help="Stable pseudonyms instead of names and ids; narrative fields left out. "
                    "Such a workbook cannot be imported back.")
 @click.argument("workspaces", nargs=-1, type=click.Path(file_okay=False, path_type=Path))
 @click.pass_context
-def note_export(ctx, date_from, date_to, statuses, out, fmt, deidentify, workspaces):
+def note_export(ctx, period, statuses, out, fmt, deidentify, workspaces):
     """Export notes of one or many workspaces to one workbook for supervisor review.
 
     \b
+    peerkit note export --week last --out review.xlsx
     peerkit note export --from 2026-11-16 --to 2026-11-22 --out review.xlsx
     peerkit note export --out team.xlsx ~/peers/jordan ~/peers/casey
     peerkit note export --deidentify --status all --out audit.xlsx
@@ -39,27 +43,27 @@ def note_export(ctx, date_from, date_to, statuses, out, fmt, deidentify, workspa
     Without WORKSPACE arguments the current workspace is exported.  The supervisor fills
     the Decision column (approved/denied) and Reason, then runs 'peerkit note import-review'.
     """
-    from peerkit.context import workspace_for
+    from peerkit.context import current_plugins, workspace_for
     from peerkit.errors import UsageError
-    from peerkit.output import message
+    from peerkit.output import format_for_out, message, out_target
     from peerkit.workspace import Workspace
     from peerkit_notes import review
 
     if out == "-":
         raise UsageError("--out must be a file name (an .xlsx cannot go to the terminal)")
     exporter = None
+    formats = current_plugins().collect_named("note_exporters", "note exporter")
+    fmt = format_for_out(out, fmt, ["xlsx", *formats], default="xlsx")
+    target = out_target(out, f"review.{fmt}")  # cannot be written: exit 3 before any work
+    out = str(target.path)
     if fmt != "xlsx":
-        from peerkit.context import current_plugins
-
-        formats = current_plugins().collect_named("note_exporters", "note exporter")
         if fmt not in formats:
             names = ", ".join(["xlsx", *sorted(formats)])
             raise UsageError(f"unknown --format {fmt!r}; choose one of: {names}")
         exporter = formats[fmt][1]
         if deidentify:
             raise UsageError("--deidentify works with --format xlsx only")
-    if date_from and date_to and date_to < date_from:
-        raise click.BadParameter("--to is before --from", param_hint="--to")
+    date_from, date_to = period.start, period.end
     if "all" in statuses:
         chosen = NOTE_STATUSES
     else:
@@ -82,6 +86,7 @@ def note_export(ctx, date_from, date_to, statuses, out, fmt, deidentify, workspa
         count = review.export_with_plugin(fmt, exporter, opened, out, date_from=date_from,
                                           date_to=date_to, statuses=chosen)
         message(f"Wrote {out}: {count} note(s) from {len(opened)} workspace(s) (format {fmt})")
+        target.announce()
         return
     result = review.export_review(opened, out, date_from=date_from, date_to=date_to,
                                   statuses=chosen, deidentify=deidentify)
@@ -89,6 +94,7 @@ def note_export(ctx, date_from, date_to, statuses, out, fmt, deidentify, workspa
     message(f"Wrote {out}: {result.notes} note(s) from {len(result.peers)} workspace(s)"
             + (f", {errors} error finding(s)" if errors else "")
             + (" (de-identified)" if deidentify else ""))
+    target.announce()
 
 
 @click.command(name="import-review")
@@ -117,6 +123,10 @@ def note_import_review(workbook, reviewer, dry_run, partial, as_json):
     from peerkit.output import emit_json, message
     from peerkit_notes import review
 
+    if not dry_run:  # refused while a plugin failed to load (exit 3)
+        from peerkit.context import current_plugins
+
+        current_plugins().require_all_loaded("import a review")
     report = review.import_review(workbook, reviewer=reviewer, dry_run=dry_run, partial=partial)
     if as_json:
         emit_json([r.as_json() for r in report.rows])

@@ -8,7 +8,8 @@ import click
 
 from peerkit.context import current_plugins, pass_workspace
 from peerkit.errors import UsageError
-from peerkit.options import DATE, ID, json_option, out_option
+from peerkit.completion import format_names
+from peerkit.options import DATE, ID, PAST_DATE, RESOURCE_ID, json_option, out_option
 from peerkit.output import echo_table, emit_json, message
 
 from peerkit_resources import model, search
@@ -102,7 +103,7 @@ def _changes(ws, kw: dict, *, replace_lists: bool) -> dict:
 
 
 @resources.command(name="add")
-@click.argument("slug", required=False, type=ID)
+@click.argument("slug", required=False, type=RESOURCE_ID)
 @_record_options
 @click.option("--verified-by", "verified_by", help="Who checked the details (default: the provider).")
 @click.option("--from", "source", metavar="FILE", help="Read the record(s) from a TOML/JSON file, or - for stdin.")
@@ -140,7 +141,7 @@ def add_cmd(ws, slug, source, verified_by, **kw):
 
 
 @resources.command(name="edit")
-@click.argument("slug", type=ID)
+@click.argument("slug", type=RESOURCE_ID)
 @_record_options
 @click.option("--add-category", "add_categories", multiple=True, help="Add a category (repeatable).")
 @click.option("--remove-category", "remove_categories", multiple=True, help="Remove a category (repeatable).")
@@ -182,7 +183,7 @@ def edit_cmd(ws, slug, add_categories, remove_categories, add_phones, add_hours,
 
 
 @resources.command(name="remove")
-@click.argument("slug", type=ID)
+@click.argument("slug", type=RESOURCE_ID)
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @pass_workspace
 def remove_cmd(ws, slug, yes):
@@ -239,7 +240,7 @@ def record_text(res: dict) -> str:
 
 
 @resources.command(name="show")
-@click.argument("slug", type=ID)
+@click.argument("slug", type=RESOURCE_ID)
 @json_option
 @pass_workspace
 def show_cmd(ws, slug, as_json):
@@ -257,6 +258,7 @@ def show_cmd(ws, slug, as_json):
 @pass_workspace
 def list_cmd(ws, category, as_json):
     """List every resource (name, category, phone, last verified)."""
+    search.check_filter_category(ws, category)
     q = search.Query(category=category, include_inactive=True)
     hits = search.search(search.load_index(ws).entries.values(), q)
     hits.sort(key=lambda h: (h.entry["name"].casefold(), h.entry["slug"]))
@@ -293,6 +295,7 @@ def search_cmd(ws, words, category, county, zip_code, language, open_now, open_a
 
     if open_now and open_at:
         raise click.UsageError("give --open-now or --open-at, not both")
+    search.check_filter_category(ws, category)
     when = None
     if open_now:
         when = dates.now()
@@ -320,9 +323,10 @@ def search_cmd(ws, words, category, county, zip_code, language, open_now, open_a
 
 
 @resources.command(name="verify")
-@click.argument("slugs", nargs=-1, required=True, type=ID)
+@click.argument("slugs", nargs=-1, required=True, type=RESOURCE_ID)
 @click.option("--by", "by", help="Who checked (default: the provider's name).")
-@click.option("--date", "day", type=DATE, default="today", show_default=True)
+@click.option("--date", "day", type=PAST_DATE, default="today", show_default=True,
+              help="The day you checked them (not in the future).")
 @pass_workspace
 def verify_cmd(ws, slugs, by, day):
     """Stamp last_verified on resources you have just checked."""
@@ -359,7 +363,8 @@ def stale_cmd(ws, days, as_of, as_json):
 
 @resources.command(name="import")
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", default=None, help="Force a format (default: detect). See 'resources formats'.")
+@click.option("--format", "fmt", default=None, help="Force a format (default: detect). See 'resources formats'.",
+              shell_complete=format_names("resource_importers", "resource importer"))
 @click.option("--dry-run", is_flag=True, help="Report what would happen; write nothing.")
 @json_option
 @pass_workspace
@@ -385,7 +390,8 @@ def import_cmd(ws, path, fmt, dry_run, as_json):
 
 
 @resources.command(name="export")
-@click.option("--format", "fmt", required=True, help="hsds-json, hsds-csv, xlsx, html (or a plugin's format).")
+@click.option("--format", "fmt", required=True, help="hsds-json, hsds-csv, xlsx, html (or a plugin's format).",
+              shell_complete=format_names("resource_exporters", "resource exporter"))
 @out_option
 @pass_workspace
 def export_cmd(ws, fmt, out):

@@ -35,8 +35,11 @@ def check_categories(ws, categories: list[str]) -> list[str]:
     for c in categories:
         key = search._fold(c.strip())
         if key not in known:
-            raise UsageError(f"unknown category {c!r}: use an Open Eligibility term (see 'peerkit resources "
-                             "categories') or add your own to [resources] categories in peerkit.toml")
+            close = search.nearest(c, known.values())
+            hint = f" (did you mean {' or '.join(repr(x) for x in close)}?)" if close else ""
+            raise UsageError(f"unknown category {c!r}{hint}: use an Open Eligibility term (see 'peerkit "
+                             "resources categories') or add your own to [resources] categories in "
+                             "peerkit.toml")
         out.append(known[key])
     return out
 
@@ -302,12 +305,15 @@ def import_path(ws, path: Path, fmt: str | None, importers: dict[str, Any], *, d
         return report
     with ws.lock():
         slots = _plan(ws, records, report)
-        for slot in slots:
-            if slot.new:
-                model.write_new(ws, slot.slug, slot.res)
-        for slot in slots:
-            if not slot.new and slot.changed:
-                model.update(ws, slot.slug, slot.res)
+        from peerkit.output import progress
+
+        ordered = [s for s in slots if s.new] + [s for s in slots if not s.new]   # new files first
+        with progress(ordered, label="Importing resources") as bar:
+            for slot in bar:
+                if slot.new:
+                    model.write_new(ws, slot.slug, slot.res)
+                elif slot.changed:
+                    model.update(ws, slot.slug, slot.res)
         search.write_index(ws)
         ws.audit("resources import", records=[s.slug for s in slots], action=report.format)
     return report
@@ -356,6 +362,11 @@ def export(ws, fmt: str, exporters: dict[str, Any], out: str | None) -> tuple[Pa
     run = getattr(exp, "export", exp)
     data = run(resources, ws)
     default = getattr(exp, "default_name", f"resources.{fmt}")
+    slugs = [r["slug"] for r in resources]
+
+    def audit(p) -> None:  # before the file takes its name
+        ws.audit("resources export", records=slugs, output=p, action=fmt)
+
     if isinstance(data, dict):
         target = Path(out or default)
         if out == "-":
@@ -370,10 +381,11 @@ def export(ws, fmt: str, exporters: dict[str, Any], out: str | None) -> tuple[Pa
                     info = zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0))
                     info.compress_type = zipfile.ZIP_DEFLATED
                     zf.writestr(info, content)
-            storage.atomic_write_bytes(target, buf.getvalue())
+            storage.atomic_write_bytes(target, buf.getvalue(), before_replace=audit)
         else:
             if target.exists() and not target.is_dir():
                 raise UsageError(f"{storage.display_path(target)} exists and is not a folder")
+            audit(target)  # several files: the entry comes before the first one
             storage.ensure_dir(target)
             for name, content in sorted(data.items()):
                 storage.atomic_write_bytes(target / name, content)
@@ -381,6 +393,5 @@ def export(ws, fmt: str, exporters: dict[str, Any], out: str | None) -> tuple[Pa
     else:
         from peerkit.output import write_output
 
-        path = write_output(out, data, None if out == "-" else default)
-    ws.audit("resources export", records=[r["slug"] for r in resources], output=path, action=fmt)
+        path = write_output(out, data, None if out == "-" else default, audit=audit)
     return path, len(resources)

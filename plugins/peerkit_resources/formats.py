@@ -78,7 +78,91 @@ def read_json(path: Path) -> hsds.Source:
     return src
 
 
+MAX_ZIP_MEMBER_BYTES = 200 * 1024 * 1024   # per file inside a package .zip
+MAX_ZIP_TOTAL_BYTES = 1024 * 1024 * 1024   # all files of a package .zip together
+
+
+def _is_zip(path: Path) -> bool:
+    import zipfile
+
+    return path.is_file() and path.suffix.lower() == ".zip" and zipfile.is_zipfile(path)
+
+
+def _zip_package_names(path: Path, check_sizes: bool = True) -> dict[str, str]:
+    """{file name: member name} of the package's CSVs and datapackage.json inside a .zip: at
+    its top level, or inside one folder (as a zipped folder is).  Nothing else is read."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = [i for i in zf.infolist() if not i.is_dir()]
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise DataError(display_path(path), f"is not a readable .zip file ({type(exc).__name__})") from None
+    wanted = [i for i in infos if i.filename.lower().endswith((".csv", "datapackage.json"))
+              and not i.filename.startswith(("__MACOSX/", "/")) and ".." not in i.filename.split("/")]
+    folders = {i.filename.rsplit("/", 1)[0] if "/" in i.filename else "" for i in wanted}
+    if len(folders) > 1:
+        raise DataError(display_path(path), "holds CSV files in more than one folder: zip one data "
+                        "package (its CSVs and datapackage.json) per file")
+    total = sum(i.file_size for i in wanted)
+    big = [i for i in wanted if i.file_size > MAX_ZIP_MEMBER_BYTES]
+    if check_sizes and (big or total > MAX_ZIP_TOTAL_BYTES):
+        raise DataError(display_path(path), "is too large to import (more than 200 MB in one file or "
+                        "1 GB in all)")
+    return {i.filename.rsplit("/", 1)[-1]: i.filename for i in wanted}
+
+
+def _read_zipped_package(path: Path, read_folder: Callable[[Path], "hsds.Source"]) -> "hsds.Source":
+    """Unpack a package .zip's CSVs into a private temporary folder and read that folder;
+    errors name ``pkg.zip:phones.csv``, never the temporary folder."""
+    import shutil
+    import tempfile
+    import zipfile
+
+    names = _zip_package_names(path)
+    shown = display_path(path)
+    tmp = Path(tempfile.mkdtemp(prefix="peerkit-import-"))
+    try:
+        folder = tmp / path.stem
+        folder.mkdir()
+        with zipfile.ZipFile(path) as zf:
+            total = 0
+            for name, member in names.items():
+                with zf.open(member) as src, (folder / name).open("wb") as dst:
+                    written = 0
+                    while chunk := src.read(1 << 20):  # the sizes a zip declares can lie
+                        written += len(chunk)
+                        total += len(chunk)
+                        if written > MAX_ZIP_MEMBER_BYTES or total > MAX_ZIP_TOTAL_BYTES:
+                            raise DataError(shown, "is too large to import (more than 200 MB in "
+                                            "one file or 1 GB in all)")
+                        dst.write(chunk)
+        def inside(text: str) -> str:  # tmp/.../pkg/phones.csv -> pkg.zip:phones.csv
+            for prefix in (str(folder), display_path(folder)):
+                text = text.replace(prefix + "/", shown + ":").replace(prefix, shown)
+            return text
+
+        try:
+            src_obj = read_folder(folder)
+            src_obj.records()  # validate (and so report) while the files exist
+        except DataError as exc:
+            raise DataError(inside(str(exc))) from None
+        src_obj.path = path
+        src_obj.services = [(inside(w), svc) for w, svc in src_obj.services]
+        src_obj.raw = [(inside(w), raw) for w, raw in src_obj.raw]
+        src_obj.skipped = [{**item, "where": inside(str(item.get("where", "")))} for item in src_obj.skipped]
+        return src_obj
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def detect_tabular(path: Path) -> int:
+    if _is_zip(path):
+        try:
+            names = _zip_package_names(path, check_sizes=False)  # reading checks the sizes
+        except DataError:
+            return 0
+        return 10 if "datapackage.json" in names else (6 if "services.csv" in names else 0)
     folder = _folder(path)
     if not folder.is_dir():
         return 0
@@ -103,6 +187,8 @@ def _is_legacy(folder: Path, tables: dict) -> bool:
 
 
 def read_tabular(path: Path) -> hsds.Source:
+    if _is_zip(path):
+        return _read_zipped_package(path, read_tabular)
     folder = _folder(path)
     if not folder.is_dir():
         raise DataError(display_path(path), "is not a folder of CSV files with datapackage.json")
@@ -368,8 +454,8 @@ def builtin_importers() -> dict[str, Importer]:
                               "HSDS 3.0 JSON: a service, an organization, a service_at_location, a list "
                               "page, or a folder of them"),
         "hsds-csv": Importer(read_tabular, detect_tabular,
-                             "HSDS tabular data package: folder with datapackage.json and CSVs "
-                             "(3.0 layout or the legacy 1.1 layout)"),
+                             "HSDS tabular data package: folder (or .zip) with datapackage.json and "
+                             "CSVs (3.0 layout or the legacy 1.1 layout)"),
         "ohana-csv": Importer(read_ohana, detect_ohana, "Ohana API CSV set (organizations, locations, "
                                                          "services, addresses, phones, regular_schedules)"),
         "xlsx": Importer(read_xlsx, detect_xlsx, "peerkit's own spreadsheet layout (resources export --format xlsx)"),

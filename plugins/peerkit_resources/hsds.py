@@ -331,8 +331,10 @@ def load_json_file(path: Path) -> Any:
         raise DataError(where, "not UTF-8 text; save it as UTF-8") from None
     except OSError as exc:
         raise DataError(where, f"cannot be read ({exc.strerror or type(exc).__name__})") from None
+    from peerkit.limits import loads_json
+
     try:
-        return json.loads(text)
+        return loads_json(text, where)
     except json.JSONDecodeError as exc:
         raise DataError(where, f"not valid JSON: {exc.msg}", line=exc.lineno) from None
 
@@ -699,7 +701,8 @@ def resources_to_services(resources: list[dict]) -> list[dict]:
             order.append(sid)
         svc = services[sid]
         address = res.get("address")
-        if address or res.get("accessibility"):
+        if address or res.get("accessibility") or (res.get("hsds") or {}).get("location"):
+            # a location the source gave (even without an address) keeps its ids on the way back
             loc = {"id": ids["location"], "location_type": "physical",
                    "name": res.get("organization") or res["name"], "organization_id": ids["organization"]}
             if address:
@@ -750,12 +753,44 @@ def _flat(obj: dict) -> dict:
     return {k: v for k, v in obj.items() if not isinstance(v, (list, dict))}
 
 
+def _phone_holders(services: list[dict]) -> dict[str, int]:
+    """Phone id -> how many services list it."""
+    count: dict[str, int] = {}
+    for svc in services:
+        for pid in {p["id"] for p in svc.get("phones", [])}:
+            count[pid] = count.get(pid, 0) + 1
+    return count
+
+
+def _organization_phones(services: list[dict]) -> dict[str, str]:
+    """Service id -> organization id, for services whose phones are the organization's: every
+    phone id of theirs is shared with another service, and every service holding those ids
+    belongs to the same organization (an HSDS import of phones given at organization level)."""
+    holders: dict[str, set[str]] = {}
+    orgs: dict[str, str] = {}
+    for svc in services:
+        orgs[svc["id"]] = svc.get("organization_id") or ""
+        for p in svc.get("phones", []):
+            holders.setdefault(p["id"], set()).add(svc["id"])
+    out = {}
+    for svc in services:
+        phones = svc.get("phones", [])
+        if not phones or not orgs[svc["id"]]:
+            continue
+        if all(len(holders[p["id"]]) > 1 and {orgs[s] for s in holders[p["id"]]} == {orgs[svc["id"]]}
+               for p in phones):
+            out[svc["id"]] = orgs[svc["id"]]
+    return out
+
+
 def flatten(services: list[dict]) -> dict[str, list[dict]]:
     tables: dict[str, dict[str, dict]] = {t: {} for t in TABLES}
 
     def put(table: str, obj: dict) -> None:
         tables[table].setdefault(obj["id"], _flat(obj))
 
+    org_phones = _organization_phones(services)
+    phone_holders = _phone_holders(services)
     used_oe = False
     for svc in services:
         put("services", svc)
@@ -763,7 +798,16 @@ def flatten(services: list[dict]) -> dict[str, list[dict]]:
         if org:
             put("organizations", org)
         for p in svc.get("phones", []):
-            put("phones", p)
+            if svc["id"] in org_phones:
+                # shared by the organization's services: one organization-level row, which
+                # every service without phones of its own takes on import
+                row = {k: v for k, v in p.items() if k != "service_id"}
+                put("phones", {**row, "organization_id": org_phones[svc["id"]]})
+            elif phone_holders.get(p["id"], 1) > 1:
+                # the same phone id in services of different organizations: a row each
+                put("phones", {**p, "id": model.stable_uuid(svc["id"], f"phone:{p['id']}")})
+            else:
+                put("phones", p)
         for s in svc.get("schedules", []):
             put("schedules", s)
         for lang in svc.get("languages", []):

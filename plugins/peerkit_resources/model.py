@@ -97,7 +97,10 @@ def _uuid_field(f: Fields, key: str) -> str | None:
 
 def validate(data: Any, where: Path | str) -> dict:
     """Check one resource record and return its normalised form (raises DataError)."""
+    from peerkit.limits import check_text_lengths
+
     f = Fields(data, where)
+    check_text_lengths(data, f.where())
     out: dict[str, Any] = {"name": _required_text(f, "name")}
     for key in TEXT_FIELDS:
         out[key] = _text(f, key)

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Iterable
 
 from peerkit import storage
+from peerkit.errors import UsageError
 
 from peerkit_resources import model
 from peerkit_resources import schedule as sched
@@ -296,6 +297,14 @@ def write_index(ws) -> Index:
                             [h for f in index.files for h in (_hours_rows(f[0], index.entries[f[0]]) or [])])
             con.execute("CREATE INDEX hours_wd ON hours(wd, name)")
             con.commit()
+        except sqlite3.Error as exc:  # "database or disk is full": one line, never exit 70
+            from peerkit.errors import PeerkitError
+
+            where = storage.display_path(index_path(ws))
+            if "full" in str(exc):
+                raise PeerkitError(f"disk full writing {where}: free space and run again") from None
+            raise PeerkitError(f"{where}: could not write the search index "
+                               f"({type(exc).__name__}); run 'peerkit reindex'") from None
         finally:
             con.close()
     return index
@@ -416,6 +425,32 @@ def known_categories(ws=None) -> dict[str, str]:
             if isinstance(c, str) and c.strip():
                 out[_fold(c.strip())] = c.strip()
     return out
+
+
+def nearest(value: str, choices: Iterable[str], n: int = 3) -> list[str]:
+    """The closest of ``choices`` to ``value`` (difflib, case-insensitive), best first: up to
+    ``n`` close ones, else the single nearest that is at all alike."""
+    import difflib
+
+    by_fold = {_fold(c): c for c in choices}
+    typed = _fold(value.strip())
+    found = difflib.get_close_matches(typed, list(by_fold), n=n, cutoff=0.6) or \
+        difflib.get_close_matches(typed, list(by_fold), n=1, cutoff=0.3)
+    return [by_fold[m] for m in found]
+
+
+def check_filter_category(ws, category: str | None, option: str = "--category") -> None:
+    """Refuse (exit 2) a category filter that is no known category, suggesting the nearest:
+    an unknown value must never read as "nothing found"."""
+    if category is None:
+        return
+    known = known_categories(ws)
+    if _fold(category.strip()) in known:
+        return
+    close = nearest(category, known.values())
+    hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
+    raise UsageError(f"{option} {category!r}: unknown category; {hint}see 'peerkit resources "
+                     "categories' (or add your own to [resources] categories in peerkit.toml)")
 
 
 # ---------------------------------------------------------------------------- search

@@ -4,8 +4,8 @@ from __future__ import annotations
 import click
 
 from peerkit.context import pass_workspace
-from peerkit.options import ID, json_option, out_option
-from peerkit.output import emit_json, message
+from peerkit.options import CLIENT_ID, ID, json_option, out_option
+from peerkit.output import emit_json, message, resolves_out
 from peerkit_wrap import model
 
 
@@ -29,6 +29,12 @@ class FormatChoice(click.Choice):
         pass
 
 
+def _format_names():
+    from peerkit_wrap.formats import available
+
+    return available()
+
+
 @click.group()
 def wrap():
     """The person's wellness and crisis action plan (compatible with WRAP-style planning).
@@ -44,7 +50,7 @@ def wrap():
 
 
 @wrap.command(name="new")
-@click.argument("client_id", type=ID)
+@click.argument("client_id", type=CLIENT_ID)
 @pass_workspace
 def wrap_new(ws, client_id):
     """Start a plan for CLIENT_ID: a skeleton whose comments explain each section.
@@ -58,7 +64,7 @@ def wrap_new(ws, client_id):
 
 
 @wrap.command(name="edit")
-@click.argument("client_id", type=ID)
+@click.argument("client_id", type=CLIENT_ID)
 @pass_workspace
 def wrap_edit(ws, client_id):
     """Open the plan in $EDITOR; it is saved only if the result is valid.
@@ -73,7 +79,7 @@ def wrap_edit(ws, client_id):
 
 
 @wrap.command(name="show")
-@click.argument("client_id", type=ID)
+@click.argument("client_id", type=CLIENT_ID)
 @json_option
 @pass_workspace
 def wrap_show(ws, client_id, as_json):
@@ -172,10 +178,15 @@ def _med(m: dict) -> str:
 
 
 @wrap.command(name="export")
-@click.argument("client_id", type=ID)
+@click.argument("client_id", type=CLIENT_ID)
 @click.option("--format", "fmt", type=FormatChoice(), default=None,
-              help="Output format (html, md, xlsx, or one a plugin adds). Default: html.")
-@click.option("--card", is_flag=True, help="A wallet-sized crisis card (HTML, print and cut out).")
+              help="Output format (html, md, xlsx, pdf, or one a plugin adds). Default: from --out's "
+                   "suffix, else html.")
+@click.option("--card", is_flag=True, help="A wallet-sized crisis card (HTML to print and cut out, "
+                                           "or --format pdf: card-sized pages).")
+@resolves_out(_format_names, default="html",
+              aliases={"htm": "html", "markdown": "md"},
+              file_name=lambda p: f"wrap-{p['client_id']}{'-card' if p['card'] else ''}.{p['fmt']}")
 @out_option
 @click.option("--consent", "consent_id", metavar="ID", help="The client's consent this disclosure relies on "
               "(required when [agency] part2 = true).")
@@ -195,15 +206,16 @@ def wrap_export(ws, client_id, fmt, card, out, consent_id, recipient):
     """
     from peerkit_wrap import formats
 
-    if card and fmt not in (None, "html"):
-        raise click.UsageError("--card is always HTML; leave out --format")
+    if card and fmt not in (None, "html", "pdf"):
+        raise click.UsageError("--card is HTML or pdf; choose --format html or pdf")
     from peerkit import notices
 
     plan = model.load_plan(ws, client_id)
     consent = notices.check_consent(ws, client_id, consent_id, recipient)
     if card:
-        result: object = formats.render_card(plan, ws)
-        name, action = "card", "card"
+        pdf = fmt == "pdf"
+        result: object = formats.render_card_pdf(plan, ws) if pdf else formats.render_card(plan, ws)
+        name, action = ("pdf" if pdf else "html"), ("card pdf" if pdf else "card")
     else:
         name = fmt or "html"
         found = formats.available()
@@ -211,17 +223,17 @@ def wrap_export(ws, client_id, fmt, card, out, consent_id, recipient):
             raise click.UsageError(f"unknown format {name!r}")
         result = found[name][1](plan, ws)
         action = f"format={name}"
-    result = formats.with_notices(result, "html" if card else name, notices.notices_for(ws))
-    written = _write(result, out, f"wrap-{client_id}.{'html' if card else name}")
-    with ws.lock():
-        ws.audit("wrap export", records=[client_id], output=written or "stdout",
-                 action=notices.audit_action(action, consent))
+    result = formats.with_notices(result, "html" if card and name != "pdf" else name, notices.notices_for(ws))
+    written = _write(result, out, f"wrap-{client_id}{'-card' if card else ''}.{name}",
+                     lambda p: ws.audit("wrap export", records=[client_id], output=p or "stdout",
+                                        action=notices.audit_action(action, consent)))
     if written is not None:
         message(f"Wrote {written}")
 
 
-def _write(result, out: str | None, default_name: str):
-    """Write a format's result; returns the path written, or None for stdout."""
+def _write(result, out: str | None, default_name: str, audit):
+    """Write a format's result; returns the path written, or None for stdout.
+    ``audit(path)`` runs before the file takes its name (or before stdout is written)."""
     import io
     from pathlib import Path
 
@@ -235,19 +247,19 @@ def _write(result, out: str | None, default_name: str):
             neutral_properties(result)
             buf = io.BytesIO()
             result.save(buf)
-            write_output("-", buf.getvalue())
+            write_output("-", buf.getvalue(), audit=audit)
             return None
-        return save_workbook(result, Path(out or default_name))
+        return save_workbook(result, Path(out or default_name), before_replace=audit)
     if isinstance(result, str):
-        return write_output(out, result)
+        return write_output(out, result, audit=audit)
     if isinstance(result, (bytes, bytearray)):
-        return write_output(out, bytes(result), None if out == "-" else default_name)
+        return write_output(out, bytes(result), None if out == "-" else default_name, audit=audit)
     raise PeerkitError("the wrap format returned neither text, bytes nor a workbook "
                        "(a plugin error)")
 
 
 @wrap.command(name="check")
-@click.argument("client_id", type=ID, required=False)
+@click.argument("client_id", type=CLIENT_ID, required=False)
 @json_option
 @pass_workspace
 def wrap_check(ws, client_id, as_json):

@@ -236,8 +236,35 @@ def render_xlsx(plan: model.Plan, ws: "Workspace"):
     return wb
 
 
+def render_pdf(plan: model.Plan, ws: "Workspace") -> bytes:
+    """The whole plan (its HTML and print CSS) as a US-letter PDF; needs peerkit[pdf]."""
+    from peerkit.notices import notices_for
+    from peerkit.pdf import html_to_pdf
+
+    return html_to_pdf(with_notices(render_html(plan, ws), "html", notices_for(ws)))
+
+
+# The card's sides one per card-sized page (front, then back) instead of side by side on a sheet.
+CARD_PAGES = """
+.howto { display: none; }
+.card { display: block; width: auto; border: none; }
+.side { width: auto; min-height: 0; break-after: page; }
+.side:last-child { break-after: auto; }
+.side + .side { border-left: none; }
+"""
+
+
+def render_card_pdf(plan: model.Plan, ws: "Workspace") -> bytes:
+    """The crisis card as a PDF of ID-1 card-sized pages (85.6 x 53.98 mm, crop marks in a
+    3 mm bleed): the front, then the back; a long plan continues on a further card page."""
+    from peerkit.notices import notices_for
+    from peerkit.pdf import CARD, html_to_pdf
+
+    return html_to_pdf(with_notices(render_card(plan, ws), "html", notices_for(ws)), page=CARD + CARD_PAGES)
+
+
 def builtin_formats() -> dict:
-    return {"html": render_html, "md": render_md, "xlsx": render_xlsx}
+    return {"html": render_html, "md": render_md, "xlsx": render_xlsx, "pdf": render_pdf}
 
 
 def available(plugins=None) -> dict:

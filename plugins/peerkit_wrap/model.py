@@ -717,17 +717,15 @@ def check_all(ws: "Workspace", today: dt.date, client_id: str | None = None) -> 
 
 def alerts(ws: "Workspace", today: dt.date) -> list:
     """Review dates for ``peerkit status``: due soon (warning), overdue (configurable,
-    error by default), and plan files that do not validate (error).  Plans of discharged
+    error by default); a plan file that does not validate is returned as its DataError
+    (``status`` shows it and exits 3).  Plans of discharged
     clients are skipped.  Reads only wrap/*.toml (one small file per person)."""
     from peerkit.alerts import Alert
 
     files = plan_files(ws)
     if not files:
         return []
-    try:
-        cfg = settings(ws)
-    except DataError as exc:  # a bad [wrap] table is reported, not swallowed by the hook runner
-        return [Alert("wrap", "peerkit.toml", "error", None, exc.message)]
+    cfg = settings(ws)  # a bad [wrap] table raises: status shows it and exits 3
     clients = ws.clients()
     out = []
     for path in files:
@@ -737,9 +735,8 @@ def alerts(ws: "Workspace", today: dt.date) -> list:
             continue
         try:
             plan = plan_from_dict(storage.read_toml(path), path, expect_id=cid, client_name=client.name)
-        except DataError:
-            out.append(Alert("wrap", cid, "error", None,
-                             f"{ws.rel(path)} does not validate; run 'peerkit wrap check {cid}'"))
+        except DataError as exc:  # reported by status (exit 3); the other plans still count
+            out.append(exc)
             continue
         state, due = review_state(plan, today, cfg)
         if state == "overdue":

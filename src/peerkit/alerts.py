@@ -11,9 +11,12 @@ SEVERITIES = ("error", "warning", "info")
 class Alert:
     """One line of ``peerkit status``.
 
-    source: the plugin or feature ("notes", "certs"); subject: a record id or path (never a
-    name); severity: error (overdue or broken) | warning (due soon) | info; due: the date it
-    is due (or None); message: what to do.
+    Attributes:
+        source: the plugin or feature ("notes", "certs").
+        subject: a record id or path (never a name).
+        severity: ``error`` (overdue or broken: status exits 1), ``warning`` (due soon) or ``info``.
+        due: the date it is due, or ``None``.
+        message: what to do.
     """
 
     source: str
@@ -27,6 +30,7 @@ class Alert:
             raise ValueError(f"severity must be one of {SEVERITIES}")
 
     def as_json(self) -> dict:
+        """``{"source", "subject", "severity", "due" (ISO date or null), "message"}``."""
         return {"source": self.source, "subject": self.subject, "severity": self.severity,
                 "due": self.due.isoformat() if self.due else None, "message": self.message}
 

@@ -13,7 +13,15 @@ SEVERITIES = ("error", "warning")
 
 @dataclass(frozen=True)
 class NoteCheck:
-    """A named rule.  ``check(note, ctx)`` returns None (pass), a message, or messages."""
+    """A named rule.  ``check(note, ctx)`` returns None (pass), a message, or messages.
+
+    Attributes:
+        name: the rule's name, shown in findings (``agency-location-detail``); unique.
+        severity: ``error`` (``note check`` exits 1; signing is refused) or ``warning``.
+        check: ``check(note, ctx) -> None | str | list[str]``; a message says how to fix it
+            and names fields, never PHI.
+        description: one line saying what the rule wants (for documentation).
+    """
 
     name: str
     severity: str
@@ -42,8 +50,13 @@ class Finding:
 class CheckContext:
     """What a check may look at besides the note itself.
 
-    ``workspace``; ``clients`` by id; ``notes``: the other notes considered together (for
-    overlap and duplicate rules); ``today``; ``settings``: the workspace's ``[notes]`` table.
+    Attributes:
+        workspace: the ``Workspace``.
+        clients: every ``Client`` by id.
+        notes: the other notes considered together (for overlap and duplicate rules).
+        today: today's date (``PEERKIT_TODAY`` in tests).
+        settings: the workspace's ``[notes]`` table.
+        cache: a dict shared by all checks of one run, to compute something once.
     """
 
     workspace: "Workspace"
@@ -54,6 +67,7 @@ class CheckContext:
     cache: dict = field(default_factory=dict)
 
     def client(self, client_id: str) -> "Client | None":
+        """The ``Client`` with this id, or ``None``."""
         return self.clients.get(client_id)
 
 

@@ -36,6 +36,10 @@ CORE_COMMANDS = {
               "The audit log of exports, review imports, invoices and secret changes."),
     "trust": ("peerkit.commands.trust:trust_cmd",
               "Let a workspace's own plugins run: record its path, owner and plugin file hashes."),
+    "completion": ("peerkit.commands.completion:completion",
+                   "Print the shell completion script for bash, zsh or fish (ids, formats, options)."),
+    "tui": ("peerkit.commands.tui:tui",
+            "Forms for people who do not live in a shell: add a note, sign, the week's invoice."),
 }
 
 
@@ -67,15 +71,10 @@ class PeerkitGroup(click.Group):
         plugins = plugins_for(root)
         commands: dict[str, click.Command] = {}
         owner: dict[str, str] = {}
-        for name, impl in _each_register(plugins):
-            scratch = click.Group()
-            try:
-                impl(cli=scratch)
-            except Exception as exc:  # noqa: BLE001
-                if os.environ.get("PEERKIT_STRICT_PLUGINS") == "1" or os.environ.get("PEERKIT_DEBUG"):
-                    raise
-                click.echo(f"peerkit: plugin {name!r} failed to register its commands "
-                           f"({type(exc).__name__}) and was skipped", err=True)
+        groups: dict[str, click.Group] = {}
+        plugins.call("register_commands", kwargs_for=lambda name: {"cli": groups.setdefault(name, click.Group())})
+        for name, scratch in sorted(groups.items()):
+            if plugins.pm.get_plugin(name) is None:  # it failed in register_commands: skipped
                 continue
             for cmd_name, cmd in scratch.commands.items():
                 if cmd_name in CORE_COMMANDS:
@@ -116,31 +115,70 @@ class PeerkitGroup(click.Group):
     def invoke(self, ctx: click.Context):
         os.umask(0o077)  # everything peerkit creates is private to the user
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+        except click.exceptions.Exit as exc:
+            _show_plugin_failures(ctx, exc.exit_code)
+            raise
         except PeerkitError as exc:
             if os.environ.get("PEERKIT_DEBUG"):
                 raise
-            raise PeerkitClickError(exc.message, exc.exit_code) from None
+            code = _show_plugin_failures(ctx, exc.exit_code, stop=False)
+            raise PeerkitClickError(exc.message, code) from None
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit,
                 KeyboardInterrupt):
             raise
         except BrokenPipeError:
             sys.stderr.close()
             raise SystemExit(1)
+        except OSError as exc:  # a full disk anywhere is exit 3 with one line, never 70
+            if os.environ.get("PEERKIT_DEBUG"):
+                raise
+            full = _disk_full(exc)
+            raise (PeerkitClickError(full, 3) if full else self._internal(exc)) from None
         except Exception as exc:  # noqa: BLE001 - never a traceback (or PHI) for users
             if os.environ.get("PEERKIT_DEBUG"):
                 raise
-            raise PeerkitClickError(
-                f"internal error ({type(exc).__name__}); nothing more is shown because it may "
-                "contain protected information. Run again with PEERKIT_DEBUG=1 to see the traceback.",
-                70) from None
+            raise self._internal(exc) from None
+
+        _show_plugin_failures(ctx, 0)
+        return result
+
+    @staticmethod
+    def _internal(exc: BaseException) -> PeerkitClickError:
+        return PeerkitClickError(
+            f"internal error ({type(exc).__name__}); nothing more is shown because it may "
+            "contain protected information. Run again with PEERKIT_DEBUG=1 to see the traceback.",
+            70)
 
 
-def _each_register(plugins):
-    caller = plugins.pm.hook.register_commands
-    impls = sorted(caller.get_hookimpls(), key=lambda i: plugins.pm.get_name(i.plugin) or "")
-    for impl in impls:
-        yield plugins.pm.get_name(impl.plugin), impl.function
+def _disk_full(exc: OSError) -> str | None:
+    """The one-line message for a full disk or quota (wherever it happened), else None."""
+    import errno
+
+    if exc.errno not in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return None
+    where = exc.filename if exc.filename else "a file"
+    if exc.filename:
+        from peerkit.storage import display_path
+
+        where = display_path(exc.filename)
+    return f"disk full writing {where}: free space and run again"
+
+
+def _show_plugin_failures(ctx: click.Context, exit_code: int, stop: bool = True) -> int:
+    """Plugin failures a command did not show itself (``collect`` hooks, see
+    docs/plugins.md): one line each on stderr, and the command exits with their code (raised
+    as click's Exit when ``stop``, else returned)."""
+    plugins = ctx.find_root().meta.get("peerkit.plugins")
+    failures = plugins.take_failures() if plugins is not None else []
+    if not failures:
+        return exit_code
+    for failure in failures:
+        click.echo(f"Error: {failure.message}", err=True)
+    code = max([exit_code] + [f.exit_code for f in failures])
+    if stop:
+        raise click.exceptions.Exit(code)
+    return code
 
 
 @click.group(cls=PeerkitGroup, context_settings={"help_option_names": ["-h", "--help"]})

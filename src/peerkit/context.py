@@ -7,11 +7,6 @@ import click
 
 from peerkit import plugins as plugin_mod
 
-# Plugins that tests (or embedding programs) register for every Plugins built in this
-# process: [(name, plugin_object)].  Tests use the ``register_plugin`` fixture.
-EXTRA_PLUGINS: list[tuple[str, object]] = []
-
-
 def _root_params(ctx: click.Context) -> dict:
     root = ctx.find_root()
     params = dict(root.params or {})
@@ -31,11 +26,8 @@ def plugins_for(ctx: click.Context) -> plugin_mod.Plugins:
         ws_root = find_root(explicit=params.get("workspace"))
     except OSError:
         ws_root = None
-    plugins = plugin_mod.Plugins(workspace_root=ws_root, no_plugins=bool(params.get("no_plugins")),
-                                 disable=params.get("disable_plugin") or ())
-    for name, obj in EXTRA_PLUGINS:
-        if plugins._wanted(name):
-            plugins.register(obj, name=name, source="installed")
+    plugins = plugin_mod.new_plugins(workspace_root=ws_root, no_plugins=bool(params.get("no_plugins")),
+                                     disable=params.get("disable_plugin") or ())
     root.meta["peerkit.plugins"] = plugins
     plugin_mod.set_plugins(plugins)
     return plugins

@@ -9,19 +9,30 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 
 
 def today() -> dt.date:
-    """Today's date; ``PEERKIT_TODAY=YYYY-MM-DD`` fixes it (scripts replaying a day, tests)."""
+    """Today's date, the one clock of every command: ``PEERKIT_TODAY=YYYY-MM-DD`` fixes it
+    (scripts replaying a day, tests); without it ``PEERKIT_NOW``'s day (earlier or later than
+    the real day alike), else the machine's date."""
     fixed = os.environ.get("PEERKIT_TODAY")
     if fixed:
         return dt.date.fromisoformat(fixed)
+    fixed_now = os.environ.get("PEERKIT_NOW")
+    if fixed_now:
+        return dt.datetime.fromisoformat(fixed_now).date()
     return dt.date.today()
 
 
 def now() -> dt.datetime:
-    """Local wall-clock time without tz (records store local times, as the person wrote them)."""
+    """Local wall-clock time without tz (records store local times, as the person wrote them).
+
+    ``PEERKIT_NOW=YYYY-MM-DDTHH:MM:SS`` fixes it; without it, ``PEERKIT_TODAY`` fixes the day
+    (the machine's time of day on that day), so ``now().date() == today()`` always."""
     fixed = os.environ.get("PEERKIT_NOW")
     if fixed:
         return dt.datetime.fromisoformat(fixed)
-    return dt.datetime.now().replace(microsecond=0)
+    current = dt.datetime.now().replace(microsecond=0)
+    if os.environ.get("PEERKIT_TODAY"):
+        return dt.datetime.combine(today(), current.time())
+    return current
 
 
 def parse_date(text: str) -> dt.date:

@@ -26,6 +26,10 @@ def edit_in_editor(path: Path, validate: Callable[[dict, Path], object]) -> bool
     kept as it was and the DataError names the line and field of the problem.
     """
     original = storage.read_text(path)
+    if storage.ENC_MARK in original:  # issue 18: the editor sees the values decrypted
+        from peerkit.cryptkeys import plain_text
+
+        original = plain_text(path, original)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-edit-", suffix=".toml")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:

@@ -7,6 +7,7 @@ EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_DATA = 3
 EXIT_SECRET = 4
+EXIT_NOTHING = 5     # nothing to do: 'invoice' found nothing to bill (nothing was written)
 
 
 class PeerkitError(Exception):

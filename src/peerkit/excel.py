@@ -114,11 +114,12 @@ def neutral_properties(wb) -> None:
     props.modified = fixed
 
 
-def save_workbook(wb, path: Path | str) -> Path:
-    """Save atomically with mode 0600; a disk-full error leaves no partial file behind."""
+def save_workbook(wb, path: Path | str, *, before_replace=None) -> Path:
+    """Save atomically with mode 0600; a disk-full error leaves no partial file behind.
+    ``before_replace(path)``: see ``peerkit.storage.atomic_path`` (exports audit there)."""
     path = Path(path)
     neutral_properties(wb)
-    with atomic_path(path) as tmp:
+    with atomic_path(path, before_replace=before_replace) as tmp:
         wb.save(tmp)
     return path
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from peerkit import storage
 from peerkit.errors import DataError
+from peerkit.limits import check_text_lengths, loads_json
 
 _DATE_KEYS = {"date", "admitted", "discharged", "start", "end", "from", "to", "issued", "expires",
               "date_of_birth", "started", "last_verified", "written_at", "signed_at", "occurred_at",
@@ -29,18 +30,27 @@ def read_records(source: str, *, list_key: str | None = None) -> tuple[list[dict
     stripped = text.lstrip("\ufeff").lstrip()
     if stripped.startswith(("{", "[")) and not stripped.startswith("[["):
         try:
-            data = json.loads(stripped)
+            data = loads_json(stripped, where)
         except json.JSONDecodeError as exc:
             raise DataError(where, f"not valid JSON: {exc.msg}", line=exc.lineno) from None
         items = data if isinstance(data, list) else [data]
         for i, item in enumerate(items):
             if not isinstance(item, dict):
                 raise DataError(where, f"item {i + 1} must be an object")
+            check_text_lengths(item, _item_where(where, i, len(items)))
         return [_convert_json(item) for item in items], where
     data = storage.parse_toml(text, where)
     if list_key and isinstance(data.get(list_key), list):
-        return list(data[list_key]), where
-    return [data], where
+        items = list(data[list_key])
+    else:
+        items = [data]
+    for i, item in enumerate(items):
+        check_text_lengths(item, _item_where(where, i, len(items)))
+    return items, where
+
+
+def _item_where(where: str, i: int, n: int) -> str:
+    return f"{where} (record {i + 1})" if n > 1 else where
 
 
 def _convert_json(value, key: str | None = None):

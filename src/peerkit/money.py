@@ -18,6 +18,20 @@ def fmt(amount: Decimal) -> str:
     return str(to_cents(amount))
 
 
+def fmt_rate(rate: Decimal) -> str:
+    """A rate as billed: at least cents, every further decimal it has (``$0.875``, ``$11.61``),
+    so ``units x rate`` on the page gives the amount on the page."""
+    rate = Decimal(rate)
+    places = max(2, -rate.normalize().as_tuple().exponent)
+    return f"${rate:,.{places}f}"
+
+
+def rate_number_format(rate: Decimal) -> str:
+    """A spreadsheet number format showing ``rate`` as ``fmt_rate`` does."""
+    places = max(2, -Decimal(rate).normalize().as_tuple().exponent)
+    return '"$"#,##0.' + "0" * places
+
+
 def fmt_usd(amount: Decimal) -> str:
     """``$1,234.50``; money owed back reads ``-$47.88``."""
     value = to_cents(amount)

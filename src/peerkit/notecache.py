@@ -9,9 +9,14 @@ from the TOML file as usual.  ctime cannot be set by users and changes with ever
 rename or chmod, so a changed file can never be served from the cache.  A damaged or foreign
 cache file is ignored.
 
-Readers never write the cache ("reading never changes a file").  It is refreshed under the
-workspace lock by commands that wrote note files (see ``Workspace.lock``) and by
-``peerkit reindex``.  Deleting it is always safe.
+Reading never changes a record; it may only refresh a cache.  Commands that wrote note files
+refresh their months under the workspace lock (see ``Workspace.lock``), and ``peerkit reindex``
+rebuilds every cache.  A reader that finds a folder's cache stale (missing, or not serving a
+file it read: after a copy, a restore or a git pull) writes it again from what it has just
+parsed (``refresh_after_read``): only when the workspace and the folder are the user's own and
+writable, never through a symbolic link, atomically (a temporary file renamed over the cache),
+and only if the workspace lock is free at that instant -- a reader never waits for a writer; when
+the lock is busy it just reads.  Deleting a cache is always safe.
 """
 from __future__ import annotations
 
@@ -23,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 CACHE_NAME = ".notes-cache.json"
+LOCK_NAME = ".peerkit.lock"  # the workspace lock (peerkit.workspace.LOCK_NAME)
 CLIENTS_CACHE_NAME = ".clients-cache.json"
 VERSION = 2
 RACY_NS = 2_000_000_000  # files changed less than 2 s before the cache was started are re-read
@@ -67,8 +73,12 @@ class MonthCache:
         self.folder = folder
         self.started_ns = 0
         self.entries: dict[str, dict] = {}
+        self.opener = None  # issue 18: decrypts cached values of an encrypted workspace
+        path = folder / name
         try:
-            raw = (folder / name).read_bytes()
+            if not path.is_file() or path.is_symlink():  # a link or pipe planted here: ignored
+                return
+            raw = path.read_bytes()
         except OSError:
             return
         try:
@@ -76,19 +86,36 @@ class MonthCache:
             if data.get("version") == VERSION and isinstance(data.get("entries"), dict):
                 self.started_ns = int(data["started_ns"])
                 self.entries = data["entries"]
-        except (ValueError, TypeError, KeyError, AttributeError):
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
             self.entries = {}
 
-    def get(self, name: str, st: os.stat_result) -> dict | None:
-        """The cached note of file ``name`` (validated when cached, as ``Note.to_dict()``)
-        if, and only if, it is provably current."""
+    def current(self, name: str, st: os.stat_result) -> dict | None:
+        """The cache entry of file ``name`` if, and only if, it is provably current."""
         entry = self.entries.get(name)
         if not entry or entry.get("sig") != signature(st):
             return None
         if st.st_ctime_ns >= self.started_ns - RACY_NS or st.st_mtime_ns >= self.started_ns - RACY_NS:
             return None
-        data = entry.get("note")
-        return data if isinstance(data, dict) else None
+        return entry if isinstance(entry.get("note"), dict) else None
+
+    def get(self, name: str, st: os.stat_result) -> dict | None:
+        """The cached note of file ``name`` (validated when cached, as ``Note.to_dict()``)
+        if, and only if, it is provably current."""
+        entry = self.current(name, st)
+        if entry is None:
+            return None
+        if "sealed" in entry:  # issue 18: an encrypted workspace's record, one ciphertext
+            from peerkit.cryptkeys import opener
+            from peerkit.errors import DataError
+
+            if self.opener is None:
+                self.opener = opener(self.folder) or False
+            try:
+                data = self.opener(name, entry["sealed"]) if self.opener else None
+            except DataError:
+                return None  # the file itself is read and reported
+            return data if isinstance(data, dict) else None
+        return entry["note"]
 
 
 def _build_note(path: Path) -> dict:
@@ -112,13 +139,22 @@ def refresh_clients(folder: Path) -> None:
     refresh(folder, name=CLIENTS_CACHE_NAME, build=_build_client)
 
 
-def refresh(folder: Path, *, name: str = CACHE_NAME, build=_build_note) -> None:
-    """Rebuild the cache of one folder (call while holding the workspace lock)."""
+def refresh(folder: Path, *, name: str = CACHE_NAME, build=_build_note, fresh: dict | None = None,
+            started_ns: int | None = None) -> None:
+    """Rebuild the cache of one folder (call while holding the workspace lock).
+
+    ``fresh``: ``{file name: (stat signature taken before it was read, cached value)}`` that the
+    caller has just parsed, used when the file's signature is still the same; ``started_ns``
+    (with ``fresh``): when the caller started reading.  ``build=None`` parses nothing: files
+    neither fresh nor current in the old cache are left out (read from TOML next time)."""
     from peerkit import storage
     from peerkit.errors import PeerkitError
 
-    started = time.time_ns()
+    from peerkit.cryptkeys import cache_sealing, seal_for_cache
+
+    started = time.time_ns() if started_ns is None else started_ns
     old = MonthCache(folder, name)
+    sealing = cache_sealing(folder)  # issue 18: no plaintext of an encrypted field in a cache
     entries: dict[str, dict] = {}
     try:
         scan = sorted(os.scandir(folder), key=lambda e: e.name)
@@ -131,22 +167,137 @@ def refresh(folder: Path, *, name: str = CACHE_NAME, build=_build_note) -> None:
             st = entry.stat()
         except OSError:
             continue
-        data = old.get(entry.name, st)
+        cached = old.current(entry.name, st)
+        if cached is not None and ("sealed" in cached) == sealing:
+            entries[entry.name] = {"sig": cached["sig"], "note": _encode(cached["note"]),
+                                   **({"sealed": cached["sealed"]} if sealing else {})}
+            continue
+        data = None
+        if fresh and entry.name in fresh and fresh[entry.name][0] == signature(st):
+            data = fresh[entry.name][1]
         if data is None:
+            if build is None:
+                continue
             try:
                 data = build(Path(entry.path))
             except PeerkitError:
                 continue  # a broken file is not cached: readers parse it and report it
+        if sealing:  # issue 18: the values as one ciphertext, nothing in clear
+            try:
+                entries[entry.name] = {"sig": signature(st), "note": {},
+                                       "sealed": seal_for_cache(Path(entry.path), data)}
+            except PeerkitError:
+                pass
+            continue
         try:
             entries[entry.name] = {"sig": signature(st), "note": _encode(data)}
         except ValueError:
             continue
     payload = json.dumps({"version": VERSION, "started_ns": started, "entries": entries},
                          ensure_ascii=False, separators=(",", ":"))
+    if build is None:  # a reader's refresh: nothing it wrote changes what this process read
+        _write_cache_file(folder / name, payload.encode("utf-8"))
+        return
     try:
         storage.atomic_write_bytes(folder / name, payload.encode("utf-8"))
     except PeerkitError:
         pass  # a cache that cannot be written is simply not used
+
+
+def _write_cache_file(path: Path, data: bytes) -> None:
+    """Atomically replace a cache file (temporary file + rename, 0600), quietly: a cache that
+    cannot be written is simply not used.  Unlike ``storage.atomic_write_bytes`` it does not
+    count as this process changing the workspace (the notes memoised in memory stay valid)."""
+    import tempfile
+
+    from peerkit import storage
+
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{storage.TMP_MARK}", dir=path.parent)
+    except OSError:
+        return
+    try:
+        try:
+            os.fchmod(fd, storage.FILE_MODE)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+
+
+def _own_writable(path: Path) -> bool:
+    """A folder the user owns and may write (its owner-write bit honoured even for root)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    if uid is not None and st.st_uid != uid:
+        return False
+    return bool(st.st_mode & 0o200) and os.access(path, os.W_OK)
+
+
+def may_refresh(root: Path, folder: Path, name: str) -> bool:
+    """Whether a reader may write ``folder/name``: the workspace and the folder are the user's
+    own and writable, the folder is really inside the workspace (no symbolic link on the way)
+    and the cache file, if any, is a regular file."""
+    try:
+        real_root = os.path.realpath(root)
+        relative = os.path.relpath(os.path.abspath(folder), os.path.abspath(root))
+        if relative.startswith("..") or os.path.realpath(folder) != os.path.join(real_root, relative):
+            return False
+        target = folder / name
+        if os.path.islink(target) or (target.exists() and not target.is_file()):
+            return False
+    except (OSError, ValueError):
+        return False
+    return _own_writable(Path(root)) and _own_writable(folder)
+
+
+def refresh_after_read(root: Path, folder: Path, *, name: str = CACHE_NAME, fresh: dict,
+                       started_ns: int) -> bool:
+    """A reader found ``folder``'s cache stale: write it again from what it parsed (``fresh``)
+    and the old cache's still-current entries, if allowed (``may_refresh``) and the workspace
+    lock is free right now.  Never waits; True when the cache was written."""
+    if not may_refresh(root, folder, name):
+        return False
+    return _under_free_lock(root, lambda: refresh(folder, name=name, build=None, fresh=fresh,
+                                                  started_ns=started_ns))
+
+
+def write_after_read(root: Path, path: Path, data: bytes) -> bool:
+    """For plugins' own caches (e.g. the invoice index): a reader that rebuilt ``path`` in
+    memory writes it, under the same rules as ``refresh_after_read``."""
+    path = Path(path)
+    if not may_refresh(root, path.parent, path.name):
+        return False
+    return _under_free_lock(root, lambda: _write_cache_file(path, data))
+
+
+def _under_free_lock(root: Path, work) -> bool:
+    """Run ``work`` holding the workspace lock if it is free this instant; never wait."""
+    from filelock import FileLock, Timeout
+
+    from peerkit import storage
+
+    lock = FileLock(str(Path(root) / LOCK_NAME), mode=storage.FILE_MODE)
+    try:
+        lock.acquire(blocking=False)
+    except (Timeout, OSError):
+        return False  # a writer is at work (it refreshes what it writes): just read
+    try:
+        work()
+    finally:
+        lock.release()
+    return True
 
 
 def refresh_all(notes_root: Path) -> int:

@@ -22,6 +22,20 @@ class DateType(click.ParamType):
             self.fail(str(exc), param, ctx)
 
 
+class PastDateType(DateType):
+    """A date that records something already done (a check, a renewal): never in the future
+    (judged by ``peerkit.dates.today``, which honours PEERKIT_TODAY and PEERKIT_NOW)."""
+
+    name = "date"
+
+    def convert(self, value, param, ctx):
+        day = super().convert(value, param, ctx)
+        if day > dates.today():
+            self.fail(f"{day.isoformat()} is in the future: give the day it was done "
+                      "(YYYY-MM-DD, today or yesterday)", param, ctx)
+        return day
+
+
 class TimeType(click.ParamType):
     name = "time"
 
@@ -35,9 +49,22 @@ class TimeType(click.ParamType):
 
 
 class IdType(click.ParamType):
-    """A record id that is a safe file name."""
+    """A record id that is a safe file name; ``kind`` (note, client, invoice, resource,
+    incident, credential) makes the shell complete the ids of that kind of record."""
 
     name = "id"
+
+    def __init__(self, kind: str | None = None):
+        self.kind = kind
+
+    def shell_complete(self, ctx, param, incomplete):
+        from click.shell_completion import CompletionItem
+
+        if self.kind is None:
+            return []
+        from peerkit.completion import complete_ids
+
+        return [CompletionItem(i) for i in complete_ids(self.kind, ctx, incomplete)]
 
     def convert(self, value, param, ctx):
         from peerkit.records import id_problem
@@ -49,8 +76,15 @@ class IdType(click.ParamType):
 
 
 DATE = DateType()
+PAST_DATE = PastDateType()
 TIME = TimeType()
 ID = IdType()
+NOTE_ID = IdType("note")
+CLIENT_ID = IdType("client")
+INVOICE_ID = IdType("invoice")
+RESOURCE_ID = IdType("resource")
+INCIDENT_ID = IdType("incident")
+CREDENTIAL_ID = IdType("credential")
 
 
 def json_option(f):
@@ -74,3 +108,92 @@ def range_options(f):
 def as_of_option(f):
     return click.option("--as-of", "as_of", type=DATE, default=None,
                         help="Pretend today is this day (YYYY-MM-DD).")(f)
+
+
+# ---------------------------------------------------------------------------- periods
+
+WEEK_HELP = "The notes of one week: YYYY-Www (2026-W47), this or last."
+FROM_HELP = "The notes from this day on (YYYY-MM-DD, today, yesterday)."
+TO_HELP = "The notes up to this day (YYYY-MM-DD, today, yesterday)."
+ALL_HELP = "Every note, whatever its date."
+
+
+class Period:
+    """The set of days ``--week``, ``--from/--to`` or ``--all`` asked for.
+
+    ``start``/``end``: the first and last day (``None``: open on that side); ``all``: --all
+    was given; ``given``: any of the options was given (a command without them uses its own
+    default: every note for list/check, last week for invoice, the ids given for sign).
+    """
+
+    def __init__(self, start: dt.date | None = None, end: dt.date | None = None, *,
+                 all: bool = False, week: str | None = None):
+        self.start, self.end, self.all, self.week = start, end, all, week
+
+    @property
+    def given(self) -> bool:
+        return self.all or self.start is not None or self.end is not None
+
+    def contains(self, day: dt.date) -> bool:
+        return (self.start is None or day >= self.start) and (self.end is None or day <= self.end)
+
+    def describe(self) -> str:
+        if self.all or (self.start is None and self.end is None):
+            return "all dates"
+        return f"{self.start or '...'}..{self.end or '...'}"
+
+    def __repr__(self) -> str:
+        return f"Period({self.start!r}, {self.end!r}, all={self.all!r})"
+
+
+def _week_start() -> str:
+    """``[billing] week_start`` of the current workspace (monday without one)."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return "monday"
+    from peerkit.context import workspace_for
+    from peerkit.errors import PeerkitError
+
+    try:
+        return str(workspace_for(ctx).section("billing").get("week_start", "monday")).lower()
+    except PeerkitError:
+        return "monday"
+
+
+def resolve_period(week: str | None, date_from: dt.date | None, date_to: dt.date | None,
+                   all_notes: bool = False, week_start: str | None = None) -> Period:
+    """One Period from the four options; combining them wrongly is a usage error (exit 2)."""
+    if all_notes and (week or date_from or date_to):
+        raise click.UsageError("--all means every date: give it without --week, --from or --to")
+    if week and (date_from or date_to):
+        raise click.UsageError("give either --week or --from/--to, not both")
+    if week:
+        try:
+            start, end = dates.parse_week(week, week_start or _week_start())
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--week") from None
+        return Period(start, end, week=week)
+    if date_from and date_to and date_to < date_from:
+        raise click.BadParameter("--to is before --from", param_hint="--to")
+    return Period(date_from, date_to, all=all_notes)
+
+
+def period_options(f):
+    """``--week W``, ``--from D``, ``--to D``, ``--all``, passed as one ``period`` (a Period).
+
+    Every command acting on a set of notes uses this, so the four options mean the same
+    everywhere: one week (weeks start on ``[billing] week_start``); a range of days (either
+    end may be left open); every date.
+    """
+    import functools
+
+    @functools.wraps(f)
+    def new(*args, week=None, date_from=None, date_to=None, all_notes=False, **kwargs):
+        kwargs["period"] = resolve_period(week, date_from, date_to, all_notes)
+        return f(*args, **kwargs)
+
+    new = click.option("--all", "all_notes", is_flag=True, help=ALL_HELP)(new)
+    new = click.option("--to", "date_to", type=DATE, default=None, metavar="DATE", help=TO_HELP)(new)
+    new = click.option("--from", "date_from", type=DATE, default=None, metavar="DATE", help=FROM_HELP)(new)
+    new = click.option("--week", default=None, metavar="WEEK", help=WEEK_HELP)(new)
+    return new

@@ -1,7 +1,12 @@
 """Loading plugins: entry points (built-in and installed) and the workspace's plugins/*.py.
 
 Each plugin is loaded on its own; one that fails to import is reported on stderr with its
-name and recorded for ``peerkit plugins`` while the rest of peerkit keeps working.
+name, the exception type and the file and line (never the exception's text), and recorded
+for ``peerkit plugins`` (``PluginInfo.error``) while the rest of peerkit keeps working;
+commands that sign, invoice or import call :meth:`Plugins.require_all_loaded` and refuse.
+
+Every hook is called through :meth:`Plugins.call`, which applies the hook's failure policy
+(``peerkit.hookspecs.CONTRACTS``).
 
 Environment switches:
   PEERKIT_LOAD_PLUGINS=a,b     load only these plugins ("" loads none)
@@ -11,12 +16,14 @@ Environment switches:
 """
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import os
 import sys
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import pluggy
 
@@ -58,30 +65,42 @@ class Plugins:
     """The plugin manager plus what peerkit knows about each plugin."""
 
     def __init__(self, *, workspace_root: Path | None = None, no_plugins: bool = False,
-                 disable: Iterable[str] = (), load_entrypoints: bool = True):
+                 disable: Iterable[str] = (), load_entrypoints: bool = True,
+                 objects: Iterable[tuple[str, Any]] = ()):
+        """Load the plugins of one run.
+
+        ``objects`` are ``(name, plugin_object)`` pairs registered as ``installed`` plugins
+        after the others. One replaces an entry-point or workspace plugin of the same name
+        (that one is not loaded at all), and is loaded even when ``PEERKIT_LOAD_PLUGINS``
+        does not name it; ``PEERKIT_DISABLE_PLUGINS``/``--disable-plugin`` still apply.
+        """
         self.pm = pluggy.PluginManager(GROUP)
         self.pm.add_hookspecs(hookspecs)
         self.info: dict[str, PluginInfo] = {}
+        self.failures: list[HookFailure] = []  # from ``collect`` hooks; see take_failures()
         self.only = _env_list("PEERKIT_LOAD_PLUGINS")
         self.blocked = (_env_list("PEERKIT_DISABLE_PLUGINS") or set()) | set(disable)
         self.no_plugins = no_plugins
         self.strict = os.environ.get("PEERKIT_STRICT_PLUGINS") == "1"
+        objects = [(name, obj) for name, obj in objects if name not in self.blocked]
+        self.replaced = {name for name, _ in objects}
         if load_entrypoints:
             self._load_entrypoints()
         if workspace_root is not None and not no_plugins:
             self._load_workspace(workspace_root / "plugins")
-        if os.environ.get("PEERKIT_TRACE_PLUGINS"):
-            self.pm.add_hookcall_monitoring(_trace_before, _trace_after)
+        for name, obj in objects:
+            self.register(obj, name=name, source="installed")
 
     # ------------------------------------------------------------------ loading
     def _wanted(self, name: str) -> bool:
-        if name in self.blocked:
+        if name in self.blocked or name in self.replaced:
             return False
         return self.only is None or name in self.only
 
     def _load_entrypoints(self) -> None:
         from importlib.metadata import entry_points
 
+        seen_dists: dict = {}
         for ep in sorted(entry_points(group=GROUP), key=lambda e: e.name):
             if not self._wanted(ep.name):
                 continue
@@ -89,12 +108,11 @@ class Plugins:
                 warn(f"two installed plugins are named {ep.name!r} ({self.info[ep.name].module} and "
                      f"{ep.value}); only the first was loaded — uninstall one")
                 continue
-            dist = getattr(ep, "dist", None)
-            dist_name = (dist.metadata["Name"] if dist is not None else "") or ""
+            dist_name, version = _dist_identity(getattr(ep, "dist", None), seen_dists)
             source = "built-in" if dist_name.lower() == "peerkit" else "installed"
             if source == "installed" and self.no_plugins:
                 continue
-            info = PluginInfo(ep.name, source, version=(dist.version if dist else ""), module=ep.value)
+            info = PluginInfo(ep.name, source, version=version, module=ep.value)
             self.info[ep.name] = info
             try:
                 module = ep.load()
@@ -159,43 +177,73 @@ class Plugins:
     def _failed(self, info: PluginInfo, exc: BaseException) -> None:
         if self.strict:
             raise exc
-        info.error = f"{type(exc).__name__}: {_short(exc)}"
+        info.error = load_error(exc, info)
         warn(f"plugin {info.name!r} ({info.source}) failed to load and was skipped: {info.error}")
         if self.pm.get_plugin(info.name) is not None:
             self.pm.unregister(name=info.name)
 
     # ------------------------------------------------------------------ calling
-    def call_each(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
-        """Call each plugin's implementation of ``hook`` on its own.
+    def call(self, hook: str, *, kwargs_for: Callable[[str], dict] | None = None,
+             policy: str | None = None, **kwargs: Any) -> list[tuple[str, Any]]:
+        """Call each plugin's implementation of ``hook`` on its own: the one way peerkit
+        calls plugins.
 
-        Returns ``[(plugin_name, result), ...]`` sorted by plugin name, skipping ``None``.
-        A plugin that raises is reported by name (without the exception text, which may hold
-        PHI) and skipped; the others still run.
+        Returns ``[(plugin_name, result), ...]`` sorted by plugin name, without ``None``
+        results and without the plugins that failed.  ``kwargs_for(plugin_name)`` may add
+        arguments per plugin (``register_commands`` gives each plugin its own group).
+
+        A plugin fails when it raises or returns the wrong type; what follows is the hook's
+        policy in :data:`peerkit.hookspecs.CONTRACTS`: ``stop`` raises a PeerkitError,
+        ``collect`` records a :class:`HookFailure` in :attr:`failures` (the command shows it
+        and exits non-zero), ``disable`` marks the plugin as failed to load.  ``policy``
+        overrides the hook's policy for this call (a caller that can do without the results).
         """
-        caller = getattr(self.pm.hook, hook)
-        impls = caller.get_hookimpls()
-        trace = os.environ.get("PEERKIT_TRACE_PLUGINS")
+        from peerkit.errors import PeerkitError
+
+        # a hook without a contract yet (a new hookspec) fails closed: stop, result unchecked
+        contract = hookspecs.CONTRACTS.get(hook, UNSTATED)
+        if policy is not None:
+            if policy not in (hookspecs.STOP, hookspecs.COLLECT, hookspecs.DISABLE):
+                raise ValueError(f"unknown failure policy {policy!r}")
+            contract = hookspecs.Contract(policy, contract.returns, contract.item)
+        impls = sorted(getattr(self.pm.hook, hook).get_hookimpls(),
+                       key=lambda i: self.pm.get_name(i.plugin) or "")
+        trace = bool(os.environ.get("PEERKIT_TRACE_PLUGINS"))
         if trace:
             names = ", ".join(self.pm.get_name(i.plugin) or "?" for i in impls)
             print(f"peerkit trace: {hook}({', '.join(kwargs)}) -> [{names}]", file=sys.stderr)
         results = []
         for impl in impls:
             name = self.pm.get_name(impl.plugin) or "?"
-            args = {k: kwargs[k] for k in impl.argnames if k in kwargs}
+            given = dict(kwargs, **(kwargs_for(name) if kwargs_for else {}))
+            args = {k: given[k] for k in impl.argnames if k in given}
             try:
                 result = impl.function(**args)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:  # noqa: BLE001 - the policy decides; the text may hold PHI
                 if self.strict or os.environ.get("PEERKIT_DEBUG"):
                     raise
-                warn(f"plugin {name!r} failed in hook {hook} ({type(exc).__name__}) and was skipped; "
-                     "run with PEERKIT_DEBUG=1 to see the error")
+                self._hook_failed(name, hook, contract, _failure_of(name, hook, exc))
+                if trace:
+                    print(f"peerkit trace: {hook} <- {name}: failed ({type(exc).__name__})",
+                          file=sys.stderr)
                 continue
             if trace:
                 print(f"peerkit trace: {hook} <- {name}: {type(result).__name__}", file=sys.stderr)
+            if contract.policy == hookspecs.COLLECT and isinstance(result, list):
+                # a PeerkitError in the list: something unreadable, the other items still count
+                for item in [r for r in result if isinstance(r, PeerkitError)]:
+                    self.failures.append(HookFailure(name, hook, item.message, item.exit_code))
+                result = [r for r in result if not isinstance(r, PeerkitError)]
+            result, problem = _check_result(result, contract)
+            if problem:
+                self._hook_failed(name, hook, contract, HookFailure(
+                    name, hook, f"plugin {name!r} returned {problem} from hook {hook}; tell the "
+                                "plugin's author (see docs/plugins.md)", EXIT_DATA))
             if result is not None:
                 results.append((name, result))
-        results.sort(key=lambda r: r[0])
         return results
+
+    call_each = call  # the name used before the dispatcher had policies
 
     def collect_named(self, hook: str, what: str, **kwargs: Any) -> dict[str, tuple[str, Any]]:
         """Merge the dicts plugins return from ``hook``: ``{key: (plugin, value)}``.
@@ -203,38 +251,230 @@ class Plugins:
         The same key from two plugins is an error naming both.
         """
         merged: dict[str, tuple[str, Any]] = {}
-        for plugin, result in self.call_each(hook, **kwargs):
-            for key, value in dict(result).items():
+        for plugin, result in self.call(hook, **kwargs):
+            for key, value in result.items():
                 if key in merged:
                     from peerkit.errors import PeerkitError
 
                     raise PeerkitError(f"{what} {key!r} is defined by two plugins: "
                                        f"{merged[key][0]!r} and {plugin!r}; disable one with "
-                                       "PEERKIT_DISABLE_PLUGINS")
+                                       "--disable-plugin NAME")
                 merged[key] = (plugin, value)
         return merged
 
     def collect_list(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
         """Flatten the lists plugins return from ``hook`` into ``[(plugin, item), ...]``."""
         out = []
-        for plugin, result in self.call_each(hook, **kwargs):
+        for plugin, result in self.call(hook, **kwargs):
             for item in result:
                 out.append((plugin, item))
         return out
 
+    def _hook_failed(self, name: str, hook: str, contract: hookspecs.Contract,
+                     failure: "HookFailure") -> None:
+        if contract.policy == hookspecs.STOP:
+            from peerkit.errors import PeerkitError
 
-def _short(exc: BaseException) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else ""
-    return text[:200]
+            raise PeerkitError(failure.message, exit_code=failure.exit_code)
+        if contract.policy == hookspecs.DISABLE:
+            info = self.info.get(name)
+            if info is not None and not info.error:
+                info.error = failure.message
+            warn(f"{failure.message}; the plugin was skipped")
+            if self.pm.get_plugin(name) is not None:
+                self.pm.unregister(name=name)
+            return
+        self.failures.append(failure)
+
+    # ------------------------------------------------------------------ failures
+    def take_failures(self) -> list["HookFailure"]:
+        """Failures recorded by ``collect`` hooks and not shown yet, each message once.
+
+        The command that shows them (``status``) takes them; whatever is left when a
+        command ends is shown by the CLI, which then exits with their exit code.
+        """
+        pending, self.failures = self.failures, []
+        seen: set[str] = set()
+        out = []
+        for f in pending:
+            if f.message not in seen:
+                seen.add(f.message)
+                out.append(f)
+        return out
+
+    def failed_to_load(self) -> list[PluginInfo]:
+        """Plugins that failed to load (or were refused, or failed to register commands)."""
+        return sorted((i for i in self.info.values() if i.error), key=lambda i: i.name)
+
+    def require_all_loaded(self, action: str) -> None:
+        """Refuse ``action`` (``"sign notes"``, ``"issue an invoice"``, ...) while any plugin
+        failed to load: its rules or invoice lines would be missing.  Exit 3, naming each
+        plugin and the remedy; ``--disable-plugin NAME`` says the user accepts running
+        without it."""
+        failed = self.failed_to_load()
+        if not failed:
+            return
+        from peerkit.errors import PeerkitError
+
+        names = ", ".join(repr(i.name) for i in failed)
+        options = " ".join(f"--disable-plugin {i.name}" for i in failed)
+        which, it = ("plugins", "them") if len(failed) > 1 else ("plugin", "it")
+        raise PeerkitError(f"cannot {action}: {which} {names} failed to load (see 'peerkit plugins'); "
+                           f"fix {it}, or run 'peerkit {options} ...' to {action} without {it}",
+                           exit_code=EXIT_DATA)
 
 
-def _trace_before(hook_name: str, hook_impls: list, kwargs: dict) -> None:
-    names = ", ".join(getattr(i, "plugin_name", "?") for i in hook_impls)
-    print(f"peerkit trace: {hook_name}({', '.join(kwargs)}) -> [{names}]", file=sys.stderr)
+def _dist_identity(dist, seen: dict) -> tuple[str, str]:
+    """(Name, Version) of an entry point's distribution, read once per distribution: the
+    header lines of its METADATA up to the first blank line (the long description after it,
+    peerkit's whole README, is never parsed)."""
+    if dist is None:
+        return "", ""
+    key = str(getattr(dist, "_path", "")) or id(dist)
+    if key not in seen:
+        fields: dict[str, str] = {}
+        text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or ""
+        for line in text.splitlines():
+            if not line.strip():
+                break
+            field, sep, value = line.partition(":")
+            if sep and field in ("Name", "Version") and field not in fields:
+                fields[field] = value.strip()
+        if "Name" not in fields:  # an unusual layout: let importlib.metadata parse it
+            meta = dist.metadata
+            fields = {"Name": meta["Name"] or "", "Version": meta["Version"] or ""}
+        seen[key] = (fields.get("Name", ""), fields.get("Version", ""))
+    return seen[key]
 
 
-def _trace_after(outcome: Any, hook_name: str, hook_impls: list, kwargs: dict) -> None:
-    print(f"peerkit trace: {hook_name} done", file=sys.stderr)
+EXIT_DATA = 3
+UNSTATED = hookspecs.Contract(hookspecs.STOP, object)  # see call(); every hook should have one
+
+
+@dataclass(frozen=True)
+class HookFailure:
+    """One plugin failing in one hook: ``message`` is one line safe to show (file, line and
+    field from a PeerkitError, or the plugin name and exception type)."""
+
+    plugin: str
+    hook: str
+    message: str
+    exit_code: int = EXIT_DATA
+
+
+def _failure_of(name: str, hook: str, exc: Exception) -> HookFailure:
+    from peerkit.errors import PeerkitError
+
+    if isinstance(exc, PeerkitError):
+        return HookFailure(name, hook, exc.message, exc.exit_code)
+    return HookFailure(name, hook, f"plugin {name!r} failed in hook {hook} ({type(exc).__name__}); "
+                                   "run with PEERKIT_DEBUG=1 to see the error", EXIT_DATA)
+
+
+def _item_ok(kind: str | None, value: Any) -> tuple[bool, str]:
+    if kind is None:
+        return True, ""
+    if kind == "alert":
+        from peerkit.alerts import Alert
+
+        return isinstance(value, Alert), "peerkit.alerts.Alert"
+    if kind == "note_check":
+        from peerkit.checks import NoteCheck
+
+        return isinstance(value, NoteCheck), "peerkit.checks.NoteCheck"
+    if kind == "text":
+        return isinstance(value, str), "str"
+    if kind == "path":
+        return isinstance(value, (str, os.PathLike)), "a folder path"
+    if kind == "callable":
+        return callable(value), "a function"
+    raise ValueError(f"unknown item kind {kind!r}")
+
+
+def _check_result(result: Any, contract: hookspecs.Contract) -> tuple[Any, str]:
+    """``(usable result, problem)``: wrong items are dropped and described in ``problem``."""
+    if contract.returns is object:
+        return result, ""
+    if contract.returns is None:
+        if result is None:
+            return None, ""
+        return None, f"a {type(result).__name__} (this hook returns nothing)"
+    if result is None:
+        return None, ""
+    expected = contract.returns.__name__
+    if not isinstance(result, contract.returns) or isinstance(result, (str, bytes)):
+        return None, f"a {type(result).__name__} where a {expected} is expected"
+    values = result if contract.returns is list else list(result.values())
+    bad = []
+    kind_name = ""
+    for value in values:
+        ok, kind_name = _item_ok(contract.item, value)
+        if not ok:
+            bad.append(type(value).__name__)
+    if not bad:
+        return result, ""
+    if contract.returns is list:
+        good = [v for v in result if _item_ok(contract.item, v)[0]]
+    else:
+        good = {k: v for k, v in result.items() if _item_ok(contract.item, v)[0]}
+    return good, (f"{len(bad)} item(s) of type {', '.join(sorted(set(bad)))} in its {expected} "
+                  f"where {kind_name} is expected")
+
+
+def load_error(exc: BaseException, info: PluginInfo) -> str:
+    """Why a plugin failed to load, without the exception's text (it may hold PHI): the
+    exception type and the file and line where it happened, preferring the plugin's own
+    files.  peerkit's own PluginError (a misspelt hook name) is safe to show whole."""
+    if isinstance(exc, PluginError):
+        return f"{type(exc).__name__}: {exc}"
+    where = _where(exc, info)
+    return f"{type(exc).__name__} at {where}" if where else type(exc).__name__
+
+
+def _where(exc: BaseException, info: PluginInfo) -> str:
+    if isinstance(exc, SyntaxError) and exc.filename:
+        return f"{_shown(exc.filename)}:{exc.lineno or '?'}"
+    frames = [(f.f_code.co_filename, line) for f, line in traceback.walk_tb(exc.__traceback__)]
+    importlib_dir = Path(importlib.__file__).parent
+    frames = [(f, line) for f, line in frames if not f.startswith("<") and f != __file__
+              and not Path(f).is_relative_to(importlib_dir)]
+    if not frames:
+        return ""
+    # the plugin's own files: its workspace file, or its top module (a package's folder)
+    top = Path(info.module) if info.source == "workspace" else Path(frames[0][0])
+    home = top.parent if top.name == "__init__.py" else top
+    own = [(f, line) for f, line in frames if Path(f).is_relative_to(home)]
+    filename, line = (own or frames)[-1]
+    return f"{_shown(filename)}:{line}"
+
+
+def _shown(filename: str) -> str:
+    from peerkit.storage import display_path
+
+    return display_path(filename)
+
+
+# How every Plugins of this process is built: the CLI and get_plugins() call new_plugins().
+# A program embedding peerkit, or peerkit.testing's ``peerkit_register`` fixture, installs its
+# own factory with set_factory() (for instance one passing ``objects=``) and restores the old
+# one afterwards.
+Factory = Callable[..., Plugins]
+_factory: Factory = Plugins
+
+
+def new_plugins(*, workspace_root: Path | None = None, no_plugins: bool = False,
+                disable: Iterable[str] = ()) -> Plugins:
+    """Build the Plugins of one run through the installed factory (default: ``Plugins``)."""
+    return _factory(workspace_root=workspace_root, no_plugins=no_plugins, disable=disable)
+
+
+def set_factory(factory: Factory | None) -> Factory:
+    """Install ``factory`` (``None``: the default) for new Plugins; return the previous one."""
+    global _factory, _current
+    previous = _factory
+    _factory = factory or Plugins
+    _current = None
+    return previous
 
 
 # The plugin manager for this process; built on first use by the CLI or by get_plugins().
@@ -247,7 +487,7 @@ def get_plugins() -> Plugins:
     if _current is None:
         from peerkit.discovery import find_root
 
-        _current = Plugins(workspace_root=find_root())
+        _current = new_plugins(workspace_root=find_root())
     return _current
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
@@ -53,6 +54,18 @@ def check_id(value: str, what: str = "id") -> str:
 
 @dataclass
 class Authorization:
+    """An authorization of units for one service code (``[[authorizations]]`` of a client).
+
+    Attributes:
+        code: the service code, e.g. ``H0038``.
+        modifier: ``""`` (individual) or ``"HQ"`` (group).
+        units: the number of billing units authorized.
+        start: first day it covers (a date).
+        end: last day it covers (a date).
+        hours_per_week: hours a week the plan allows (0: not set).
+        number: the payer's authorization number, or ``""``.
+        units_used_before: units already used before the workspace started (an opening balance).
+    """
     code: str
     modifier: str
     units: int
@@ -63,11 +76,20 @@ class Authorization:
     units_used_before: int = 0   # opening balance: units used before the workspace started
 
     def covers(self, day: dt.date, code: str, modifier: str = "") -> bool:
+        """True when this authorization is for ``code``+``modifier`` and ``day`` is in it."""
         return self.code == code and self.modifier == modifier and self.start <= day <= self.end
 
 
 @dataclass
 class Goal:
+    """A goal of the person-centered plan (``[[goals]]`` of a client).
+
+    Attributes:
+        id: the goal id notes refer to (``G1``).
+        text: the goal in the person's words (PHI: never in messages).
+        status: ``active``, ``met`` or ``dropped``.
+        started: the day work on it started, or ``None``.
+    """
     id: str
     text: str
     status: str = "active"
@@ -100,6 +122,26 @@ class Document:
 
 @dataclass
 class Client:
+    """One person receiving support (``clients/<id>.toml``). Names and numbers are PHI:
+    messages name only ``id`` and file paths.
+
+    Attributes:
+        id: the client id (the file name), e.g. ``C001``.
+        name: the person's name.
+        status: ``active`` or ``discharged``.
+        record_number: the agency's medical record number, or ``""``.
+        medicaid_id: the Medicaid ID, or ``""``.
+        admitted: the admission date, or ``None``.
+        discharged: the discharge date, or ``None``.
+        date_of_birth: a date, or ``None``.
+        family_member: ``true`` when the person is a family member of the peer (never served).
+        authorizations: the ``Authorization`` list.
+        goals: the plan's ``Goal`` list.
+        documents: the ``Document`` list (service order, assessment, plan, consents).
+        plan: other plan lists by name (strengths, preferences...).
+        path: the file it was read from.
+        extra: keys of the file peerkit does not know (kept when the file is rewritten).
+    """
     id: str
     name: str
     status: str = "active"
@@ -117,6 +159,7 @@ class Client:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def goal(self, goal_id: str) -> Goal | None:
+        """The plan goal with this id, or ``None``."""
         return next((g for g in self.goals if g.id == goal_id), None)
 
     def active_on(self, day: dt.date) -> bool:
@@ -128,6 +171,7 @@ class Client:
         return self.status == "active" or (self.discharged is not None and day <= self.discharged)
 
     def authorization_for(self, day: dt.date, code: str, modifier: str = "") -> Authorization | None:
+        """The first authorization covering ``day`` for ``code``+``modifier``, or ``None``."""
         return next((a for a in self.authorizations if a.covers(day, code, modifier)), None)
 
     def latest_document(self, kind: str, day: dt.date) -> Document | None:
@@ -136,9 +180,11 @@ class Client:
         return max(found, key=lambda d: d.signed) if found else None
 
     def document(self, doc_id: str) -> Document | None:
+        """The document with this id, or ``None``."""
         return next((d for d in self.documents if d.id == doc_id), None)
 
     def to_dict(self) -> dict:
+        """The record as the TOML file holds it (dates as dates)."""
         d: dict[str, Any] = {"id": self.id, "name": self.name}
         for key in ("record_number", "medicaid_id"):
             if getattr(self, key):
@@ -257,7 +303,9 @@ def load_clients(ws: "Workspace") -> dict[str, Client]:
                          key=lambda e: e.name)
     except (FileNotFoundError, NotADirectoryError):
         return out
+    started = time.time_ns()
     cache = MonthCache(folder, CLIENTS_CACHE_NAME) if entries else None
+    fresh: dict[str, tuple] = {}  # parsed here because the cache could not serve them
     for entry in entries:
         p = Path(entry.path)
         data = None
@@ -266,10 +314,28 @@ def load_clients(ws: "Workspace") -> dict[str, Client]:
         except OSError:
             pass
         if data is None:
+            sig = _signature_or_none(entry)
             data = storage.read_toml(p)
-        c = client_from_dict(data, p, expect_id=p.stem)
+            c = client_from_dict(data, p, expect_id=p.stem)
+            if sig is not None:
+                fresh[entry.name] = (sig, data)
+        else:
+            c = client_from_dict(data, p, expect_id=p.stem)
         out[c.id] = c
+    if fresh:
+        from peerkit.notecache import refresh_after_read
+
+        refresh_after_read(ws.root, folder, name=CLIENTS_CACHE_NAME, fresh=fresh, started_ns=started)
     return out
+
+
+def _signature_or_none(entry: os.DirEntry) -> list[int] | None:
+    from peerkit.notecache import signature
+
+    try:
+        return signature(entry.stat())
+    except OSError:
+        return None
 
 
 # ---------------------------------------------------------------------------- notes
@@ -277,7 +343,41 @@ def load_clients(ws: "Workspace") -> dict[str, Client]:
 
 @dataclass
 class Note:
-    """One service note (notes/YYYY/MM/<id>.toml)."""
+    """One service note (notes/YYYY/MM/<id>.toml). Narrative fields are PHI: never put
+    them in messages.
+
+    Attributes:
+        id: ``N-YYYY-MM-DD-CLIENT-n`` (date of service, client id, a counter).
+        client: the client id.
+        date: the date of service.
+        start: start time (a ``datetime.time``).
+        end: end time; ``minutes`` is end - start.
+        code: the service code, e.g. ``H0038``.
+        modifier: ``""`` (individual) or ``"HQ"`` (group).
+        group_size: people in the group (modifier HQ), else 0.
+        group_id: the id shared by the notes of one group session, or ``""``.
+        place: place of service (home, community, office, emergency-department, telehealth,
+            telephone, or the workspace's ``[notes] allowed_places``).
+        location: where exactly.
+        goals: ids of the plan goals addressed.
+        purpose: purpose of the contact (narrative).
+        intervention: what the peer did (narrative).
+        response: how the person responded (narrative).
+        plan: next steps (narrative).
+        status: ``draft``, ``signed``, ``submitted``, ``approved``, ``denied`` or ``void``.
+        author: who signed it.
+        credentials: the author's credentials when signing (e.g. ``NC CPSS``).
+        written_at: when it was written (a datetime), or ``None``.
+        signed_at: when it was signed, or ``None`` (a draft).
+        late_entry: signed after the deadline (``[billing] note_deadline_hours``).
+        void_reason: why it was voided, or ``""``.
+        review: the supervisor's decision (``decision``, ``reviewer``, ``reason``, ``at``), or ``{}``.
+        addenda: addenda added after signing (``text``, ``at``, ``author``).
+        path: the file it was read from.
+        extra: keys of the file peerkit does not know (kept when the file is rewritten).
+        zone: the workspace's IANA time zone (``[provider] timezone``) in which ``minutes``
+            are elapsed time; set when the note is read.
+    """
 
     id: str
     client: str
@@ -320,9 +420,11 @@ class Note:
 
     @property
     def is_group(self) -> bool:
+        """A group service (modifier HQ)."""
         return self.modifier == "HQ"
 
     def to_dict(self) -> dict:
+        """The record as the TOML file holds it (dates and times as such)."""
         d: dict[str, Any] = {
             "id": self.id, "client": self.client, "date": self.date, "start": self.start,
             "end": self.end, "code": self.code, "modifier": self.modifier,
@@ -568,6 +670,8 @@ def _month_notes(ws: "Workspace", start, end, skip_ids) -> Iterator[Note]:
     current_folder = None
     collected: list[Note] = []
     whole = False
+    fresh: dict[str, tuple] = {}   # notes of this folder its cache could not serve
+    started = 0
     for path, entry, cache in _note_entries(ws, start, end, memo=memo):
         if isinstance(path, list):  # a memoised month: (list of notes, None, None)
             for note in path:
@@ -578,7 +682,8 @@ def _month_notes(ws: "Workspace", start, end, skip_ids) -> Iterator[Note]:
         if folder != current_folder:
             if whole and current_folder is not None:
                 _remember(memo, current_folder, collected)
-            current_folder, collected = folder, []
+            _refresh_stale(ws, current_folder, fresh, started)
+            current_folder, collected, fresh, started = folder, [], {}, time.time_ns()
             whole = not skip_ids and _covers_month(folder, start, end)
         if skip_ids and path.stem in skip_ids:
             continue
@@ -590,12 +695,25 @@ def _month_notes(ws: "Workspace", start, end, skip_ids) -> Iterator[Note]:
         if data is not None and data.get("client") in known:
             note = note_from_valid_dict(data, path)
         else:
+            sig = _signature_or_none(entry) if data is None else None
             note = note_from_dict(storage.read_toml(path), path, expect_id=path.stem, clients=known)
+            if sig is not None:
+                fresh[entry.name] = (sig, note.to_dict())
         note.zone = ws.timezone
         collected.append(note)
         yield note
     if whole and current_folder is not None:
         _remember(memo, current_folder, collected)
+    _refresh_stale(ws, current_folder, fresh, started)
+
+
+def _refresh_stale(ws: "Workspace", folder: Path | None, fresh: dict, started: int) -> None:
+    """A month whose cache served not every note read: write it again (see notecache)."""
+    if folder is None or not fresh:
+        return
+    from peerkit.notecache import refresh_after_read
+
+    refresh_after_read(ws.root, folder, fresh=fresh, started_ns=started)
 
 
 def _covers_month(folder: Path, start, end) -> bool:

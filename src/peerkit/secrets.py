@@ -3,6 +3,14 @@
 peerkit refuses keyring backends that store secrets in plain text or drop them
 (keyrings.alt's PlaintextKeyring, the null backend) unless
 ``PEERKIT_ALLOW_INSECURE_KEYRING=1``; a missing backend is exit code 4 with the remedy.
+
+Choosing a backend the way keyring does imports every installed backend (and on Linux spawns
+processes to find libraries), which costs most of a short command.  So once a secret has been
+stored in (or read from) a backend keyring detected by itself, its ``module.Class`` is recorded in
+the user's config folder (``keyring-backend`` beside the trust list) and later processes load only
+that backend.  ``PYTHON_KEYRING_BACKEND`` and keyring's own ``keyringrc.cfg`` still win; a
+recorded backend that no longer starts falls back to keyring's detection; every backend, recorded
+or detected, passes the same checks below.
 """
 from __future__ import annotations
 
@@ -29,15 +37,93 @@ def _backend_names(kr) -> list[str]:
     return [f"{type(b).__module__}.{type(b).__name__}" for b in items]
 
 
+REMEMBERED_NAME = "keyring-backend"
+_CLASS_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$")
+_detected = False   # True when this process's backend came from keyring's own detection
+
+
+def remembered_file():
+    from peerkit.trust import config_dir
+
+    return config_dir() / REMEMBERED_NAME
+
+
+def _remembered() -> str:
+    """The recorded ``module.Class`` ('' when none, unreadable, or changeable by others)."""
+    from peerkit.errors import PeerkitError
+    from peerkit.trust import _unsafe_reason
+
+    try:
+        path = remembered_file()
+        if _unsafe_reason(path):
+            return ""
+        name = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeError, PeerkitError):
+        return ""
+    return name if _CLASS_RE.match(name) else ""
+
+
+def _configured_elsewhere() -> bool:
+    """PYTHON_KEYRING_BACKEND or keyring's own config file choose the backend: keyring decides."""
+    if os.environ.get("PYTHON_KEYRING_BACKEND"):
+        return True
+    try:
+        from keyring.core import _config_path
+
+        return _config_path().exists()
+    except Exception:  # noqa: BLE001 - keyring's internals moved: let keyring decide
+        return True
+
+
+def _choose():
+    """The process's keyring: one set already (tests, callers), the recorded one, or detected."""
+    global _detected
+    import keyring.core
+
+    if keyring.core._keyring_backend is not None or _configured_elsewhere():
+        return keyring.get_keyring()
+    name = _remembered()
+    if name:
+        try:
+            kr = keyring.core.load_keyring(name)
+        except Exception:  # noqa: BLE001 - gone or no longer viable: detect as keyring does
+            pass
+        else:
+            keyring.core.set_keyring(kr)
+            return kr
+    kr = keyring.get_keyring()
+    _detected = True
+    return kr
+
+
+def _remember(kr) -> None:
+    """Record a detected backend that holds the user's secrets (never a chain of backends)."""
+    global _detected
+    if not _detected or getattr(kr, "backends", None) is not None:
+        return
+    _detected = False
+    name = f"{type(kr).__module__}.{type(kr).__name__}"
+    if not _CLASS_RE.match(name) or _remembered() == name:
+        return
+    try:
+        from peerkit import storage
+
+        path = remembered_file()
+        storage.ensure_dir(path.parent)
+        storage.atomic_write_text(path, name + "\n")
+    except Exception:  # noqa: BLE001 - only a speed-up: an unwritable config folder is fine
+        pass
+
+
 def backend():
     """The keyring backend, checked: refuses missing and plaintext backends."""
     try:
-        import keyring
+        import keyring  # noqa: F401
         from keyring.backends import fail, null
     except ImportError:  # pragma: no cover - keyring is a dependency
         raise SecretError(f"the keyring package is missing; reinstall peerkit ({REMEDY})") from None
     try:
-        kr = keyring.get_keyring()
+        kr = _choose()
     except Exception as exc:  # noqa: BLE001 - e.g. Secret Service chosen but no D-Bus session
         raise _failure(exc, "could not start") from None
     names = _backend_names(kr)
@@ -75,9 +161,7 @@ def insecure_backend() -> str:
     """The plaintext backend in use ('' when none) -- also when PEERKIT_ALLOW_INSECURE_KEYRING
     allows it, so ``doctor`` can say so."""
     try:
-        import keyring
-
-        names = _backend_names(keyring.get_keyring())
+        names = _backend_names(_choose())
     except Exception:  # noqa: BLE001 - backend() reports a broken keyring
         return ""
     return next((n for n in names if "Plaintext" in n or "Uncrypted" in n), "")
@@ -115,12 +199,16 @@ def set_secret(name: str, value: str) -> None:
     _call(kr.set_password, SERVICE, name, value)
     names = set(_names(kr)) | {name}
     _call(kr.set_password, SERVICE, INDEX_KEY, json.dumps(sorted(names)))
+    _remember(kr)
 
 
 def get_secret(name: str) -> str | None:
     check_name(name)
     kr = backend()
-    return _call(kr.get_password, SERVICE, name)
+    value = _call(kr.get_password, SERVICE, name)
+    if value is not None:
+        _remember(kr)
+    return value
 
 
 def require_secret(name: str, purpose: str = "") -> str:

@@ -12,6 +12,7 @@ import contextlib
 import errno
 import os
 import re
+import stat
 import time
 import tomllib
 from pathlib import Path
@@ -24,6 +25,7 @@ TMP_MARK = ".peerkit-tmp-"
 TOUCHED: set[Path] = set()
 # Incremented by every file this process replaces: in-process memos compare it to stay exact.
 GENERATION = [0]
+ENC_MARK = "enc:v1:"  # issue 18: an encrypted value (peerkit.crypt.PREFIX); cheap test on raw text
 FILE_MODE = 0o600
 DIR_MODE = 0o700
 
@@ -38,6 +40,68 @@ def display_path(path: Path | str) -> str:
         return str(p)
 
 
+# ---------------------------------------------------------------- staying inside the workspace
+
+# Every workspace this process opened: absolute path -> real path (see Workspace.__init__).
+ROOTS: dict[str, str] = {}
+_REAL_DIRS: dict[str, str] = {}
+
+
+def register_root(root: Path | str) -> None:
+    real = os.path.realpath(root)
+    ROOTS[os.path.abspath(root)] = real
+    ROOTS[real] = real
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _root_of(path: Path | str) -> str | None:
+    """The real path of the workspace ``path`` lies in (by its spelling), or None."""
+    if not ROOTS:
+        return None
+    current = os.path.abspath(path)
+    while True:
+        real = ROOTS.get(current)
+        if real is not None:
+            return real
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+
+
+def guard_write(path: Path | str) -> None:
+    """Refuse to create or replace a workspace file that is a symbolic link, or whose folder
+    leads outside the workspace through a link (exit 3 naming the path)."""
+    real_root = _root_of(path)
+    if real_root is None:
+        return
+    if os.path.islink(path):
+        raise DataError(display_path(path), "is a symbolic link; peerkit does not write through "
+                                            "links (remove the link and run again; nothing was written)")
+    parent = os.path.realpath(os.path.dirname(os.path.abspath(path)))
+    if not _inside(parent, real_root):
+        raise DataError(display_path(path), "its folder is a link leading outside the workspace; "
+                                            "nothing was written (replace the link with a real folder)")
+
+
+def guard_read(path: Path | str) -> None:
+    """Refuse to read a workspace record that resolves outside the workspace (a link)."""
+    real_root = _root_of(path)
+    if real_root is None:
+        return
+    folder = os.path.dirname(os.path.abspath(path))
+    real_dir = _REAL_DIRS.get(folder)
+    if real_dir is None:
+        real_dir = _REAL_DIRS[folder] = os.path.realpath(folder)
+    real = os.path.realpath(path) if os.path.islink(path) else os.path.join(real_dir, os.path.basename(path))
+    if not _inside(real, real_root):
+        raise DataError(display_path(path), "leads outside the workspace (a symbolic link); "
+                                            "it was not read")
+
+
 # ---------------------------------------------------------------- reading
 
 _LINE_RE = re.compile(r"at line (\d+)")
@@ -47,8 +111,12 @@ def parse_toml(text: str, where: Path | str) -> dict:
     """Parse TOML text; a syntax error becomes a DataError naming the file and line."""
     if text.startswith("\ufeff"):  # a BOM from a Windows editor: keep the meaning
         text = text[1:]
+    from peerkit.limits import check_depth, depth_problem
+
     try:
-        return tomllib.loads(text)
+        return check_depth(tomllib.loads(text), display_path(where))
+    except RecursionError:
+        raise depth_problem(display_path(where)) from None
     except tomllib.TOMLDecodeError as exc:
         msg = str(exc)
         m = _LINE_RE.search(msg)
@@ -58,14 +126,24 @@ def parse_toml(text: str, where: Path | str) -> dict:
 
 
 def read_text(path: Path) -> str:
+    guard_read(path)
     try:
-        data = path.read_bytes()
+        # O_NONBLOCK: a FIFO planted where a record should be must not hang the command
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
         raise DataError(display_path(path), "file not found") from None
     except IsADirectoryError:
         raise DataError(display_path(path), "is a folder, not a file") from None
     except PermissionError:
         raise DataError(display_path(path), "permission denied reading the file") from None
+    with os.fdopen(fd, "rb") as fh:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise DataError(display_path(path), "is a folder, not a file")
+        if not stat.S_ISREG(mode):
+            raise DataError(display_path(path), "is not a regular file (a device or pipe); "
+                                                "it was not read")
+        data = fh.read()
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -74,7 +152,13 @@ def read_text(path: Path) -> str:
 
 def read_toml(path: Path) -> dict:
     """Read a TOML file into plain Python values (dates as ``datetime.date``)."""
-    return parse_toml(read_text(path), path)
+    text = read_text(path)
+    data = parse_toml(text, path)
+    if ENC_MARK in text:  # issue 18 (encryption at rest): the values come back decrypted
+        from peerkit.cryptkeys import open_data
+
+        data = open_data(path, data)
+    return data
 
 
 def key_line(path: Path, key: str) -> int | None:
@@ -97,12 +181,16 @@ def ensure_dir(path: Path) -> Path:
     """Create a folder (and parents) private to the user (0700)."""
     path = Path(path)
     if not path.is_dir():
+        guard_write(path)
         try:
             path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
         except FileExistsError:
             raise DataError(display_path(path), "exists and is not a folder") from None
         except PermissionError:
             raise PeerkitError(f"{display_path(path)}: permission denied creating the folder") from None
+        except OSError as exc:  # a read-only file system, /proc, a name too long...
+            raise PeerkitError(f"{display_path(path)}: could not create the folder "
+                               f"({exc.strerror or type(exc).__name__})") from None
         os.chmod(path, DIR_MODE)
     return path
 
@@ -133,10 +221,14 @@ def _replace(src: str, dst: Path) -> None:
             time.sleep(0.05)
 
 
+DISK_FULL = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
+
+
 def _os_error_message(path: Path, exc: OSError) -> str:
-    if exc.errno == errno.ENOSPC:
-        why = "the disk is full"
-    elif exc.errno in (errno.EACCES, errno.EPERM):
+    if exc.errno in DISK_FULL:
+        return (f"disk full writing {display_path(path)}: free space and run again "
+                "(the file was left as it was)")
+    if exc.errno in (errno.EACCES, errno.EPERM):
         why = "permission denied"
     elif exc.errno == errno.EROFS:
         why = "the file system is read-only"
@@ -146,18 +238,35 @@ def _os_error_message(path: Path, exc: OSError) -> str:
 
 
 @contextlib.contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
+def atomic_path(path: Path, *, before_replace: Callable[[Path], None] | None = None) -> Iterator[Path]:
     """Yield a temporary path next to ``path``; on success it replaces ``path`` atomically.
 
     For producers that write a file themselves (``workbook.save(tmp)``).  On any error the
-    temporary file is removed and the target is untouched.
+    temporary file is removed and the target is untouched.  A workspace file that is a
+    symbolic link is refused; outside a workspace a link at ``path`` is replaced, never
+    written through.
+
+    ``before_replace(path)`` runs after the content is complete and before it takes the
+    name (exports append their audit entry there: no exported file without its entry).  Such
+    temp files are listed in the user's folder while they exist, so that one left by a
+    killed process is removed next time (:func:`sweep_pending_exports`).
     """
     path = Path(path)
+    guard_write(path)
     ensure_dir(path.parent)
     import tempfile
 
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{TMP_MARK}", dir=path.parent)
-    os.close(fd)
+    marker = None
+    if before_replace is not None:
+        sweep_pending_exports()
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{TMP_MARK}", suffix=path.suffix,
+                                   dir=path.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise PeerkitError(_os_error_message(path, exc)) from None
+    if before_replace is not None:
+        marker = _track_pending(tmp)
     try:
         yield Path(tmp)
         os.chmod(tmp, FILE_MODE)
@@ -166,6 +275,8 @@ def atomic_path(path: Path) -> Iterator[Path]:
             os.fsync(fd)
         finally:
             os.close(fd)
+        if before_replace is not None:
+            before_replace(path)
         _replace(tmp, path)
         _fsync_dir(path.parent)
         TOUCHED.add(path)
@@ -176,6 +287,93 @@ def atomic_path(path: Path) -> Iterator[Path]:
     except BaseException:
         _silent_unlink(tmp)
         raise
+    finally:
+        if marker is not None:
+            _silent_unlink(marker)
+
+
+PENDING_DIR = "pending-exports"
+
+
+def _track_pending(tmp: str) -> Path | None:
+    """Note an export temp file in the user's folder (``<pid>-<random>`` holding its path)."""
+    import secrets
+
+    from peerkit.userconfig import ensure_config_dir
+
+    try:
+        folder = ensure_config_dir() / PENDING_DIR
+        folder.mkdir(mode=DIR_MODE, exist_ok=True)
+        marker = folder / f"{os.getpid()}-{secrets.token_hex(8)}"
+        fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), FILE_MODE)
+        try:
+            os.write(fd, os.fsencode(os.path.abspath(tmp)))
+        finally:
+            os.close(fd)
+        return marker
+    except OSError:
+        return None  # then only a later sweep of that folder's workspace could find it
+
+
+def _alive(pid: int, marker: str) -> bool:
+    if pid == os.getpid():
+        return True
+    if os.name == "nt":  # os.kill(pid, 0) would signal it there: trust a marker for a day
+        try:
+            return time.time() - os.stat(marker).st_mtime < 86400
+        except OSError:
+            return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def _pending_markers() -> list[tuple[os.DirEntry, int]]:
+    from peerkit.userconfig import config_dir
+
+    try:
+        entries = list(os.scandir(config_dir() / PENDING_DIR))
+    except OSError:
+        return []
+    out = []
+    for entry in entries:
+        pid_text = entry.name.split("-", 1)[0]
+        if pid_text.isdigit():
+            out.append((entry, int(pid_text)))
+    return out
+
+
+def _live_pending() -> set[str]:
+    """The export temp files of processes still running (other than finished ones)."""
+    live = set()
+    for entry, pid in _pending_markers():
+        if pid != os.getpid() and _alive(pid, entry.path):
+            try:
+                live.add(os.fsdecode(Path(entry.path).read_bytes()))
+            except OSError:
+                continue
+    return live
+
+
+def sweep_pending_exports() -> int:
+    """Remove export temp files whose process is gone (wherever they are); return how many."""
+    n = 0
+    for entry, pid in _pending_markers():
+        if _alive(pid, entry.path):
+            continue
+        try:
+            tmp = os.fsdecode(Path(entry.path).read_bytes())
+        except OSError:
+            continue
+        if TMP_MARK in os.path.basename(tmp) and os.path.lexists(tmp):
+            _silent_unlink(tmp)  # a link is removed itself, never followed
+            n += 1
+        _silent_unlink(entry.path)
+    return n
 
 
 def _silent_unlink(p: str | Path) -> None:
@@ -185,14 +383,31 @@ def _silent_unlink(p: str | Path) -> None:
         pass
 
 
-def atomic_write_bytes(path: Path, data: bytes, *, verify: Callable[[bytes], None] | None = None) -> None:
-    """Write ``data`` to ``path`` atomically, 0600.  ``verify`` may raise to abort."""
-    with atomic_path(Path(path)) as tmp:
-        fd = os.open(tmp, os.O_WRONLY | os.O_TRUNC)
+def atomic_write_bytes(path: Path, data: bytes, *, verify: Callable[[bytes], None] | None = None,
+                       before_replace: Callable[[Path], None] | None = None) -> None:
+    """Write ``data`` to ``path`` atomically, 0600.  ``verify`` may raise to abort;
+    ``before_replace``: see :func:`atomic_path`."""
+    # issue 18 (encryption at rest): a record of an encrypted workspace is stored with its
+    # health information encrypted, and verified by decrypting what was written
+    from peerkit import cryptkeys
+
+    sealed = cryptkeys.seal_bytes(Path(path), data)
+    if sealed is not None:
+        plain, check_plain = data, verify
+
+        def verify(written: bytes) -> None:
+            cryptkeys.check_sealed(Path(path), plain, written)
+            if check_plain is not None:
+                check_plain(plain)
+        data = sealed
+    with atomic_path(Path(path), before_replace=before_replace) as tmp:
+        fd = os.open(tmp, os.O_WRONLY | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0))
         try:
             view = memoryview(data)
             while view:
                 n = os.write(fd, view)
+                if n <= 0:
+                    raise OSError(errno.ENOSPC, "short write")
                 view = view[n:]
         finally:
             os.close(fd)
@@ -255,8 +470,12 @@ def edit_toml(path: Path) -> Iterator[Any]:
 
     path = Path(path)
     text = read_text(path)
-    parse_toml(text, path)  # a clear file:line error before tomlkit sees it
+    parse_toml(text, path)  # a clear file:line (or too-deep) error before tomlkit sees it
     doc = tomlkit.parse(text.lstrip("\ufeff"))
+    if ENC_MARK in text:  # issue 18: edited in clear, sealed again by atomic_write_bytes
+        from peerkit.cryptkeys import open_data
+
+        open_data(path, doc)
     yield doc
     new_text = tomlkit.dumps(doc)
     intended = _plain(doc.unwrap())
@@ -264,12 +483,17 @@ def edit_toml(path: Path) -> Iterator[Any]:
 
 
 def sweep_temp_files(root: Path) -> int:
-    """Remove temporary files left by an interrupted run (call while holding the lock)."""
+    """Remove temporary files left by an interrupted run (call while holding the lock).
+    An export in flight in another process (listed in ``pending-exports/``) is left alone."""
     n = 0
+    live = _live_pending()
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = [d for d in dirnames if not d.startswith(".git")]
         for name in filenames:
             if TMP_MARK in name:
-                _silent_unlink(os.path.join(dirpath, name))
+                full = os.path.join(dirpath, name)
+                if os.path.abspath(full) in live:
+                    continue
+                _silent_unlink(full)
                 n += 1
     return n

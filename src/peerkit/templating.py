@@ -37,7 +37,7 @@ def search_path(workspace: "Workspace | None") -> list[tuple[str, Path]]:
     out: list[tuple[str, Path]] = []
     if workspace is not None and workspace.path("templates").is_dir():
         out.append(("workspace", workspace.path("templates")))
-    for plugin, dirs in current_plugins().call_each("template_dirs"):
+    for plugin, dirs in current_plugins().call("template_dirs"):
         for d in dirs:
             out.append((f"plugin {plugin}", Path(d)))
     out.append(("default", default_dir()))
@@ -125,6 +125,7 @@ def environment(workspace: "Workspace | None", fmt: str):
         kwargs["finalize"] = lambda v: v if isinstance(v, _Raw) else md_escape(v)
     env = _sandbox_class()(**kwargs)
     env.filters["money"] = _money
+    env.filters["rate"] = _rate
     env.filters["raw"] = _Raw
     env.filters["md"] = md_escape
     from peerkit.template_caps import cap_filters
@@ -135,6 +136,14 @@ def environment(workspace: "Workspace | None", fmt: str):
 
 class _Raw(str):
     """Markdown text a template marks as already safe (``{{ x|raw }}``)."""
+
+
+def _rate(value: Any) -> str:
+    from decimal import Decimal
+
+    from peerkit.money import fmt_rate
+
+    return fmt_rate(Decimal(str(value)))
 
 
 def _money(value: Any) -> str:

@@ -37,16 +37,10 @@ TRUST_NAME = "trust.toml"
 # ---------------------------------------------------------------- where and who
 
 def config_dir() -> Path:
-    """The user's own peerkit config folder (not created here)."""
-    env = os.environ.get(CONFIG_ENV)
-    if env:
-        return Path(env).expanduser()
-    xdg = os.environ.get("XDG_CONFIG_HOME")
-    try:
-        base = Path(xdg).expanduser() if xdg else Path.home() / ".config"
-    except RuntimeError:  # no home folder known
-        raise DataError(f"no config folder: set HOME or {CONFIG_ENV}") from None
-    return base / "peerkit"
+    """The user's own peerkit config folder (not created here): see :mod:`peerkit.userconfig`."""
+    from peerkit.userconfig import config_dir as user_config_dir
+
+    return user_config_dir()
 
 
 def trust_file() -> Path:

@@ -12,6 +12,14 @@ from peerkit.validate import Fields
 
 ROUNDINGS = ("half-up", "down", "up")
 UNITS_PER = ("note", "day")
+# Notes in these states are never billed: they bill 0 units and never join a day's bundle.
+# (A denied note is billed again only once corrected and resubmitted, when its status changes.)
+NOT_BILLED = ("void", "denied")
+
+
+def is_billable(note) -> bool:
+    """Whether a note's minutes can be billed (every view computes units through this)."""
+    return getattr(note, "status", "") not in NOT_BILLED
 
 
 @dataclass(frozen=True)
@@ -68,8 +76,9 @@ def group_units(notes: Iterable, rule: UnitRule) -> list[UnitGroup]:
 
     Per note: one group per note.  Per day: one group per (client, date, code, modifier),
     the minutes added before rounding.  Groups come back sorted by date, client, code.
+    Notes that are never billed (void, denied: see ``is_billable``) are left out.
     """
-    notes = list(notes)
+    notes = [n for n in notes if is_billable(n)]
     if rule.units_per == "note":
         groups = [UnitGroup((n.date, n.client, n.code, n.modifier, n.id), (n,), n.minutes,
                             rule.units(n.minutes)) for n in notes]
@@ -86,10 +95,31 @@ def group_units(notes: Iterable, rule: UnitRule) -> list[UnitGroup]:
     return groups
 
 
+# The order in which a day's notes enter its bundle: billed first, then in the order they
+# will be billed (a note approved later is billed later, as a late line adding to the day).
+BILLING_ORDER = {"approved": 0, "submitted": 1, "signed": 2, "draft": 3}
+
+
+def billing_order(note) -> tuple:
+    return (BILLING_ORDER.get(getattr(note, "status", ""), len(BILLING_ORDER)), note.start, note.id)
+
+
 def units_by_note(notes: Sequence, rule: UnitRule) -> dict[str, int]:
-    """Units attributed to each note id (a day bundle's units go to its first note)."""
-    out: dict[str, int] = {}
+    """Units attributed to each note id: the one unit computation of every view (note
+    list/show, caseload, invoice, review workbook).
+
+    Void and denied notes get 0 and never count in a day's bundle.  Per day, each note gets
+    what it adds to its bundle, the notes taken in billing order (approved, submitted, signed,
+    draft; then by start): ``units(minutes so far) - units(minutes before it)``.  So the units
+    of the approved notes alone are what the invoice bills for the day, the units of the
+    approved, submitted and signed notes what the caseload counts, and a note approved later
+    adds exactly what its late invoice line bills.
+    """
+    out: dict[str, int] = {n.id: 0 for n in notes}
     for g in group_units(notes, rule):
-        for i, n in enumerate(g.notes):
-            out[n.id] = g.units if i == 0 else 0
+        minutes = billed = 0
+        for n in sorted(g.notes, key=billing_order):
+            minutes += n.minutes
+            out[n.id] = rule.units(minutes) - billed
+            billed += out[n.id]
     return out

@@ -23,16 +23,24 @@ SCHEMA_VERSION = 1
 
 
 class Workspace:
-    """One peer's workspace.  Reading never changes a file; writers take :meth:`lock`."""
+    """One peer's workspace.  Reading never changes a record (it may refresh a stale cache, see
+    ``peerkit.notecache``); writers take :meth:`lock`.
+
+    Attributes:
+        root: the workspace folder (the one holding peerkit.toml), a ``Path``.
+    """
 
     def __init__(self, root: Path):
         self.root = Path(root)
+        storage.register_root(self.root)
         self._clients: dict[str, "Client"] | None = None
         self._note_memo: dict = {}
         self._known = None
 
     @classmethod
     def open(cls, explicit: str | Path | None = None, start: Path | None = None) -> "Workspace":
+        """The workspace at ``explicit``, else $PEERKIT_WORKSPACE, else the nearest parent of
+        ``start`` (default: the current folder) holding peerkit.toml; exit 2 when none."""
         root = find_root(start, explicit)
         if root is None:
             raise UsageError(
@@ -45,6 +53,7 @@ class Workspace:
 
     # ------------------------------------------------------------ paths and config
     def path(self, *parts: str) -> Path:
+        """A path inside the workspace: ``ws.path("clients", "C001.toml")``."""
         return self.root.joinpath(*parts)
 
     def rel(self, path: Path) -> str:
@@ -56,12 +65,39 @@ class Workspace:
 
     @cached_property
     def config(self) -> dict:
+        """peerkit.toml, read and validated once (plain dicts and lists)."""
         from peerkit.config import validate_config
 
         path = self.path(CONFIG_NAME)
         data = storage.read_toml(path)
         validate_config(data, path)
         return data
+
+    def config_for_report(self) -> list[DataError]:
+        """Read peerkit.toml for a read-only report (``status``) even when it holds a secret
+        typed in plain text: that problem is returned (for the report to show, exit 3) rather
+        than stopping every feature from reading the rest.  Other problems still raise."""
+        from peerkit.config import check_no_plain_secrets, validate_config
+
+        if "config" in self.__dict__:
+            return []
+        path = self.path(CONFIG_NAME)
+        data = storage.read_toml(path)
+        try:
+            validate_config(data, path)
+            problems: list[DataError] = []
+        except DataError as exc:
+            try:
+                check_no_plain_secrets(data, path)
+            except DataError as secret:
+                # validate_config checks secrets last: the same message means all else is valid
+                if secret.message != exc.message:
+                    raise exc from None
+                problems = [secret]
+            else:
+                raise
+        self.__dict__["config"] = data  # what the cached property would hold
+        return problems
 
     def section(self, name: str) -> dict:
         """A top-level table of peerkit.toml (``[caseload]``, ``[wrap]``...), or ``{}``."""
@@ -72,12 +108,14 @@ class Workspace:
 
     @cached_property
     def unit_rule(self) -> "UnitRule":
+        """The billing-unit rule of ``[billing]`` (unit minutes, rounding, per note or per day)."""
         from peerkit.units import UnitRule
 
         return UnitRule.from_config(self.section("billing"), self.path(CONFIG_NAME))
 
     @property
     def provider(self) -> dict:
+        """The ``[provider]`` table (name, credentials; secrets only as ``keyring:`` references)."""
         return self.section("provider")
 
     @cached_property
@@ -98,6 +136,7 @@ class Workspace:
         return self._clients
 
     def client(self, client_id: str) -> "Client":
+        """One client by id; an unknown id is a DataError (exit 3)."""
         from peerkit.records import check_id
 
         check_id(client_id, "client id")
@@ -112,6 +151,7 @@ class Workspace:
         self._note_memo.clear()
 
     def forget_clients(self) -> None:
+        """Drop the clients read so far (after a command changed a client file)."""
         self._clients = None
         self._known = None
 
@@ -125,7 +165,8 @@ class Workspace:
 
     def notes(self, start: dt.date | None = None, end: dt.date | None = None,
               *, client: str | None = None, skip_ids=None) -> Iterator["Note"]:
-        """Service notes whose date is in [start, end], read from notes/YYYY/MM only.
+        """Service notes whose date is in [start, end] (``None``: open-ended), read from
+        notes/YYYY/MM only; ``client``: only this client's notes.
 
         ``skip_ids``: optional set of note ids whose files are not read at all."""
         from peerkit.records import iter_notes
@@ -133,6 +174,7 @@ class Workspace:
         return iter_notes(self, start, end, client=client, skip_ids=skip_ids)
 
     def note(self, note_id: str) -> "Note":
+        """One note by id (its file is found from the date in the id); unknown: DataError."""
         from peerkit.records import load_note_by_id
 
         return load_note_by_id(self, note_id)
@@ -152,6 +194,8 @@ class Workspace:
         check_writable(self.root)  # another user's or a read-only workspace: exit 3, one line
         lock_path = self.path(LOCK_NAME)
         owner_path = self.path(LOCK_NAME + ".owner")
+        for p in (lock_path, owner_path):
+            storage.guard_write(p)  # a link here would be truncated or overwritten
         lock = FileLock(str(lock_path), timeout=LOCK_TIMEOUT_SECONDS)
         try:
             lock.acquire()
@@ -165,21 +209,46 @@ class Workspace:
         except PermissionError:
             raise PeerkitError(f"{lock_path}: permission denied: this workspace is read-only "
                                "for you, so nothing can be changed") from None
+        wrote_owner = False
         try:
             with contextlib.suppress(OSError):
-                os.chmod(lock_path, storage.FILE_MODE)
-                owner_path.write_text(f"pid {os.getpid()}, user {getpass.getuser()}\n")
-                os.chmod(owner_path, storage.FILE_MODE)
+                if not lock_path.is_symlink():
+                    os.chmod(lock_path, storage.FILE_MODE)
+            wrote_owner = self._write_owner(owner_path)
             storage.sweep_temp_files(self.root)
+            storage.sweep_pending_exports()
             storage.TOUCHED.clear()
             yield self
         finally:
             try:
                 self._refresh_note_caches()
             finally:
-                with contextlib.suppress(OSError):
-                    owner_path.unlink()
+                if wrote_owner:
+                    with contextlib.suppress(OSError):
+                        owner_path.unlink()
                 lock.release()
+
+    def _write_owner(self, owner_path: Path) -> bool:
+        """Write who holds the lock, never through a link (exit 3 naming the path)."""
+        import errno
+
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+        try:
+            fd = os.open(owner_path, flags, storage.FILE_MODE)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise DataError(self.rel(owner_path), "is a symbolic link; peerkit does not write "
+                                "through links (remove it and run again)") from None
+            return False
+        try:
+            if hasattr(os, "fchmod"):  # not on Windows
+                os.fchmod(fd, storage.FILE_MODE)
+            os.write(fd, f"pid {os.getpid()}, user {getpass.getuser()}\n".encode())
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+        return True
 
     def _refresh_note_caches(self) -> None:
         """Bring the caches of every folder this command wrote a note or client in up to date."""

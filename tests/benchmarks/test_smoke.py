@@ -34,6 +34,16 @@ EXPECTED_ROWS = [
 ]
 
 
+def _writers_not_installed() -> set[str]:
+    """The writer-floor rows whose library this environment lacks (xlsxwriter comes with the
+    bench extra, which CI installs after the README's test command)."""
+    import importlib.util
+
+    if importlib.util.find_spec("xlsxwriter") is not None:
+        return set()
+    return {"floor: write rows, xlsxwriter", "floor: write rows, xlsxwriter-constant-memory"}
+
+
 def test_smoke_run_writes_every_row(tmp_path):
     results, data = tmp_path / "results", tmp_path / "data"
     proc = subprocess.run(
@@ -49,10 +59,15 @@ def test_smoke_run_writes_every_row(tmp_path):
     rows = {r["name"]: r for r in doc["rows"]}
     missing = [name for name in EXPECTED_ROWS if name not in rows]
     assert not missing, missing
+    optional = _writers_not_installed()
     for name, row in rows.items():
-        # each row either measured something or says why not (a command not built yet)
-        assert row["status"] == "ok" or row["status"].startswith(("not available", "failed")), (name, row)
-        if row["status"] == "ok" and "memory" not in name:
+        # every row is measured: a "failed" row is a defect, never a pass; "not available" only
+        # for a writer floor whose library is not installed here (the bench extra adds it)
+        if name in optional:
+            assert row["status"] == "not available", (name, row)
+            continue
+        assert row["status"] == "ok", (name, row)
+        if "memory" not in name:
             assert row["median_s"] is not None and row["median_s"] > 0, name
     # the start-up floor and the commands that exist in core are always measured
     for name in ("floor: start-up (click+pluggy+entry points)", "peerkit --version", "peerkit --help"):

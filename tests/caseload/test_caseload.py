@@ -119,7 +119,9 @@ def test_projected_over_is_a_warning_not_broken(run, ws):
 
 def test_unmanaged_units_over_the_limit(run, ws_path):
     p = ws_path / "peerkit.toml"
-    p.write_text(p.read_text().replace("max_weekly_hours = 40", "max_weekly_hours = 40\nunmanaged_units = 10"))
+    text = p.read_text()
+    assert "\nunmanaged_units = 24 " in text  # [billing], the one setting (peerkit.unmanaged)
+    p.write_text(text.replace("\nunmanaged_units = 24 ", "\nunmanaged_units = 10 "))
     data = caseload_json(run, "--as-of", "2026-11-25", code=1)
     errs = {a["subject"] for a in data["alerts"] if a["severity"] == "error"}
     assert errs == {"C002"}                           # 11 > 10; C004 has 9

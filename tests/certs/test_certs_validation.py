@@ -72,17 +72,17 @@ def test_invalid_toml(run, ws_path):
     check_error(run("certs", "status"), "credentials.toml:2: not valid TOML")
 
 
-def test_status_shows_a_broken_file_as_an_error_alert(run, ws_path, monkeypatch):
+def test_status_shows_a_broken_file_as_a_data_error_and_exits_3(run, ws_path, monkeypatch):
     monkeypatch.setenv("PEERKIT_TODAY", "2026-11-25")
     path = ws_path / "credentials.toml"
     path.write_text(path.read_text().replace("expires = 2027-01-14", "expires = 2026-01-14"))
     import json
 
     result = run("status", "--json")
-    assert result.exit_code == 1
-    broken = [a for a in json.loads(result.stdout) if a["source"] == "certs"]
-    assert len(broken) == 1 and broken[0]["subject"] == "credentials.toml"
-    assert "field 'credential[3].expires': is before 'issued'" in broken[0]["message"]
+    assert result.exit_code == 3
+    assert not [a for a in json.loads(result.stdout) if a["source"] == "certs"]
+    assert "field 'credential[3].expires': is before 'issued'" in result.stderr
+    assert "credentials.toml" in result.stderr
 
 
 def test_add_expiry_before_issue_refused(run, ws_path):

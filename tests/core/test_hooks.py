@@ -63,6 +63,38 @@ def test_hook_alerts(run, register_plugin):
     ]
 
 
+def test_hook_audit_checks(run, register_plugin):
+    seen = []
+
+    class P:
+        @staticmethod
+        @hookimpl
+        def audit_checks(workspace, entries):
+            seen.append((workspace.root, list(entries)))
+            return ["records/X.toml: named by the audit log but missing"]
+
+    register_plugin(P(), "audit_plugin")
+    assert run("secret", "set", "tax-id", "--stdin", input="12-3456789\n").exit_code == 0
+    result = run("audit", "verify")
+    assert result.exit_code == 1 and "records/X.toml: named by the audit log but missing" in result.output
+    assert "intact" not in result.output
+    assert seen and isinstance(seen[0][0], Path) and seen[0][1][0][1]["command"] == "secret"
+
+
+def test_hook_audit_checks_failing_is_never_intact(run, register_plugin):
+    class P:
+        @staticmethod
+        @hookimpl
+        def audit_checks(workspace, entries):
+            raise RuntimeError("boom")
+
+    register_plugin(P(), "broken_audit")
+    result = run("audit", "verify")
+    # a plugin failing in a hook is exit 3 (the dispatcher's 'collect' policy), never "intact"
+    assert result.exit_code == 3 and "failed to run" in result.output
+    assert "broken_audit" in result.output and "intact" not in result.output
+
+
 def test_hook_doctor_checks(run, register_plugin):
     seen = []
 

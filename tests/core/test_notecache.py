@@ -75,7 +75,8 @@ def test_a_damaged_cache_is_ignored(run, ws_path, monkeypatch):
 def test_commands_that_write_notes_refresh_their_month(run, ws_path):
     cache = ws_path / "notes" / "2026" / "11" / notecache.CACHE_NAME
     assert not cache.exists()
-    assert run("note", "sign", "N-2026-11-24-C004-1").exit_code in (0, 1)
+    refused = run("note", "sign", "N-2026-11-24-C004-1")  # a draft missing elements: nothing written
+    assert refused.exit_code == 1 and "required-elements" in refused.output
     result = run("note", "submit", "N-2026-11-23-C001-1")
     assert result.exit_code == 0, result.output
     data = json.loads(cache.read_text())

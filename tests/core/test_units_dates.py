@@ -32,7 +32,8 @@ def test_day_bundling_adds_minutes_before_rounding():
     assert sum(g.units for g in group_units(notes, per_note)) == 0
     groups = group_units(notes, per_day)
     assert [(g.key[1], g.minutes, g.units) for g in groups] == [("C1", 14, 1), ("C2", 7, 0)]
-    assert units_by_note(notes, per_day) == {"N1": 1, "N2": 0, "N3": 0}
+    # each note gets what it adds to its day: 7 min -> 0, 14 min -> 1
+    assert units_by_note(notes, per_day) == {"N1": 0, "N2": 1, "N3": 0}
 
 
 def test_unit_rule_from_config_rejects_bad_values(tmp_path):
@@ -64,3 +65,27 @@ def test_weeks_and_dates(monkeypatch):
     with pytest.raises(ValueError):
         dates.parse_date("2026-02-30")
     assert dates.month_folders(dt.date(2026, 11, 20), dt.date(2027, 1, 3)) == [(2026, 11), (2026, 12), (2027, 1)]
+
+
+def test_day_bundle_units_follow_billing_order_and_skip_unbilled_notes():
+    """Issue 20: approved notes come first, so the approved units alone are what the invoice
+    bills; denied and void notes never count."""
+    d = dt.date(2026, 11, 16)
+
+    def note(i, start, minutes, status):
+        n = _n(i, "C1", d, start, minutes)
+        n.status = status
+        return n
+
+    notes = [note(1, dt.time(8), 5, "draft"), note(2, dt.time(9), 5, "signed"),
+             note(3, dt.time(10), 5, "approved"), note(4, dt.time(11), 30, "denied"),
+             note(5, dt.time(12), 30, "void"), note(6, dt.time(13), 5, "approved")]
+    got = units_by_note(notes, UnitRule(units_per="day"))
+    # approved 5 (0) + approved 5 = 10 (1); + signed 5 = 15 (1, +0); + draft 5 = 20 (1, +0)
+    assert got == {"N3": 0, "N6": 1, "N2": 0, "N1": 0, "N4": 0, "N5": 0}
+    rule = UnitRule(units_per="day", rounding="up")
+    got = units_by_note(notes, rule)
+    assert got == {"N3": 1, "N6": 0, "N2": 0, "N1": 1, "N4": 0, "N5": 0}
+    # the approved notes' units are what group_units gives for them alone (the invoice)
+    approved = [n for n in notes if n.status == "approved"]
+    assert sum(got[n.id] for n in approved) == sum(g.units for g in group_units(approved, rule))

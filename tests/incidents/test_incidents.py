@@ -221,8 +221,10 @@ def test_broken_record_on_read(ws_path, run, now):
     line = error_line(run("incident", "list"))
     assert f"incidents/INC-2026-11-18-1.toml:{line_no}: field 'learned_at': is before 'occurred_at'" in line
     result, alerts = incident_alerts(run)
-    assert result.exit_code == 1
-    assert alerts[0]["subject"] == "incidents" and "is before 'occurred_at'" in alerts[0]["message"]
+    assert result.exit_code == 3  # status: data that could not be read, shown on stderr
+    assert alerts == []
+    assert f"incidents/INC-2026-11-18-1.toml:{line_no}: field 'learned_at': is before 'occurred_at'" \
+        in result.stderr
 
 
 def test_example_incidents_have_nothing_due(run, now):

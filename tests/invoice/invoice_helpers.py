@@ -22,7 +22,7 @@ def make_note(ws, note_id, client, day, start, end, *, status="approved", code="
         "start": dt.time.fromisoformat(start), "end": dt.time.fromisoformat(end),
         "code": code, "modifier": modifier, "group_size": group_size,
         "place": "community", "location": "Public library", "goals": ["G1"],
-        "purpose": "Work on the plan goal.", "intervention": "Shared experience and planning.",
+        "purpose": "Work on the plan goal.", "intervention": "Shared lived experience and planning.",
         "response": "Engaged and set a next step for the week.", "plan": "Meet next week.",
         "status": status, "author": "Jordan Rivera", "credentials": "NC CPSS",
         "signed_at": dt.datetime.combine(day, dt.time(20, 0)), "late_entry": False,
@@ -48,11 +48,16 @@ def set_billing(ws_path: Path, key: str, value: str) -> None:
     p.write_text("\n".join(out) + "\n")
 
 
+# a read may refresh the note and client caches (taking the workspace lock to do so): no data
+NOT_DATA = {".notes-cache.json", ".clients-cache.json", ".peerkit.lock"}
+
+
 def tree(folder: Path) -> dict:
     """{relative path: bytes} of every file under folder (to prove nothing changed)."""
     if not folder.exists():
         return {}
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name not in NOT_DATA}
 
 
 def error_lines(result) -> list[str]:

@@ -51,8 +51,8 @@ def test_workbook_rows_formulas_and_totals(run, ws_path, today, memory_keyring):
     head, first, total = find_rows(sh)
     header = {sh.cell(r, 1).value: sh.cell(r, 2).value for r in range(2, head)}
     assert header["Invoice number"] == "INV-2026-0001"
-    assert header["Provider"] == "Jordan Rivera"
-    assert header["Agency"] == "Example Peer Services"
+    assert header["From"] == "Jordan Rivera"
+    assert header["To"] == "Example Peer Services"
     assert header["Period start"] == dt.datetime(2026, 11, 16)
     assert header["Period end"] == dt.datetime(2026, 11, 22)
     assert header["Pay date"] == dt.datetime(2026, 12, 4)

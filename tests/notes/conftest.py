@@ -36,7 +36,8 @@ def base_note(ws):
     note = Note(id="N-2026-11-25-C001-1", client="C001", date=dt.date(2026, 11, 25),
                 start=dt.time(9, 0), end=dt.time(9, 50), code="H0038", modifier="",
                 place="community", location="Public library, Main St", goals=["G1"],
-                purpose="Continue the housing search.", intervention="Compared two listings together.",
+                purpose="Continue the housing search together.",
+                intervention="Compared two listings together at the library.",
                 response="Sam chose one listing to apply for.", plan="Apply on Friday.",
                 status="signed", author="Jordan Rivera", credentials="NC CPSS",
                 written_at=dt.datetime(2026, 11, 25, 10, 0), signed_at=dt.datetime(2026, 11, 25, 10, 5))

@@ -35,8 +35,10 @@ def note_dict(**kw) -> dict:
     base = dict(id="N-2026-11-24-C002-1", client="C002", date=dt.date(2026, 11, 24),
                 start=dt.time(9, 0), end=dt.time(9, 45), code="H0038", modifier="", group_size=0,
                 place="community", location="Workforce center", goals=["G1"],
-                purpose="Job search.", intervention="Practised an interview.",
-                response="Riley felt ready.", plan="Apply to two jobs.", status="draft",
+                purpose="Work on the job search together.",
+                intervention="Practised answers for an interview.",
+                response="Riley said they felt ready for it.", plan="Apply to two jobs.",
+                status="draft",
                 late_entry=False)
     base.update(kw)
     return base

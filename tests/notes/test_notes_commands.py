@@ -58,10 +58,11 @@ def test_units_bundled_per_day(run, ws_path):
     for i, (s, e) in enumerate(((dt.time(9, 0), dt.time(9, 5)), (dt.time(13, 0), dt.time(13, 5))), 1):
         write_note(ws_path, note_dict(id=f"N-2026-11-24-C002-{i}", start=s, end=e))
     notes = {n["id"]: n for n in loads(run("note", "list", "--from", "2026-11-24", "--to", "2026-11-24", "--json"))}
-    # 5 + 5 minutes bundled: 10 minutes -> 1 unit, given to the first note of the day
-    assert (notes["N-2026-11-24-C002-1"]["minutes"], notes["N-2026-11-24-C002-1"]["units"]) == (5, 1)
-    assert (notes["N-2026-11-24-C002-2"]["minutes"], notes["N-2026-11-24-C002-2"]["units"]) == (5, 0)
-    shown = loads(run("note", "show", "N-2026-11-24-C002-1", "--json"))
+    # 5 + 5 minutes bundled: 10 minutes -> 1 unit; each note shows what it adds to the day
+    # (5 min -> 0 units, then 10 min -> 1: the second note brings the unit)
+    assert (notes["N-2026-11-24-C002-1"]["minutes"], notes["N-2026-11-24-C002-1"]["units"]) == (5, 0)
+    assert (notes["N-2026-11-24-C002-2"]["minutes"], notes["N-2026-11-24-C002-2"]["units"]) == (5, 1)
+    shown = loads(run("note", "show", "N-2026-11-24-C002-2", "--json"))
     assert shown["units"] == 1 and shown["minutes"] == 5
 
 
@@ -129,7 +130,7 @@ def test_edit_in_editor(run, ws_path, monkeypatch, tmp_path):
     result = run("note", "edit", "N-2026-11-23-C001-1", input="typo fixed\n", env={"EDITOR": editor})
     assert result.exit_code == 0, result.output
     data = storage.read_toml(_path(ws_path, "N-2026-11-23-C001-1"))
-    assert data["intervention"].startswith("Helped the person") or "Helped the person" in data["intervention"]
+    assert data["intervention"] == "Helped the person fill in the rental application and gather references."
     assert data["addenda"][0]["fields"] == ["intervention"] and data["addenda"][0]["reason"] == "typo fixed"
 
 
@@ -354,3 +355,29 @@ def test_note_submit_a_week(run, ws_path):
     data = tomllib.loads((ws_path / "notes" / "2026" / "11" / "N-2026-11-23-C001-1.toml").read_text())
     assert data["status"] == "submitted"
     assert run("note", "submit").exit_code == 2
+
+
+def test_an_error_check_that_raises_blocks_note_sign(run, ws_path, register_plugin, monkeypatch):
+    from peerkit import hookimpl
+    from peerkit.checks import NoteCheck
+
+    class Broken:
+        @hookimpl
+        def note_checks(self):
+            return [NoteCheck("agency-broken", "error", lambda n, c: 1 / 0)]
+
+    monkeypatch.setenv("PEERKIT_TODAY", "2026-11-25")
+    monkeypatch.setenv("PEERKIT_NOW", "2026-11-25T08:00:00")
+    edited = run("note", "edit", "N-2026-11-24-C004-1", "--response", "Chose a meeting to attend.",
+                 "--plan", "Meet again next Tuesday.")
+    assert edited.exit_code == 0, edited.output
+    assert run("note", "check", "--from", "2026-11-24", "--to", "2026-11-24").exit_code == 0
+    path = ws_path / NOTES / "N-2026-11-24-C004-1.toml"
+    before = path.read_bytes()
+    assert b'status = "draft"' in before
+    register_plugin(Broken(), name="agency_broken")
+    result = run("note", "sign", "N-2026-11-24-C004-1")
+    assert result.exit_code == 1, result.output
+    assert "1 error(s)" in result.output
+    assert "agency-broken: the check failed to run (ZeroDivisionError)" in result.output
+    assert path.read_bytes() == before  # still a draft: not signed

@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import shutil
+import re
 import stat
 import tomllib
 import zipfile
@@ -92,7 +93,8 @@ def snapshot(*roots: Path) -> dict[str, bytes]:
     out = {}
     for root in roots:
         for p in sorted(root.rglob("*")):
-            if p.is_file() and not p.name.startswith(".peerkit.lock") and p.name != ".notes-cache.json":
+            if p.is_file() and not p.name.startswith(".peerkit.lock") \
+                    and p.name not in (".notes-cache.json", ".clients-cache.json"):
                 out[str(p)] = p.read_bytes()
     return out
 
@@ -197,7 +199,8 @@ def test_export_two_peers_cell_by_cell(note_cmd, peers, tmp_path):
         assert get("Date").number_format == "yyyy-mm-dd"
         assert get("Start").value == note.start and get("End").value == note.end
         assert get("Minutes").value == note.minutes
-        assert get("Units").value == rules[key[0]].units(note.minutes)
+        billed = note.status not in ("void", "denied")  # denied notes bill 0 units (issue 20)
+        assert get("Units").value == (rules[key[0]].units(note.minutes) if billed else 0)
         assert get("Code").value == note.code
         assert (get("Modifier").value or "") == note.modifier
         goal_texts = [f"{g}: {clients[note.client].goal(g).text}" for g in note.goals]
@@ -369,9 +372,11 @@ def test_deidentified_export(note_cmd, peers, tmp_path):
     # no name, id or narrative anywhere in the file
     with zipfile.ZipFile(out1) as zf:
         raw = b"".join(zf.read(n) for n in zf.namelist())
-    for secret in (b"Sam Example", b"Riley Sample", b"Jordan Rivera", b"Casey Example", b"C001",
+    for secret in (b"Sam Example", b"Riley Sample", b"Jordan Rivera", b"Casey Example",
                    b"N-2026-11", b"Main St", b"housing", str(a).encode(), b"casey"):
         assert secret not in raw, secret
+    # a client id as a token of its own (pseudonyms are upper-case hex, which may contain "C001")
+    assert not re.search(rb"(?<![0-9A-Za-z])C00[1-4](?![0-9A-Za-z])", raw)
 
     s1 = openpyxl.load_workbook(out1)["Notes"]
     s2 = openpyxl.load_workbook(out2)["Notes"]

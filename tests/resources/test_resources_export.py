@@ -207,3 +207,83 @@ def test_hook_resource_exporters(run, register_plugin, tmp_path):
     register_plugin(Plugin(), name="names_plugin")
     out = export(run, "names", tmp_path / "names.txt")
     assert out.read_text().splitlines()[0] == "Bridgeway Supportive Housing"
+
+
+# ---------------------------------------------------------------------------- issue 20
+
+
+def _resources(folder):
+    from peerkit_resources import model
+
+    return {p.stem: model.read_path(p) for p in sorted((folder / "resources").glob("*.toml"))}
+
+
+def test_hsds_csv_zip_round_trip_keeps_organization_phones(run_empty, empty_ws, fx, tmp_path, other_ws):
+    # the HSDS 1.1 sample gives two phones at organization level (ids shared by its services)
+    src = fx / "openreferral-sample-HSDS-datapackage-1.1" / "all_resources"
+    assert run_empty("resources", "import", str(src)).exit_code == 0
+    before = _resources(empty_ws)
+    shared = [slug for slug, r in before.items()
+              if {p.get("id") for p in r.get("phones", [])} >= {"7ed24899-52fb-4e7b-9e25-8d665bec23ea",
+                                                                 "83c0ec7b-7d81-4371-b25a-037c006d33a0"}]
+    assert len(shared) >= 2, shared  # the case of the issue: phone ids shared across services
+
+    pkg = export(run_empty, "hsds-csv", tmp_path / "pkg.zip")
+    import zipfile
+
+    assert {"datapackage.json", "phones.csv", "services.csv"} <= set(zipfile.ZipFile(pkg).namelist())
+    rows = list(csv.DictReader(io.StringIO(zipfile.ZipFile(pkg).read("phones.csv").decode())))
+    org_rows = [r for r in rows if r["id"] in ("7ed24899-52fb-4e7b-9e25-8d665bec23ea",
+                                               "83c0ec7b-7d81-4371-b25a-037c006d33a0")]
+    assert len(org_rows) == 2 and all(r["organization_id"] and not r["service_id"] for r in org_rows)
+
+    other, run2 = other_ws
+    result = run2("resources", "import", str(pkg), "--json")
+    assert result.exit_code == 0, result.output
+    assert _resources(other) == before
+
+
+def test_hsds_csv_zip_errors_name_the_zip_not_a_temporary_folder(run, ws_path, tmp_path, other_ws):
+    import zipfile
+
+    pkg = export(run, "hsds-csv", tmp_path / "pkg.zip")
+    broken = tmp_path / "broken.zip"
+    with zipfile.ZipFile(pkg) as zin, zipfile.ZipFile(broken, "w") as zout:
+        for name in zin.namelist():
+            data = zin.read(name)
+            if name == "datapackage.json":
+                data = b"{not json"
+            zout.writestr(name, data)
+    other, run2 = other_ws
+    result = run2("resources", "import", str(broken))
+    assert result.exit_code == 3, result.output
+    assert "broken.zip:datapackage.json" in result.output and "peerkit-import-" not in result.output
+    assert "Traceback" not in result.output
+    assert list((other / "resources").glob("*.toml")) == []
+
+
+def test_zip_member_larger_than_declared_limit_is_refused(run, ws_path, tmp_path, other_ws, monkeypatch):
+    from peerkit_resources import formats
+
+    pkg = export(run, "hsds-csv", tmp_path / "pkg.zip")
+    monkeypatch.setattr(formats, "MAX_ZIP_MEMBER_BYTES", 64)  # a small limit stands in for 200 MB
+    other, run2 = other_ws
+    result = run2("resources", "import", str(pkg))
+    assert result.exit_code == 3 and "pkg.zip: is too large to import" in result.output
+    assert list((other / "resources").glob("*.toml")) == []
+
+
+
+def test_zip_member_that_grows_past_its_declared_size_is_refused(run, ws_path, tmp_path, other_ws,
+                                                                  monkeypatch):
+    from peerkit_resources import formats
+
+    pkg = export(run, "hsds-csv", tmp_path / "pkg.zip")
+    real = formats._zip_package_names
+    monkeypatch.setattr(formats, "_zip_package_names",
+                        lambda path, check_sizes=True: real(path, check_sizes=False))  # sizes "lie"
+    monkeypatch.setattr(formats, "MAX_ZIP_MEMBER_BYTES", 64)
+    other, run2 = other_ws
+    result = run2("resources", "import", str(pkg))
+    assert result.exit_code == 3 and "pkg.zip: is too large to import" in result.output
+    assert list((other / "resources").glob("*.toml")) == []

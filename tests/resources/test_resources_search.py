@@ -219,3 +219,27 @@ def test_stale_same_with_and_without_index(ws, run):
     _age_index(ws.path("resources", ".index.sqlite"))
     assert directory.stale(ws, day, 60) == without
     assert [i["slug"] for i in without] == ["cedar-ford-supportive-housing", "haw-river-housing-authority"]
+
+
+# ---------------------------------------------------------------------------- issue 20
+
+
+@pytest.mark.parametrize("command", [("resources", "search"), ("resources", "list")])
+def test_unknown_category_is_refused_with_the_nearest_suggested(run, command):
+    result = run(*command, "--category", "Housng")
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and "No resource matches" not in result.output
+    assert "--category 'Housng': unknown category; did you mean 'Housing'" in result.output
+    far = run(*command, "--category", "Typo", "--json")
+    assert far.exit_code == 2 and "unknown category; did you mean" in far.output
+
+
+def test_known_category_any_case_still_searches(run):
+    result = run("resources", "search", "--category", "food pantry", "--json")
+    assert result.exit_code == 0, result.output
+    assert [h["slug"] for h in json.loads(result.stdout)] == ["millbrook-community-food-pantry"]
+
+
+def test_add_suggests_the_nearest_category_too(run):
+    result = run("resources", "add", "--name", "Test Place", "--category", "Housng", "--phone", "919-555-0100")
+    assert result.exit_code == 2 and "did you mean 'Housing'" in result.output

@@ -10,7 +10,7 @@ import keyring
 import keyring.errors
 import pytest
 
-from tests.conftest import MemoryKeyring
+from peerkit.testing import memory_keyring
 
 
 def peerkit(args, *, cwd, env_extra, drop=(), input=None):
@@ -41,7 +41,7 @@ def test_secret_service_without_dbus_is_exit_4_with_what_to_do(ws_path, tmp_path
     assert "All checks passed" not in doctor.stdout
 
 
-class LockedKeyring(MemoryKeyring):
+class LockedKeyring(type(memory_keyring())):
     def get_password(self, service, username):
         raise keyring.errors.KeyringLocked("Failed to unlock the collection!")
 

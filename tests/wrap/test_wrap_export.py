@@ -269,10 +269,10 @@ def test_outputs_and_audit(run, ws_path, tmp_path):
     assert run("audit", "verify").exit_code == 0
 
 
-def test_default_format_is_html_and_card_is_html_only(run):
+def test_default_format_is_html_and_card_is_html_or_pdf(run):
     assert export(run).stdout.startswith("<!DOCTYPE html>")
     result = run("wrap", "export", "C001", "--card", "--format", "md")
-    assert result.exit_code == 2 and "--card is always HTML" in result.output
+    assert result.exit_code == 2 and "--card is HTML or pdf" in result.output
     assert_no_traceback(result)
 
 
@@ -305,8 +305,8 @@ class PdfPlugin:
     @hookimpl
     def wrap_formats():
         def render(plan, workspace):
-            return b"%PDF-1.4 fake " + plan.client_id.encode()
-        return {"pdf": render}
+            return b"PK fake docx " + plan.client_id.encode()
+        return {"docx": render}
 
 
 class ClashPlugin:
@@ -320,15 +320,15 @@ def test_hook_wrap_formats(run, register_plugin, tmp_path, monkeypatch):
     register_plugin(PdfPlugin(), name="wrap_pdf_test")
     monkeypatch.chdir(tmp_path)
     helptext = run("wrap", "export", "--help").output
-    assert "[html|md|pdf|xlsx]" in helptext
-    export(run, "--format", "pdf")
-    assert (tmp_path / "wrap-C001.pdf").read_bytes() == b"%PDF-1.4 fake C001"
+    assert "[docx|html|md|pdf|xlsx]" in helptext
+    export(run, "--format", "docx")
+    assert (tmp_path / "wrap-C001.docx").read_bytes() == b"PK fake docx C001"
 
 
 def test_two_plugins_with_one_format_name_is_an_error(run, register_plugin):
     register_plugin(ClashPlugin(), name="wrap_clash_test")
     result = run("wrap", "export", "C001", "--format", "md")
-    assert result.exit_code != 0
+    assert result.exit_code == 3
     assert "wrap format 'html' is defined by two plugins" in result.output
     assert_no_traceback(result)
 

@@ -117,8 +117,13 @@ def doctor(ctx):
                 warnings.extend(missing_secrets(ws.config))
     for plugin, items in plugins.call_each("doctor_checks", workspace=ws):
         warnings.extend(f"{plugin}: {w}" for w in items)
+    failures = plugins.take_failures()  # a doctor check that failed: never "All checks passed"
     for w in warnings:
         click.echo(f"warning: {w}")
+    for f in failures:
+        click.echo(f"error: {f.message}")
+    if failures:
+        ctx.exit(max(f.exit_code for f in failures))
     if warnings:
         ctx.exit(1)
     click.echo("All checks passed.")

@@ -18,6 +18,7 @@ name = ""                      # your full name as you sign notes
 credentials = "NC CPSS"
 timezone = "{timezone}"   # IANA name: service minutes are elapsed time in this zone
 # tax_id = "keyring:tax-id"    # a reference; the value lives in the OS keyring
+# bank_account = "keyring:bank-account"   # shown masked on invoices: 'peerkit secret set bank-account'
 
 [agency]
 name = ""
@@ -29,6 +30,8 @@ name = ""
 unit_minutes = 15
 rounding = "half-up"           # half-up (8+ minutes left over adds a unit) | down | up
 units_per = "note"             # note | day (bundled per client, code and day)
+unmanaged_units = 24           # units per client per fiscal year without an authorization ("unlimited": no limit)
+fiscal_year_start = "07-01"    # MM-DD: NC's state fiscal year starts July 1
 week_start = "monday"
 invoice_prefix = "INV"
 pay_schedule = "biweekly"      # weekly | biweekly | semimonthly

@@ -20,6 +20,11 @@ def plugins_cmd(plugins, as_json: bool, hooks: tuple[str, ...]):
     if as_json:
         emit_json([i.as_json() for i in infos])
         return
-    rows = [(i.name, i.version, i.source, ", ".join(i.hooks) if not i.error else f"ERROR: {i.error}")
+    rows = [(i.name, i.version, i.source, ", ".join(i.hooks) if not i.error else "ERROR (below)")
             for i in infos]
     echo_table(rows, ["name", "version", "source", "hooks"])
+    failed = [i for i in infos if i.error]
+    if failed:  # in full (a table cell is cut at 60 characters): type, file and line
+        click.echo("")
+        for i in failed:
+            click.echo(f"{i.name}: failed to load: {i.error}")

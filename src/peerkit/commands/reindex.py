@@ -17,9 +17,21 @@ def reindex(ws):
     Useful after notes were written by another program or copied in from elsewhere: until
     then peerkit reads those files directly, which is correct but slower.
     """
-    from peerkit.notecache import refresh_all, refresh_clients
+    from peerkit.notecache import refresh, refresh_clients
+    from peerkit.output import progress
 
     with ws.lock():
-        n = refresh_all(ws.path("notes"))
+        months = _month_folders(ws.path("notes"))
+        with progress(months, label="Reindexing months") as bar:
+            for folder in bar:
+                refresh(folder)
         refresh_clients(ws.path("clients"))
-    message(f"Rebuilt the note cache of {n} month folder(s) and the client cache.")
+    message(f"Rebuilt the note cache of {len(months)} month folder(s) and the client cache.")
+
+
+def _month_folders(notes_root) -> list:
+    """notes/YYYY/MM folders, in order."""
+    if not notes_root.is_dir():
+        return []
+    return [month for year in sorted(notes_root.iterdir()) if year.is_dir() and year.name.isdigit()
+            for month in sorted(year.iterdir()) if month.is_dir() and month.name.isdigit()]

@@ -1,0 +1,59 @@
+"""Identifiers that do not belong in a record: in narrative text, or as keys of a file.
+
+Narrative (a note's purpose, intervention, response and plan) describes a service; an SSN,
+a Medicaid ID or another person's phone number typed into it is PHI in the wrong place.
+:func:`find_in_text` says which kinds appear -- never the value -- for the warning at entry and
+the ``identifier-in-narrative`` check at signing.
+
+Some identifiers peerkit never stores at all (:data:`FORBIDDEN_KEYS`): a key naming one is
+refused in every record file (exit 3 naming the file and the key), unless its value is a
+``keyring:NAME`` reference (peerkit.toml's way to point at a secret in the OS keyring).
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+SSN_RE = re.compile(r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])")
+# NC Medicaid ID: nine digits and a letter (examples: 900000001A)
+MEDICAID_RE = re.compile(r"(?<![A-Za-z0-9])\d{9}[A-Za-z](?![A-Za-z0-9])")
+PHONE_RE = re.compile(r"(?<![\d-])(?:\+?1[-.\s]?)?\(?(\d{3})\)?[-.\s]?(\d{3})[-.\s]?(\d{4})(?![\d-])")
+
+FORBIDDEN_KEYS = frozenset({
+    "ssn", "social_security", "social_security_number", "socialsecurity", "social_security_no",
+    "password", "passwd", "passphrase", "credit_card", "credit_card_number", "card_number", "cvv",
+})
+_LABELS = {"ssn": "a Social Security number", "password": "a password", "card": "a payment card number"}
+
+
+def phone_digits(text: str) -> set[str]:
+    """The ten-digit numbers written in ``text`` like phone numbers."""
+    return {"".join(m.groups()) for m in PHONE_RE.finditer(text)}
+
+
+def find_in_text(text: str, other_phones: Iterable[str] = ()) -> list[str]:
+    """What identifier-shaped text appears: "an SSN", "a Medicaid ID", "a phone number of
+    another person served" -- descriptions only, never the value."""
+    found = []
+    if not text:
+        return found
+    if SSN_RE.search(text):
+        found.append("something shaped like a Social Security number (###-##-####)")
+    if MEDICAID_RE.search(text):
+        found.append("something shaped like a Medicaid ID (nine digits and a letter)")
+    phones = set(other_phones)
+    if phones and phone_digits(text) & phones:
+        found.append("the phone number of another person served")
+    return found
+
+
+def forbidden_key(key: str) -> str | None:
+    """The kind of identifier a key names when peerkit never stores it, else None."""
+    norm = key.strip().lower().replace("-", "_").replace(" ", "_")
+    if norm not in FORBIDDEN_KEYS:
+        return None
+    if "pass" in norm:
+        return _LABELS["password"]
+    if "card" in norm or norm == "cvv":
+        return _LABELS["card"]
+    return _LABELS["ssn"]

@@ -1,0 +1,38 @@
+"""The user's own peerkit folder, outside every workspace (0700, files 0600).
+
+``$PEERKIT_CONFIG_DIR``, else ``$XDG_CONFIG_HOME/peerkit``, else ``~/.config/peerkit``.
+It holds what someone who can edit a workspace must not also be able to fix: the trusted
+workspaces and their plugin hashes (``trust.toml``), the head of each workspace's audit
+chain (``audit-heads.toml``) and the list of export temp files in flight
+(``pending-exports/``).  Nothing in it is PHI: paths, sequence numbers and hashes.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ENV = "PEERKIT_CONFIG_DIR"
+
+
+def config_dir() -> Path:
+    """The folder (not created here); no home folder known is one clear line (exit 3)."""
+    explicit = os.environ.get(ENV)
+    if explicit:
+        return Path(explicit).expanduser()
+    xdg = os.environ.get("XDG_CONFIG_HOME")
+    try:
+        base = Path(xdg).expanduser() if xdg else Path.home() / ".config"
+    except RuntimeError:  # no home folder known
+        from peerkit.errors import DataError
+
+        raise DataError(f"no config folder: set HOME or {ENV}") from None
+    return base / "peerkit"
+
+
+def ensure_config_dir() -> Path:
+    """The folder, created private to the user when missing (raises OSError when it cannot)."""
+    path = config_dir()
+    if not path.is_dir():
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(path, 0o700)
+    return path
