@@ -38,8 +38,21 @@ class Outcome:
 
 # ---------------------------------------------------------------------------- preparing
 
+AUDIT_README = """Audit logs of this shared workspace: one per person and machine (user@host.log),
+each a hash chain of its own, so git never merges two people's lines.  Written by peerkit;
+checked by 'peerkit audit verify'.  Never edit them.
+"""
+
+
 def configure(root: Path) -> None:
-    """The merge driver in ``.git/config`` (clones do not carry it) and pinned attributes."""
+    """The merge driver in ``.git/config`` (clones do not carry it), pinned attributes, and the
+    ``audit/`` folder that makes every person and machine keep an audit log of their own."""
+    audit = root / "audit"
+    if not audit.is_symlink():
+        audit.mkdir(mode=0o700, exist_ok=True)
+        readme = audit / "README"
+        if not readme.exists():
+            readme.write_text(AUDIT_README, encoding="utf-8")
     git(["config", f"merge.{DRIVER_NAME}.driver", driver_command()], root)
     git(["config", f"merge.{DRIVER_NAME}.name", "peerkit record merge"], root)
     info = root / ".git" / "info"
@@ -99,7 +112,6 @@ def init(root: Path, author: tuple[str, str], remote: str | None = None) -> Outc
     configure(root)
     _ensure_lines(root / ".gitignore", IGNORE_HEADER, IGNORED)
     _ensure_lines(root / ".gitattributes", ATTRIBUTES_HEADER, ATTRIBUTES)
-    (root / "audit").mkdir(mode=0o700, exist_ok=True)
     out.committed = commit_all(root, author, "peerkit: start sharing this workspace")
     if remote:
         has = git(["remote", "get-url", "origin"], root, check=False)

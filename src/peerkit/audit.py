@@ -34,12 +34,41 @@ if TYPE_CHECKING:  # pragma: no cover
     from peerkit.workspace import Workspace
 
 LOG_NAME = "audit.log"
+AUDIT_DIR = "audit"   # a shared workspace (peerkit sync): one log per person and machine in here
 LOCK_NAME = ".audit.lock"
 HEADS_NAME = "audit-heads.toml"
 SNAPSHOT_KEY = "audit_head"
 GENESIS = "0" * 64
 DISK_FULL = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
 NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def actor() -> str:
+    """Who appends, as a file name: ``user@host`` (``$PEERKIT_AUDIT_ACTOR`` overrides it)."""
+    import re
+    import socket
+
+    raw = os.environ.get("PEERKIT_AUDIT_ACTOR") or f"{getpass.getuser()}@{socket.gethostname()}"
+    return re.sub(r"[^A-Za-z0-9._@-]+", "-", raw).strip(".-")[:100] or "unknown"
+
+
+def log_name(ws: "Workspace") -> str:
+    """The log this process appends to: ``audit.log``, or -- in a shared workspace, which has
+    an ``audit/`` folder -- ``audit/<user>@<host>.log``: every person and machine keeps a hash
+    chain of their own, so git never has to merge two people's lines (docs/agency.md)."""
+    folder = ws.path(AUDIT_DIR)
+    if folder.is_dir() and not folder.is_symlink():
+        return f"{AUDIT_DIR}/{actor()}.log"
+    return LOG_NAME
+
+
+def log_names(ws: "Workspace") -> list[str]:
+    """Every log of the workspace: ``audit.log`` (if any), then ``audit/*.log`` by name."""
+    names = [LOG_NAME] if ws.path(LOG_NAME).exists() or ws.path(LOG_NAME).is_symlink() else []
+    folder = ws.path(AUDIT_DIR)
+    if folder.is_dir() and not folder.is_symlink():
+        names += sorted(f"{AUDIT_DIR}/{p.name}" for p in folder.glob("*.log"))
+    return names
 
 
 def _digest(line: str | bytes) -> str:
@@ -82,7 +111,7 @@ def append(ws: "Workspace", *, command: str, records: list[str], output=None, ac
         with FileLock(str(lock_path), timeout=30):
             seq, digest, prev = _append(ws, command=command, records=records, output=output,
                                         action=action)
-            _record_head(ws, seq, digest, prev)
+            _record_head(ws, seq, digest, prev, log_name(ws))
     except Timeout:
         raise LockError(f"{ws.rel(lock_path)}: another peerkit has been writing the audit log "
                         "for 30 s; nothing was exported, try again") from None
@@ -136,7 +165,8 @@ def _next_seq(lines: list[bytes]) -> int:
 
 def _append(ws: "Workspace", *, command: str, records: list[str], output=None,
             action: str = "") -> tuple[int, str, tuple[int, str]]:
-    path = ws.path(LOG_NAME)
+    name = log_name(ws)
+    path = ws.path(name)
     shown = ws.rel(path)
     try:
         fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | NOFOLLOW, 0o600)
@@ -190,8 +220,11 @@ def heads_path() -> Path:
     return config_dir() / HEADS_NAME
 
 
-def workspace_key(ws: "Workspace") -> str:
-    return os.path.realpath(ws.root)
+def workspace_key(ws: "Workspace", name: str = LOG_NAME) -> str:
+    """The key of one log's head: the workspace's real path (``#audit/<actor>.log`` added for
+    the per-person logs of a shared workspace)."""
+    root = os.path.realpath(ws.root)
+    return root if name == LOG_NAME else f"{root}#{name}"
 
 
 def _read_heads(path: Path) -> dict:
@@ -204,7 +237,8 @@ def _read_heads(path: Path) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def _record_head(ws: "Workspace", seq: int, digest: str, prev: tuple[int, str]) -> None:
+def _record_head(ws: "Workspace", seq: int, digest: str, prev: tuple[int, str],
+                 name: str = LOG_NAME) -> None:
     """Keep the new head in the user's folder -- unless the head kept there is no longer in
     the log (the log was cut): then that evidence is kept and a warning printed."""
     from filelock import FileLock
@@ -217,11 +251,11 @@ def _record_head(ws: "Workspace", seq: int, digest: str, prev: tuple[int, str]) 
         path = folder / HEADS_NAME
         with FileLock(str(folder / (HEADS_NAME + ".lock")), timeout=30):
             heads = _read_heads(path)
-            key = workspace_key(ws)
+            key = workspace_key(ws, name)
             old = heads.get(key)
             if isinstance(old, dict) and (old.get("seq"), old.get("hash")) != prev:
-                if not _log_holds(ws.path(LOG_NAME), old.get("seq"), old.get("hash")):
-                    print(f"peerkit: warning: {ws.rel(ws.path(LOG_NAME))} no longer holds entry "
+                if not _log_holds(ws.path(name), old.get("seq"), old.get("hash")):
+                    print(f"peerkit: warning: {ws.rel(ws.path(name))} no longer holds entry "
                           f"{old.get('seq')} recorded in {path}; run 'peerkit audit verify'",
                           file=sys.stderr)
                     return
@@ -253,35 +287,38 @@ def _log_holds(path: Path, seq, digest) -> bool:
 
 
 def head(ws: "Workspace") -> dict:
-    """The head of the chain now (``{"seq", "hash"}``; seq 0 for an empty log), for snapshots."""
-    path = ws.path(LOG_NAME)
+    """The head of this process's chain now (``{"seq", "hash"}``, plus ``"log"`` for a
+    per-person log; seq 0 for an empty log), for snapshots."""
+    name = log_name(ws)
+    extra = {} if name == LOG_NAME else {"log": name}
+    path = ws.path(name)
     try:
         fd = os.open(path, os.O_RDONLY | NOFOLLOW)
     except OSError:
-        return {"seq": 0, "hash": GENESIS}
+        return {"seq": 0, "hash": GENESIS, **extra}
     try:
         lines = [ln for ln in _tail(fd, os.fstat(fd).st_size).split(b"\n") if ln.strip()]
     finally:
         os.close(fd)
     if not lines:
-        return {"seq": 0, "hash": GENESIS}
-    return {"seq": _next_seq(lines) - 1, "hash": _digest(lines[-1])}
+        return {"seq": 0, "hash": GENESIS, **extra}
+    return {"seq": _next_seq(lines) - 1, "hash": _digest(lines[-1]), **extra}
 
 
 # ---------------------------------------------------------------- verifying
 
 
-def _anchors(ws: "Workspace") -> tuple[list[tuple[str, int, str]], list[str]]:
-    """Every recorded head of this workspace's chain: (where, seq, hash), and read problems."""
+def _anchors(ws: "Workspace", log: str = LOG_NAME) -> tuple[list[tuple[str, int, str]], list[str]]:
+    """Every recorded head of one chain of this workspace: (where, seq, hash), and read problems."""
     from peerkit import storage
 
     found: list[tuple[str, int, str]] = []
     problems: list[str] = []
     hp = heads_path()
     try:
-        mine = _read_heads(hp).get(workspace_key(ws))
+        mine = _read_heads(hp).get(workspace_key(ws, log))
     except (OSError, ValueError):
-        problems.append(f"{hp}: cannot be read, so a cut at the end of {LOG_NAME} cannot be checked")
+        problems.append(f"{hp}: cannot be read, so a cut at the end of {log} cannot be checked")
         mine = None
     if isinstance(mine, dict) and isinstance(mine.get("seq"), int):
         found.append((f"the head kept in {hp}", mine["seq"], str(mine.get("hash"))))
@@ -297,24 +334,28 @@ def _anchors(ws: "Workspace") -> tuple[list[tuple[str, int, str]], list[str]]:
             problems.append(f"invoices/{name}: cannot be read, so its audit head was not checked")
             continue
         anchor = data.get(SNAPSHOT_KEY)
+        if isinstance(anchor, dict) and anchor.get("log", LOG_NAME) != log:
+            continue
         if isinstance(anchor, dict) and isinstance(anchor.get("seq"), int):
             found.append((f"invoices/{name}", anchor["seq"], str(anchor.get("hash"))))
     return found, problems
 
 
 def entries(ws: "Workspace") -> list[tuple[int, dict]]:
-    """The log's readable entries as ``[(line number, entry)]`` (``verify`` reports the rest)."""
-    path = ws.path(LOG_NAME)
-    if not path.exists():
-        return []
+    """Every log's readable entries as ``[(line number, entry)]``, log by log (``verify``
+    reports the rest)."""
     out = []
-    for n, raw in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
-        try:
-            entry = json.loads(raw) if raw.strip() else None
-        except (ValueError, RecursionError):   # verify reports the line
+    for name in log_names(ws):
+        path = ws.path(name)
+        if not path.is_file() or path.is_symlink():
             continue
-        if isinstance(entry, dict):
-            out.append((n, entry))
+        for n, raw in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+            try:
+                entry = json.loads(raw) if raw.strip() else None
+            except (ValueError, RecursionError):   # verify reports the line
+                continue
+            if isinstance(entry, dict):
+                out.append((n, entry))
     return out
 
 
@@ -339,11 +380,22 @@ def _plugin_checks(ws: "Workspace") -> list[str]:
 
 
 def verify_chain(ws: "Workspace") -> list[str]:
-    """Problems found in the hash chain alone (empty when intact), each naming the line."""
-    path = ws.path(LOG_NAME)
-    anchors, problems = _anchors(ws)
+    """Problems found in the hash chains alone (empty when intact), each naming the log and
+    line: ``audit.log`` and, in a shared workspace, every ``audit/*.log`` (each person's and
+    machine's own chain, checked on its own)."""
+    names = [LOG_NAME, log_name(ws), *log_names(ws)]
+    problems: list[str] = []
+    for name in dict.fromkeys(names):
+        problems += _verify_one(ws, name)
+    return problems
+
+
+def _verify_one(ws: "Workspace", name: str) -> list[str]:
+    """One chain, and every head recorded for it elsewhere."""
+    path = ws.path(name)
+    anchors, problems = _anchors(ws, name)
     if path.is_symlink():
-        return problems + [f"{LOG_NAME}: is a symbolic link, not the workspace's own log"]
+        return problems + [f"{name}: is a symbolic link, not the workspace's own log"]
     seen: dict[int, set[str]] = {}
     last_seq = 0
     if path.exists():
@@ -356,15 +408,15 @@ def verify_chain(ws: "Workspace") -> list[str]:
                 if not isinstance(entry, dict):
                     raise ValueError
             except (ValueError, UnicodeDecodeError, RecursionError):
-                problems.append(f"{LOG_NAME}:{n}: not a valid entry (edited or truncated)")
+                problems.append(f"{name}:{n}: not a valid entry (edited or truncated)")
                 prev = _digest(raw)
                 expected_seq += 1
                 continue
             if entry.get("prev") != prev:
-                problems.append(f"{LOG_NAME}:{n}: entry {entry.get('seq')} does not follow the entry "
+                problems.append(f"{name}:{n}: entry {entry.get('seq')} does not follow the entry "
                                 "before it (a line was edited, removed or inserted)")
             if seq != expected_seq:
-                problems.append(f"{LOG_NAME}:{n}: sequence number {entry.get('seq')} where "
+                problems.append(f"{name}:{n}: sequence number {entry.get('seq')} where "
                                 f"{expected_seq} was expected (a line is missing)")
                 if seq is not None:
                     expected_seq = seq
@@ -377,13 +429,13 @@ def verify_chain(ws: "Workspace") -> list[str]:
         if seq <= 0:
             continue
         if not path.exists():
-            problems.append(f"{LOG_NAME} is missing, but {where} records entry {seq}: "
+            problems.append(f"{name} is missing, but {where} records entry {seq}: "
                             "the log was deleted")
         elif seq not in seen:
-            problems.append(f"{LOG_NAME} has no entry {seq} (it ends at entry {last_seq}), but "
+            problems.append(f"{name} has no entry {seq} (it ends at entry {last_seq}), but "
                             f"{where} records it: the log was cut or emptied")
         elif digest not in seen[seq]:
-            problems.append(f"{LOG_NAME} entry {seq} is not the one {where} records: the log was "
+            problems.append(f"{name} entry {seq} is not the one {where} records: the log was "
                             "rewritten or re-chained")
     return problems
 

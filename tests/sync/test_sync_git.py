@@ -245,6 +245,16 @@ def test_agency_pull_reports_each_peer_and_goes_on_after_a_failure(tmp_path):
     assert stat.S_IMODE((folder / "ana" / "clients" / "C001.toml").stat().st_mode) == 0o600
 
 
+class SupervisorRunner(Runner):
+    """The supervisor's commands, as from another person's machine (their own audit log)."""
+
+    def __init__(self):
+        super().__init__(None)
+
+    def __call__(self, *args, env=None, **kw):
+        return super().__call__(*args, env={"PEERKIT_AUDIT_ACTOR": "pat@supervisor-laptop", **(env or {})}, **kw)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -286,7 +296,7 @@ def test_the_full_week_over_the_network(tmp_path, git_daemon):
         ok(Runner(ws)("note", "submit", "N-2026-11-21-C003-2"))
         ok(Runner(ws)("sync"))
     folder = _agency(tmp_path, {n: f"{git_daemon}/{n}.git" for n in peers})
-    sup = Runner(None)
+    sup = SupervisorRunner()
     ok(sup("agency", "--agency", folder, "pull", workspace=False))
     out = tmp_path / "review.xlsx"
     ok(sup("note", "export", "--from", "2026-11-16", "--to", "2026-11-22", "--out", out,
@@ -326,4 +336,8 @@ def test_the_full_week_over_the_network(tmp_path, git_daemon):
         billed = {line["note"] for line in invoice["lines"] if line.get("note")}
         assert "N-2026-11-20-C001-2" in billed
         assert ("N-2026-11-21-C003-2" in billed) == (name == "ana")
-        assert Runner(ws)("audit", "verify").exit_code == 0
+        assert Runner(ws)("audit", "verify").exit_code == 0, Runner(ws)("audit", "verify").output
+        # the peer's and the supervisor's entries, each in a chain of their own
+        logs = sorted(p.name for p in (ws / "audit").glob("*.log"))
+        assert "pat@supervisor-laptop.log" in logs, logs
+        assert len(logs) == (2 if name == "ana" else 1), logs    # ana's own render is in a log of hers
