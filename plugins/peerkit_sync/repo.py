@@ -283,6 +283,9 @@ def sync(root: Path, author: tuple[str, str], *, validate=validate_records, push
         out.merged = merge(root, branch, author, validate) or out.merged
         if not push:
             return out
+        if remote_has(root, branch) and unpushed(root, branch) == 0:
+            make_private(root)
+            return out                      # the remote already has everything
         try:
             _push(root, branch, out, set_upstream=not remote_has(root, branch))
             make_private(root)

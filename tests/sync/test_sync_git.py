@@ -76,6 +76,13 @@ def shared(tmp_path):
     return remote, ws, other
 
 
+def test_a_sync_with_nothing_new_says_so(shared):
+    remote, ws, other = shared
+    result = ok(Runner(ws)("sync", "--json"))
+    assert json.loads(result.stdout) == {"committed": False, "merged": False, "pushed": False}
+    assert "nothing to do" in ok(Runner(ws)("sync")).stderr
+
+
 def test_init_prepares_commits_pushes_and_keeps_files_private(shared):
     remote, ws, other = shared
     assert "*.toml merge=peerkit" in (ws / ".gitattributes").read_text()
