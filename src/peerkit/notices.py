@@ -121,7 +121,7 @@ def add_to_text(text: str, fmt: str, notices: list[str]) -> str:
     if not notices:
         return text
     if fmt == "html":
-        block = ('<aside class="peerkit-notice" role="note" style="border:1px solid #000;'
+        block = ('<aside class="peerkit-notice" aria-label="Confidentiality notice" style="border:1px solid #000;'
                  'padding:4px 8px;margin:0 0 8px;font-size:9pt">'
                  + "".join(f"<p>{html.escape(n)}</p>" for n in notices) + "</aside>\n")
         lower = text.lower()
