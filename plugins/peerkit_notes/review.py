@@ -988,6 +988,12 @@ def import_review(path: Path | str, *, reviewer: str | None = None, dry_run: boo
             workspaces[root].audit("note import-review", records=ids, output=str(path.resolve()),
                                    action=f"approved {n_app}, denied {len(ids) - n_app}")
     report.written = bool(changed)
+    if changed and not dry_run:
+        from peerkit.context import current_plugins
+
+        for root, ids in changed.items():  # e.g. the sync plugin commits them in an agency clone
+            current_plugins().call("review_recorded", workspace=workspaces[root], reviewer=name,
+                                   notes=list(ids))
     report.rows = []
     for d in decided:
         if d.problem:

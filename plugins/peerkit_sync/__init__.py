@@ -15,6 +15,14 @@ def register_commands(cli):
 
 
 @hookimpl
+def review_recorded(workspace, reviewer, notes):
+    """In a peer's clone inside an agency folder: commit the decisions, the reviewer as author."""
+    from peerkit_sync.agency import commit_decisions
+
+    commit_decisions(workspace.root, reviewer, notes)
+
+
+@hookimpl
 def doctor_checks(workspace):
     """A shared workspace without peerkit's merge driver, or with files others can read."""
     if workspace is None or not (workspace.root / ".git").exists():

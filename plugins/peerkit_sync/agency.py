@@ -214,3 +214,22 @@ def status(agency: Agency) -> list[PeerStatus]:
                 st.problem = exc.message
         out.append(st)
     return out
+
+
+def commit_decisions(root: Path, reviewer: str, notes: list[str]) -> bool:
+    """Commit a clone's recorded review decisions when it is a peer's clone in an agency folder
+    (``<agency>/<name>/`` with ``agency.toml`` beside it); the reviewer is the author (the agency's
+    ``[reviewer] email`` when the names match).  False when ``root`` is no such clone."""
+    if not (root / ".git").exists() or not (root.parent / AGENCY_FILE).is_file():
+        return False
+    try:
+        configured = load(root.parent).reviewer
+    except PeerkitError:
+        configured = ("", "")
+    if configured[0] == reviewer:
+        author = configured
+    else:
+        author = (reviewer, f"{re.sub(r'[^a-z0-9]+', '.', reviewer.lower()).strip('.') or 'reviewer'}@peerkit.invalid")
+    message = (f"peerkit review: {len(notes)} decision(s) recorded by {reviewer}\n\n"
+               + "".join(f"- {n}\n" for n in sorted(notes)))
+    return repo.commit_all(root, author, message)

@@ -68,6 +68,7 @@ CONTRACTS: dict[str, Contract] = {
     "doctor_checks": Contract(COLLECT, list, "text"),
     "review_sheets": Contract(STOP, list),
     "audit_checks": Contract(COLLECT, list, "text"),
+    "review_recorded": Contract(COLLECT, None),
 }
 
 
@@ -237,4 +238,19 @@ def review_sheets(workspace, start, end):
         de-identified exports (the rows may name clients).
 
     Failure policy: ``stop`` -- a workbook is never sent for review without a plugin's sheet.
+    """
+
+
+@hookspec
+def review_recorded(workspace, reviewer, notes):
+    """Called by ``peerkit note import-review`` after it recorded decisions in a workspace.
+
+    :param workspace: the :class:`peerkit.workspace.Workspace` whose notes were decided.
+    :param reviewer: the reviewer's name (as written into the notes' ``[review]``).
+    :param notes: the ids of the notes whose decision was recorded.
+    :return: nothing.  The sync plugin commits the decisions, with the reviewer as author,
+        in a clone of an agency folder (docs/agency.md).
+
+    Failure policy: ``collect`` -- the decisions are already recorded and stay; a plugin that
+    fails here is reported and the command exits 3.
     """

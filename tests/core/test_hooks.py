@@ -111,6 +111,56 @@ def test_hook_doctor_checks(run, register_plugin):
     assert seen and isinstance(seen[0], Path)
 
 
+def _decide_an_undecided_row(src, dst, decision="approved"):
+    import openpyxl
+
+    wb = openpyxl.load_workbook(src)
+    sheet = wb["Notes"]
+    header = [c.value for c in sheet[1]]
+    row = next(r for r in range(2, sheet.max_row + 1)
+               if sheet.cell(r, header.index("Status") + 1).value in ("signed", "submitted"))
+    sheet.cell(row, header.index("Decision") + 1).value = decision
+    note_id = sheet.cell(row, header.index("Note") + 1).value
+    wb.save(dst)
+    return note_id
+
+
+def test_hook_review_recorded(run, register_plugin, ws_path, tmp_path):
+    seen = []
+
+    class P:
+        @staticmethod
+        @hookimpl
+        def review_recorded(workspace, reviewer, notes):
+            seen.append((workspace.root, reviewer, list(notes)))
+
+    register_plugin(P(), "review_plugin")
+    out = tmp_path / "r.xlsx"
+    assert run("note", "export", "--from", "2026-11-16", "--to", "2026-11-22", "--out", out).exit_code == 0
+    note_id = _decide_an_undecided_row(out, tmp_path / "d.xlsx")
+    dry = run("note", "import-review", tmp_path / "d.xlsx", "--reviewer", "Pat Supervisor", "--dry-run")
+    assert dry.exit_code == 0 and seen == []                          # nothing recorded: not called
+    result = run("note", "import-review", tmp_path / "d.xlsx", "--reviewer", "Pat Supervisor")
+    assert result.exit_code == 0, result.output
+    assert seen == [(ws_path, "Pat Supervisor", [note_id])]
+
+
+def test_hook_review_recorded_failing_is_reported_and_decisions_stay(run, register_plugin, ws_path, tmp_path):
+    class P:
+        @staticmethod
+        @hookimpl
+        def review_recorded(workspace, reviewer, notes):
+            raise RuntimeError("Secret Sentinel")
+
+    register_plugin(P(), "broken_review")
+    out = tmp_path / "r.xlsx"
+    assert run("note", "export", "--from", "2026-11-16", "--to", "2026-11-22", "--out", out).exit_code == 0
+    note_id = _decide_an_undecided_row(out, tmp_path / "d.xlsx")
+    result = run("note", "import-review", tmp_path / "d.xlsx", "--reviewer", "Pat Supervisor")
+    assert result.exit_code == 3 and "broken_review" in result.output and "Sentinel" not in result.output
+    assert "approved" in run("note", "show", note_id, "--json").stdout
+
+
 def test_hook_review_sheets(run, register_plugin, ws_path, tmp_path):
     import openpyxl
 

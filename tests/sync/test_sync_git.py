@@ -328,6 +328,11 @@ def test_the_full_week_over_the_network(tmp_path, git_daemon):
     ok(Runner(peers["ana"])("note", "render", "N-2026-11-16-C001-1", "--out", tmp_path / "n.md"))
     ok(Runner(peers["ana"])("sync"))
     ok(sup("note", "import-review", out, workspace=False, env={"PEERKIT_REVIEWER": "Pat Supervisor"}))
+    # import-review itself committed each peer's decisions, the reviewer as author
+    for name in peers:
+        assert git("status", "--porcelain", cwd=folder / name) == ""
+        assert git("log", "-1", "--format=%an <%ae>", cwd=folder / name).strip() == \
+            "Pat Supervisor <pat@example.org>"
     ok(sup("agency", "--agency", folder, "push", workspace=False))
     status = json.loads(ok(sup("agency", "--agency", folder, "status", "--json", workspace=False)).stdout)
     assert all(row["unpushed_commits"] == 0 and not row["uncommitted"] for row in status)
