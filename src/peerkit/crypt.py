@@ -54,12 +54,14 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "wrap": ("*",),
     "incidents": ("what", "actions", "description", "narrative", "details", "witnesses",
                   "follow_up"),
+    "activities": ("note", "void_reason"),
+    "trips": ("from", "to", "purpose"),      # a place can be a person's home
 }
 ALL_BUT: dict[str, frozenset[str]] = {
     "wrap": frozenset({"client", "written", "reviewed"}),
 }
 # Where each kind lives, relative to the workspace root: (first folder, depth below it).
-KIND_FOLDERS = {"clients": 1, "notes": 3, "wrap": 1, "incidents": 1}
+KIND_FOLDERS = {"clients": 1, "notes": 3, "wrap": 1, "incidents": 1, "activities": 3, "trips": 3}
 
 
 class CryptError(DataError):

@@ -173,8 +173,13 @@ def test_record_kinds_by_path():
 FIELD_NAMES = ["name", "medicaid_id", "record_number", "phone", "email"]
 
 
-@given(st.fixed_dictionaries({k: st.text(max_size=30) for k in FIELD_NAMES}),
-       st.fixed_dictionaries({k: st.text(max_size=30) for k in FIELD_NAMES}),
+# plain values never start like a ciphertext ("enc:v1:..."): such a value is refused as a broken
+# ciphertext when the record is written (exit 3 naming the field), which is not what this tests
+PLAIN = st.text(max_size=30).filter(lambda t: not t.startswith(crypt.PREFIX))
+
+
+@given(st.fixed_dictionaries({k: PLAIN for k in FIELD_NAMES}),
+       st.fixed_dictionaries({k: PLAIN for k in FIELD_NAMES}),
        st.sampled_from(FIELD_NAMES), st.sampled_from(FIELD_NAMES), st.booleans())
 @settings(max_examples=100)
 def test_any_value_swapped_between_records_or_fields_is_refused(a, b, field_a, field_b, across):

@@ -49,6 +49,14 @@ def _plant(ws: Path) -> None:
         doc["actions"] = f"Called {NAME}"
     _edit(ws / "incidents" / "INC-2026-11-10-1.toml", incident)
 
+    def activity(doc):
+        doc["note"] = f"Called {NAME} back"
+    _edit(ws / "activities" / "2026" / "11" / "A-2026-11-16-1.toml", activity)
+
+    def trip(doc):
+        doc["to"] = "The porch swing house, 12 Elm St"
+    _edit(ws / "trips" / "2026" / "11" / "T-2026-11-16-1.toml", trip)
+
 
 def _every_byte(root: Path) -> bytes:
     out = bytearray()
@@ -67,7 +75,7 @@ def _assert_no_sentinel(root: Path) -> None:
 
 READS = [
     ("client", "show", "C001", "--json"),
-    ("client", "list", "--json", "--all"),
+    ("client", "list", "--json", "--status", "all"),
     ("note", "render", "N-2026-11-02-C001-1"),
     ("note", "show", "N-2026-11-02-C001-1", "--json"),
     ("note", "list", "--json"),
@@ -76,6 +84,8 @@ READS = [
     ("incident", "list", "--json"),
     ("invoice", "--from", "2026-11-01", "--to", "2026-11-30", "--preview", "--format", "json"),
     ("status",),
+    ("activity", "list", "--from", "2026-11-16", "--to", "2026-11-22", "--json"),
+    ("trip", "list", "--json"),
 ]
 
 
@@ -84,6 +94,7 @@ def _reads(run) -> dict:
     for args in READS:
         r = run(*args)
         assert_no_traceback(r)
+        assert r.exit_code in (0, 1), (args, r.output)   # every read really ran (1: findings)
         out[args] = (r.exit_code, r.stdout)
     return out
 
