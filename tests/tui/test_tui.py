@@ -84,7 +84,7 @@ def test_add_sign_and_invoice_through_the_forms(ws_path, tmp_path):
             app.query_one("#invoice-week", Input).value = "2026-W47"
             app.query_one("#invoice-format", Select).value = "html"
             await _press(pilot, "invoice-preview")
-            assert app.last_exit == 0 and "# Invoice PREVIEW" in _log(app).replace("\\", "")
+            assert app.last_exit == 0 and "Invoice preview (not issued)" in _log(app).replace("\\", "")
             await _press(pilot, "invoice-issue")
             assert app.last_exit == 0, _log(app)
             return _log(app)
