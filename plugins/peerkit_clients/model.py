@@ -6,7 +6,7 @@ import datetime as dt
 from peerkit import storage
 from peerkit.errors import DataError
 from peerkit.inputs import read_records
-from peerkit.records import Client, GOAL_STATUSES, check_id, client_from_dict, client_path
+from peerkit.records import GOAL_STATUSES, Client, check_id, client_from_dict, client_path
 from peerkit.validate import clean_text
 
 HEADER = "A person receiving peer support.  Edit with care: ids are referenced by notes."

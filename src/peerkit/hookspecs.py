@@ -27,8 +27,9 @@ exception's type only (its text may hold protected information).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 import pluggy
 

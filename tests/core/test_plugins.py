@@ -4,11 +4,9 @@ import subprocess
 import sys
 import textwrap
 
-import click
 import pytest
 
 from peerkit import hookimpl
-from peerkit.hookspecs import hookspec
 from tests.conftest import BUILTINS
 
 
@@ -221,7 +219,6 @@ def test_startup_does_not_import_heavy_libraries():
 
 def test_lazy_commands_show_the_real_commands_help():
     """Each LazyCommand's one-line help is the first line of the real command's help."""
-    from click.testing import CliRunner
 
     from peerkit.cli import cli
     from peerkit.lazy import LazyCommand

@@ -8,8 +8,6 @@ import textwrap
 import time
 import tomllib
 
-import pytest
-
 from peerkit import storage
 
 WRITER = textwrap.dedent("""
