@@ -20,8 +20,27 @@ if TYPE_CHECKING:  # pragma: no cover
 from peerkit.discovery import CONFIG_NAME, find_root  # noqa: F401 - re-exported
 
 LOCK_NAME = ".peerkit.lock"
-LOCK_TIMEOUT_SECONDS = float(os.environ.get("PEERKIT_LOCK_TIMEOUT", "10"))
+LOCK_TIMEOUT_ENV = "PEERKIT_LOCK_TIMEOUT"
+DEFAULT_LOCK_TIMEOUT_SECONDS = 10.0
 SCHEMA_VERSION = 1
+
+
+def lock_timeout() -> float:
+    """Seconds a writer waits for the workspace lock: ``PEERKIT_LOCK_TIMEOUT`` (default 10),
+    read when the lock is taken; a value that is not a number of seconds is a usage error."""
+    import math
+
+    raw = os.environ.get(LOCK_TIMEOUT_ENV, "").strip()
+    if not raw:
+        return DEFAULT_LOCK_TIMEOUT_SECONDS
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds < 0:
+        raise UsageError(f"{LOCK_TIMEOUT_ENV} must be a number of seconds (0 or more), "
+                         f"such as 10; unset it for the default ({DEFAULT_LOCK_TIMEOUT_SECONDS:g})")
+    return seconds
 
 
 class Workspace:
@@ -193,12 +212,13 @@ class Workspace:
 
         from peerkit.trust import check_writable
 
+        timeout = lock_timeout()  # before anything is touched: a bad value is exit 2
         check_writable(self.root)  # another user's or a read-only workspace: exit 3, one line
         lock_path = self.path(LOCK_NAME)
         owner_path = self.path(LOCK_NAME + ".owner")
         for p in (lock_path, owner_path):
             storage.guard_write(p)  # a link here would be truncated or overwritten
-        lock = FileLock(str(lock_path), timeout=LOCK_TIMEOUT_SECONDS)
+        lock = FileLock(str(lock_path), timeout=timeout)
         try:
             lock.acquire()
         except Timeout:
