@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Iterable
 
 # Notes whose minutes count as billable time: signed by the peer and not denied or void.
 BILLABLE_STATUSES = ("signed", "submitted", "approved")

@@ -33,7 +33,8 @@ def _categories(specs: tuple[str, ...]) -> dict[str, str]:
 
 @certs.command(name="add")
 @click.argument("cred_id", required=False, type=ID)
-@click.option("--preset", help="Start from a preset (see 'peerkit certs presets'): nc-cpss, ga-cps, pa-cps, tx-mhps, tx-rsps.")
+@click.option("--preset", help="Start from a preset (see 'peerkit certs presets'): "
+                               "nc-cpss, ga-cps, pa-cps, tx-mhps, tx-rsps.")
 @click.option("--kind", type=click.Choice(model.KINDS), help="What it is (a preset sets certification).")
 @click.option("--name", help="Its name (a preset sets one).")
 @click.option("--number", help="Certificate, licence or policy number.")

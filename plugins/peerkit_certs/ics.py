@@ -26,7 +26,7 @@ def uid(owner: str, *parts: str) -> str:
 
 def _stamp() -> dt.datetime:
     """Now in UTC (a naive local time is read as the computer's local time)."""
-    return dates.now().astimezone(dt.timezone.utc)
+    return dates.now().astimezone(dt.UTC)
 
 
 def _event(summary: str, day: dt.date, event_uid: str, stamp: dt.datetime, description: str,

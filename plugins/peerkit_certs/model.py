@@ -546,34 +546,33 @@ def update_credential(ws, cred_id: str, changes: dict, *, categories: dict[str, 
     if not path.exists():
         raise DataError(ws.rel(path), "not found: add a credential first ('peerkit certs add')")
     changes = {k: _toml_value(v) for k, v in changes.items() if v is not None}
-    with ws.lock():
-        with storage.edit_toml(path) as doc:
-            tables = doc.get("credential")
-            if not isinstance(tables, list):
-                raise DataError(ws.rel(path), f"no credential with id {cred_id!r}")
-            found = [t for t in tables if t.get("id") == cred_id]
-            if not found:
-                raise DataError(ws.rel(path), f"no credential with id {cred_id!r} "
-                                "(see 'peerkit certs list')")
-            table = found[0]
-            for key in remove:
-                if key in table:
-                    del table[key]
-            subtable = table.get("category_hours")
-            for key, value in changes.items():
-                if key in table:
-                    table[key] = value
-                elif subtable is not None:  # keys must stay before the [credential.category_hours] sub-table
-                    _insert_before(table, "category_hours", key, value)
-                else:
-                    table.add(key, value)
-            if categories:
-                if subtable is None:
-                    subtable = tomlkit.table()
-                    table.add("category_hours", subtable)
-                for key, hours in categories.items():
-                    subtable[key] = _toml_value(Decimal(hours)) if _is_number(hours) else hours
-            result = parse_credentials(doc.unwrap(), path)
+    with ws.lock(), storage.edit_toml(path) as doc:
+        tables = doc.get("credential")
+        if not isinstance(tables, list):
+            raise DataError(ws.rel(path), f"no credential with id {cred_id!r}")
+        found = [t for t in tables if t.get("id") == cred_id]
+        if not found:
+            raise DataError(ws.rel(path), f"no credential with id {cred_id!r} "
+                            "(see 'peerkit certs list')")
+        table = found[0]
+        for key in remove:
+            if key in table:
+                del table[key]
+        subtable = table.get("category_hours")
+        for key, value in changes.items():
+            if key in table:
+                table[key] = value
+            elif subtable is not None:  # keys must stay before the [credential.category_hours] sub-table
+                _insert_before(table, "category_hours", key, value)
+            else:
+                table.add(key, value)
+        if categories:
+            if subtable is None:
+                subtable = tomlkit.table()
+                table.add("category_hours", subtable)
+            for key, hours in categories.items():
+                subtable[key] = _toml_value(Decimal(hours)) if _is_number(hours) else hours
+        result = parse_credentials(doc.unwrap(), path)
     return result.get(cred_id)
 
 

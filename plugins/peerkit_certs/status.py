@@ -6,8 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from peerkit.alerts import Alert, sort_alerts
-from peerkit_certs.model import (Credential, Credentials, Settings, add_months, fmt_hours, hours_value,
-                                 month_end)
+from peerkit_certs.model import Credential, Credentials, Settings, add_months, fmt_hours, hours_value, month_end
 
 SOURCE = "certs"
 

@@ -3,7 +3,6 @@ the service order and plan in force, eligibility (age, family member), goal prog
 from __future__ import annotations
 
 from peerkit.checks import NoteCheck
-
 from peerkit_clients import settings as settings_mod
 
 

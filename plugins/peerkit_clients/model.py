@@ -6,7 +6,7 @@ import datetime as dt
 from peerkit import storage
 from peerkit.errors import DataError
 from peerkit.inputs import read_records
-from peerkit.records import Client, GOAL_STATUSES, check_id, client_from_dict, client_path
+from peerkit.records import GOAL_STATUSES, Client, check_id, client_from_dict, client_path
 from peerkit.validate import clean_text
 
 HEADER = "A person receiving peer support.  Edit with care: ids are referenced by notes."
@@ -48,7 +48,9 @@ def edit_interactively(ws, client_id: str) -> bool:
     path = client_path(ws, client_id)
     ws.client(client_id)
     with ws.lock():
-        return edit_in_editor(path, lambda data, p: client_from_dict(data, p, expect_id=client_id))
+        changed = edit_in_editor(path, lambda data, p: client_from_dict(data, p, expect_id=client_id))
+    ws.forget_clients()  # as after every other change: the next read sees the edit
+    return changed
 
 
 def edit_client(ws, client_id: str, changes: dict, add_goals=(), goal_status=(),

@@ -12,7 +12,6 @@ from peerkit import storage
 from peerkit.errors import DataError
 from peerkit.records import Document, client_from_dict, client_path
 from peerkit.validate import clean_text
-
 from peerkit_clients import settings as settings_mod
 
 

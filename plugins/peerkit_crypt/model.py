@@ -7,10 +7,12 @@ key is dropped only when no value references it.  Running the same command again
 """
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 from peerkit import crypt, cryptkeys, storage
 from peerkit.errors import DataError, SecretError, UsageError
@@ -19,7 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from peerkit.workspace import Workspace
 
 
-def record_files(ws: "Workspace") -> Iterator[Path]:
+def record_files(ws: Workspace) -> Iterator[Path]:
     """Every record file whose fields may be encrypted, in a stable order."""
     for kind, depth in crypt.KIND_FOLDERS.items():
         base = ws.path(kind)
@@ -31,7 +33,7 @@ def record_files(ws: "Workspace") -> Iterator[Path]:
                 yield path
 
 
-def recipients(ws: "Workspace") -> list[str]:
+def recipients(ws: Workspace) -> list[str]:
     """The age recipients listed in ``[crypt] recipients`` of peerkit.toml, canonical."""
     value = ws.section("crypt").get("recipients", [])
     where = ws.rel(ws.path("peerkit.toml"))
@@ -49,7 +51,7 @@ def recipients(ws: "Workspace") -> list[str]:
     return out
 
 
-def _set_recipients(ws: "Workspace", values: list[str]) -> None:
+def _set_recipients(ws: Workspace, values: list[str]) -> None:
     import tomlkit
 
     with storage.edit_toml(ws.path("peerkit.toml")) as doc:
@@ -93,7 +95,7 @@ def _raw(path: Path) -> dict:
         return storage.read_toml(path)  # raises the DataError naming file and line
 
 
-def _needs_rewrite(path: Path, state: dict | None, ws: "Workspace") -> bool:
+def _needs_rewrite(path: Path, state: dict | None, ws: Workspace) -> bool:
     kind = crypt.record_kind(path.relative_to(ws.root))
     data = _raw(path)
     used = crypt.key_ids_used(data)
@@ -102,7 +104,7 @@ def _needs_rewrite(path: Path, state: dict | None, ws: "Workspace") -> bool:
     return bool(set(used) - {state["current"]}) or bool(crypt.plain_fields(data, kind))
 
 
-def _sweep(ws: "Workspace", state: dict | None) -> tuple[int, int]:
+def _sweep(ws: Workspace, state: dict | None) -> tuple[int, int]:
     """Rewrite every record file not yet in the wanted form (resumable: one file at a time)."""
     files = rewritten = 0
     for path in record_files(ws):
@@ -114,15 +116,13 @@ def _sweep(ws: "Workspace", state: dict | None) -> tuple[int, int]:
     return files, rewritten
 
 
-def _rebuild_caches(ws: "Workspace") -> None:
+def _rebuild_caches(ws: Workspace) -> None:
     """Drop and rebuild every cache, so none keeps a value in an old form."""
     from peerkit.notecache import CACHE_NAME, CLIENTS_CACHE_NAME, refresh_all, refresh_clients
 
     for cache in [*ws.path("notes").glob(f"*/*/{CACHE_NAME}"), ws.path("clients", CLIENTS_CACHE_NAME)]:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(cache)
-        except FileNotFoundError:
-            pass
     refresh_all(ws.path("notes"))
     if ws.path("clients").is_dir():
         refresh_clients(ws.path("clients"))
@@ -140,7 +140,7 @@ def _peer_key(state: dict, create: bool = False) -> bytes:
     return key
 
 
-def enable(ws: "Workspace") -> Report:
+def enable(ws: Workspace) -> Report:
     """Turn encryption on (or finish an interrupted enable/rotation)."""
     with ws.lock():
         state = cryptkeys.read_state(ws.root)
@@ -164,7 +164,7 @@ def enable(ws: "Workspace") -> Report:
     return report
 
 
-def _drop_unused_keys(ws: "Workspace", state: dict) -> None:
+def _drop_unused_keys(ws: Workspace, state: dict) -> None:
     """Forget every key but the current one, once no record value references it."""
     if len(state["keys"]) <= 1:
         return
@@ -178,7 +178,7 @@ def _drop_unused_keys(ws: "Workspace", state: dict) -> None:
     cryptkeys.write_state(ws.root, state)
 
 
-def _require_on(ws: "Workspace") -> dict:
+def _require_on(ws: Workspace) -> dict:
     state = cryptkeys.read_state(ws.root)
     if state is None:
         raise UsageError("encryption is off in this workspace: run 'peerkit crypt enable' first")
@@ -187,7 +187,7 @@ def _require_on(ws: "Workspace") -> dict:
     return state
 
 
-def rotate(ws: "Workspace", *, drop_recipient: str | None = None) -> Report:
+def rotate(ws: Workspace, *, drop_recipient: str | None = None) -> Report:
     """A new data key, every value re-encrypted, the old key forgotten (resumable)."""
     with ws.lock():
         state = _require_on(ws)
@@ -206,7 +206,7 @@ def rotate(ws: "Workspace", *, drop_recipient: str | None = None) -> Report:
     return report
 
 
-def disable(ws: "Workspace") -> Report:
+def disable(ws: Workspace) -> Report:
     """Store every value in clear again and remove the keys file (resumable)."""
     with ws.lock():
         state = cryptkeys.read_state(ws.root)
@@ -225,7 +225,7 @@ def disable(ws: "Workspace") -> Report:
     return report
 
 
-def add_recipient(ws: "Workspace", recipient: str) -> str:
+def add_recipient(ws: Workspace, recipient: str) -> str:
     canonical = cryptkeys.check_recipient(recipient)
     with ws.lock():
         wanted = recipients(ws)
@@ -241,7 +241,7 @@ def add_recipient(ws: "Workspace", recipient: str) -> str:
     return canonical
 
 
-def remove_recipient(ws: "Workspace", recipient: str) -> Report:
+def remove_recipient(ws: Workspace, recipient: str) -> Report:
     canonical = cryptkeys.check_recipient(recipient)
     with ws.lock():
         wanted = recipients(ws)
@@ -258,7 +258,7 @@ def remove_recipient(ws: "Workspace", recipient: str) -> Report:
     return rotate(ws, drop_recipient=canonical)
 
 
-def status(ws: "Workspace") -> Report:
+def status(ws: Workspace) -> Report:
     report = Report()
     state = cryptkeys.read_state(ws.root)
     report.recipients = recipients(ws)

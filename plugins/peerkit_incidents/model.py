@@ -8,9 +8,10 @@ docs/incidents.md).  "Now" is :func:`peerkit.dates.now` (``PEERKIT_NOW`` fixes i
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from peerkit import dates, storage
 from peerkit.errors import DataError

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from peerkit.money import to_cents
-
 from peerkit_invoice.model import Index, InvoiceLine, Settings, load_snapshot
 
 
@@ -107,7 +106,7 @@ def _adjustment(ws, settings: Settings, b: _Billed, current: list, ids) -> Invoi
 
 def _why(current: list, ids) -> str:
     parts = []
-    for nid, note in zip(ids, current):
+    for nid, note in zip(ids, current, strict=True):
         if note is None:
             parts.append(f"{nid} no longer found")
         elif note.status == "submitted":

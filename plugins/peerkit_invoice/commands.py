@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import click
 
+from peerkit.completion import format_names
 from peerkit.context import pass_workspace
 from peerkit.errors import EXIT_NOTHING
-from peerkit.completion import format_names
 from peerkit.options import out_option, period_options
 from peerkit.output import message
 
@@ -50,9 +49,8 @@ def invoice(ws, period, fmt, out, preview, reissue):
     --reissue voids it and issues a new number.  Approvals that arrive after a period was
     invoiced are billed on the next invoice, marked late.
     """
-    from peerkit_invoice import model
-
     from peerkit.output import format_for_out, names_folder, out_target
+    from peerkit_invoice import model
 
     formats = _formats()
     fmt = format_for_out(out, fmt, formats, aliases=SUFFIX_ALIASES,

@@ -29,10 +29,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from peerkit import audit, storage
 from peerkit.errors import DataError, PeerkitError, UsageError
@@ -86,9 +87,9 @@ class Settings:
         """The rate of the latest entry for code+modifier whose ``from`` is on or before ``day``."""
         best: Rate | None = None
         for r in self.rates:
-            if r.code == code and r.modifier == modifier and r.start <= day:
-                if best is None or r.start > best.start:
-                    best = r
+            if (r.code == code and r.modifier == modifier and r.start <= day
+                    and (best is None or r.start > best.start)):
+                best = r
         if best is None:
             mod = f" modifier {modifier!r}" if modifier else " (no modifier)"
             raise DataError(where, f"no rate for code {code}{mod} on {day.isoformat()}: add a "
@@ -163,7 +164,7 @@ def pay_date(settings: Settings, period_end: dt.date) -> dt.date:
 
 
 def _decimal(value: Any, what: str) -> Decimal:
-    if isinstance(value, float) or isinstance(value, bool):
+    if isinstance(value, (float, bool)):
         raise PeerkitError(f"invoice line {what} must be a Decimal, int or string, never a float")
     try:
         d = Decimal(str(value))
@@ -271,7 +272,7 @@ class InvoiceLine:
         return {k: v for k, v in d.items() if v is not None and k != "note"}
 
     @classmethod
-    def from_toml(cls, f: Fields) -> "InvoiceLine":
+    def from_toml(cls, f: Fields) -> InvoiceLine:
         """A line read back from a snapshot's ``[[lines]]`` table."""
         qty = f.opt("quantity", str)
         return cls(date=f.opt("date", dt.date),
@@ -420,7 +421,7 @@ class Invoice:
         return d
 
     @classmethod
-    def from_snapshot(cls, data: dict, path: Path) -> "Invoice":
+    def from_snapshot(cls, data: dict, path: Path) -> Invoice:
         """An issued invoice read back from its snapshot ``invoices/<number>.toml``."""
         f = Fields(data, path)
         inv = cls(number=f.req("number", str), start=f.req("start", dt.date), end=f.req("end", dt.date),
@@ -553,7 +554,7 @@ class Index:
         self.rebuilt = rebuilt
 
     @classmethod
-    def load(cls, ws) -> "Index":
+    def load(cls, ws) -> Index:
         files = _snapshot_files(ws)
         entries = _read_index(invoice_dir(ws) / INDEX_NAME)
         if entries is not None and set(entries) == set(files) and all(

@@ -28,13 +28,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from peerkit.checks import CheckContext, Finding, NoteCheck, as_messages
 from peerkit.dates import month_folders
 from peerkit.errors import PeerkitError
 from peerkit.records import Note
-
 from peerkit_notes import model
 
 NOT_COUNTED = ("void", "denied")  # never billed: not counted against authorizations

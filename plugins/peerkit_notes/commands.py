@@ -15,7 +15,6 @@ from peerkit.context import pass_workspace
 from peerkit.options import CLIENT_ID, DATE, ID, NOTE_ID, TIME, json_option, period_options
 from peerkit.output import echo_table, emit_json, message
 from peerkit.records import NOTE_STATUSES
-
 from peerkit_notes import model
 
 

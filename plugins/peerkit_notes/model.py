@@ -6,17 +6,18 @@ and a failed validation leaves the file exactly as it was.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from peerkit import dates, storage
 from peerkit.errors import DataError, UsageError
-from peerkit.records import (BILLABLE_FIELDS, PLACES, Note, check_id, id_problem, note_from_dict,
-                             note_path, note_seal)
+from peerkit.records import BILLABLE_FIELDS, PLACES, Note, check_id, id_problem, note_from_dict, note_path, note_seal
 from peerkit.validate import Fields, clean_text
 
 HEADER = ("A service note.  Units are computed from start/end by the workspace's unit rule.\n"
@@ -80,10 +81,8 @@ def settings(ws) -> NoteSettings:
         f.fail("min_words", "must not be negative (0 turns the minimum off)")
     if result.alert_days < 1:
         f.fail("alert_days", "must be at least 1 day")
-    try:
+    with contextlib.suppress(AttributeError):
         ws._peerkit_notes_settings = result
-    except AttributeError:  # pragma: no cover
-        pass
     return result
 
 

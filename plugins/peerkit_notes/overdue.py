@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 
 from peerkit.alerts import Alert
-
 from peerkit_notes import model
 
 

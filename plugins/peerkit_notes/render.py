@@ -19,7 +19,6 @@ from typing import Any
 
 from peerkit.errors import UsageError
 from peerkit.records import Note
-
 from peerkit_notes import model
 
 FORMATS = ("md", "html", "txt")

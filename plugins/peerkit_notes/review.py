@@ -32,9 +32,10 @@ import hmac
 import json
 import os
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from peerkit import dates, storage
 from peerkit.errors import DataError, PeerkitError, UsageError
@@ -128,7 +129,7 @@ def _canon(value: Any) -> Any:
     return value
 
 
-def fingerprint(note: "Note") -> str:
+def fingerprint(note: Note) -> str:
     """sha256 of the note's canonical content.
 
     Everything the peer wrote or signed counts (times, narrative, goals, signature,
@@ -143,7 +144,7 @@ def fingerprint(note: "Note") -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def review_state(note: "Note") -> str:
+def review_state(note: Note) -> str:
     """``status=<status>;decided=<time of the last decision or ->``: stamped on each row at
     export and compared on import (see :func:`stale_problem`)."""
     at = (note.review or {}).get("at")
@@ -162,7 +163,7 @@ def _parse_state(text: str) -> tuple[str, str] | None:
 _ALLOWED_MOVES = {("signed", "submitted")}
 
 
-def stale_problem(note: "Note", stamped: str) -> str | None:
+def stale_problem(note: Note, stamped: str) -> str | None:
     """Why a row exported with state ``stamped`` may no longer decide ``note``, or None."""
     then = _parse_state(stamped)
     if then is None:
@@ -195,7 +196,7 @@ class Pseudonyms:
         self.key = key
 
     @classmethod
-    def for_workspace(cls, ws: "Workspace") -> "Pseudonyms":
+    def for_workspace(cls, ws: Workspace) -> Pseudonyms:
         path = ws.path(*PSEUDONYM_KEY)
         if not path.is_file():
             with ws.lock():
@@ -213,7 +214,7 @@ class Pseudonyms:
         return cls(key)
 
     def _h(self, kind: str, value: str, n: int) -> str:
-        return hmac.new(self.key, f"{kind}:{value}".encode("utf-8"), hashlib.sha256).hexdigest()[:n].upper()
+        return hmac.new(self.key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()[:n].upper()
 
     def note(self, note_id: str) -> str:
         return "N-" + self._h("note", note_id, 12)
@@ -251,14 +252,14 @@ class ExportResult:
     deidentified: bool
 
 
-def _run_checks(ws: "Workspace", notes: list["Note"], today: dt.date, complete) -> list:
+def _run_checks(ws: Workspace, notes: list[Note], today: dt.date, complete) -> list:
     """``note check``'s findings; ``notes`` is every note of ``ws`` in ``complete``."""
     from peerkit_notes.checks import run_checks
 
     return run_checks(ws, notes, today=today, complete=complete)
 
 
-def _workspace_keys(workspaces: list["Workspace"]) -> list[str]:
+def _workspace_keys(workspaces: list[Workspace]) -> list[str]:
     keys: list[str] = []
     for ws in workspaces:
         base = ws.root.name or "workspace"
@@ -275,7 +276,7 @@ def _findings_text(findings: list, deidentified: bool) -> str:
     return "\n".join(f"{f.severity} {f.rule}: {f.message}" for f in findings)
 
 
-def export_review(workspaces: list["Workspace"], out: Path | str, *,
+def export_review(workspaces: list[Workspace], out: Path | str, *,
                   date_from: dt.date | None = None, date_to: dt.date | None = None,
                   statuses: Iterable[str] = DEFAULT_EXPORT_STATUSES, deidentify: bool = False,
                   today: dt.date | None = None, progress: bool = True) -> ExportResult:
@@ -355,19 +356,19 @@ def export_review(workspaces: list["Workspace"], out: Path | str, *,
         # the audit entries before the file takes its name: if one cannot be written, the
         # workbook is discarded (no PHI file without its entry)
         shown = str(out.resolve())
-        for ws, ids in zip(workspaces, exported_ids):
+        for ws, ids in zip(workspaces, exported_ids, strict=True):
             ws.audit("note export", records=ids, output=shown,
                      action="deidentified" if deidentify else "review")
     return ExportResult(path=out, notes=total, peers=peers, deidentified=deidentify)
 
 
-def _plugin_sheets(wb, workspaces: list["Workspace"], keys: list[str], start, end) -> None:
+def _plugin_sheets(wb, workspaces: list[Workspace], keys: list[str], start, end) -> None:
     """Sheets other plugins add through ``review_sheets`` (activities...), one per title, the
     rows of every workspace after a "Workspace" column."""
     from peerkit.context import current_plugins
 
     sheets: dict[str, tuple[list[str], list[list]]] = {}
-    for ws, key in zip(workspaces, keys):
+    for ws, key in zip(workspaces, keys, strict=True):
         for _plugin, item in current_plugins().collect_list("review_sheets", workspace=ws,
                                                             start=start, end=end):
             title = str(item["title"])
@@ -383,7 +384,7 @@ def _plugin_sheets(wb, workspaces: list["Workspace"], keys: list[str], start, en
             sheet.append(row, where=lambda c, t=title: f"sheet {t!r}")
 
 
-def _notice_sheet(wb, workspaces: list["Workspace"]) -> None:
+def _notice_sheet(wb, workspaces: list[Workspace]) -> None:
     """A "Notice" sheet with each workspace's confidentiality (and Part 2) notice, once each."""
     from peerkit import notices
 
@@ -543,11 +544,11 @@ def _summary_cells(p: PeerSummary) -> list[Any]:
     return [p.peer, p.workspace, p.notes, p.minutes, p.units, p.errors, p.warnings]
 
 
-def _meta_rows(workspaces: list["Workspace"], keys: list[str], deidentify: bool) -> list[list[Any]]:
+def _meta_rows(workspaces: list[Workspace], keys: list[str], deidentify: bool) -> list[list[Any]]:
     rows: list[list[Any]] = [list(META_HEADER), ["format", None, FORMAT],
                              ["deidentified", None, "yes" if deidentify else "no"]]
     if not deidentify:  # paths can name the peer; a de-identified sheet cannot be imported anyway
-        for key, ws in zip(keys, workspaces):
+        for key, ws in zip(keys, workspaces, strict=True):
             rows.append(["workspace", key, str(ws.root.resolve())])
     return rows
 
@@ -561,7 +562,7 @@ def _column_letter(n: int) -> str:
     return letters
 
 
-def export_with_plugin(name: str, exporter, workspaces: list["Workspace"], out: Path | str, *,
+def export_with_plugin(name: str, exporter, workspaces: list[Workspace], out: Path | str, *,
                        date_from: dt.date | None = None, date_to: dt.date | None = None,
                        statuses: Iterable[str] = DEFAULT_EXPORT_STATUSES) -> int:
     """Export through a plugin's ``note_exporters`` format; audit each workspace.
@@ -588,7 +589,7 @@ def export_with_plugin(name: str, exporter, workspaces: list["Workspace"], out: 
 
     def audit_each(path: Path) -> None:  # before the file takes its name
         shown = str(path.resolve())
-        for ws, done in zip(workspaces, ids):
+        for ws, done in zip(workspaces, ids, strict=True):
             ws.audit("note export", records=done, output=shown, action=f"format {name}")
 
     # The exporter writes a temp file next to ``out``; it becomes ``out`` after the audit.
@@ -842,7 +843,7 @@ def _read_decisions(path: Path) -> tuple[list[_Decided], int, str]:
             close()
 
 
-def _check_note(item: _Decided, ws: "Workspace") -> tuple["Note | None", str]:
+def _check_note(item: _Decided, ws: Workspace) -> tuple[Note | None, str]:
     """The note on disk for a decided row, or a problem."""
     try:
         note = ws.note(item.note_id)
@@ -864,17 +865,17 @@ def _check_note(item: _Decided, ws: "Workspace") -> tuple["Note | None", str]:
     return note, ""
 
 
-def _same(note: "Note", item: _Decided) -> bool:
+def _same(note: Note, item: _Decided) -> bool:
     review = note.review or {}
     return (note.status == item.decision and review.get("decision") == item.decision
             and (review.get("reason") or "") == item.reason)
 
 
-def _validate(decided: list[_Decided], workspaces: dict[Path, "Workspace"]) -> dict[int, "Note"]:
+def _validate(decided: list[_Decided], workspaces: dict[Path, Workspace]) -> dict[int, Note]:
     """Fill each row's problem; return the notes of valid rows by row number."""
     from peerkit.workspace import CONFIG_NAME, Workspace
 
-    notes: dict[int, "Note"] = {}
+    notes: dict[int, Note] = {}
     seen: dict[tuple[Path, str], int] = {}
     for item in decided:
         if item.problem:
@@ -900,14 +901,14 @@ def _validate(decided: list[_Decided], workspaces: dict[Path, "Workspace"]) -> d
     return notes
 
 
-def _peer_name(ws: "Workspace") -> str:
+def _peer_name(ws: Workspace) -> str:
     try:
         return _text(ws.provider.get("name", "")).replace("\n", " ")
     except DataError:
         return ""
 
 
-def _write_review(note: "Note", item: _Decided, reviewer: str, at: dt.datetime) -> None:
+def _write_review(note: Note, item: _Decided, reviewer: str, at: dt.datetime) -> None:
     import tomlkit
 
     with storage.edit_toml(note.path) as doc:
@@ -941,7 +942,7 @@ def import_review(path: Path | str, *, reviewer: str | None = None, dry_run: boo
     if len(name) > MAX_REVIEWER_CHARS:
         raise UsageError(f"--reviewer is longer than {MAX_REVIEWER_CHARS} characters")
     report = ImportReport(path=path, reviewer=name, blank=blank, dry_run=dry_run)
-    workspaces: dict[Path, "Workspace"] = {}
+    workspaces: dict[Path, Workspace] = {}
     _validate(decided, workspaces)
     bad = [d for d in decided if d.problem]
     if dry_run or (bad and not partial):
@@ -1010,8 +1011,8 @@ def _row(d: _Decided, result: str, new_status: str = "") -> RowResult:
                      old_status=d.old_status, new_status=new_status)
 
 
-def _validate_again(todo: list[_Decided], workspaces: dict[Path, "Workspace"]) -> dict[int, "Note"]:
-    notes: dict[int, "Note"] = {}
+def _validate_again(todo: list[_Decided], workspaces: dict[Path, Workspace]) -> dict[int, Note]:
+    notes: dict[int, Note] = {}
     for d in todo:
         if d.problem:
             continue
@@ -1023,7 +1024,7 @@ def _validate_again(todo: list[_Decided], workspaces: dict[Path, "Workspace"]) -
     return notes
 
 
-def _result(d: _Decided, workspaces: dict[Path, "Workspace"] | None) -> RowResult:
+def _result(d: _Decided, workspaces: dict[Path, Workspace] | None) -> RowResult:
     if d.problem:
         return _row(d, "refused")
     if workspaces is None:

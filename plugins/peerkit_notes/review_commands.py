@@ -64,10 +64,7 @@ def note_export(ctx, period, statuses, out, fmt, deidentify, workspaces):
         if deidentify:
             raise UsageError("--deidentify works with --format xlsx only")
     date_from, date_to = period.start, period.end
-    if "all" in statuses:
-        chosen = NOTE_STATUSES
-    else:
-        chosen = tuple(statuses) or review.DEFAULT_EXPORT_STATUSES
+    chosen = NOTE_STATUSES if "all" in statuses else tuple(statuses) or review.DEFAULT_EXPORT_STATUSES
     if workspaces:
         opened, seen = [], set()
         for folder in workspaces:

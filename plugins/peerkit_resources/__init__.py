@@ -11,7 +11,8 @@ from peerkit.lazy import LazyCommand
 def register_commands(cli):
     # imported only when the command runs, so 'peerkit --help' stays fast
     cli.add_command(LazyCommand("resources", "peerkit_resources.commands:resources",
-                                "Community resource directory: search, verify, import and export (Open Referral HSDS)."))
+                                "Community resource directory: search, verify, import and export "
+                                "(Open Referral HSDS)."))
 
 
 @hookimpl
@@ -32,7 +33,6 @@ def resource_exporters():
 def alerts(workspace, today):
     """One warning when resources have not been verified within [resources] stale_days."""
     from peerkit.alerts import Alert
-
     from peerkit_resources import directory
 
     if not workspace.path("resources").is_dir():

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import click
 
+from peerkit.completion import format_names
 from peerkit.context import current_plugins, pass_workspace
 from peerkit.errors import UsageError
-from peerkit.completion import format_names
-from peerkit.options import DATE, ID, PAST_DATE, RESOURCE_ID, json_option, out_option
+from peerkit.options import DATE, PAST_DATE, RESOURCE_ID, json_option, out_option
 from peerkit.output import echo_table, emit_json, message
-
 from peerkit_resources import model, search
+from peerkit_resources import schedule as sched
 
 
 class _LazyDirectory:
@@ -26,7 +26,6 @@ class _LazyDirectory:
 
 
 directory = _LazyDirectory()
-from peerkit_resources import schedule as sched
 
 
 def importers() -> dict:

@@ -8,7 +8,6 @@ from typing import Any
 
 from peerkit import storage
 from peerkit.errors import DataError, PeerkitError, UsageError
-
 from peerkit_resources import model, search
 
 DEFAULT_STALE_DAYS = 180
@@ -148,7 +147,8 @@ class Report:
     skipped: list[dict] = field(default_factory=list)
 
     def as_json(self) -> dict:
-        return {"format": self.format, "source": self.source, **self.counts, "added": self.added, "merged": self.merged, "skipped": self.skipped}
+        return {"format": self.format, "source": self.source, **self.counts,
+                "added": self.added, "merged": self.merged, "skipped": self.skipped}
 
 
 class Matcher:

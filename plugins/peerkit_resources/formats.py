@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from peerkit.errors import DataError
 from peerkit.storage import display_path
-
 from peerkit_resources import hsds, model
 from peerkit_resources import schedule as sched
 
@@ -112,7 +112,7 @@ def _zip_package_names(path: Path, check_sizes: bool = True) -> dict[str, str]:
     return {i.filename.rsplit("/", 1)[-1]: i.filename for i in wanted}
 
 
-def _read_zipped_package(path: Path, read_folder: Callable[[Path], "hsds.Source"]) -> "hsds.Source":
+def _read_zipped_package(path: Path, read_folder: Callable[[Path], hsds.Source]) -> hsds.Source:
     """Unpack a package .zip's CSVs into a private temporary folder and read that folder;
     errors name ``pkg.zip:phones.csv``, never the temporary folder."""
     import shutil

@@ -9,17 +9,18 @@ check the result against the bundled HSDS 3.0 JSON Schemas with ``jsonschema``.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
 import json
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from peerkit.errors import DataError
 from peerkit.storage import display_path
-
 from peerkit_resources import model
 from peerkit_resources import schedule as sched
 
@@ -121,10 +122,8 @@ def _schedule_raw(r: dict) -> dict:
             if model.is_uuid(_s(value)):
                 out["id"] = _s(value)
         elif key == "interval":
-            try:
+            with contextlib.suppress(TypeError, ValueError):
                 out["interval"] = int(float(value))
-            except (TypeError, ValueError):
-                pass
         elif key == "freq":
             freq = _s(value).upper()
             out["freq"] = freq if freq in sched.FREQS else "WEEKLY"
@@ -907,10 +906,8 @@ def _typed_row(schema_name: str, row: dict) -> dict:
             continue
         kind = props.get(k, {}).get("type")
         if kind in ("number", "integer") and isinstance(v, str):
-            try:
+            with contextlib.suppress(ValueError):
                 v = float(v) if "." in v else int(v)
-            except ValueError:
-                pass
         out[k] = v
     return out
 

@@ -12,13 +12,13 @@ import os
 import re
 import unicodedata
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from peerkit import storage
 from peerkit.errors import DataError
 from peerkit.validate import Fields, clean_text
-
 from peerkit_resources import schedule as sched
 
 FOLDER = "resources"

@@ -20,7 +20,8 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -135,11 +136,9 @@ def day_matches(row: dict, day: dt.date) -> bool:
         for ordinal, wd in byday:
             if day.weekday() != wd:
                 continue
-            if ordinal is None:
-                ok = True
-            elif ordinal > 0 and (day.day - 1) // 7 + 1 == ordinal:
-                ok = True
-            elif ordinal < 0 and (_last_day(day) - day.day) // 7 + 1 == -ordinal:
+            if (ordinal is None
+                    or ordinal > 0 and (day.day - 1) // 7 + 1 == ordinal
+                    or ordinal < 0 and (_last_day(day) - day.day) // 7 + 1 == -ordinal):
                 ok = True
         if not monthdays and not byday:
             ok = bool(dtstart) and day.day == dtstart.day

@@ -25,13 +25,12 @@ import json
 import os
 import re
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 from peerkit import storage
 from peerkit.errors import UsageError
-
 from peerkit_resources import model
 from peerkit_resources import schedule as sched
 
@@ -109,8 +108,9 @@ def _words_text(text: str) -> str:
     return " " + _NON_WORD.sub(" ", _fold(text)).strip() + " "
 
 
-STOPWORDS = frozenset("a an and are as at be by for from has have in is it its of on or our that the their "
-                      "this to was we will with you your".split())
+STOPWORDS = frozenset(["a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "in", "is",
+                       "it", "its", "of", "on", "or", "our", "that", "the", "their", "this", "to", "was", "we",
+                       "will", "with", "you", "your"])
 
 
 def _word_set_text(text: str) -> str:
@@ -334,7 +334,7 @@ def verification_dates(ws) -> list[tuple[str, str, str, str | None]]:
         store.close()
 
 
-def candidates(ws, q: "Query") -> tuple[list[dict], int]:
+def candidates(ws, q: Query) -> tuple[list[dict], int]:
     """Entries that may match ``q``: a superset chosen by SQL on the trusted index rows, plus
     every file that changed since the index was written (parsed again).  Returns (entries,
     number of files parsed again)."""
@@ -541,7 +541,7 @@ def search(entries: Iterable[dict], q: Query) -> list[Hit]:
             continue
         cat_found = None
         if cat_terms is not None:
-            for c, cf in zip(e["cats"], e["catsf"]):
+            for c, cf in zip(e["cats"], e["catsf"], strict=True):
                 if cf in cat_terms:
                     cat_found = (c, cf)
                     break
@@ -549,14 +549,14 @@ def search(entries: Iterable[dict], q: Query) -> list[Hit]:
                 continue
         score = 0
         reasons = []
-        for w, ws_ in zip(words, starts):
+        for w, ws_ in zip(words, starts, strict=True):
             best, reason = 0, ""
             nametext = e["nametext"]
             if w in nametext:
                 best = 12 if ws_ in nametext else 10
                 reason = f"name matches {w!r}"
             else:
-                for c, cf in zip(e["cats"], e["catsf"]):
+                for c, cf in zip(e["cats"], e["catsf"], strict=True):
                     if w in cf:
                         best = 10 if ws_ in cf else 8
                         reason = f"category {c!r} matches {w!r}"

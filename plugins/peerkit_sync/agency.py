@@ -17,13 +17,12 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from peerkit.errors import DataError, PeerkitError, UsageError
-
 from peerkit_sync import repo
 from peerkit_sync.gitrun import GitFailed, git, make_private
 

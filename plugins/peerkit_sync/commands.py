@@ -50,7 +50,8 @@ def sync(ws, init_, remote, as_json):
 
 
 @click.group()
-@click.option("--agency", "agency_dir", metavar="DIR", help="The agency folder (default: the nearest with agency.toml).")
+@click.option("--agency", "agency_dir", metavar="DIR",
+              help="The agency folder (default: the nearest with agency.toml).")
 @click.pass_context
 def agency(ctx, agency_dir):
     """Supervisors: pull, push and see every peer's shared workspace (agency.toml)."""

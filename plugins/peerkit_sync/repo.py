@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from peerkit.errors import DataError, PeerkitError
-
 from peerkit_sync.gitrun import DRIVER_NAME, GitFailed, driver_command, git, make_private
 
 IGNORE_HEADER = "# peerkit: device-local files (caches, locks, temp files) stay out of git"
@@ -211,7 +210,8 @@ def merge(root: Path, branch: str, author: tuple[str, str], validate) -> bool:
                 "on the remote in ways peerkit cannot merge; nothing was changed. Open the record, "
                 "compare it with 'git diff HEAD origin/" + branch + " -- PATH', agree with your "
                 "supervisor which version stands, edit it with peerkit, then run 'peerkit sync' again")
-        raise GitFailed(f"git merge failed: {result.stderr.strip().splitlines()[-1] if result.stderr.strip() else result.code}")
+        stderr = result.stderr.strip()
+        raise GitFailed(f"git merge failed: {stderr.splitlines()[-1] if stderr else result.code}")
     after = head(root)
     if after == before:
         return False

@@ -7,10 +7,11 @@ arithmetic.  Places and purposes never name a person: the client is an optional 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from peerkit import storage
 from peerkit.dates import month_folders

@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 from peerkit.context import pass_workspace
-from peerkit.options import CLIENT_ID, ID, json_option, out_option
+from peerkit.options import CLIENT_ID, json_option, out_option
 from peerkit.output import emit_json, message, resolves_out
 from peerkit_wrap import model
 

@@ -19,7 +19,7 @@ PLAN_MD = "wrap/plan.md.j2"
 CARD_HTML = "wrap/card.html.j2"
 
 
-def context(plan: model.Plan, ws: "Workspace") -> dict[str, Any]:
+def context(plan: model.Plan, ws: Workspace) -> dict[str, Any]:
     """What every template receives.
 
     ``plan``: the plan's data (every key present, see docs/wrap.md); ``client``: ``{id,
@@ -41,7 +41,7 @@ def context(plan: model.Plan, ws: "Workspace") -> dict[str, Any]:
     }
 
 
-def _agency_text(ws: "Workspace", key: str) -> str:
+def _agency_text(ws: Workspace, key: str) -> str:
     from peerkit.validate import Fields
 
     return Fields(ws.section("agency"), ws.path("peerkit.toml"), prefix="agency.").opt(key, str, "").strip()
@@ -67,19 +67,19 @@ def with_notices(result, fmt: str, notices: list[str]):
     return result
 
 
-def render_html(plan: model.Plan, ws: "Workspace") -> str:
+def render_html(plan: model.Plan, ws: Workspace) -> str:
     from peerkit.templating import render
 
     return render(ws, PLAN_HTML, context(plan, ws), fmt="html")
 
 
-def render_md(plan: model.Plan, ws: "Workspace") -> str:
+def render_md(plan: model.Plan, ws: Workspace) -> str:
     from peerkit.templating import render
 
     return render(ws, PLAN_MD, context(plan, ws), fmt="md")
 
 
-def render_card(plan: model.Plan, ws: "Workspace") -> str:
+def render_card(plan: model.Plan, ws: Workspace) -> str:
     from peerkit.templating import render
 
     return render(ws, CARD_HTML, context(plan, ws), fmt="html")
@@ -109,7 +109,7 @@ class _Sheet:
         self.title = title
         self.row = 1
         self._wrap = Alignment(wrap_text=True, vertical="top")
-        for col, (head, width) in enumerate(zip(headers, widths), 1):
+        for col, (head, width) in enumerate(zip(headers, widths, strict=True), 1):
             cell = self.ws.cell(row=1, column=col, value=head)
             cell.font = Font(bold=True)
             self.ws.column_dimensions[get_column_letter(col)].width = width
@@ -144,7 +144,7 @@ def _yes(value: bool) -> str:
     return "Yes" if value else "No"
 
 
-def render_xlsx(plan: model.Plan, ws: "Workspace"):
+def render_xlsx(plan: model.Plan, ws: Workspace):
     """A workbook with each section on its own sheet (titles in ``SHEETS``)."""
     from openpyxl import Workbook
 
@@ -236,7 +236,7 @@ def render_xlsx(plan: model.Plan, ws: "Workspace"):
     return wb
 
 
-def render_pdf(plan: model.Plan, ws: "Workspace") -> bytes:
+def render_pdf(plan: model.Plan, ws: Workspace) -> bytes:
     """The whole plan (its HTML and print CSS) as a US-letter PDF; needs peerkit[pdf]."""
     from peerkit.notices import notices_for
     from peerkit.pdf import html_to_pdf
@@ -254,7 +254,7 @@ CARD_PAGES = """
 """
 
 
-def render_card_pdf(plan: model.Plan, ws: "Workspace") -> bytes:
+def render_card_pdf(plan: model.Plan, ws: Workspace) -> bytes:
     """The crisis card as a PDF of ID-1 card-sized pages (85.6 x 53.98 mm, crop marks in a
     3 mm bleed): the front, then the back; a long plan continues on a further card page."""
     from peerkit.notices import notices_for

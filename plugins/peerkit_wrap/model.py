@@ -164,11 +164,11 @@ class PlanFields(Fields):
         label = f"field '{name}': " if name else ""
         raise DataError(self.where(), f"{label}{problem}", line=line)
 
-    def table(self, key: str) -> "PlanFields":
+    def table(self, key: str) -> PlanFields:
         value = self.opt(key, dict, {})
         return PlanFields(value, self.path, f"{self.prefix}{key}.")
 
-    def tables(self, key: str) -> list["PlanFields"]:
+    def tables(self, key: str) -> list[PlanFields]:
         value = self.opt(key, list, [])
         out = []
         for i, item in enumerate(value):
@@ -360,19 +360,19 @@ def _advance_directive(a: PlanFields, unknown: list[str]) -> dict:
 # ------------------------------------------------------------------------------ workspace access
 
 
-def plan_path(ws: "Workspace", client_id: str) -> Path:
+def plan_path(ws: Workspace, client_id: str) -> Path:
     from peerkit.records import check_id
 
     return ws.path(FOLDER, f"{check_id(client_id, 'client id')}.toml")
 
 
-def missing_plan_error(ws: "Workspace", client_id: str) -> DataError:
+def missing_plan_error(ws: Workspace, client_id: str) -> DataError:
     return DataError(ws.rel(plan_path(ws, client_id)),
                      f"no wellness and crisis plan for client {client_id} yet; "
                      f"start one with 'peerkit wrap new {client_id}'")
 
 
-def load_plan(ws: "Workspace", client_id: str) -> Plan:
+def load_plan(ws: Workspace, client_id: str) -> Plan:
     """The plan of an existing client; exit 3 with the remedy when there is none."""
     client = ws.client(client_id)  # refuses unknown ids and unsafe names
     path = plan_path(ws, client_id)
@@ -382,7 +382,7 @@ def load_plan(ws: "Workspace", client_id: str) -> Plan:
     return plan_from_dict(data, path, expect_id=client_id, client_name=client.name)
 
 
-def plan_files(ws: "Workspace") -> list[Path]:
+def plan_files(ws: Workspace) -> list[Path]:
     folder = ws.path(FOLDER)
     if not folder.is_dir():
         return []
@@ -396,7 +396,7 @@ class Settings:
     overdue_severity: str = DEFAULT_OVERDUE_SEVERITY
 
 
-def settings(ws: "Workspace") -> Settings:
+def settings(ws: Workspace) -> Settings:
     """The ``[wrap]`` table of peerkit.toml, validated (errors name ``wrap.<field>``)."""
     from peerkit.workspace import CONFIG_NAME
 
@@ -581,7 +581,7 @@ def skeleton(client_id: str, today: dt.date, helpers: list[str]) -> str:
                            helpers=", ".join(_toml_string(h) for h in helpers))
 
 
-def new_plan(ws: "Workspace", client_id: str, today: dt.date) -> Path:
+def new_plan(ws: Workspace, client_id: str, today: dt.date) -> Path:
     """Write the commented skeleton for a client; refuses to overwrite an existing plan."""
     client = ws.client(client_id)
     path = plan_path(ws, client_id)
@@ -602,7 +602,7 @@ def new_plan(ws: "Workspace", client_id: str, today: dt.date) -> Path:
     return path
 
 
-def edit_plan(ws: "Workspace", client_id: str) -> tuple[bool, list[str]]:
+def edit_plan(ws: Workspace, client_id: str) -> tuple[bool, list[str]]:
     """Open the plan in $EDITOR; saved only when valid.  Returns (changed, unknown fields)."""
     from peerkit.editing import edit_in_editor
 
@@ -688,7 +688,7 @@ def check_plan(plan: Plan, rel: str, today: dt.date, cfg: Settings) -> list[Find
     return out
 
 
-def check_all(ws: "Workspace", today: dt.date, client_id: str | None = None) -> list[Finding]:
+def check_all(ws: Workspace, today: dt.date, client_id: str | None = None) -> list[Finding]:
     """Findings for one client's plan (exit 3 when there is none) or for every plan file."""
     cfg = settings(ws)
     if client_id is not None:
@@ -715,7 +715,7 @@ def check_all(ws: "Workspace", today: dt.date, client_id: str | None = None) -> 
     return findings
 
 
-def alerts(ws: "Workspace", today: dt.date) -> list:
+def alerts(ws: Workspace, today: dt.date) -> list:
     """Review dates for ``peerkit status``: due soon (warning), overdue (configurable,
     error by default); a plan file that does not validate is returned as its DataError
     (``status`` shows it and exits 3).  Plans of discharged

@@ -1,8 +1,9 @@
 """Service-note checks: the rule type every plugin's ``note_checks`` hook returns."""
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     from peerkit.records import Client, Note
@@ -25,7 +26,7 @@ class NoteCheck:
 
     name: str
     severity: str
-    check: Callable[["Note", "CheckContext"], Any]
+    check: Callable[[Note, CheckContext], Any]
     description: str = ""
 
     def __post_init__(self):
@@ -59,14 +60,14 @@ class CheckContext:
         cache: a dict shared by all checks of one run, to compute something once.
     """
 
-    workspace: "Workspace"
-    clients: dict[str, "Client"]
-    notes: list["Note"] = field(default_factory=list)
+    workspace: Workspace
+    clients: dict[str, Client]
+    notes: list[Note] = field(default_factory=list)
     today: Any = None
     settings: dict = field(default_factory=dict)
     cache: dict = field(default_factory=dict)
 
-    def client(self, client_id: str) -> "Client | None":
+    def client(self, client_id: str) -> Client | None:
         """The ``Client`` with this id, or ``None``."""
         return self.clients.get(client_id)
 

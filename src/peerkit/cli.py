@@ -12,7 +12,6 @@ import click
 
 from peerkit import __version__
 from peerkit.errors import PeerkitError
-
 from peerkit.lazy import LazyCommand, resolve
 
 # Core commands, imported only when they run (their one-line help is repeated here so that
@@ -124,12 +123,11 @@ class PeerkitGroup(click.Group):
                 raise
             code = _show_plugin_failures(ctx, exc.exit_code, stop=False)
             raise PeerkitClickError(exc.message, code) from None
-        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit,
-                KeyboardInterrupt):
+        except (click.ClickException, click.exceptions.Abort, SystemExit, KeyboardInterrupt):
             raise
         except BrokenPipeError:
             sys.stderr.close()
-            raise SystemExit(1)
+            raise SystemExit(1) from None
         except OSError as exc:  # a full disk anywhere is exit 3 with one line, never 70
             if os.environ.get("PEERKIT_DEBUG"):
                 raise

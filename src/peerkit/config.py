@@ -20,7 +20,7 @@ def validate_config(data: dict, path: Path) -> None:
                          "understands (1); upgrade peerkit")
     for section in ("provider", "agency", "billing", "caseload"):
         if section in data and not isinstance(data[section], dict):
-            f.fail(section, "must be a table ([%s])" % section)
+            f.fail(section, f"must be a table ([{section}])")
     if "provider" in data:
         p = f.sub("provider")
         p.opt("name", str)

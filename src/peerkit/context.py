@@ -7,6 +7,7 @@ import click
 
 from peerkit import plugins as plugin_mod
 
+
 def _root_params(ctx: click.Context) -> dict:
     root = ctx.find_root()
     params = dict(root.params or {})

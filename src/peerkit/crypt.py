@@ -26,8 +26,9 @@ import datetime as dt
 import hashlib
 import json
 import os
+from collections.abc import Iterator, Mapping
 from pathlib import PurePath
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 from peerkit.errors import DataError
 
@@ -286,7 +287,8 @@ def is_encrypted_field(kind: str, path: tuple[str, ...]) -> bool:
     if kind in ALL_BUT:
         return bool(path) and path[0] not in ALL_BUT[kind]
     for pattern in _patterns(kind):
-        if len(path) >= len(pattern) and all(p == "*" or p == s for p, s in zip(pattern, path)):
+        prefix = path[:len(pattern)]
+        if len(prefix) == len(pattern) and all(p == "*" or p == s for p, s in zip(pattern, prefix, strict=True)):
             return True
     return False
 

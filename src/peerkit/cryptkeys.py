@@ -19,8 +19,9 @@ import datetime as dt
 import os
 import secrets as pysecrets
 import tomllib
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 from peerkit import crypt
 from peerkit.errors import DataError, SecretError

@@ -172,7 +172,7 @@ def elapsed_minutes(day: dt.date, start: dt.time, end: dt.time, zone_name: str =
     if not zone_name:
         return naive
     tz = zone(zone_name)
-    utc = dt.timezone.utc
+    utc = dt.UTC
     s = dt.datetime.combine(day, start, tzinfo=tz).astimezone(utc)
     e = dt.datetime.combine(day, end, tzinfo=tz).astimezone(utc)
     return int((e - s).total_seconds() // 60)

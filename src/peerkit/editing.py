@@ -1,12 +1,13 @@
 """Editing a record in $EDITOR: the file is replaced only if the result validates."""
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from peerkit import storage
 from peerkit.errors import DataError, UsageError
@@ -53,7 +54,5 @@ def edit_in_editor(path: Path, validate: Callable[[dict, Path], object]) -> bool
         storage.atomic_write_text(path, new_text)
         return True
     finally:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass

@@ -13,9 +13,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zipfile
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from peerkit.errors import DataError
 from peerkit.storage import atomic_path, display_path
@@ -217,11 +218,9 @@ def iter_rows(path: Path | str, ws, *, max_rows: int = 1_000_000, max_cols: int 
             values = []
             for c_index, cell in enumerate(row, start=1):
                 value = getattr(cell, "value", None)
-                if getattr(cell, "data_type", None) == "f" or (
-                        isinstance(value, str) and value.startswith("=") and getattr(cell, "data_type", "") == "f"):
-                    if not allow_formulas:
-                        raise DataError(where, f"sheet '{ws.title}' cell {get_column_letter(c_index)}{r_index} "
-                                               "holds a formula; type the value instead")
+                if getattr(cell, "data_type", None) == "f" and not allow_formulas:
+                    raise DataError(where, f"sheet '{ws.title}' cell {get_column_letter(c_index)}{r_index} "
+                                           "holds a formula; type the value instead")
                 if isinstance(value, str):
                     from peerkit.validate import clean_text
 

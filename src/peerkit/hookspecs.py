@@ -27,8 +27,9 @@ exception's type only (its text may hold protected information).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 import pluggy
 
@@ -231,7 +232,8 @@ def review_sheets(workspace, start, end):
     """Extra sheets for the supervisor's review workbook (``peerkit note export``).
 
     :param workspace: the :class:`peerkit.workspace.Workspace` being exported.
-    :param start: first day (a ``datetime.date``) or None; ``end``: last day or None.
+    :param start: first day (a ``datetime.date``) or None.
+    :param end: last day (a ``datetime.date``) or None.
     :return: a list of ``{"title": str, "headers": [str, ...], "rows": [[value, ...], ...]}``;
         values are text, numbers, dates or times.  The rows of every exported workspace are
         gathered on one sheet per title, after a "Workspace" column.  Not called for

@@ -26,8 +26,8 @@ line numbers (:func:`lint_html`).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from html.parser import HTMLParser
-from typing import Iterable
 
 from markupsafe import escape
 

@@ -12,7 +12,7 @@ refused in every record file (exit 3 naming the file and the key), unless its va
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 SSN_RE = re.compile(r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])")
 # NC Medicaid ID: nine digits and a letter (examples: 900000001A)

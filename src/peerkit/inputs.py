@@ -40,10 +40,7 @@ def read_records(source: str, *, list_key: str | None = None) -> tuple[list[dict
             check_text_lengths(item, _item_where(where, i, len(items)))
         return [_convert_json(item) for item in items], where
     data = storage.parse_toml(text, where)
-    if list_key and isinstance(data.get(list_key), list):
-        items = list(data[list_key])
-    else:
-        items = [data]
+    items = list(data[list_key]) if list_key and isinstance(data.get(list_key), list) else [data]
     for i, item in enumerate(items):
         check_text_lengths(item, _item_where(where, i, len(items)))
     return items, where

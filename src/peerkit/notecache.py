@@ -20,6 +20,7 @@ the lock is busy it just reads.  Deleting a cache is always safe.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -148,9 +149,8 @@ def refresh(folder: Path, *, name: str = CACHE_NAME, build=_build_note, fresh: d
     (with ``fresh``): when the caller started reading.  ``build=None`` parses nothing: files
     neither fresh nor current in the old cache are left out (read from TOML next time)."""
     from peerkit import storage
-    from peerkit.errors import PeerkitError
-
     from peerkit.cryptkeys import cache_sealing, seal_for_cache
+    from peerkit.errors import PeerkitError
 
     started = time.time_ns() if started_ns is None else started_ns
     old = MonthCache(folder, name)
@@ -183,7 +183,7 @@ def refresh(folder: Path, *, name: str = CACHE_NAME, build=_build_note, fresh: d
             except PeerkitError:
                 continue  # a broken file is not cached: readers parse it and report it
         if sealing:  # issue 18: the values as one ciphertext, nothing in clear
-            try:
+            try:  # noqa: SIM105 - per-file loop: cheaper than contextlib.suppress
                 entries[entry.name] = {"sig": signature(st), "note": {},
                                        "sealed": seal_for_cache(Path(entry.path), data)}
             except PeerkitError:
@@ -198,10 +198,8 @@ def refresh(folder: Path, *, name: str = CACHE_NAME, build=_build_note, fresh: d
     if build is None:  # a reader's refresh: nothing it wrote changes what this process read
         _write_cache_file(folder / name, payload.encode("utf-8"))
         return
-    try:
+    with contextlib.suppress(PeerkitError):  # a cache that cannot be written is simply not used
         storage.atomic_write_bytes(folder / name, payload.encode("utf-8"))
-    except PeerkitError:
-        pass  # a cache that cannot be written is simply not used
 
 
 def _write_cache_file(path: Path, data: bytes) -> None:
@@ -227,10 +225,8 @@ def _write_cache_file(path: Path, data: bytes) -> None:
             os.close(fd)
         os.replace(tmp, path)
     except OSError:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
 
 
 def _own_writable(path: Path) -> bool:

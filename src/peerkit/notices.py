@@ -48,23 +48,23 @@ PART2_NOTICE = (
 CONSENT_KINDS = ("consent", "release-of-information")
 
 
-def _agency(ws: "Workspace"):
+def _agency(ws: Workspace):
     from peerkit.validate import Fields
 
     return Fields(ws.section("agency"), ws.path("peerkit.toml"), prefix="agency.")
 
 
-def part2(ws: "Workspace") -> bool:
+def part2(ws: Workspace) -> bool:
     """``[agency] part2``: the program is covered by 42 CFR Part 2 (default false)."""
     return bool(_agency(ws).opt("part2", bool, False))
 
 
-def confidentiality_notice(ws: "Workspace") -> str:
+def confidentiality_notice(ws: Workspace) -> str:
     text = _agency(ws).opt("confidentiality_notice", str, "").strip()
     return text or DEFAULT_NOTICE
 
 
-def notices_for(ws: "Workspace") -> list[str]:
+def notices_for(ws: Workspace) -> list[str]:
     """The notices an export of a client's records carries, in order."""
     out = [confidentiality_notice(ws)]
     if part2(ws):
@@ -76,8 +76,8 @@ def _norm(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def check_consent(ws: "Workspace", client_id: str, consent_id: str | None, recipient: str | None,
-                  today: dt.date | None = None) -> "Document | None":
+def check_consent(ws: Workspace, client_id: str, consent_id: str | None, recipient: str | None,
+                  today: dt.date | None = None) -> Document | None:
     """The consent an export relies on, checked; None when none is needed and none was given.
 
     Under ``[agency] part2 = true`` both ``consent_id`` and ``recipient`` are required
@@ -140,6 +140,6 @@ def add_to_text(text: str, fmt: str, notices: list[str]) -> str:
     return "\n\n".join(notices) + "\n\n" + text
 
 
-def audit_action(action: str, consent: "Document | None") -> str:
+def audit_action(action: str, consent: Document | None) -> str:
     """The audit entry's action with the consent it relied on (``format=md consent=D4``)."""
     return f"{action} consent={consent.id}" if consent is not None else action

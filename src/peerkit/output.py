@@ -5,9 +5,10 @@ import datetime as dt
 import json
 import os
 import sys
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import click
 

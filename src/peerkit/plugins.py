@@ -21,9 +21,10 @@ import importlib.util
 import os
 import sys
 import traceback
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import pluggy
 
@@ -271,7 +272,7 @@ class Plugins:
         return out
 
     def _hook_failed(self, name: str, hook: str, contract: hookspecs.Contract,
-                     failure: "HookFailure") -> None:
+                     failure: HookFailure) -> None:
         if contract.policy == hookspecs.STOP:
             from peerkit.errors import PeerkitError
 
@@ -287,7 +288,7 @@ class Plugins:
         self.failures.append(failure)
 
     # ------------------------------------------------------------------ failures
-    def take_failures(self) -> list["HookFailure"]:
+    def take_failures(self) -> list[HookFailure]:
         """Failures recorded by ``collect`` hooks and not shown yet, each message once.
 
         The command that shows them (``status``) takes them; whatever is left when a

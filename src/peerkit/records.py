@@ -10,9 +10,10 @@ import datetime as dt
 import os
 import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 from peerkit import storage
 from peerkit.dates import month_folders
@@ -288,11 +289,11 @@ def client_from_dict(data: dict, path: Path | str, *, expect_id: str | None = No
     return client
 
 
-def client_path(ws: "Workspace", client_id: str) -> Path:
+def client_path(ws: Workspace, client_id: str) -> Path:
     return ws.path("clients", f"{check_id(client_id, 'client id')}.toml")
 
 
-def load_clients(ws: "Workspace") -> dict[str, Client]:
+def load_clients(ws: Workspace) -> dict[str, Client]:
     from peerkit.notecache import CLIENTS_CACHE_NAME, MonthCache
 
     folder = ws.path("clients")
@@ -309,7 +310,7 @@ def load_clients(ws: "Workspace") -> dict[str, Client]:
     for entry in entries:
         p = Path(entry.path)
         data = None
-        try:
+        try:  # noqa: SIM105 - per-file loop: cheaper than contextlib.suppress
             data = cache.get(entry.name, entry.stat())
         except OSError:
             pass
@@ -548,7 +549,7 @@ def note_from_valid_dict(d: dict, path: Path) -> Note:
 class KnownClients:
     """``client_id in known``: a client file exists (parsed lazily only when asked for)."""
 
-    def __init__(self, ws: "Workspace"):
+    def __init__(self, ws: Workspace):
         self.ws = ws
         self.seen: dict[str, bool] = {}
 
@@ -563,11 +564,11 @@ class KnownClients:
         return self.seen[client_id]
 
 
-def note_folder(ws: "Workspace", day: dt.date) -> Path:
+def note_folder(ws: Workspace, day: dt.date) -> Path:
     return ws.path("notes", f"{day.year:04d}", f"{day.month:02d}")
 
 
-def note_path(ws: "Workspace", note: Note) -> Path:
+def note_path(ws: Workspace, note: Note) -> Path:
     return note_folder(ws, note.date) / f"{note.id}.toml"
 
 
@@ -585,7 +586,7 @@ def date_in_name(name: str) -> dt.date | None:
         return None
 
 
-def _month_dirs(ws: "Workspace", start: dt.date | None, end: dt.date | None) -> list[Path]:
+def _month_dirs(ws: Workspace, start: dt.date | None, end: dt.date | None) -> list[Path]:
     root = ws.path("notes")
     if not root.is_dir():
         return []
@@ -604,7 +605,7 @@ def _month_dirs(ws: "Workspace", start: dt.date | None, end: dt.date | None) -> 
     return found
 
 
-def _note_entries(ws: "Workspace", start: dt.date | None, end: dt.date | None, memo=None):
+def _note_entries(ws: Workspace, start: dt.date | None, end: dt.date | None, memo=None):
     """(path, dir entry, month cache) for each note file that may hold a note in [start, end];
     for a month already in ``memo``, one item ``(notes, None, None)`` instead."""
     from peerkit.notecache import MonthCache
@@ -629,7 +630,7 @@ def _note_entries(ws: "Workspace", start: dt.date | None, end: dt.date | None, m
             yield Path(entry.path), entry, cache
 
 
-def iter_notes(ws: "Workspace", start: dt.date | None = None, end: dt.date | None = None,
+def iter_notes(ws: Workspace, start: dt.date | None = None, end: dt.date | None = None,
                *, client: str | None = None, skip_ids=None) -> Iterator[Note]:
     """Notes dated in [start, end], read only from the month folders of that range.
 
@@ -658,7 +659,7 @@ def _remember(memo: dict, folder: Path, notes: list[Note]) -> None:
     memo["count"] = held + len(notes)
 
 
-def _month_notes(ws: "Workspace", start, end, skip_ids) -> Iterator[Note]:
+def _month_notes(ws: Workspace, start, end, skip_ids) -> Iterator[Note]:
     """The notes of the month folders of [start, end]; whole months are memoised for the
     rest of this process (several plugins of one 'peerkit status' read the same months),
     up to MEMO_MAX_NOTES notes, the memo being dropped as soon as this process writes any file."""
@@ -688,7 +689,7 @@ def _month_notes(ws: "Workspace", start, end, skip_ids) -> Iterator[Note]:
         if skip_ids and path.stem in skip_ids:
             continue
         data = None
-        try:
+        try:  # noqa: SIM105 - per-file loop: cheaper than contextlib.suppress
             data = cache.get(entry.name, entry.stat())
         except OSError:
             pass
@@ -707,7 +708,7 @@ def _month_notes(ws: "Workspace", start, end, skip_ids) -> Iterator[Note]:
     _refresh_stale(ws, current_folder, fresh, started)
 
 
-def _refresh_stale(ws: "Workspace", folder: Path | None, fresh: dict, started: int) -> None:
+def _refresh_stale(ws: Workspace, folder: Path | None, fresh: dict, started: int) -> None:
     """A month whose cache served not every note read: write it again (see notecache)."""
     if folder is None or not fresh:
         return
@@ -730,7 +731,7 @@ def _covers_month(folder: Path, start, end) -> bool:
     return (start is None or start <= first) and (end is None or end >= last)
 
 
-def load_note_by_id(ws: "Workspace", note_id: str) -> Note:
+def load_note_by_id(ws: Workspace, note_id: str) -> Note:
     check_id(note_id, "note id")
     day = date_in_name(note_id)
     candidates = []
@@ -746,6 +747,6 @@ def load_note_by_id(ws: "Workspace", note_id: str) -> Note:
     raise DataError(f"unknown note id {note_id!r} (see 'peerkit note list')")
 
 
-def _zoned(note: Note, ws: "Workspace") -> Note:
+def _zoned(note: Note, ws: Workspace) -> Note:
     note.zone = ws.timezone
     return note

@@ -15,6 +15,7 @@ milliseconds).  Where ``fork`` or ``RLIMIT_AS`` do not exist (Windows; macOS doe
 """
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import pickle
@@ -22,7 +23,8 @@ import select
 import signal
 import sys
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from peerkit.errors import DataError, PeerkitError, UsageError
 
@@ -69,10 +71,8 @@ def _limit_address_space(budget: int) -> None:
     _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     if hard != resource.RLIM_INFINITY:
         target = min(target, hard)
-    try:
+    with contextlib.suppress(ValueError, OSError):  # a system that refuses: caps still apply
         resource.setrlimit(resource.RLIMIT_AS, (target, hard))
-    except (ValueError, OSError):  # pragma: no cover - a system that refuses: caps still apply
-        pass
 
 
 def run_limited(func: Callable[..., str], *args: Any, where: str, seconds: float) -> str:
@@ -155,10 +155,8 @@ def _result(result: tuple, where: str) -> str:
 
 
 def _kill(pid: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):  # already gone
         os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:  # pragma: no cover - already gone
-        pass
 
 
 def _read_all(fd: int, pid: int, seconds: float, where: str) -> bytes:

@@ -15,8 +15,9 @@ import re
 import stat
 import time
 import tomllib
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from peerkit.errors import DataError, PeerkitError
 
@@ -377,10 +378,8 @@ def sweep_pending_exports() -> int:
 
 
 def _silent_unlink(p: str | Path) -> None:
-    try:
+    with contextlib.suppress(OSError):
         os.unlink(p)
-    except OSError:
-        pass
 
 
 def atomic_write_bytes(path: Path, data: bytes, *, verify: Callable[[bytes], None] | None = None,

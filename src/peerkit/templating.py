@@ -30,7 +30,7 @@ def default_dir() -> Path:
     return Path(peerkit_templates.__file__).parent
 
 
-def search_path(workspace: "Workspace | None") -> list[tuple[str, Path]]:
+def search_path(workspace: Workspace | None) -> list[tuple[str, Path]]:
     """[(source, folder)] in lookup order."""
     from peerkit.context import current_plugins
 
@@ -44,7 +44,7 @@ def search_path(workspace: "Workspace | None") -> list[tuple[str, Path]]:
     return out
 
 
-def list_templates(workspace: "Workspace | None") -> list[dict]:
+def list_templates(workspace: Workspace | None) -> list[dict]:
     """Every template name with where it comes from (the first match wins)."""
     seen: dict[str, dict] = {}
     for source, folder in search_path(workspace):
@@ -107,7 +107,7 @@ def _sandbox_class():
     return LimitedSandbox
 
 
-def environment(workspace: "Workspace | None", fmt: str):
+def environment(workspace: Workspace | None, fmt: str):
     import jinja2
 
     if fmt not in FORMATS:
@@ -154,7 +154,7 @@ def _money(value: Any) -> str:
     return fmt_usd(Decimal(str(value)))
 
 
-def allowed_hosts(workspace: "Workspace | None") -> frozenset[str]:
+def allowed_hosts(workspace: Workspace | None) -> frozenset[str]:
     """``[templates] allowed_hosts`` of peerkit.toml: hosts rendered HTML may load or link."""
     from peerkit.htmlsafe import host_problem
     from peerkit.validate import Fields
@@ -171,7 +171,7 @@ def allowed_hosts(workspace: "Workspace | None") -> frozenset[str]:
     return frozenset(h.strip().lower().rstrip(".") for h in hosts)
 
 
-def safe_html(workspace: "Workspace | None", where: str, text: str) -> str:
+def safe_html(workspace: Workspace | None, where: str, text: str) -> str:
     """Rendered HTML rebuilt with peerkit's CSP first; DataError naming a forbidden construct."""
     from peerkit.htmlsafe import REMOTE, rebuild
 
@@ -184,7 +184,7 @@ def safe_html(workspace: "Workspace | None", where: str, text: str) -> str:
     return text
 
 
-def check_markdown(workspace: "Workspace | None", where: str, text: str) -> None:
+def check_markdown(workspace: Workspace | None, where: str, text: str) -> None:
     """Rendered Markdown: the same constructs as in HTML (its HTML, remote images and links)."""
     from peerkit.htmlsafe import REMOTE, markdown_problems
 
@@ -196,7 +196,7 @@ def check_markdown(workspace: "Workspace | None", where: str, text: str) -> None
         raise DataError(where, f"the Markdown it produced {problem}, so it was not rendered{hint}")
 
 
-def render(workspace: "Workspace | None", name: str, context: dict, *, fmt: str) -> str:
+def render(workspace: Workspace | None, name: str, context: dict, *, fmt: str) -> str:
     """Render template ``name`` (``notes/note.md.j2``) for ``fmt`` (html, md or txt).
 
     Errors (a missing template, a typo such as ``{{ client.nmae }}``, a sandbox violation)
@@ -212,7 +212,7 @@ def render(workspace: "Workspace | None", name: str, context: dict, *, fmt: str)
                        where=f"template {name}", seconds=RENDER_SECONDS)
 
 
-def _preload(workspace: "Workspace | None", fmt: str) -> None:
+def _preload(workspace: Workspace | None, fmt: str) -> None:
     import jinja2.compiler  # noqa: F401
     import jinja2.sandbox  # noqa: F401
 
@@ -236,7 +236,7 @@ def _preload(workspace: "Workspace | None", fmt: str) -> None:
 _warm: dict[str, bool] = {}
 
 
-def _render_here(workspace: "Workspace | None", name: str, context: dict, fmt: str) -> str:
+def _render_here(workspace: Workspace | None, name: str, context: dict, fmt: str) -> str:
     import jinja2
     from jinja2.sandbox import SecurityError
 
@@ -368,7 +368,7 @@ def lint_template(text: str, allowed: frozenset[str] = frozenset()) -> list[tupl
     return sorted(found, key=lambda item: item[0])
 
 
-def lint_workspace(workspace: "Workspace") -> list[str]:
+def lint_workspace(workspace: Workspace) -> list[str]:
     folder = workspace.path("templates")
     out: list[str] = []
     if folder.is_dir():
@@ -385,10 +385,10 @@ def lint_workspace(workspace: "Workspace") -> list[str]:
     return out
 
 
-def _lint_allowed_hosts(workspace: "Workspace", out: list[str]) -> frozenset[str]:
+def _lint_allowed_hosts(workspace: Workspace, out: list[str]) -> frozenset[str]:
     """allowed_hosts for the lint; a bad setting is a finding (none allowed), never a crash."""
     try:
-        workspace.config
+        _ = workspace.config  # loads and validates peerkit.toml
     except PeerkitError:  # a broken peerkit.toml: 'doctor' reports it itself
         return frozenset()
     try:

@@ -167,7 +167,7 @@ def trust(root: Path | str) -> dict:
             plugins[p.name] = digest(p.read_bytes())
         except OSError:
             raise DataError(str(p), "cannot be read, so it cannot be trusted") from None
-    entry = {"path": str(root), "trusted_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    entry = {"path": str(root), "trusted_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
              "plugins": plugins}
     owner = owner_of(root)
     if owner is not None:
@@ -208,7 +208,7 @@ class Verdict:
     problems: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, root: Path | str) -> "Verdict":
+    def of(cls, root: Path | str) -> Verdict:
         root = real(root)
         error = ""
         try:

@@ -77,12 +77,11 @@ class PeerkitTui(App):
     def compose(self) -> ComposeResult:
         yield Header()
         with TabbedContent(initial="add"):
-            with TabPane("Add a note", id="add"):
-                with VerticalScroll():
-                    for name, label, default in NOTE_FIELDS:
-                        yield Label(label)
-                        yield Input(value=default, id=f"note-{name}")
-                    yield Button("Add the note (as a draft)", id="add-note", variant="primary")
+            with TabPane("Add a note", id="add"), VerticalScroll():
+                for name, label, default in NOTE_FIELDS:
+                    yield Label(label)
+                    yield Input(value=default, id=f"note-{name}")
+                yield Button("Add the note (as a draft)", id="add-note", variant="primary")
             with TabPane("Sign notes", id="sign"):
                 yield Label("Note ids to sign (blank: every draft of this week)")
                 yield Input(id="sign-ids")

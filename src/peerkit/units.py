@@ -4,9 +4,9 @@ Units are always computed from the real minutes by the workspace's rule, never t
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from peerkit.validate import Fields
 
@@ -37,7 +37,7 @@ class UnitRule:
     units_per: str = "note"
 
     @classmethod
-    def from_config(cls, billing: dict, path: Path | str = "peerkit.toml") -> "UnitRule":
+    def from_config(cls, billing: dict, path: Path | str = "peerkit.toml") -> UnitRule:
         f = Fields(billing, path, "billing.")
         minutes = f.opt("unit_minutes", int, 15)
         if minutes <= 0:

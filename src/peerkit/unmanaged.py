@@ -12,6 +12,7 @@ keys that disagree are an error (exit 3), never a silent choice.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass
 
@@ -77,10 +78,8 @@ def unmanaged_rule(ws, warn=None) -> UnmanagedRule:
                      DEFAULT_LIMIT, warn)
     start = _setting(billing, tables, "fiscal_year_start", ("caseload",), _start, DEFAULT_START, warn)
     rule = UnmanagedRule(limit, start)
-    try:
+    with contextlib.suppress(AttributeError):
         ws._peerkit_unmanaged_rule = rule
-    except AttributeError:  # pragma: no cover
-        pass
     return rule
 
 
@@ -100,7 +99,7 @@ def _setting(billing: Fields, tables: dict[str, Fields], key: str, old_tables: t
         billing.fail(key, f"{listed} disagree: set {new_name} once and remove them")
     name, value = next(iter(old.items()))
     shown = {None: f'"{UNLIMITED}"'}.get(value, value) if key == "unmanaged_units" \
-        else '"%02d-%02d"' % value
+        else '"{:02d}-{:02d}"'.format(*value)
     warn(f"peerkit.toml: {' and '.join(f'[{n}] {key}' for n in old)} is an old setting: "
          f"write {new_name} = {shown} instead")
     return value

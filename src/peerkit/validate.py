@@ -8,9 +8,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Iterable, NoReturn
+from typing import Any, NoReturn
 
 from peerkit.errors import DataError
 from peerkit.storage import display_path, key_line
@@ -26,7 +27,8 @@ _TYPE_NAMES = {
     dt.datetime: "a date and time (YYYY-MM-DDTHH:MM:SS)",
 }
 
-_CONTROL = re.compile(r"[\ud800-\udfff\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_CONTROL = re.compile(r"[\ud800-\udfff\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f"
+                      r"\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
 def clean_text(value: str) -> str:
@@ -147,12 +149,12 @@ class Fields:
             self.fail(key, "must be a positive amount like \"11.97\"")
         return amount
 
-    def sub(self, key: str, index: int | None = None) -> "Fields":
+    def sub(self, key: str, index: int | None = None) -> Fields:
         value = self.data[key] if index is None else self.data[key][index]
         label = f"{key}[{index + 1}]." if index is not None else f"{key}."
         return Fields(value, self.path, self.prefix + label)
 
-    def table_list(self, key: str) -> list["Fields"]:
+    def table_list(self, key: str) -> list[Fields]:
         value = self.opt(key, list, [])
         out = []
         for i, item in enumerate(value):

@@ -5,9 +5,10 @@ import contextlib
 import datetime as dt
 import getpass
 import os
+from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 from peerkit import storage
 from peerkit.errors import DataError, LockError, PeerkitError, UsageError
@@ -17,9 +18,29 @@ if TYPE_CHECKING:  # pragma: no cover
     from peerkit.units import UnitRule
 
 from peerkit.discovery import CONFIG_NAME, find_root  # noqa: F401 - re-exported
+
 LOCK_NAME = ".peerkit.lock"
-LOCK_TIMEOUT_SECONDS = float(os.environ.get("PEERKIT_LOCK_TIMEOUT", "10"))
+LOCK_TIMEOUT_ENV = "PEERKIT_LOCK_TIMEOUT"
+DEFAULT_LOCK_TIMEOUT_SECONDS = 10.0
 SCHEMA_VERSION = 1
+
+
+def lock_timeout() -> float:
+    """Seconds a writer waits for the workspace lock: ``PEERKIT_LOCK_TIMEOUT`` (default 10),
+    read when the lock is taken; a value that is not a number of seconds is a usage error."""
+    import math
+
+    raw = os.environ.get(LOCK_TIMEOUT_ENV, "").strip()
+    if not raw:
+        return DEFAULT_LOCK_TIMEOUT_SECONDS
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds < 0:
+        raise UsageError(f"{LOCK_TIMEOUT_ENV} must be a number of seconds (0 or more), "
+                         f"such as 10; unset it for the default ({DEFAULT_LOCK_TIMEOUT_SECONDS:g})")
+    return seconds
 
 
 class Workspace:
@@ -33,12 +54,12 @@ class Workspace:
     def __init__(self, root: Path):
         self.root = Path(root)
         storage.register_root(self.root)
-        self._clients: dict[str, "Client"] | None = None
+        self._clients: dict[str, Client] | None = None
         self._note_memo: dict = {}
         self._known = None
 
     @classmethod
-    def open(cls, explicit: str | Path | None = None, start: Path | None = None) -> "Workspace":
+    def open(cls, explicit: str | Path | None = None, start: Path | None = None) -> Workspace:
         """The workspace at ``explicit``, else $PEERKIT_WORKSPACE, else the nearest parent of
         ``start`` (default: the current folder) holding peerkit.toml; exit 2 when none."""
         root = find_root(start, explicit)
@@ -107,7 +128,7 @@ class Workspace:
         return value
 
     @cached_property
-    def unit_rule(self) -> "UnitRule":
+    def unit_rule(self) -> UnitRule:
         """The billing-unit rule of ``[billing]`` (unit minutes, rounding, per note or per day)."""
         from peerkit.units import UnitRule
 
@@ -127,7 +148,7 @@ class Workspace:
         return self.provider.get("timezone") or DEFAULT_TIMEZONE
 
     # ------------------------------------------------------------ records
-    def clients(self) -> dict[str, "Client"]:
+    def clients(self) -> dict[str, Client]:
         """Every client record, by id (read once per command)."""
         if self._clients is None:
             from peerkit.records import load_clients
@@ -135,7 +156,7 @@ class Workspace:
             self._clients = load_clients(self)
         return self._clients
 
-    def client(self, client_id: str) -> "Client":
+    def client(self, client_id: str) -> Client:
         """One client by id; an unknown id is a DataError (exit 3)."""
         from peerkit.records import check_id
 
@@ -164,7 +185,7 @@ class Workspace:
         return self._known
 
     def notes(self, start: dt.date | None = None, end: dt.date | None = None,
-              *, client: str | None = None, skip_ids=None) -> Iterator["Note"]:
+              *, client: str | None = None, skip_ids=None) -> Iterator[Note]:
         """Service notes whose date is in [start, end] (``None``: open-ended), read from
         notes/YYYY/MM only; ``client``: only this client's notes.
 
@@ -173,7 +194,7 @@ class Workspace:
 
         return iter_notes(self, start, end, client=client, skip_ids=skip_ids)
 
-    def note(self, note_id: str) -> "Note":
+    def note(self, note_id: str) -> Note:
         """One note by id (its file is found from the date in the id); unknown: DataError."""
         from peerkit.records import load_note_by_id
 
@@ -181,7 +202,7 @@ class Workspace:
 
     # ------------------------------------------------------------ writing
     @contextlib.contextmanager
-    def lock(self) -> Iterator["Workspace"]:
+    def lock(self) -> Iterator[Workspace]:
         """Serialise every mutating command on this workspace (filelock on .peerkit.lock).
 
         A second writer waits up to PEERKIT_LOCK_TIMEOUT seconds, then stops naming the
@@ -191,12 +212,13 @@ class Workspace:
 
         from peerkit.trust import check_writable
 
+        timeout = lock_timeout()  # before anything is touched: a bad value is exit 2
         check_writable(self.root)  # another user's or a read-only workspace: exit 3, one line
         lock_path = self.path(LOCK_NAME)
         owner_path = self.path(LOCK_NAME + ".owner")
         for p in (lock_path, owner_path):
             storage.guard_write(p)  # a link here would be truncated or overwritten
-        lock = FileLock(str(lock_path), timeout=LOCK_TIMEOUT_SECONDS)
+        lock = FileLock(str(lock_path), timeout=timeout)
         try:
             lock.acquire()
         except Timeout:

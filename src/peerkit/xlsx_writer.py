@@ -19,13 +19,15 @@ renamed over the target (:func:`peerkit.storage.atomic_path`), mode 0600.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import shutil
 import tempfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from peerkit.excel import DATE_FORMAT, TIME_FORMAT, check_length, clean_cell_text, needs_quote_prefix
 from peerkit.storage import atomic_path
@@ -49,7 +51,7 @@ def checked_text(value: str, where: str) -> str:
 class Sheet:
     """One worksheet, written row by row (each row once, in order)."""
 
-    def __init__(self, book: "StreamingWorkbook", ws):
+    def __init__(self, book: StreamingWorkbook, ws):
         self._book = book
         self._ws = ws
         self.rows = 0
@@ -122,7 +124,7 @@ class StreamingWorkbook:
     def __init__(self, path: Path | str):
         self.path = Path(path)
 
-    def __enter__(self) -> "StreamingWorkbook":
+    def __enter__(self) -> StreamingWorkbook:
         import xlsxwriter
 
         self._tmpdir = tempfile.mkdtemp(prefix="peerkit-xlsx-")   # 0700: only the user reads it
@@ -168,7 +170,5 @@ class StreamingWorkbook:
         for ws in self._wb.worksheets():
             fh = getattr(ws, "row_data_fh", None)
             if fh is not None:
-                try:
+                with contextlib.suppress(Exception):
                     fh.close()
-                except Exception:  # noqa: BLE001
-                    pass

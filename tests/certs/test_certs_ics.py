@@ -42,7 +42,7 @@ def test_calendar_parsed_back(scenario, run, tmp_path):
     for ev in evs.values():  # all-day events: a DATE, ending the next day
         assert type(ev.decoded("dtstart")) is dt.date
         assert ev.decoded("dtend") == ev.decoded("dtstart") + dt.timedelta(days=1)
-        assert ev.decoded("dtstamp") == dt.datetime(2026, 11, 25, 10, 0).astimezone(dt.timezone.utc)
+        assert ev.decoded("dtstamp") == dt.datetime(2026, 11, 25, 10, 0).astimezone(dt.UTC)
         assert str(ev["uid"]).endswith("@peerkit")
     ins = evs["Auto insurance expires"]
     alarms = ins.walk("VALARM")

@@ -62,7 +62,8 @@ def test_other_bad_fields(run, ws_path, replace, expected):
     text = text.replace(replace, bad, 1)
     path.write_text(text)
     if expected is None:
-        expected = f"credentials.toml:{line_of(text, 'minutes = 0')}: field 'supervision[4].minutes': must be a positive"
+        expected = (f"credentials.toml:{line_of(text, 'minutes = 0')}: "
+                    "field 'supervision[4].minutes': must be a positive")
     check_error(run("certs", "status"), expected)
 
 

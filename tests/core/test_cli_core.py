@@ -11,7 +11,7 @@ from tests.conftest import Runner, assert_no_traceback
 
 
 def _modes(root: Path):
-    for dirpath, dirnames, filenames in os.walk(root):
+    for dirpath, _dirnames, filenames in os.walk(root):
         yield Path(dirpath), stat.S_IMODE(os.stat(dirpath).st_mode)
         for f in filenames:
             p = Path(dirpath) / f
@@ -85,7 +85,7 @@ def test_config_with_a_plain_secret_is_refused(run, ws_path):
     from peerkit.workspace import Workspace
 
     with pytest.raises(DataError) as err:
-        Workspace(ws_path).config
+        _ = Workspace(ws_path).config
     assert "peerkit secret set tax-id" in err.value.message
     assert "12-3456789" not in err.value.message
 

@@ -8,7 +8,7 @@ import pytest
 from peerkit import hookimpl
 from peerkit.alerts import Alert
 from peerkit.errors import DataError
-from peerkit.hookspecs import CONTRACTS, COLLECT, DISABLE, STOP
+from peerkit.hookspecs import COLLECT, CONTRACTS, DISABLE, STOP
 
 
 class Works:
@@ -148,8 +148,8 @@ def test_register_commands_failing_marks_the_plugin_as_failed_to_load(run, regis
     result = run("plugins", "--json")
     assert result.exit_code == 0
     found = {p["name"]: p for p in json.loads(result.stdout)}
-    assert found["no_commands"]["error"] == \
-        "plugin 'no_commands' failed in hook register_commands (RuntimeError); run with PEERKIT_DEBUG=1 to see the error"
+    assert found["no_commands"]["error"] == ("plugin 'no_commands' failed in hook register_commands (RuntimeError); "
+                                             "run with PEERKIT_DEBUG=1 to see the error")
     assert "Sam Example" not in result.output
     assert found["notes"]["error"] is None
 

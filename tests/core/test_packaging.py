@@ -8,7 +8,6 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_every_package_folder_is_listed_for_the_wheel():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
     listed = set(config["packages"])
-    dirs = {**{"": "src"}, **config["package-dir"]}
     found = set()
     for init in ROOT.glob("src/**/__init__.py"):
         found.add(".".join(init.parent.relative_to(ROOT / "src").parts))

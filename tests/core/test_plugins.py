@@ -4,11 +4,9 @@ import subprocess
 import sys
 import textwrap
 
-import click
 import pytest
 
 from peerkit import hookimpl
-from peerkit.hookspecs import hookspec
 from tests.conftest import BUILTINS
 
 
@@ -196,6 +194,60 @@ def test_every_hook_has_a_test_and_a_section_in_the_plugin_guide():
         assert f"### {n}(" in guide, f"docs/plugins.md lacks a section for {n}"
 
 
+def _hook_reference_headings() -> dict[str, str]:
+    """``{hook name: heading}`` for each ``### name(args)`` under docs/plugins.md's Hook reference."""
+    import re
+    from pathlib import Path
+
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "plugins.md").read_text()
+    section = guide.split("\n## Hook reference\n", 1)[1].split("\n## ", 1)[0]
+    headings = re.findall(r"^### (\S.*)$", section, flags=re.M)
+    return {h.split("(", 1)[0]: h for h in headings}
+
+
+def _hook_argnames() -> dict[str, tuple[str, ...]]:
+    """Each hook's argument names as pluggy reads them from ``peerkit.hookspecs``."""
+    import pluggy
+
+    from peerkit import hookspecs
+
+    pm = pluggy.PluginManager("peerkit")
+    pm.add_hookspecs(hookspecs)
+    callers = [getattr(pm.hook, n) for n in dir(pm.hook) if not n.startswith("_")]
+    return {c.name: tuple(c.spec.argnames) for c in callers if c.spec is not None}
+
+
+@pytest.mark.parametrize("hook", sorted(_hook_argnames()))
+def test_the_plugin_guide_shows_each_hooks_signature(hook):
+    """Meta-test (as datasette's test_plugin_hooks_are_documented): the heading of each hook's
+    section is ``name(arg, ...)`` with the specification's argument names, in order."""
+    expected = f"{hook}({', '.join(_hook_argnames()[hook])})"
+    assert _hook_reference_headings().get(hook) == expected, \
+        f"docs/plugins.md: the section of {hook} must be headed '### {expected}'"
+
+
+@pytest.mark.parametrize("hook", sorted(_hook_argnames()))
+def test_each_hookspec_docstring_describes_exactly_its_arguments(hook):
+    import re
+
+    from peerkit import hookspecs
+
+    doc = getattr(hookspecs, hook).__doc__
+    assert tuple(re.findall(r":param (\w+):", doc)) == _hook_argnames()[hook]
+
+
+def test_the_plugin_guide_documents_no_hook_that_does_not_exist():
+    assert sorted(_hook_reference_headings()) == sorted(_hook_argnames())
+
+
+def test_the_signature_check_fails_on_a_wrong_heading(monkeypatch):
+    """The comparison itself can fail: a documented argument the spec does not have."""
+    headings = {**_hook_reference_headings(), "alerts": "alerts(workspace, today, extra)"}
+    monkeypatch.setattr(sys.modules[__name__], "_hook_reference_headings", lambda: headings)
+    with pytest.raises(AssertionError, match=r"headed '### alerts\(workspace, today\)'"):
+        test_the_plugin_guide_shows_each_hooks_signature("alerts")
+
+
 def test_startup_does_not_import_heavy_libraries():
     code = textwrap.dedent("""
         import sys
@@ -221,7 +273,6 @@ def test_startup_does_not_import_heavy_libraries():
 
 def test_lazy_commands_show_the_real_commands_help():
     """Each LazyCommand's one-line help is the first line of the real command's help."""
-    from click.testing import CliRunner
 
     from peerkit.cli import cli
     from peerkit.lazy import LazyCommand

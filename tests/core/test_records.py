@@ -1,9 +1,7 @@
 import datetime as dt
-import shutil
 
 import pytest
 
-from peerkit import storage
 from peerkit.errors import DataError
 from peerkit.records import check_id, id_problem
 from peerkit.workspace import Workspace

@@ -70,9 +70,8 @@ def test_a_lossy_serialiser_is_caught_before_replacing(tmp_path, monkeypatch):
     p = tmp_path / "r.toml"
     p.write_text('id = "old"\nstatus = "draft"\n')
     monkeypatch.setattr(tomlkit, "dumps", lambda doc: 'id = "old"\n')  # drops a key
-    with pytest.raises(PeerkitError, match="did not read back"):
-        with storage.edit_toml(p) as doc:
-            doc["status"] = "signed"
+    with pytest.raises(PeerkitError, match="did not read back"), storage.edit_toml(p) as doc:
+        doc["status"] = "signed"
     assert p.read_text() == 'id = "old"\nstatus = "draft"\n'
 
 

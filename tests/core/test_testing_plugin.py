@@ -5,7 +5,6 @@ import json
 import textwrap
 
 import click
-import pytest
 
 from peerkit import hookimpl
 

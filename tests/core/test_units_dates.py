@@ -1,4 +1,5 @@
 import datetime as dt
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
@@ -6,7 +7,6 @@ import pytest
 from peerkit import dates
 from peerkit.money import fmt, to_cents
 from peerkit.units import UnitRule, group_units, units_by_note
-from decimal import Decimal
 
 
 @pytest.mark.parametrize("minutes,half_up,down,up", [

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from peerkit import crypt
-from peerkit.errors import DataError, EXIT_DATA
+from peerkit.errors import EXIT_DATA, DataError
 
 KEY = bytes(range(32))
 KID = crypt.key_id(KEY)

@@ -5,7 +5,6 @@ import importlib.util
 import sys
 
 import pytest
-
 from invoice_helpers import AGENCY_PLUGIN
 
 

@@ -6,7 +6,6 @@ import json
 from decimal import Decimal
 
 import pytest
-
 from invoice_helpers import add_toml, assert_no_traceback, error_lines, make_note, set_billing, tree
 
 # The example workspace's invoice week 2026-W47 (Mon 2026-11-16 .. Sun 2026-11-22), by hand:
@@ -158,7 +157,8 @@ def test_same_period_twice_is_one_invoice(run, ws, ws_path, today):
     assert again["number"] == first["number"] == "INV-2026-0001"
     assert again["lines"] == first["lines"]
     assert again["total_amount"] == first["total_amount"]
-    assert sorted(p.name for p in (ws_path / "invoices").iterdir()) == ["INV-2026-0001.toml", "counter.toml", "index.json"]
+    assert sorted(p.name for p in (ws_path / "invoices").iterdir()) == [
+        "INV-2026-0001.toml", "counter.toml", "index.json"]
     # also by --from/--to naming the same days
     same = invoice_json(run, "--from", "2026-11-16", "--to", "2026-11-22")
     assert same["number"] == "INV-2026-0001"

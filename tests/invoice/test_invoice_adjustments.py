@@ -7,8 +7,8 @@ import json
 from decimal import ROUND_HALF_UP, Decimal
 
 import openpyxl
-
 from invoice_helpers import assert_no_traceback
+
 from peerkit import storage
 
 NOTE = "N-2026-11-16-C001-1"       # approved, 65 min = 4 units at 11.61 = 46.44 on 2026-W47

@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 
 import openpyxl
-
 from invoice_helpers import assert_no_traceback
 
 
@@ -66,7 +65,8 @@ def test_the_document_says_who_bills_whom(run, ws_path, today):
     assert "| To | Example Peer Services, 100 Example Way, Durham, NC 27701 |" in md
     html = _out(run, "--format", "html")
     assert "<tr><th scope=\"row\">From</th><td>Jordan Rivera, NC CPSS</td></tr>" in html
-    assert "<tr><th scope=\"row\">To</th><td>Example Peer Services<br>100 Example Way, Durham, NC 27701</td></tr>" in html
+    assert ("<tr><th scope=\"row\">To</th>"
+            "<td>Example Peer Services<br>100 Example Way, Durham, NC 27701</td></tr>") in html
     out = ws_path.parent / "inv.xlsx"
     _out(run, "--out", out)
     sheet = openpyxl.load_workbook(out)["Invoice"]

@@ -11,7 +11,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
-
 from invoice_helpers import assert_no_traceback, make_note
 
 
@@ -192,7 +191,7 @@ RECALC_XCU = """<?xml version="1.0" encoding="UTF-8"?>
 <item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
 <item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop></item>
 </oor:items>
-"""
+"""  # noqa: E501 - LibreOffice's settings XML, one item a line as LibreOffice writes it
 
 
 def soffice_or_skip() -> str:

@@ -21,7 +21,6 @@ import openpyxl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from invoice_helpers import add_toml, make_note, set_billing
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "workspace"

@@ -1,11 +1,7 @@
 """Fixtures of the notes tests: a fixed clock, a fresh plugin set, note-building helpers."""
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import json
-import sys
-from pathlib import Path
 
 import pytest
 

@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import sys
 from pathlib import Path
-
-import datetime as dt
 
 
 def change(note, **kw):
@@ -77,8 +76,5 @@ def set_setting(ws_path: Path, key: str, value: str, table: str = "notes") -> No
     nxt = text.find("\n[", start)
     body = text[start:] if nxt < 0 else text[start:nxt + 1]
     pat = re.compile(rf"^{re.escape(key)}\s*=.*$", re.M)
-    if pat.search(body):
-        body = pat.sub(f"{key} = {value}", body, count=1)
-    else:
-        body = f"{key} = {value}\n" + body
+    body = pat.sub(f"{key} = {value}", body, count=1) if pat.search(body) else f"{key} = {value}\n" + body
     cfg.write_text(text[:start] + body + ("" if nxt < 0 else text[nxt + 1:]))

@@ -1,9 +1,10 @@
 """The token matcher of rule other-client-name agrees with the plain regex it replaced."""
 import re
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from peerkit_notes.checks import _names_in, _name_index
+from peerkit_notes.checks import _name_index, _names_in
 
 
 class _Ctx:

@@ -5,8 +5,8 @@ import datetime as dt
 import json
 
 import pytest
+from notes_helpers import editor_script, loads, one_error_line, set_setting
 
-from notes_helpers import set_setting, editor_script, loads, one_error_line
 from peerkit import storage
 
 NOTES = "notes/2026/11"
@@ -232,7 +232,6 @@ def test_add_group_over_the_limit_is_refused(run, ws_path):
 
 
 def test_add_group_limit_is_configurable(run, ws_path):
-    cfg = ws_path / "peerkit.toml"
     set_setting(ws_path, "max_group_size", "2")
     result = run(*_group_args("C001", "C002", "C003"))
     assert result.exit_code == 3 and "at most 2" in one_error_line(result)

@@ -4,8 +4,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from notes_helpers import change, findings_for, note_dict, set_setting, write_note
 
-from notes_helpers import set_setting, change, findings_for, write_note, note_dict
 from peerkit.checks import Finding
 
 
@@ -122,7 +122,8 @@ def test_client_discharged(ws_path):
     from peerkit_notes.checks import run_checks
 
     p = ws_path / "clients" / "C003.toml"
-    p.write_text(p.read_text().replace('status = "active"\nadmitted', 'status = "discharged"\ndischarged = 2026-11-15\nadmitted', 1))
+    p.write_text(p.read_text().replace('status = "active"\nadmitted',
+                                       'status = "discharged"\ndischarged = 2026-11-15\nadmitted', 1))
     ws = Workspace(ws_path)
     found = {(f.note, f.rule) for f in run_checks(ws, list(ws.notes()))}
     assert ("N-2026-11-18-C003-1", "client-active") in found
@@ -156,8 +157,6 @@ def test_authorization_outside_its_window_uses_unmanaged_units(ws_path, base_not
     note = change(base_note, client="C004", goals=["G1"], response="Morgan finished the form.")
     ws = Workspace(ws_path)
     assert findings_for(ws, note, "authorization") == []
-    cfg = ws_path / "peerkit.toml"
-    text = cfg.read_text()
     # signed notes claim units before drafts: 3 + 6 approved + this signed note's 3 = 12
     # (the unsigned draft of 11-24 comes after it)
     set_setting(ws_path, "unmanaged_units", "11", table="billing")
@@ -171,9 +170,8 @@ def test_authorization_outside_its_window_uses_unmanaged_units(ws_path, base_not
 def test_unmanaged_units_reset_each_state_fiscal_year(ws_path, base_note):
     from peerkit.workspace import Workspace
 
-    cfg = ws_path / "peerkit.toml"
     set_setting(ws_path, "unmanaged_units", "4", table="billing")
-    for i, day in enumerate((dt.date(2026, 6, 10), dt.date(2026, 6, 11))):
+    for day in (dt.date(2026, 6, 10), dt.date(2026, 6, 11)):
         write_note(ws_path, note_dict(id=f"N-{day.isoformat()}-C001-1", client="C001", date=day,
                                       goals=["G1"], response="Sam came.", status="signed"))
     # admitted 2026-09-01: the June notes are outside the authorization, in SFY 2025-26
@@ -191,7 +189,6 @@ def test_unmanaged_units_reset_each_state_fiscal_year(ws_path, base_note):
 def test_group_size_configurable(ws_path, base_note):
     from peerkit.workspace import Workspace
 
-    cfg = ws_path / "peerkit.toml"
     set_setting(ws_path, "max_group_size", "8")
     found = findings_for(Workspace(ws_path), change(base_note, modifier="HQ", group_size=9), "group-size")
     assert found and "at most 8" in found[0].message
@@ -202,7 +199,8 @@ def test_place_allowed_is_configurable_but_never_the_peers_home(ws_path, base_no
 
     cfg = ws_path / "peerkit.toml"
     text = cfg.read_text()
-    cfg.write_text(text.replace('allowed_places = ["home", "community", "office", "emergency-department", "telehealth", "telephone"]',
+    cfg.write_text(text.replace('allowed_places = ["home", "community", "office", "emergency-department", '
+                                '"telehealth", "telephone"]',
                                 'allowed_places = ["community", "office", "peer-residence"]'))
     ws = Workspace(ws_path)
     assert findings_for(ws, change(base_note, place="office"), "place-allowed") == []
@@ -263,8 +261,8 @@ def test_unsigned_draft_past_deadline(ws, base_note):
 
 def test_a_plugin_check_runs_and_a_broken_one_is_reported(ws, base_note, register_plugin):
     from peerkit import hookimpl
-    from peerkit.checks import NoteCheck
     from peerkit import plugins as plugin_mod
+    from peerkit.checks import NoteCheck
 
     class House:
         @hookimpl

@@ -4,8 +4,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
 from notes_helpers import editor_script, loads, note_dict, one_error_line, write_note
+
 from peerkit import storage
 
 NOTES = "notes/2026/11"
@@ -32,7 +32,8 @@ def test_list_json_has_minutes_and_units(run):
 
 
 @pytest.mark.parametrize("args, expected", [
-    (["--from", "2026-11-20", "--to", "2026-11-21"], {"N-2026-11-20-C001-2", "N-2026-11-20-C004-1", "N-2026-11-21-C003-2"}),
+    (["--from", "2026-11-20", "--to", "2026-11-21"],
+     {"N-2026-11-20-C001-2", "N-2026-11-20-C004-1", "N-2026-11-21-C003-2"}),
     (["--week", "2026-W48"], {"N-2026-11-23-C001-1", "N-2026-11-24-C004-1"}),
     (["--client", "C004", "--status", "denied"], {"N-2026-11-07-C004-2", "N-2026-11-20-C004-1"}),
     (["--status", "draft"], {"N-2026-11-24-C004-1"}),
@@ -47,7 +48,7 @@ def test_list_filters(run, args, expected):
 def test_list_text_shows_minutes_and_units(run):
     result = run("note", "list", "--week", "2026-W48")
     assert result.exit_code == 0
-    line = [l for l in result.stdout.splitlines() if l.startswith("N-2026-11-23-C001-1")][0]
+    line = [row for row in result.stdout.splitlines() if row.startswith("N-2026-11-23-C001-1")][0]
     assert "60" in line.split() and "4" in line.split()
     assert "2 note(s), 110 minutes, 7 units" in result.stderr
 
@@ -304,12 +305,14 @@ def test_hook_note_checks(run, register_plugin):
     register_plugin(Agency(), name="agency_rules")
     result = run("note", "check", "--json")
     assert result.exit_code == 1
-    assert {f["note"] for f in loads(result) if f["rule"] == "agency-location-words"} == {"N-2026-11-07-C004-2", "N-2026-11-17-C002-1"}
+    found = {f["note"] for f in loads(result) if f["rule"] == "agency-location-words"}
+    assert found == {"N-2026-11-07-C004-2", "N-2026-11-17-C002-1"}
 
 
 def test_check_malformed_note_file(run, ws_path):
     p = ws_path / NOTES / "N-2026-11-26-C001-1.toml"
-    p.write_text('id = "N-2026-11-26-C001-1"\nclient = "C001"\ndate = 2026-11-26\nstart = 10:00:00\nend = 09:00:00\ncode = "H0038"\n')
+    p.write_text('id = "N-2026-11-26-C001-1"\nclient = "C001"\ndate = 2026-11-26\n'
+                 'start = 10:00:00\nend = 09:00:00\ncode = "H0038"\n')
     before = p.read_bytes()
     for args in (("note", "check"), ("note", "list")):
         result = run(*args)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from notes_helpers import loads, note_dict, write_note
+
 from peerkit import storage
 
 NOTES = "notes/2026/11"

@@ -5,9 +5,7 @@ import datetime as dt
 import shutil
 
 import pytest
-
-from notes_helpers import set_setting, loads, note_dict, one_error_line, write_note
-from peerkit import storage
+from notes_helpers import loads, note_dict, one_error_line, set_setting, write_note
 
 NOTES = "notes/2026/11"
 
@@ -108,7 +106,6 @@ def test_alerts_look_back_a_bounded_window(run, ws_path):
     write_note(ws_path, note_dict(id="N-2026-08-03-C002-1", date=dt.date(2026, 8, 3)))
     _, alerts = _alerts(run, "--as-of", "2026-11-26")
     assert "N-2026-08-03-C002-1" not in {a["subject"] for a in alerts}
-    cfg = ws_path / "peerkit.toml"
     set_setting(ws_path, "alert_days", "120")
     _, alerts = _alerts(run, "--as-of", "2026-11-26")
     assert "N-2026-08-03-C002-1" in {a["subject"] for a in alerts}

@@ -4,8 +4,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
 from notes_helpers import loads, note_dict, set_setting, write_note
+
 from peerkit import storage
 
 FLAGS = ["--place", "community", "--location", "Public library", "--goal", "G1",
@@ -54,8 +54,9 @@ def test_an_unknown_time_zone_is_a_data_error_naming_the_field(run, ws_path):
 
 
 def test_init_writes_the_system_time_zone(run_empty, tmp_path, monkeypatch):
-    from peerkit.cli import cli
     from click.testing import CliRunner
+
+    from peerkit.cli import cli
 
     monkeypatch.setenv("TZ", "America/Chicago")
     target = tmp_path / "fresh"

@@ -5,7 +5,6 @@ import datetime as dt
 import json
 
 import openpyxl
-
 from notes_helpers import note_dict, set_setting, write_note
 
 

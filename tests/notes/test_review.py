@@ -9,8 +9,8 @@ import datetime as dt
 import hashlib
 import json
 import os
-import shutil
 import re
+import shutil
 import stat
 import tomllib
 import zipfile
@@ -188,7 +188,7 @@ def test_export_two_peers_cell_by_cell(note_cmd, peers, tmp_path):
     clients = Workspace(a).clients()
     seen = set()
     for r in range(2, sheet.max_row + 1):
-        get = lambda name: sheet.cell(r, col(name))  # noqa: E731
+        get = lambda name, r=r: sheet.cell(r, col(name))  # noqa: E731
         key = (get("Workspace").value, get("Note").value)
         note = expected[key]
         seen.add(key)
@@ -356,7 +356,7 @@ def test_export_refuses_text_too_long_for_a_cell(note_cmd, ws_path, tmp_path):
     assert "xxxxx" not in result.output
     assert not out.exists()
     # the half-written sheet's temporary file (narrative inside) is gone too
-    assert ALL_TEMP_FILES == temp_before and all(os.path.exists(p) for p in temp_before)
+    assert temp_before == ALL_TEMP_FILES and all(os.path.exists(p) for p in temp_before)
 
 
 def test_deidentified_export(note_cmd, peers, tmp_path):
@@ -774,7 +774,7 @@ _RECALC_XCU = """<?xml version="1.0" encoding="UTF-8"?>
 <oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
 <item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
 </oor:items>
-"""
+"""  # noqa: E501 - LibreOffice's settings XML, one item a line as LibreOffice writes it
 
 
 def _through_libreoffice(xlsx: Path, workdir: Path) -> Path:
@@ -833,8 +833,9 @@ def test_libreoffice_keeps_text_as_text_and_sums_agree(note_cmd, peers, tmp_path
 
 
 def test_submitting_after_the_export_does_not_break_the_fingerprint(run, ws_path, tmp_path):
-    import openpyxl
     import tomllib
+
+    import openpyxl
 
     out = tmp_path / "review.xlsx"
     assert run("note", "export", "--from", "2026-11-21", "--to", "2026-11-21", "--out", out).exit_code == 0

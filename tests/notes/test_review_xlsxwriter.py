@@ -91,11 +91,10 @@ def test_formula_like_text_is_text_with_a_quote_prefix(tmp_path):
 def test_a_failed_write_leaves_no_workbook_and_no_temporary_files(tmp_path):
     out = tmp_path / "t.xlsx"
     before = set(os.listdir(tempfile.gettempdir()))
-    with pytest.raises(CellTooLong, match="row 2 col B"):
-        with xlsx_writer.StreamingWorkbook(out) as wb:
-            sheet = wb.add_sheet("S")
-            sheet.append(["ok", "fine"])
-            sheet.append(["ok", "x" * 40_000], where=lambda c: f"row 2 col {'AB'[c]}")
+    with pytest.raises(CellTooLong, match="row 2 col B"), xlsx_writer.StreamingWorkbook(out) as wb:
+        sheet = wb.add_sheet("S")
+        sheet.append(["ok", "fine"])
+        sheet.append(["ok", "x" * 40_000], where=lambda c: f"row 2 col {'AB'[c]}")
     assert not out.exists() and os.listdir(tmp_path) == []
     after = set(os.listdir(tempfile.gettempdir()))
     assert not [n for n in after - before if n.startswith("peerkit-xlsx-")]

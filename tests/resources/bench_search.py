@@ -16,8 +16,9 @@ import tempfile
 import time
 from pathlib import Path
 
-WORDS = ("food pantry housing shelter clinic library support group counseling legal aid job training "
-         "transport bus pass laundry showers meals recovery peer warm line benefits tax help").split()
+WORDS = ["food", "pantry", "housing", "shelter", "clinic", "library", "support", "group", "counseling", "legal",
+         "aid", "job", "training", "transport", "bus", "pass", "laundry", "showers", "meals", "recovery", "peer",
+         "warm", "line", "benefits", "tax", "help"]
 CATS = ["Food Pantry", "Free Meals", "Help Find Housing", "Short-Term Housing", "Support Groups", "Peer Support",
         "Counseling", "Computer Class", "Government Benefits", "Help Hotlines", "Recreation", "Bus Passes"]
 
@@ -38,7 +39,8 @@ def generate(ws, n: int) -> None:
         res = {
             "name": name, "organization": f"Example Org {i % 700}",
             "description": " ".join(rnd.choice(vocab) for _ in range(40)),
-            "categories": rnd.sample(CATS, 2), "county": rnd.choice(["Haw River County", "Eno County", "Deep River County"]),
+            "categories": rnd.sample(CATS, 2),
+            "county": rnd.choice(["Haw River County", "Eno County", "Deep River County"]),
             "languages": rnd.sample(["English", "Spanish", "Vietnamese", "Arabic"], 2), "free": rnd.random() < 0.6,
             "last_verified": dt.date(2026, 1, 1) + dt.timedelta(days=rnd.randrange(300)),
             "address": {"address_1": f"{i} Main St", "city": "Millbrook", "state": "NC",

@@ -142,6 +142,7 @@ def test_categories_and_formats(run):
 def test_help_does_not_import_heavy_libraries():
     code = ("import sys; from peerkit.cli import main\n"
             "try:\n    main(['resources', '--help'])\nexcept SystemExit:\n    pass\n"
-            "print('HEAVY=' + ','.join(m for m in ('openpyxl', 'jinja2', 'jsonschema', 'keyring') if m in sys.modules))")
+            "print('HEAVY=' + ','.join(m for m in ('openpyxl', 'jinja2', 'jsonschema', 'keyring') "
+            "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "search" in out and "HEAVY=\n" in out

@@ -6,7 +6,6 @@ import uuid
 from pathlib import Path
 
 import jsonschema
-import pytest
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
@@ -74,7 +73,8 @@ def test_resources_without_ids_get_stable_uuid5(run, tmp_path):
     ids = {s["name"]: s["id"] for s in a["contents"]}
     from peerkit_resources.model import NAMESPACE
 
-    assert ids["Millbrook Community Food Pantry"] == str(uuid.uuid5(NAMESPACE, "millbrook-community-food-pantry:service"))
+    expected = uuid.uuid5(NAMESPACE, "millbrook-community-food-pantry:service")
+    assert ids["Millbrook Community Food Pantry"] == str(expected)
     v = schema_validator("service")
     for svc in a["contents"]:
         assert list(v.iter_errors(svc)) == [], svc["name"]
@@ -128,7 +128,8 @@ def test_hsds_csv_package_validates_and_round_trips(run, ws_path, tmp_path, othe
 
 def test_csv_and_zip_neutralise_formulas(run, ws_path, tmp_path, other_ws):
     path = ws_path / "resources" / "millbrook-community-food-pantry.toml"
-    path.write_text(path.read_text().replace('description = "Free groceries', 'description = "=HYPERLINK(1)Free groceries'))
+    path.write_text(path.read_text().replace('description = "Free groceries',
+                                             'description = "=HYPERLINK(1)Free groceries'))
     out = export(run, "hsds-csv", tmp_path / "pkg")
     rows = read_csv(out / "services.csv")
     desc = next(r["description"] for r in rows if r["name"] == "Millbrook Community Food Pantry")
@@ -179,7 +180,8 @@ def test_xlsx_export_is_safe_and_reimports(run, ws_path, tmp_path, other_ws):
 
 def test_html_directory_grouped_by_category_and_escaped(run, ws_path, tmp_path):
     path = ws_path / "resources" / "millbrook-community-food-pantry.toml"
-    path.write_text(path.read_text().replace('notes = "Thursday', 'how_to_apply = "<script>x</script>"\nnotes = "Thursday')
+    path.write_text(path.read_text()
+                    .replace('notes = "Thursday', 'how_to_apply = "<script>x</script>"\nnotes = "Thursday')
                     .replace('how_to_apply = "Bring any ID; first visit takes 10 minutes to register."\n', ''))
     html = export(run, "html", tmp_path / "dir.html").read_text()
     assert "Content-Security-Policy" in html

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from peerkit_resources import model, search
+from peerkit_resources import search
 
 
 def slugs(result):

@@ -61,7 +61,7 @@ def test_a_rechained_log_is_reported(run, ws_path, five):
     # rewrite the log as a new, internally consistent chain of five entries
     prev = audit.GENESIS
     lines = []
-    for i, raw in enumerate(five, 1):
+    for _i, raw in enumerate(five, 1):
         entry = json.loads(raw)
         entry.update(prev=prev, records=["forged"])
         line = json.dumps(entry, sort_keys=True, ensure_ascii=True)

@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 
 from peerkit import excel, storage
-from peerkit.errors import DataError, PeerkitError
+from peerkit.errors import PeerkitError
 from peerkit.workspace import Workspace
 
 
@@ -61,7 +61,6 @@ def test_disk_full_during_an_xlsx_export_leaves_no_partial_file(tmp_path, monkey
     target = tmp_path / "review.xlsx"
     target.write_bytes(b"previous export")
     wb = openpyxl.Workbook()
-    real_save = openpyxl.Workbook.save
 
     def failing_save(self, filename):
         with open(filename, "wb") as fh:

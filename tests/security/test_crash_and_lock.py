@@ -85,9 +85,7 @@ HOLDER = textwrap.dedent("""
 
 
 def test_a_second_writer_waits_then_names_the_holder(run, ws_path, monkeypatch):
-    import peerkit.workspace as workspace_mod
-
-    monkeypatch.setattr(workspace_mod, "LOCK_TIMEOUT_SECONDS", 0.5)
+    monkeypatch.setenv("PEERKIT_LOCK_TIMEOUT", "0.5")  # read when the lock is taken
     holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(ws_path)], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "locked"
@@ -153,3 +151,40 @@ def test_concurrent_audit_appends_keep_the_chain(tmp_path):
         assert p.wait(timeout=120) == 0
     assert len((tmp_path / "audit.log").read_text().splitlines()) == 200
     assert verify(Workspace(tmp_path)) == []
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "nan", "inf", "10s"])
+def test_a_bad_lock_timeout_is_a_usage_error_for_writers_only(run, ws_path, monkeypatch, value):
+    monkeypatch.setenv("PEERKIT_LOCK_TIMEOUT", value)
+    before = (ws_path / "clients" / "C001.toml").read_bytes()
+    result = run("client", "edit", "C001", "--record-number", "MR-9")
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        "Error: PEERKIT_LOCK_TIMEOUT must be a number of seconds (0 or more), such as 10; "
+        "unset it for the default (10)"]
+    assert (ws_path / "clients" / "C001.toml").read_bytes() == before
+    assert not (ws_path / ".peerkit.lock.owner").exists()
+    # read when the lock is taken, not at import: commands that only read still work
+    assert run("client", "list").exit_code == 0
+
+
+@pytest.mark.parametrize("value", ["0", "2.5", " 10 "])
+def test_a_good_lock_timeout_is_used(run, ws_path, monkeypatch, value):
+    from peerkit.workspace import lock_timeout
+
+    monkeypatch.setenv("PEERKIT_LOCK_TIMEOUT", value)
+    assert lock_timeout() == float(value)
+    assert run("client", "edit", "C001", "--record-number", "MR-9").exit_code == 0
+    assert 'record_number = "MR-9"' in (ws_path / "clients" / "C001.toml").read_text()
+
+
+def test_a_bad_lock_timeout_does_not_break_reading_commands_in_a_new_process(ws_path):
+    """The variable was parsed at import time: '=abc' made every command exit 70."""
+    env = {**os.environ, "PEERKIT_LOCK_TIMEOUT": "abc"}
+    listed = subprocess.run([sys.executable, "-m", "peerkit", "-w", str(ws_path), "client", "list"],
+                            capture_output=True, text=True, env=env)
+    assert listed.returncode == 0 and "C001" in listed.stdout
+    edited = subprocess.run([sys.executable, "-m", "peerkit", "-w", str(ws_path), "client", "edit", "C001",
+                             "--record-number", "MR-9"], capture_output=True, text=True, env=env)
+    assert edited.returncode == 2 and "PEERKIT_LOCK_TIMEOUT" in edited.stderr
+    assert "Traceback" not in edited.stderr

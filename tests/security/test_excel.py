@@ -1,5 +1,4 @@
 """Spreadsheets out (formula injection, limits) and in (bombs, macros, damaged files)."""
-import io
 import os
 import zipfile
 
@@ -34,7 +33,7 @@ def test_formula_looking_text_is_stored_as_text(tmp_path, write_only):
     assert "<f>" not in _sheet_xml(path)
     back = openpyxl.load_workbook(path)
     cells = [back.worksheets[0].cell(row=i, column=1) for i in range(1, len(INJECTIONS) + 1)]
-    for cell, original in zip(cells, INJECTIONS):
+    for cell, original in zip(cells, INJECTIONS, strict=True):
         assert cell.data_type == "s"
         assert cell.quotePrefix, original
         # XML normalises a lone CR to LF; everything else round-trips exactly

@@ -10,7 +10,8 @@ MEDICAID = "900000002B"
 
 
 def flags(**narrative):
-    base = {"purpose": "Weekly check-in on the housing search", "intervention": "Compared listings together and shared my own experience",
+    base = {"purpose": "Weekly check-in on the housing search",
+            "intervention": "Compared listings together and shared my own experience",
             "response": "Sam chose one listing to apply for", "plan": "Apply Friday"}
     base.update(narrative)
     out = ["--client", "C001", "--date", "2026-11-25", "--start", "09:00", "--end", "09:40",

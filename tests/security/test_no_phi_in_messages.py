@@ -25,9 +25,9 @@ def _sentinelise(root):
         if path.name == "peerkit.toml":
             continue
         text = path.read_text()
-        text = re.sub(r'^(\s*(?:%s)\s*=\s*")([^"\n]*)"' % "|".join(NAME_KEYS),
+        text = re.sub(r'^(\s*(?:{})\s*=\s*")([^"\n]*)"'.format("|".join(NAME_KEYS)),
                       lambda m: f'{m.group(1)}{SENTINEL} {m.group(2)}"', text, flags=re.M)
-        text = re.sub(r'^(\s*(?:%s)\s*=\s*")([^"\n]*)"' % "|".join(TEXT_KEYS),
+        text = re.sub(r'^(\s*(?:{})\s*=\s*")([^"\n]*)"'.format("|".join(TEXT_KEYS)),
                       lambda m: f'{m.group(1)}{NARRATIVE} {m.group(2)}"', text, flags=re.M)
         path.write_text(text)
         n += 1
@@ -37,7 +37,8 @@ def _sentinelise(root):
 CORRUPTIONS = {
     # drop the opening quote of a sentinel string: the line becomes invalid TOML
     "syntax": lambda t: t.replace(f'"{SENTINEL}', SENTINEL, 1).replace(f'"{NARRATIVE}', NARRATIVE, 1),
-    "wrong-type": lambda t: re.sub(r'^(\s*(?:name|purpose|text|what)\s*=\s*)"[^"\n]*"', r"\g<1>42", t, count=1, flags=re.M),
+    "wrong-type": lambda t: re.sub(r'^(\s*(?:name|purpose|text|what)\s*=\s*)"[^"\n]*"', r"\g<1>42", t,
+                                   count=1, flags=re.M),
     "bad-date": lambda t: re.sub(r"(= )\d{4}-\d{2}-\d{2}", r"\g<1>2026-02-30", t, count=1),
     "missing-id": lambda t: re.sub(r'^id = "[^"]*"\n', "", t, count=1, flags=re.M),
 }

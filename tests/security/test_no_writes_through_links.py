@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 
-
 def assert_no_traceback(result):
     assert "Traceback" not in (result.output or ""), result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)

@@ -292,8 +292,8 @@ def test_templates_check_reports_each_leaking_construct_with_its_line(run, ws_pa
                             (6, "remote address in a style attribute of <p>"),
                             (7, "remote address in <style>"), (8, "remote address in <form action>"),
                             (8, "remote address in <button formaction>")]:
-        assert any(l.startswith(f"warning: {where}:{line}: ") and construct in l
-                   for l in result.output.splitlines()), construct
+        assert any(out.startswith(f"warning: {where}:{line}: ") and construct in out
+                   for out in result.output.splitlines()), construct
     assert f"{where}:9:" not in result.output and f"{where}:10:" not in result.output
     assert "No risky constructs" not in result.output
 
@@ -445,7 +445,8 @@ def test_markdown_values_that_look_like_links_are_escaped_not_refused(ws, tpl):
 def test_templates_check_reports_markdown_links_in_md_templates(run, ws_path):
     folder = ws_path / "templates" / "notes"
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "note.md.j2").write_text("# {{ note.id }}\n\n![x](https://evil.example/{{ note.id }})\n[a]({{ note.id }}.md)\n")
+    (folder / "note.md.j2").write_text("# {{ note.id }}\n\n![x](https://evil.example/{{ note.id }})\n"
+                                       "[a]({{ note.id }}.md)\n")
     result = run("templates", "check")
     assert result.exit_code == 1
     assert "templates/notes/note.md.j2:3: loads or links a remote address in a Markdown image" in result.output

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+
 import pytest
 
 from peerkit import hookimpl
@@ -71,7 +72,8 @@ def test_status_text_grouped_sorted_one_line_each(monday, run):
     assert lines[4].startswith("  2026-11-25  incidents  INC-2026-11-24-1     level III: verbal notice")
     assert lines[5] == ""
     assert lines[6] == "DUE SOON (1)"
-    assert lines[7] == "  2026-11-26  certs      car-insurance        insurance expires on 2026-11-26 (in 1 day); renew it"
+    assert lines[7] == ("  2026-11-26  certs      car-insurance        "
+                        "insurance expires on 2026-11-26 (in 1 day); renew it")
     assert lines[9] == "FOR INFORMATION (2)"
     assert lines[10].startswith("  2026-11-27  incidents")
     assert lines[11].startswith("  2027-06-30  certs")

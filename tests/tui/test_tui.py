@@ -3,7 +3,6 @@ command on a copy of the example workspace."""
 from __future__ import annotations
 
 import asyncio
-import json
 
 import pytest
 

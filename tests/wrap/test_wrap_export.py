@@ -120,7 +120,7 @@ def test_html_is_printable_accessible_and_self_contained(run):
     assert o.lang == "en"
     levels = [lvl for lvl, _ in o.headings]
     assert levels.count(1) == 1 and levels[0] == 1
-    assert all(b <= a + 1 for a, b in zip(levels, levels[1:])), "heading levels skip"
+    assert all(b <= a + 1 for a, b in zip(levels, levels[1:], strict=False)), "heading levels skip"
     assert "<ul>" in out and "<th scope=\"col\">" in out
     assert "Content-Security-Policy" in out
     assert "@media print" in out and "break-inside: avoid" in out

@@ -109,7 +109,7 @@ def doctor(ctx):
 
         warnings.extend(lint_workspace(ws))
         try:
-            ws.config
+            _ = ws.config  # loads and validates peerkit.toml
         except PeerkitError as exc:
             warnings.append(exc.message)
         else:
