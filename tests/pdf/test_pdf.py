@@ -66,7 +66,8 @@ def test_invoice_pdf(run, tmp_path):
     assert result.stdout == f"{out}\n" and out.read_bytes().startswith(b"%PDF-")
     pages, text = read_pdf(out, tmp_path)
     assert all(is_letter(p) for p in pages)
-    for piece in ("Invoice INV-2026-0001", "From Jordan Rivera", "To Example Peer Services", "Tax ID", "Period 2026-11-16 to 2026-11-22",
+    for piece in ("Invoice INV-2026-0001", "From Jordan Rivera", "To Example Peer Services", "Tax ID",
+                  "Period 2026-11-16 to 2026-11-22",
                   "Services", "Total units 22", "Total amount $123.12"):
         assert piece in text, piece
     squeezed = text.replace(" ", "")     # a long note id may wrap inside its cell
