@@ -11,11 +11,11 @@ from peerkit.checks import NoteCheck
 
 __version__ = "0.1.0"
 
-MIN_RESPONSE_WORDS = 5
+MIN_RESPONSE_WORDS = 10   # stricter than peerkit's own [notes] min_words (5)
 
 
 def _response_has_substance(note, ctx):
-    """House rule: the person's response is described in at least five words."""
+    """House rule: the person's response is described in at least ten words."""
     if note.status in ("draft", "void"):
         return None
     words = len(note.response.split())
@@ -28,7 +28,7 @@ def _response_has_substance(note, ctx):
 @hookimpl
 def note_checks():
     return [NoteCheck("agency-response-detail", "warning", _response_has_substance,
-                      "The response is described in at least five words.")]
+                      "The response is described in at least ten words.")]
 
 
 @click.command(name="agency-hello")

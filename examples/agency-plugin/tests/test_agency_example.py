@@ -23,7 +23,7 @@ def test_the_house_rule_flags_a_short_response(peerkit_run, peerkit_register, mo
                       "--goal", "G1",
                       "--purpose", "Work on the housing goal.",
                       "--intervention", "Shared my own experience of finding housing.",
-                      "--response", "Nodded.", "--plan", "Meet next week.", "--json")
+                      "--response", "Nodded and said it felt useful.", "--plan", "Meet next week.", "--json")
     assert add.exit_code == 0, add.output
     note_id = json.loads(add.stdout)[0]["id"]
     sign = peerkit_run("note", "sign", note_id)
@@ -31,24 +31,30 @@ def test_the_house_rule_flags_a_short_response(peerkit_run, peerkit_register, mo
     result = peerkit_run("note", "check", "--from", "2026-11-24", "--to", "2026-11-24", "--json")
     findings = [f for f in json.loads(result.stdout) if f["note"] == note_id]
     assert [f["rule"] for f in findings if f["rule"].startswith("agency")] == ["agency-response-detail"]
-    assert "1 word(s)" in next(f["message"] for f in findings if f["rule"] == "agency-response-detail")
+    assert "6 word(s)" in next(f["message"] for f in findings if f["rule"] == "agency-response-detail")
 
 
-def test_mileage_lines_on_the_invoice(peerkit_run, peerkit_register, monkeypatch):
+def test_a_monthly_fee_on_the_invoice_holding_the_first_of_a_month(peerkit_run, peerkit_register, monkeypatch):
+    # the example workspace sets [agency_example] monthly_fee = "25.00"
     monkeypatch.setenv("PEERKIT_TODAY", "2026-11-25")
     peerkit_register(peerkit_agency_example, "agency_example")
-    result = peerkit_run("invoice", "--week", "2026-W47", "--preview", "--format", "json")
-    assert result.exit_code == 0, result.output
-    data = json.loads(result.stdout)
-    miles = [(ln["date"], ln["quantity"], ln["amount"]) for ln in data["lines"] if ln["kind"] == "mileage"]
-    assert miles == [("2026-11-16", "12.4", "8.68"), ("2026-11-19", "8", "5.60")]
+
+    def fees(*period):
+        result = peerkit_run("invoice", *period, "--preview", "--format", "json")
+        assert result.exit_code == 0, result.output
+        data = json.loads(result.stdout)
+        return [(ln["date"], ln["amount"]) for ln in data["lines"] if ln["kind"] == "fee"], data
+
+    found, data = fees("--from", "2026-11-01", "--to", "2026-11-08")
+    assert found == [("2026-11-01", "25.00")]
     services = [ln for ln in data["lines"] if ln["kind"] == "service"]
     assert services and {ln["description"] for ln in services} <= {
         "Peer support, individual", "Peer support, group"}
+    assert fees("--week", "2026-W47")[0] == []                     # 16-22 November: no first of a month
 
 
-def test_without_the_plugin_no_mileage(peerkit_run, monkeypatch):
+def test_without_the_plugin_no_fee(peerkit_run, monkeypatch):
     monkeypatch.setenv("PEERKIT_TODAY", "2026-11-25")
     result = peerkit_run("invoice", "--week", "2026-W47", "--preview", "--format", "json")
     assert result.exit_code == 0, result.output
-    assert not [ln for ln in json.loads(result.stdout)["lines"] if ln["kind"] == "mileage"]
+    assert not [ln for ln in json.loads(result.stdout)["lines"] if ln["kind"] == "fee"]
