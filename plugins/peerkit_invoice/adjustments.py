@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from peerkit.money import to_cents
-from peerkit_invoice.model import Index, InvoiceLine, Settings, load_snapshot
+from peerkit_invoice.model import Index, InvoiceLine, Settings, billed_lines, load_snapshot
 
 
 @dataclass
@@ -48,15 +48,17 @@ def pending(ws, settings: Settings, index: Index, today: dt.date) -> list[Invoic
     active = sorted((e for e in index.active() if e.end >= since), key=lambda e: e.number)
     if not active:
         return []
-    snapshots = [load_snapshot(ws, e.number) for e in active]
+    # the billed lines kept in the index (a snapshot is parsed only if its lines were unreadable)
+    issued = [(e.number, e.lines if e.lines is not None else billed_lines(load_snapshot(ws, e.number).lines))
+              for e in active]
     billed: dict[tuple[str, ...], _Billed] = {}
-    for inv in snapshots:
-        for line in inv.lines:
+    for number, lines in issued:
+        for line in lines:
             if line.kind == "service" and line.notes:
-                billed[line.notes] = _Billed(inv.number, line, line, line.units, line.minutes,
+                billed[line.notes] = _Billed(number, line, line, line.units, line.minutes,
                                              to_cents(line.amount))
-    for inv in snapshots:
-        for line in inv.adjustment_lines:
+    for _number, lines in issued:
+        for line in (ln for ln in lines if ln.original_invoice):
             b = billed.setdefault(line.notes, _Billed(line.original_invoice, line, None))
             b.units += line.units
             b.minutes += line.minutes

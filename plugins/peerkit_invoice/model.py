@@ -42,6 +42,7 @@ from peerkit.validate import Fields
 
 INVOICE_DIR = "invoices"
 INDEX_NAME = "index.json"
+INDEX_SCHEMA = 2   # 2: each entry also keeps its billed lines ("lines")
 LEGACY_INDEX_NAMES = {"index.toml"}
 COUNTER_NAME = "counter.toml"
 COUNTER_HEADER = ("The last invoice number taken in each series (prefix-year).  peerkit never "
@@ -447,6 +448,10 @@ class IndexEntry:
     notes: tuple[str, ...]
     size: int = 0
     mtime_ns: int = 0    # unused (kept so callers passing it keep working)
+    # What billing adjustments read (adjustments.py): the service lines with notes and the
+    # adjustment lines of the snapshot, so they need not parse the snapshot; None when its
+    # lines could not be read (then adjustments read the snapshot and report its problem).
+    lines: tuple[InvoiceLine, ...] | None = ()
 
     def to_toml(self) -> dict:
         return {"number": self.number, "status": self.status, "start": self.start, "end": self.end,
@@ -484,10 +489,52 @@ def _entry_from_snapshot(path: Path) -> IndexEntry:
     number = f.req("number", str)
     if number != path.stem:
         f.fail("number", f"must match the file name ({path.stem}.toml)")
+    lines: tuple[InvoiceLine, ...] | None
+    try:
+        lines = billed_lines(InvoiceLine.from_toml(lf) for lf in f.table_list("lines"))
+    except (DataError, ArithmeticError, ValueError):
+        lines = None
     return IndexEntry(number=number, status=f.choice("status", ("issued", "void"), "issued"),
                       start=f.req("start", dt.date), end=f.req("end", dt.date),
                       issued=f.opt("issued", dt.date), notes=tuple(f.text_list("notes")),
-                      size=size)
+                      size=size, lines=lines)
+
+
+def billed_lines(lines: Iterable[InvoiceLine]) -> tuple[InvoiceLine, ...]:
+    """The lines of an issued invoice that billing adjustments read: service lines with
+    notes and adjustment lines (kept in the index, see ``index_text``)."""
+    return tuple(line for line in lines
+                 if (line.kind == "service" and line.notes) or line.original_invoice)
+
+
+def _line_json(line: InvoiceLine, positions: dict[str, int]) -> dict:
+    """A billed line as the index stores it.  Its note ids are stored as positions in the
+    entry's ``notes`` (each id once in the file) when they are all there, else as ids."""
+    d: dict[str, Any] = {
+        "date": line.date.isoformat() if line.date else None, "kind": line.kind,
+        "client": line.client,
+        "code": line.code, "modifier": line.modifier, "rate": str(line.rate),
+        "minutes": line.minutes, "units": line.units, "amount": str(line.amount)}
+    if line.original_invoice:
+        d["original_invoice"] = line.original_invoice
+    if not line.original_invoice and all(n in positions for n in line.notes):
+        d["at"] = [positions[n] for n in line.notes]
+    else:
+        d["ids"] = list(line.notes)
+    return d
+
+
+def _line_from_json(item: dict, notes: tuple[str, ...]) -> InvoiceLine:
+    """A billed line read back from the index (raises KeyError/TypeError/ValueError/
+    IndexError/ArithmeticError when damaged: then the index is rebuilt)."""
+    ids = tuple(notes[i] for i in item["at"]) if "at" in item else tuple(str(n) for n in item["ids"])
+    original = str(item.get("original_invoice", ""))
+    return InvoiceLine(
+        date=_day(item["date"]) if item["date"] else None,
+        kind=str(item["kind"]), client=str(item["client"]),
+        code=str(item["code"]), modifier=str(item["modifier"]), rate=Decimal(item["rate"]),
+        minutes=int(item["minutes"]), units=int(item["units"]), amount=Decimal(item["amount"]),
+        notes=ids, original_invoice=original)
 
 
 def index_text(entries) -> str:
@@ -497,10 +544,14 @@ def index_text(entries) -> str:
 
     items = []
     for e in sorted(entries, key=lambda e: e.number):
+        positions = {n: i for i, n in enumerate(e.notes)}
         items.append({"number": e.number, "status": e.status, "start": e.start.isoformat(),
                       "end": e.end.isoformat(), "issued": e.issued.isoformat() if e.issued else None,
-                      "size": e.size, "notes": list(e.notes)})
-    return json.dumps({"about": INDEX_ABOUT, "schema": 1, "invoices": items}, indent=1) + "\n"
+                      "size": e.size, "notes": list(e.notes),
+                      "lines": None if e.lines is None
+                      else [_line_json(line, positions) for line in e.lines]})
+    return json.dumps({"about": INDEX_ABOUT, "schema": INDEX_SCHEMA, "invoices": items},
+                      indent=1) + "\n"
 
 
 def _read_index(path: Path) -> dict[str, IndexEntry] | None:
@@ -523,12 +574,16 @@ def _read_index(path: Path) -> dict[str, IndexEntry] | None:
     entries: dict[str, IndexEntry] = {}
     try:
         for item in items:
+            notes = tuple(str(n) for n in item["notes"])
+            # an index without "lines" (written before schema 2, or a TOML one) is rebuilt
+            lines = None if item["lines"] is None else tuple(
+                _line_from_json(line, notes) for line in item["lines"])
             e = IndexEntry(number=str(item["number"]), status=str(item["status"]),
                            start=_day(item["start"]), end=_day(item["end"]),
                            issued=_day(item["issued"]) if item.get("issued") else None,
-                           notes=tuple(str(n) for n in item["notes"]), size=int(item.get("size", -1)))
+                           notes=notes, size=int(item.get("size", -1)), lines=lines)
             entries[e.number] = e
-    except (KeyError, TypeError, ValueError, AttributeError):
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, ArithmeticError):
         return None
     return entries
 
@@ -935,5 +990,5 @@ def commit(ws, outcome: Outcome) -> None:
     snapshot[audit.SNAPSHOT_KEY] = audit.head(ws)
     storage.write_toml(snapshot_path(ws, inv.number), snapshot, header=SNAPSHOT_HEADER)
     index.entries[inv.number] = IndexEntry(inv.number, "issued", inv.start, inv.end, inv.issued,
-                                           tuple(inv.notes))
+                                           tuple(inv.notes), lines=billed_lines(inv.lines))
     index.save(ws)
