@@ -9,8 +9,9 @@ Files (all under ``invoices/`` in the workspace, written only while holding the 
 * ``invoices/<number>.toml`` -- the snapshot of one issued invoice: its period, lines,
   totals, the note ids it billed and ``status = "issued" | "void"``.  It never holds a
   secret (the tax ID and bank account are read from the keyring each time it is rendered).
-* ``invoices/index.json`` -- a cache of every snapshot's number, period, status and note
-  ids, so finding "already invoiced" notes reads one small file.  Each entry records the
+* ``invoices/index.json`` -- a cache of every snapshot's number, period, status, note ids
+  and billed lines (``billed_lines``), so finding "already invoiced" notes and the billing
+  adjustments (adjustments.py) read one small file.  Each entry records the
   snapshot's size in bytes; when the folder's snapshot files and the index disagree (a
   file the index does not list, a listed file missing, a size that differs -- voiding a
   snapshot always changes its size), the index is rebuilt from the snapshots, which are
