@@ -98,8 +98,9 @@ class PeerkitGroup(click.Group):
             from peerkit.context import plugins_for
 
             plugins = plugins_for(ctx.find_root())
+            owner = plugins.commands.get(cmd_name, ("?",))[0]
             try:
-                return plugins.load_command(plugins.commands[cmd_name][0], cmd_name, cmd)
+                return plugins.load_command(owner, cmd_name, cmd)
             except PeerkitError as exc:
                 raise PeerkitClickError(exc.message, exc.exit_code) from None
         try:

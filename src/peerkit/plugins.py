@@ -328,6 +328,18 @@ class Plugins:
             raise PeerkitError(f"plugin {plugin!r} {why}; fix it, or run 'peerkit "
                                f"--disable-plugin {plugin} ...' without it", exit_code=EXIT_DATA) from None
 
+    def check_commands(self) -> None:
+        """Import the command modules of every installed and workspace plugin (the built-ins'
+        are peerkit's own, tested with it): one that fails marks its plugin as failed to load.
+        Run before signing, invoicing or importing a review, and by ``peerkit plugins``."""
+        from peerkit.errors import PeerkitError
+
+        for cmd_name, (plugin, cmd) in sorted(self.commands.items()):
+            info = self.info.get(plugin)
+            if info is not None and info.source != "built-in" and not info.error:
+                with contextlib.suppress(PeerkitError):  # recorded in info.error
+                    self.load_command(plugin, cmd_name, cmd)
+
     def failed_to_load(self) -> list[PluginInfo]:
         """Plugins that failed to load (or were refused, or failed to register commands)."""
         return sorted((i for i in self.info.values() if i.error), key=lambda i: i.name)
@@ -337,16 +349,11 @@ class Plugins:
         failed to load: its rules or invoice lines would be missing.  Exit 3, naming each
         plugin and the remedy; ``--disable-plugin NAME`` says the user accepts running
         without it."""
-        from peerkit.errors import PeerkitError
-
-        for cmd_name, (plugin, cmd) in sorted(self.commands.items()):
-            info = self.info.get(plugin)
-            if info is not None and info.source != "built-in" and not info.error:
-                with contextlib.suppress(PeerkitError):  # recorded in info.error
-                    self.load_command(plugin, cmd_name, cmd)
+        self.check_commands()
         failed = self.failed_to_load()
         if not failed:
             return
+        from peerkit.errors import PeerkitError
 
         names = ", ".join(repr(i.name) for i in failed)
         options = " ".join(f"--disable-plugin {i.name}" for i in failed)

@@ -56,11 +56,17 @@ def test_a_command_module_that_fails_to_import_is_exit_3_naming_file_and_line(
     assert "Sam Example" not in result.output and "123-45-6789" not in result.output
 
 
-def test_the_other_commands_still_run_and_help_lists_it(run, agency_plugin):
+def test_the_other_commands_still_run_and_plugins_shows_the_error(run, agency_plugin):
     agency_plugin(RAISES)
     helped = run("--help")
     assert helped.exit_code == 0 and "agency-report" in helped.stdout
-    assert run("plugins").exit_code == 0
+    listed = run("plugins")
+    assert listed.exit_code == 0
+    line = [ln for ln in listed.stdout.splitlines() if ln.startswith("agency: failed to load: ")]
+    assert len(line) == 1
+    assert line[0].startswith("agency: failed to load: command 'agency-report' failed to load: RuntimeError at ")
+    assert line[0].endswith("agency_cmds.py:4")
+    assert "Sam Example" not in listed.output
 
 
 def test_signing_is_refused_while_a_plugin_command_cannot_load(run, ws_path, agency_plugin, monkeypatch):
