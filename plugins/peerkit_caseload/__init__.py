@@ -15,7 +15,9 @@ def register_commands(cli):
 
 @hookimpl
 def alerts(workspace, today):
-    """Authorizations over, under-used or ending soon; caseload limits; unmanaged units."""
+    """Authorizations over, under-used or ending soon; caseload limits; unmanaged units.
+    A note file that cannot be read is returned as its DataError after the other alerts."""
     from peerkit_caseload.model import compute
 
-    return compute(workspace, today).alerts
+    problems: list = []
+    return compute(workspace, today, problems).alerts + problems

@@ -144,7 +144,10 @@ def _fmt_hours(h: float) -> str:
     return f"{h:g}"
 
 
-def compute(ws, as_of: dt.date) -> Report:
+def compute(ws, as_of: dt.date, problems: list | None = None) -> Report:
+    """The caseload on ``as_of``.  A note file that cannot be read raises its DataError, unless
+    ``problems`` is a list: then the error is appended to it and the other notes still count
+    (the ``status`` alerts, which show the error and exit 3)."""
     s = load_settings(ws)
     rule = ws.unit_rule
     clients = ws.clients()
@@ -154,7 +157,14 @@ def compute(ws, as_of: dt.date) -> Report:
     fy_start, fy_end = fiscal_year(as_of, s.fiscal_year_start)
     scan_from = min([fy_start] + [a.start for _, a in current])
     by_client: dict[str, list] = {}
-    for note in ws.notes(scan_from, as_of):
+    if problems is None:
+        notes = ws.notes(scan_from, as_of)
+    else:
+        from peerkit.records import readable_notes
+
+        notes, unreadable = readable_notes(ws, scan_from, as_of)
+        problems.extend(unreadable)
+    for note in notes:
         if note.status in USED_STATUSES and note.client in clients:
             by_client.setdefault(note.client, []).append(note)
 

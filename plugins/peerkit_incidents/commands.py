@@ -82,10 +82,13 @@ def incident_add(ws, incident_id, level, occurred_at, learned_at, client, what, 
     message(f"Added {len(added)} incident(s): {', '.join(added)}")
     r = model.rules(ws)
     from peerkit import dates
+    from peerkit.identifiers import narrative_warnings
 
     ref = dates.now()
     for iid in added:
         inc = model.load(ws, iid)
+        for line in narrative_warnings(iid, model.narrative(inc)):
+            message(line)
         for dl in inc.deadlines(r):
             message(f"  {iid}: {dl.label} due by {dl.due:%Y-%m-%d %H:%M}"
                     + (" (OVERDUE)" if dl.state(ref, r.warn_hours) == "overdue" else ""))

@@ -184,6 +184,12 @@ def incident_from_dict(data: dict, path: Path | str, *, expect_id: str | None = 
 # ------------------------------------------------------------------------ files
 
 
+def narrative(inc: Incident) -> dict[str, Any]:
+    """The fields written in words (checked for identifiers at entry): what happened, the
+    actions taken, and any extra field of the record."""
+    return {"what": inc.what, "actions": inc.actions, **inc.extra}
+
+
 def incident_path(ws, incident_id: str) -> Path:
     return ws.path(FOLDER, f"{check_id(incident_id, 'incident id')}.toml")
 

@@ -36,11 +36,13 @@ def alerts(workspace, today):
     """Approved notes not invoiced a week after their date (looking back
     ``[invoice] late_lookback_days``, default 120), one alert per week; and one alert per
     pending billing adjustment (a note on an issued invoice changed, denied or voided since)
-    until the invoice carrying it is issued."""
+    until the invoice carrying it is issued.  A note file that cannot be read is returned as
+    its DataError after the alerts of the others (``status`` shows it and exits 3)."""
     import datetime as dt
 
     from peerkit.alerts import Alert
     from peerkit.dates import week_containing
+    from peerkit.records import readable_notes
     from peerkit_invoice import model
 
     settings = model.load_settings(workspace)
@@ -49,10 +51,12 @@ def alerts(workspace, today):
     if end < start:
         return []
     index = model.Index.load(workspace)
-    found = _adjustment_alerts(workspace, settings, index, today)
+    found, problems = _adjustment_alerts(workspace, settings, index, today)
     invoiced = index.invoiced_notes()
     weeks: dict = {}
-    for note in workspace.notes(start, end, skip_ids=invoiced):
+    notes, unreadable = readable_notes(workspace, start, end, skip_ids=invoiced)
+    problems += unreadable
+    for note in notes:
         if note.status == "approved" and note.id not in invoiced:
             weeks.setdefault(week_containing(note.date, settings.week_start), []).append(note)
     for (first, last), notes in sorted(weeks.items()):
@@ -66,20 +70,27 @@ def alerts(workspace, today):
             source="invoice", subject=f"{first.isoformat()}..{last.isoformat()}", severity="warning",
             due=last + dt.timedelta(days=ALERT_AGE_DAYS),
             message=f"{len(notes)} approved note(s) not invoiced yet: {hint}"))
-    return found
+    return found + problems  # the dispatcher shows each unreadable file once
 
 
-def _adjustment_alerts(workspace, settings, index, today) -> list:
+def _adjustment_alerts(workspace, settings, index, today) -> tuple[list, list]:
+    """``(alerts, problems)``: the pending adjustments, or none and the DataError saying which
+    file could not be read (an adjustment cannot be computed without its notes)."""
     from peerkit.alerts import Alert
+    from peerkit.errors import DataError
     from peerkit.money import fmt_usd
     from peerkit_invoice.adjustments import pending
 
+    try:
+        lines = pending(workspace, settings, index, today)
+    except DataError as exc:
+        return [], [exc]
     out = []
-    for line in pending(workspace, settings, index, today):
+    for line in lines:
         out.append(Alert(
             source="invoice", subject=f"{line.original_invoice} {', '.join(line.notes)}",
             severity="warning", due=None,
             message=(f"billing adjustment pending: {line.units:+d} units, {fmt_usd(line.amount)} "
                      f"on invoice {line.original_invoice} ({line.description}); it goes on the "
                      "next invoice you issue")))
-    return out
+    return out, []

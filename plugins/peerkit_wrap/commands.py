@@ -75,6 +75,13 @@ def wrap_edit(ws, client_id):
     changed, unknown = model.edit_plan(ws, client_id)
     for name in unknown:
         message(f"Warning: field '{name}' is not part of the plan and appears in no export (a typo?)")
+    if changed:  # every field as written, unknown ones included
+        from peerkit import storage
+        from peerkit.identifiers import narrative_warnings
+
+        path = model.plan_path(ws, client_id)
+        for line in narrative_warnings(ws.rel(path), storage.read_toml(path)):
+            message(line)
     message("Saved." if changed else "No change.")
 
 

@@ -85,6 +85,7 @@ class PeerkitGroup(click.Group):
                         f"{name!r}; disable one with PEERKIT_DISABLE_PLUGINS", 2)
                 commands[cmd_name] = cmd
                 owner[cmd_name] = name
+        plugins.commands = {cmd_name: (owner[cmd_name], cmd) for cmd_name, cmd in commands.items()}
         root.meta["peerkit.commands"] = commands
         return commands
 
@@ -93,14 +94,22 @@ class PeerkitGroup(click.Group):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         cmd = self._placeholders(ctx).get(cmd_name)
+        if cmd_name not in CORE_COMMANDS and cmd is not None:
+            from peerkit.context import plugins_for
+
+            plugins = plugins_for(ctx.find_root())
+            owner = plugins.commands.get(cmd_name, ("?",))[0]
+            try:
+                return plugins.load_command(owner, cmd_name, cmd)
+            except PeerkitError as exc:
+                raise PeerkitClickError(exc.message, exc.exit_code) from None
         try:
             return resolve(cmd)
-        except Exception as exc:  # noqa: BLE001 - a plugin whose command module is broken
+        except Exception as exc:  # noqa: BLE001 - a core command that cannot load is a bug
             if os.environ.get("PEERKIT_STRICT_PLUGINS") == "1" or os.environ.get("PEERKIT_DEBUG"):
                 raise
             raise PeerkitClickError(f"command {cmd_name!r} failed to load ({type(exc).__name__}); "
-                                    "run with PEERKIT_DEBUG=1 to see why, or disable its plugin "
-                                    "with PEERKIT_DISABLE_PLUGINS", 70) from None
+                                    "run with PEERKIT_DEBUG=1 to see why", 70) from None
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The command list without importing any command's module."""

@@ -3,7 +3,8 @@
 Narrative (a note's purpose, intervention, response and plan) describes a service; an SSN,
 a Medicaid ID or another person's phone number typed into it is PHI in the wrong place.
 :func:`find_in_text` says which kinds appear -- never the value -- for the warning at entry and
-the ``identifier-in-narrative`` check at signing.
+the ``identifier-in-narrative`` check at signing; :func:`narrative_warnings` gives the same
+warning when an incident or a WRAP plan is written.
 
 Some identifiers peerkit never stores at all (:data:`FORBIDDEN_KEYS`): a key naming one is
 refused in every record file (exit 3 naming the file and the key), unless its value is a
@@ -45,6 +46,29 @@ def find_in_text(text: str, other_phones: Iterable[str] = ()) -> list[str]:
     if phones and phone_digits(text) & phones:
         found.append("the phone number of another person served")
     return found
+
+
+def find_in_fields(value: object, prefix: str = "") -> list[tuple[str, str]]:
+    """``[(field, what), ...]`` for each text in a record's (nested) fields holding something
+    shaped like an SSN or a Medicaid ID; ``field`` is the field's path (``what``,
+    ``crisis.supporters[1].role``, ``toolbox.tools[2]``), never the value."""
+    found: list[tuple[str, str]] = []
+    if isinstance(value, str):
+        found.extend((prefix, what) for what in find_in_text(value))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            found.extend(find_in_fields(item, f"{prefix}.{key}" if prefix else str(key)))
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            found.extend(find_in_fields(item, f"{prefix}[{i + 1}]"))
+    return found
+
+
+def narrative_warnings(record: str, fields: object) -> list[str]:
+    """The warnings at entry for a record other than a note (an incident, a WRAP plan): one
+    line per field holding an identifier, naming ``record`` and the field, never the value."""
+    return [f"Warning: {record}: the {name} contains {what}: narrative never holds "
+            "identifiers; remove it" for name, what in find_in_fields(fields)]
 
 
 def forbidden_key(key: str) -> str | None:

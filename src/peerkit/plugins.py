@@ -16,6 +16,7 @@ Environment switches:
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import os
@@ -79,6 +80,8 @@ class Plugins:
         self.pm.add_hookspecs(hookspecs)
         self.info: dict[str, PluginInfo] = {}
         self.failures: list[HookFailure] = []  # from ``collect`` hooks; see take_failures()
+        # {command name: (plugin name, command)}: what plugins registered, set by the CLI
+        self.commands: dict[str, tuple[str, Any]] = {}
         self.only = _env_list("PEERKIT_LOAD_PLUGINS")
         self.blocked = (_env_list("PEERKIT_DISABLE_PLUGINS") or set()) | set(disable)
         self.no_plugins = no_plugins
@@ -303,6 +306,40 @@ class Plugins:
                 out.append(f)
         return out
 
+    def load_command(self, plugin: str, cmd_name: str, cmd: Any) -> Any:
+        """The real command behind a plugin's (possibly lazy) command.  A command module that
+        fails to import marks ``plugin`` as failed to load and raises a PeerkitError (exit 3)
+        naming the plugin, the command and the file and line -- never the exception's text."""
+        from peerkit.lazy import resolve
+
+        try:
+            return resolve(cmd)
+        except Exception as exc:  # noqa: BLE001 - any import error; its text may hold PHI
+            if self.strict or os.environ.get("PEERKIT_DEBUG"):
+                raise
+            from peerkit.errors import PeerkitError
+
+            why = f"command {cmd_name!r} failed to load: {command_load_error(exc)}"
+            info = self.info.get(plugin)
+            if info is not None and not info.error:
+                info.error = why
+            if self.pm.get_plugin(plugin) is not None:
+                self.pm.unregister(name=plugin)
+            raise PeerkitError(f"plugin {plugin!r} {why}; fix it, or run 'peerkit "
+                               f"--disable-plugin {plugin} ...' without it", exit_code=EXIT_DATA) from None
+
+    def check_commands(self) -> None:
+        """Import the command modules of every installed and workspace plugin (the built-ins'
+        are peerkit's own, tested with it): one that fails marks its plugin as failed to load.
+        Run before signing, invoicing or importing a review, and by ``peerkit plugins``."""
+        from peerkit.errors import PeerkitError
+
+        for cmd_name, (plugin, cmd) in sorted(self.commands.items()):
+            info = self.info.get(plugin)
+            if info is not None and info.source != "built-in" and not info.error:
+                with contextlib.suppress(PeerkitError):  # recorded in info.error
+                    self.load_command(plugin, cmd_name, cmd)
+
     def failed_to_load(self) -> list[PluginInfo]:
         """Plugins that failed to load (or were refused, or failed to register commands)."""
         return sorted((i for i in self.info.values() if i.error), key=lambda i: i.name)
@@ -312,6 +349,7 @@ class Plugins:
         failed to load: its rules or invoice lines would be missing.  Exit 3, naming each
         plugin and the remedy; ``--disable-plugin NAME`` says the user accepts running
         without it."""
+        self.check_commands()
         failed = self.failed_to_load()
         if not failed:
             return
@@ -430,6 +468,23 @@ def load_error(exc: BaseException, info: PluginInfo) -> str:
         return f"{type(exc).__name__}: {exc}"
     where = _where(exc, info)
     return f"{type(exc).__name__} at {where}" if where else type(exc).__name__
+
+
+def command_load_error(exc: BaseException) -> str:
+    """Why a plugin's command module failed to import, like :func:`load_error`: the exception
+    type and the file and line in the command's own module (peerkit's frames left out)."""
+    if isinstance(exc, SyntaxError) and exc.filename:
+        return f"{type(exc).__name__} at {_shown(exc.filename)}:{exc.lineno or '?'}"
+    core = Path(__file__).parent
+    importlib_dir = Path(importlib.__file__).parent
+    frames = [(f.f_code.co_filename, line) for f, line in traceback.walk_tb(exc.__traceback__)]
+    frames = [(f, line) for f, line in frames if not f.startswith("<")
+              and not Path(f).is_relative_to(core) and not Path(f).is_relative_to(importlib_dir)]
+    if not frames:
+        return type(exc).__name__
+    home = frames[0][0]  # the command's module: where the import started
+    filename, line = [(f, n) for f, n in frames if f == home][-1]
+    return f"{type(exc).__name__} at {_shown(filename)}:{line}"
 
 
 def _where(exc: BaseException, info: PluginInfo) -> str:

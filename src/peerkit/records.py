@@ -646,6 +646,42 @@ def iter_notes(ws: Workspace, start: dt.date | None = None, end: dt.date | None 
         yield note
 
 
+def readable_notes(ws: Workspace, start: dt.date | None = None, end: dt.date | None = None,
+                   *, client: str | None = None, skip_ids=None) -> tuple[list[Note], list[DataError]]:
+    """``(notes, problems)``: like :func:`iter_notes`, but a note file that cannot be read is
+    returned as its DataError instead of stopping the read, so one broken file never hides the
+    others (``status`` alerts: see docs/plugins.md).  The fast path is :func:`iter_notes`; only
+    when it fails is the range read again file by file."""
+    try:
+        return list(iter_notes(ws, start, end, client=client, skip_ids=skip_ids)), []
+    except DataError:
+        pass
+    known = ws._known_clients()
+    notes: list[Note] = []
+    problems: list[DataError] = []
+    for folder in _month_dirs(ws, start, end):
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.glob("*.toml")):
+            if path.name.startswith(".") or (skip_ids and path.stem in skip_ids):
+                continue
+            day = date_in_name(path.name)
+            if day is not None and ((start and day < start) or (end and day > end)):
+                continue  # as iter_notes: a file named outside the range is not read
+            try:
+                note = note_from_dict(storage.read_toml(path), path, expect_id=path.stem,
+                                      clients=known)
+            except DataError as exc:
+                problems.append(exc)
+                continue
+            if (start and note.date < start) or (end and note.date > end):
+                continue
+            if client and note.client != client:
+                continue
+            notes.append(_zoned(note, ws))
+    return notes, problems
+
+
 MEMO_MAX_NOTES = 4000  # about a year of one busy peer's notes; bounds memory in long exports
 
 

@@ -104,3 +104,65 @@ def test_a_keyring_reference_in_peerkit_toml_is_still_allowed(run, ws_path):
     cfg.write_text(cfg.read_text().replace("[provider]", '[provider]\nssn = "keyring:ssn"', 1))
     assert run("status").exit_code in (0, 1)
     assert run("client", "list").exit_code == 0
+
+
+# ---------------------------------------------------------------- incidents and WRAP plans
+
+def _incident(run, what="Generic fictional event", actions="Called the supervisor"):
+    return run("incident", "add", "--level", "II", "--occurred-at", "2026-11-24T08:30",
+               "--learned-at", "2026-11-24T09:00", "--client", "C001", "--what", what,
+               "--actions", actions)
+
+
+def test_an_ssn_in_an_incident_is_a_warning_naming_the_field(run, ws_path):
+    result = _incident(run, what=f"The form showed {SSN} on the desk")
+    assert result.exit_code == 0, result.output
+    assert ("Warning: INC-2026-11-24-1: the what contains something shaped like a Social "
+            "Security number") in result.stderr
+    assert SSN not in result.output
+    assert (ws_path / "incidents" / "INC-2026-11-24-1.toml").is_file()  # a warning: it is stored
+
+
+def test_a_medicaid_id_in_an_incident_file_is_named_by_field(run, tmp_path):
+    source = tmp_path / "inc.toml"
+    source.write_text('level = "I"\noccurred_at = 2026-11-24T08:30:00\nlearned_at = 2026-11-24T09:00:00\n'
+                      f'client = "C001"\nwhat = "Generic fictional event"\nactions = "Read {MEDICAID} aloud"\n')
+    result = run("incident", "add", "--from", str(source))
+    assert result.exit_code == 0, result.output
+    assert "the actions contains something shaped like a Medicaid ID" in result.stderr
+    assert "the what contains" not in result.output
+    assert MEDICAID not in result.output
+
+
+def test_a_clean_incident_has_no_warning(run):
+    result = _incident(run)
+    assert result.exit_code == 0 and "Warning" not in result.output
+
+
+def _editor(tmp_path, monkeypatch, old: str, new: str):
+    import sys
+
+    script = tmp_path / "editor.py"
+    script.write_text("import sys, pathlib\np = pathlib.Path(sys.argv[1])\n"
+                      f"p.write_text(p.read_text().replace({old!r}, {new!r}, 1))\n")
+    monkeypatch.setenv("EDITOR", f'"{sys.executable}" "{script}"')
+
+
+def test_an_identifier_in_a_wrap_plan_is_a_warning_naming_the_field(run, ws_path, tmp_path, monkeypatch):
+    text = (ws_path / "wrap" / "C001.toml").read_text()
+    assert "[toolbox]\ntools = [\n" in text
+    _editor(tmp_path, monkeypatch, "[toolbox]\ntools = [\n", f'[toolbox]\ntools = [\n  "SSN {SSN}",\n')
+    result = run("wrap", "edit", "C001")
+    assert result.exit_code == 0, result.output
+    assert ("Warning: wrap/C001.toml: the toolbox.tools[1] contains something shaped like a "
+            "Social Security number") in result.stderr
+    assert SSN not in result.output
+    assert SSN in (ws_path / "wrap" / "C001.toml").read_text()  # a warning: saved as written
+
+
+def test_a_wrap_plan_with_phone_numbers_only_has_no_warning(run, tmp_path, monkeypatch):
+    """The example plan's supporters have phone numbers: not identifiers of this kind."""
+    _editor(tmp_path, monkeypatch, 'written = ', 'written =  ')
+    result = run("wrap", "edit", "C001")
+    assert result.exit_code == 0, result.output
+    assert "Saved." in result.output and "Warning" not in result.output

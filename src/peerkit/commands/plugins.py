@@ -14,6 +14,7 @@ from peerkit.output import echo_table, emit_json
 @pass_plugins
 def plugins_cmd(plugins, as_json: bool, hooks: tuple[str, ...]):
     """List loaded plugins: name, version, source, hooks, and any load error."""
+    plugins.check_commands()  # a plugin command module that cannot be imported is a load error
     infos = sorted(plugins.info.values(), key=lambda i: i.name)
     if hooks:
         infos = [i for i in infos if set(hooks) & set(i.hooks)]
