@@ -51,7 +51,7 @@ class Contract:
     """
 
     policy: str
-    returns: type | None
+    returns: type[Any] | None  # type[Any]: isinstance() against it keeps the result Any
     item: str | None = None
 
 

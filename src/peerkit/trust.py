@@ -27,6 +27,7 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from peerkit.errors import DataError, PeerkitError
 
@@ -167,7 +168,7 @@ def trust(root: Path | str) -> dict:
             plugins[p.name] = digest(p.read_bytes())
         except OSError:
             raise DataError(str(p), "cannot be read, so it cannot be trusted") from None
-    entry = {"path": str(root), "trusted_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    entry: dict[str, Any] = {"path": str(root), "trusted_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
              "plugins": plugins}
     owner = owner_of(root)
     if owner is not None:
