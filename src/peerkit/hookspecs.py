@@ -36,7 +36,7 @@ import pluggy
 F = TypeVar("F", bound=Callable[..., Any])
 
 hookspec = pluggy.HookspecMarker("peerkit")
-hookimpl: Callable[..., Any] = pluggy.HookimplMarker("peerkit")
+hookimpl = pluggy.HookimplMarker("peerkit")
 
 STOP, COLLECT, DISABLE = "stop", "collect", "disable"
 
