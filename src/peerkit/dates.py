@@ -4,7 +4,10 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from typing import overload
+from typing import TYPE_CHECKING, overload
+
+if TYPE_CHECKING:  # pragma: no cover
+    from zoneinfo import ZoneInfo
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -128,7 +131,7 @@ DEFAULT_TIMEZONE = "America/New_York"
 EARLIEST_SERVICE_DATE = dt.date(2000, 1, 1)
 
 
-def zone(name: str):
+def zone(name: str) -> ZoneInfo:
     """The ``ZoneInfo`` of an IANA name; ValueError when the name is not a known zone."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
