@@ -218,7 +218,8 @@ def edit(ws, activity_id: str, changes: dict) -> Activity:
         _check_client(ws, new.client)
         path = activity_path(ws, new)
         storage.write_toml(path, new.to_dict(), header=HEADER)
-        if old.path is not None and path != old.path:
+        if path != old.path:
+            assert old.path is not None  # find() reads activities from their files
             os.unlink(old.path)
     new.path = path
     return new

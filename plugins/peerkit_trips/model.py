@@ -46,7 +46,8 @@ class Trip:
         d: dict[str, Any] = {"id": self.id, "date": self.date, "from": self.start_place,
                              "to": self.end_place, "purpose": self.purpose,
                              "miles": _toml_number(self.miles)}
-        if self.odometer_start is not None and self.odometer_end is not None:  # both or neither
+        if self.odometer_start is not None:
+            assert self.odometer_end is not None  # both or neither (trip_from_dict checks)
             d["odometer_start"] = _toml_number(self.odometer_start)
             d["odometer_end"] = _toml_number(self.odometer_end)
         if self.vehicle:
