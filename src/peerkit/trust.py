@@ -137,7 +137,7 @@ def _save(entries: dict[str, dict]) -> None:
 class _Locked:
     """The trust list's own lock; an unwritable config folder is one clear line, not exit 70."""
 
-    def __enter__(self):
+    def __enter__(self) -> _Locked:
         from filelock import FileLock, Timeout
 
         from peerkit import storage
@@ -151,7 +151,7 @@ class _Locked:
                             f"({type(exc).__name__}); check that the folder is yours and writable") from None
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.lock.release()
 
 
