@@ -219,6 +219,7 @@ def edit(ws, activity_id: str, changes: dict) -> Activity:
         path = activity_path(ws, new)
         storage.write_toml(path, new.to_dict(), header=HEADER)
         if path != old.path:
+            assert old.path is not None  # find() reads activities from their files
             os.unlink(old.path)
     new.path = path
     return new
@@ -229,6 +230,7 @@ def void(ws, activity_id: str, reason: str) -> Activity:
         raise DataError("--reason: say why the activity is void (it is kept, marked void)")
     with ws.lock():
         a = find(ws, activity_id)
+        assert a.path is not None  # find() reads activities from their files
         with storage.edit_toml(a.path) as doc:
             doc["status"] = "void"
             doc["void_reason"] = clean_text(reason.strip())

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 from peerkit import storage
 from peerkit.errors import DataError
@@ -122,6 +122,10 @@ def block_line(path: Path, table: str, index: int, key: str) -> int | None:
 # ------------------------------------------------------------------------ records
 
 
+@overload
+def parse_hours(f: Fields, key: str, *, allow_zero: bool = ..., required: Literal[True] = ...) -> Decimal: ...
+@overload
+def parse_hours(f: Fields, key: str, *, allow_zero: bool = ..., required: bool) -> Decimal | None: ...
 def parse_hours(f: Fields, key: str, *, allow_zero: bool = False, required: bool = True) -> Decimal | None:
     """A number of hours (1, 1.5 or "1.5"): finite, positive (or zero where allowed)."""
     if key not in f.data:
@@ -573,7 +577,9 @@ def update_credential(ws, cred_id: str, changes: dict, *, categories: dict[str, 
             for key, hours in categories.items():
                 subtable[key] = _toml_value(Decimal(hours)) if _is_number(hours) else hours
         result = parse_credentials(doc.unwrap(), path)
-    return result.get(cred_id)
+    saved = result.get(cred_id)
+    assert saved is not None  # "id" is not editable, so the saved file still has this credential
+    return saved
 
 
 def _is_number(text: str) -> bool:

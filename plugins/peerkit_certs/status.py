@@ -187,6 +187,7 @@ def compute(creds: Credentials, s: Settings, as_of: dt.date, within: int | None 
         state, days = credential_state(cred, as_of, within)
         rows.append((cred, state, days))
         if state == "lapsed":
+            assert cred.expires is not None  # credential_state: "lapsed" has an expiry date
             msg = f"{cred.kind} expired on {cred.expires.isoformat()}"
             grace_end = cred.expires + dt.timedelta(days=cred.grace_days)
             if cred.grace_days and as_of <= grace_end:
@@ -195,6 +196,7 @@ def compute(creds: Credentials, s: Settings, as_of: dt.date, within: int | None 
                 msg += "; renew it before working under it again"
             alerts.append(Alert(SOURCE, cred.id, "error", cred.expires, msg))
         elif state == "lapsing":
+            assert cred.expires is not None and days is not None  # credential_state: as for "lapsed"
             alerts.append(Alert(SOURCE, cred.id, "warning", cred.expires,
                                 f"{cred.kind} expires on {cred.expires.isoformat()} ({_in_days(days)}); "
                                 "renew it"))
@@ -215,6 +217,7 @@ def compute(creds: Credentials, s: Settings, as_of: dt.date, within: int | None 
         since = f"since {p.start.isoformat()}" if p.start else "so far"
         by = f" by {p.due.isoformat()}" if p.due else ""
         if p.remaining > 0:
+            assert p.required is not None  # remaining is 0 without a requirement
             alerts.append(Alert(SOURCE, cred.id, severity, p.due,
                                 f"CE hours short: {fmt_hours(p.earned)} of {fmt_hours(p.required)} h "
                                 f"earned {since}; {fmt_hours(p.remaining)} h to go{by}"))

@@ -1,6 +1,8 @@
 """Goal progress over time: each goal's notes and their progress ratings (no CLI here)."""
 from __future__ import annotations
 
+from typing import Any
+
 from peerkit_clients import settings as settings_mod
 
 
@@ -17,7 +19,8 @@ def goal_progress(ws, client_id: str) -> list[dict]:
         for n in notes:
             if g.id not in n.goals:
                 continue
-            rating = (n.extra.get("progress") or {}).get(g.id) if isinstance(n.extra.get("progress"), dict) else None
+            progress = n.extra.get("progress")
+            rating: Any = progress.get(g.id) if isinstance(progress, dict) else None
             ok = isinstance(rating, int) and not isinstance(rating, bool) and 1 <= rating <= len(scale)
             entries.append({"note": n.id, "date": n.date, "status": n.status,
                             "rating": rating if ok else None,

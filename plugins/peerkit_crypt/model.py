@@ -97,6 +97,7 @@ def _raw(path: Path) -> dict:
 
 def _needs_rewrite(path: Path, state: dict | None, ws: Workspace) -> bool:
     kind = crypt.record_kind(path.relative_to(ws.root))
+    assert kind is not None  # record_files() yields record files only
     data = _raw(path)
     used = crypt.key_ids_used(data)
     if state is None or state["state"] == "disabling":
@@ -234,6 +235,9 @@ def add_recipient(ws: Workspace, recipient: str) -> str:
         state = cryptkeys.read_state(ws.root)
         if state is not None:
             _, keys = cryptkeys.workspace_keys(ws.root)
+            if keys is None:  # crypt/keys.toml went away since read_state
+                raise DataError(ws.rel(cryptkeys.keys_path(ws.root)), "disappeared while peerkit read it; "
+                                "nothing was changed: run the command again")
             for entry in state["keys"]:
                 entry.setdefault("age", {})[canonical] = cryptkeys.wrap_for_age(canonical, keys[entry["id"]])
             cryptkeys.write_state(ws.root, state)
@@ -269,6 +273,7 @@ def status(ws: Workspace) -> Report:
             report.values[kid] = report.values.get(kid, 0) + n
         if state is not None:
             kind = crypt.record_kind(path.relative_to(ws.root))
+            assert kind is not None  # record_files() yields record files only
             report.plain += [f"{ws.rel(path)}: {f}" for f in crypt.plain_fields(data, kind)]
     if state is None:
         if report.values:
@@ -278,12 +283,13 @@ def status(ws: Workspace) -> Report:
     report.state = state["state"]
     report.current = state["current"]
     report.keys = [k.get("id", "") for k in state["keys"]]
-    current = next((k for k in state["keys"] if k.get("id") == state["current"]), {})
+    current: dict = next((k for k in state["keys"] if k.get("id") == state["current"]), {})
     report.wrapped_for = sorted((current.get("age") or {}).keys())
     try:
         _, keys = cryptkeys.workspace_keys(ws.root)
-        keys[state["current"]]
-        report.can_open = True
+        if keys is not None:  # None: crypt/keys.toml went away since read_state
+            keys[state["current"]]  # raises when the current key cannot be opened here
+        report.can_open = keys is not None
     except (SecretError, DataError):
         report.can_open = False
     if report.state != "on":

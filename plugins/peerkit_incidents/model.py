@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 from peerkit import dates, storage
 from peerkit.errors import DataError
@@ -136,6 +136,10 @@ class Incident:
         return d
 
 
+@overload
+def _datetime(f: Fields, key: str, required: Literal[True]) -> dt.datetime: ...
+@overload
+def _datetime(f: Fields, key: str, required: bool = ...) -> dt.datetime | None: ...
 def _datetime(f: Fields, key: str, required: bool = False) -> dt.datetime | None:
     value = f.req(key, dt.datetime) if required else f.opt(key, dt.datetime)
     if value is not None and value.tzinfo is not None:
@@ -163,8 +167,8 @@ def incident_from_dict(data: dict, path: Path | str, *, expect_id: str | None = 
         path=Path(path),
         extra={k: v for k, v in data.items() if k not in _KEYS},
     )
-    if id_problem(inc.client):
-        f.fail("client", id_problem(inc.client))
+    if problem := id_problem(inc.client):
+        f.fail("client", problem)
     if not inc.what.strip():
         f.fail("what", "must not be empty: say briefly what happened")
     if inc.learned_at < inc.occurred_at:

@@ -70,9 +70,9 @@ def pending(ws, settings: Settings, index: Index, today: dt.date) -> list[Invoic
     notes = {n.id: n for n in ws.notes(min(days), max(days)) if n.id in wanted}
     out = []
     for ids, b in sorted(billed.items(), key=lambda kv: (kv[1].template.date or dt.date.min, kv[0])):
-        line = _adjustment(ws, settings, b, [notes.get(i) for i in ids], ids)
-        if line is not None:
-            out.append(line)
+        adjustment = _adjustment(ws, settings, b, [notes.get(i) for i in ids], ids)
+        if adjustment is not None:
+            out.append(adjustment)
     return out
 
 

@@ -21,7 +21,7 @@ def render_json(invoice, workspace) -> str:
 
 # JSON is for scripts: it carries no tax ID or bank account (not even masked), so producing
 # it never waits for the OS keyring.  Formats without this attribute get the masked values.
-render_json.needs_secrets = False
+render_json.needs_secrets = False  # type: ignore[attr-defined]  # a function attribute, read with getattr
 
 
 def title(invoice) -> str:

@@ -320,13 +320,13 @@ def authorization(note: Note, ctx: CheckContext):
     mod = f" {note.modifier}" if note.modifier else ""
     auth = client.authorization_for(note.date, note.code, note.modifier)
     if auth is not None:
-        def pool():
+        def auth_pool():
             return [n for n in notes_between(ctx, auth.start, auth.end)
                     if n.client == note.client and n.code == note.code
                     and n.modifier == note.modifier and n.status not in NOT_COUNTED]
 
-        key = ("auth", note.client, note.code, note.modifier, auth.start, auth.end)
-        used = _running_totals(ctx, key, pool).get(note.id, 0) + auth.units_used_before
+        key: tuple = ("auth", note.client, note.code, note.modifier, auth.start, auth.end)
+        used = _running_totals(ctx, key, auth_pool).get(note.id, 0) + auth.units_used_before
         if used > auth.units:
             return (f"the authorization for {note.code}{mod} ({auth.start.isoformat()} to "
                     f"{auth.end.isoformat()}) allows {auth.units} units; {used} are used counting "

@@ -10,7 +10,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -154,7 +154,7 @@ def id_prefix(client: str, day: dt.date) -> str:
     return f"N-{day.isoformat()}-{client}-"
 
 
-def next_id(ws, client: str, day: dt.date, taken: set[str] = frozenset()) -> str:
+def next_id(ws, client: str, day: dt.date, taken: Collection[str] = frozenset()) -> str:
     """``N-<date>-<client>-<n>``: the next free sequence number for that client and day."""
     prefix = id_prefix(client, day)
     folder = ws.path("notes", f"{day.year:04d}", f"{day.month:02d}")
@@ -271,6 +271,7 @@ def add_notes(ws, records: list[dict], where: str) -> list[Note]:
                 raise DataError(ws.rel(note.path), "already exists; use 'peerkit note edit'")
             written.append(note)
         for note in written:
+            assert note.path is not None  # set above, with the id
             storage.write_toml(note.path, note.to_dict(), header=HEADER)
     return written
 
@@ -294,7 +295,7 @@ def group_records(ws, session: dict, attendees: list[dict], where: str) -> list[
     limit = settings(ws).max_group_size
     if not attendees:
         raise DataError(where, "a group session needs at least one attendee (--attendee CLIENT)")
-    ids = [a.get("client") for a in attendees]
+    ids: list[Any] = [a.get("client") for a in attendees]
     for i, cid in enumerate(ids):
         if not isinstance(cid, str) or not cid.strip():
             raise DataError(where, f"attendee {i + 1}: field 'client' is required")
@@ -646,7 +647,7 @@ def note_text(ws, note: Note, units: int) -> str:
     if note.void_reason:
         lines.append(f"  VOID: {note.void_reason}")
     for i, a in enumerate(note.addenda, 1):
-        at = a.get("at")
+        at: Any = a.get("at")
         at = at.isoformat(" ") if hasattr(at, "isoformat") else str(at or "")
         lines.append(f"  Addendum {i} ({at}, {a.get('author', '')}): "
                      f"changed {', '.join(a.get('fields', []))}" + (f" -- {a['reason']}" if a.get("reason") else ""))

@@ -55,7 +55,7 @@ def context(ws, note: Note, units: int) -> dict:
         g = client.goal(gid) if client else None
         goals.append({"id": gid, "text": g.text if g else "(not in the plan)",
                       "status": g.status if g else "", "in_plan": g is not None})
-    addenda = []
+    addenda: list[dict[str, Any]] = []
     for i, a in enumerate(note.addenda, 1):
         old, new = a.get("old", {}) or {}, a.get("new", {}) or {}
         fields = a.get("fields") or sorted(set(old) | set(new))

@@ -147,7 +147,7 @@ def fingerprint(note: Note) -> str:
 def review_state(note: Note) -> str:
     """``status=<status>;decided=<time of the last decision or ->``: stamped on each row at
     export and compared on import (see :func:`stale_problem`)."""
-    at = (note.review or {}).get("at")
+    at: Any = (note.review or {}).get("at")
     at_text = at.isoformat() if hasattr(at, "isoformat") else (str(at) if at else "-")
     return f"status={note.status};decided={at_text}"
 
@@ -169,7 +169,9 @@ def stale_problem(note: Note, stamped: str) -> str | None:
     if then is None:
         return ("the hidden 'Exported state' cell is empty or was changed; export the notes "
                 "again")
-    now_status, now_decided = _parse_state(review_state(note))
+    now = _parse_state(review_state(note))
+    assert now is not None  # review_state writes what _parse_state reads
+    now_status, now_decided = now
     status, decided = then
     if decided != now_decided:
         return (f"received a newer review decision ({now_status}, {now_decided}) after this "
@@ -484,6 +486,7 @@ def _worker_rows(i: int):
     """In a worker process: ("ok", rows) or ("error", exit code, one-line message)."""
     from peerkit.errors import PeerkitError
 
+    assert _JOB is not None  # set by the parent before it forks the workers
     try:
         return ("ok", _workspace_rows(_JOB, i))
     except PeerkitError as exc:
@@ -689,6 +692,11 @@ class _Decided:
     peer: str = ""
     old_status: str = ""
 
+    def target(self) -> tuple[Path, str]:
+        """(workspace root, note id) of a row read without a problem: both are set for those."""
+        assert self.ws_root is not None and self.note_id is not None, "a row with a problem has no target"
+        return self.ws_root, self.note_id
+
 
 def _text(value: Any) -> str:
     if value is None:
@@ -846,7 +854,7 @@ def _read_decisions(path: Path) -> tuple[list[_Decided], int, str]:
 def _check_note(item: _Decided, ws: Workspace) -> tuple[Note | None, str]:
     """The note on disk for a decided row, or a problem."""
     try:
-        note = ws.note(item.note_id)
+        note = ws.note(item.target()[1])
     except DataError as exc:
         if "unknown note id" in str(exc):
             return None, f"unknown note id (not in workspace {ws.root})"
@@ -880,7 +888,7 @@ def _validate(decided: list[_Decided], workspaces: dict[Path, Workspace]) -> dic
     for item in decided:
         if item.problem:
             continue
-        root = item.ws_root
+        root, note_id = item.target()
         if root not in workspaces:
             if not (root / CONFIG_NAME).is_file():
                 item.problem = f"workspace folder {root} is not found (moved since the export?)"
@@ -888,13 +896,13 @@ def _validate(decided: list[_Decided], workspaces: dict[Path, Workspace]) -> dic
             workspaces[root] = Workspace(root)
         ws = workspaces[root]
         item.peer = _peer_name(ws)
-        twin = seen.get((root, item.note_id))
+        twin = seen.get((root, note_id))
         if twin is not None:
             item.problem = f"the same note is also decided on row {twin}"
             continue
-        seen[(root, item.note_id)] = item.row
+        seen[(root, note_id)] = item.row
         note, problem = _check_note(item, ws)
-        if problem:
+        if note is None or problem:  # _check_note gives a problem whenever it gives no note
             item.problem = problem
             continue
         notes[item.row] = note
@@ -911,6 +919,7 @@ def _peer_name(ws: Workspace) -> str:
 def _write_review(note: Note, item: _Decided, reviewer: str, at: dt.datetime) -> None:
     import tomlkit
 
+    assert note.path is not None  # ws.note() reads every note from its file
     with storage.edit_toml(note.path) as doc:
         doc["status"] = item.decision
         table = tomlkit.table()
@@ -952,8 +961,8 @@ def import_review(path: Path | str, *, reviewer: str | None = None, dry_run: boo
 
     todo = [d for d in decided if not d.problem]
     # Hold the lock of every workspace that will change, re-check under the locks, then write.
-    roots = sorted({d.ws_root for d in todo
-                    if not _same(workspaces[d.ws_root].note(d.note_id), d)}, key=str)
+    roots = sorted({d.target()[0] for d in todo
+                    if not _same(_on_disk(d, workspaces), d)}, key=str)
     at = dates.now()
     locked = set(roots)
     with contextlib.ExitStack() as stack:
@@ -1005,10 +1014,15 @@ def import_review(path: Path | str, *, reviewer: str | None = None, dry_run: boo
     return report
 
 
-def _row(d: _Decided, result: str, new_status: str = "") -> RowResult:
+def _on_disk(d: _Decided, workspaces: dict[Path, Workspace]) -> Note:
+    root, note_id = d.target()
+    return workspaces[root].note(note_id)
+
+
+def _row(d: _Decided, result: str, new_status: str | None = "") -> RowResult:
     return RowResult(d.row, d.note_id, d.key, d.decision, result,
                      d.problem if result == "refused" else "", peer=d.peer,
-                     old_status=d.old_status, new_status=new_status)
+                     old_status=d.old_status, new_status=new_status or "")
 
 
 def _validate_again(todo: list[_Decided], workspaces: dict[Path, Workspace]) -> dict[int, Note]:
@@ -1016,8 +1030,8 @@ def _validate_again(todo: list[_Decided], workspaces: dict[Path, Workspace]) -> 
     for d in todo:
         if d.problem:
             continue
-        note, problem = _check_note(d, workspaces[d.ws_root])
-        if problem:
+        note, problem = _check_note(d, workspaces[d.target()[0]])
+        if note is None or problem:  # _check_note gives a problem whenever it gives no note
             d.problem = problem
         else:
             notes[d.row] = note
@@ -1029,7 +1043,7 @@ def _result(d: _Decided, workspaces: dict[Path, Workspace] | None) -> RowResult:
         return _row(d, "refused")
     if workspaces is None:
         return _row(d, "not written", d.old_status)
-    note = workspaces[d.ws_root].note(d.note_id)
+    note = _on_disk(d, workspaces)
     if _same(note, d):
         return _row(d, "unchanged", note.status)
     return _row(d, "would record", d.decision)

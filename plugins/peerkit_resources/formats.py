@@ -224,6 +224,7 @@ def read_ohana(path: Path) -> hsds.Source:
 # ---------------------------------------------------------------------------- xlsx layout
 
 XLSX_SHEET = "Resources"
+_YES_NO: dict[Any, str] = {True: "yes", False: "no"}  # anything else (unknown): empty cell
 XLSX_COLUMNS = ("slug", "name", "organization", "description", "categories", "status", "address_1",
                 "address_2", "city", "state", "postal_code", "country", "county", "phones", "email",
                 "url", "hours", "languages", "eligibility", "fees", "free", "accessibility",
@@ -382,7 +383,7 @@ def export_xlsx(resources: list[dict], ws) -> bytes:
             "email": res.get("email"), "url": res.get("url"),
             "hours": sched.format_rows(res.get("schedules", [])),
             "languages": ", ".join(res.get("languages", [])), "eligibility": res.get("eligibility"),
-            "fees": res.get("fees"), "free": {True: "yes", False: "no"}.get(res.get("free"), ""),
+            "fees": res.get("fees"), "free": _YES_NO.get(res.get("free"), ""),
             "accessibility": res.get("accessibility"), "how_to_apply": res.get("how_to_apply"),
             "notes": res.get("notes"), "verified_by": res.get("verified_by"),
             **{f"hsds_{k}": h.get(k) for k in ("organization", "service", "location", "service_at_location")},

@@ -85,7 +85,7 @@ class Source:
         return out
 
 
-def _langs(items: Iterable[Any]) -> list[str]:
+def _langs(items: Iterable[Any] | None) -> list[str]:
     out = []
     for item in items or []:
         if isinstance(item, dict):
@@ -207,7 +207,7 @@ def service_to_raw(svc: dict, where: str) -> list[dict]:
         fees = _s(svc.get("fees_description")) or _s(svc.get("fees"))
         free = True if fees and FREE_RE.match(fees) else None
         county = _s(addr.get("region")) if addr else ""
-        raw = {
+        raw: dict[str, Any] = {
             "name": _s(svc.get("name")),
             "organization": _s(org.get("name")),
             "organization_description": "" if _s(org.get("description")) == _s(org.get("name"))
@@ -355,7 +355,7 @@ def read_csv(path: Path) -> list[tuple[int, dict]]:
         raise DataError(where, f"cannot be read ({exc.strerror or type(exc).__name__})") from None
     try:
         reader = csv.DictReader(io.StringIO(text, newline=""))
-        rows = []
+        rows: list[tuple[int, dict]] = []
         for row in reader:
             clean = {(k or "").strip(): _unquote(v) for k, v in row.items() if k is not None}
             if any(clean.values()):
@@ -429,8 +429,8 @@ def tabular_to_services(src: Source, tables: dict[str, list[tuple[int, dict]]], 
         loc["schedules"] = sched_by["location_id"].get(lid, [])
         locations[lid] = loc
     sals = _group(t("service_at_location"), "service_id")
-    for org in orgs:
-        src.organizations.add(org)
+    for org_id in orgs:
+        src.organizations.add(org_id)
     for lid in locations:
         src.locations.add(lid)
     for n, r in t("services"):

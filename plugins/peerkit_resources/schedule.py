@@ -121,7 +121,7 @@ def day_matches(row: dict, day: dt.date) -> bool:
     monthdays = row.get("bymonthday") or ""
     monthdays = monthdays if isinstance(monthdays, list) else parse_monthdays(str(monthdays))
     interval = int(row.get("interval") or 1)
-    dtstart = row.get("dtstart")
+    dtstart: Any = row.get("dtstart")
     if dtstart and day < dtstart:
         return False
     if freq == "MONTHLY":
@@ -290,7 +290,7 @@ def parse_when(text: str, today: dt.date) -> dt.datetime:
     t = text.strip()
     m = re.fullmatch(r"(\d{4}-\d{2}-\d{2})[ T](\d{1,2}:\d{2}(?::\d{2})?)", t)
     if m:
-        return dt.datetime.combine(dt.date.fromisoformat(m.group(1)), parse_clock(m.group(2)))
+        return dt.datetime.combine(dt.date.fromisoformat(m.group(1)), _clock(m.group(2)))
     m = re.fullmatch(r"(?:([A-Za-z]+)\s+)?(\d{1,2}:\d{2})", t)
     if not m:
         raise ValueError(f"{text!r}: write like 'mon 18:00', '18:00' or '2026-11-30 18:00'")
@@ -298,4 +298,12 @@ def parse_when(text: str, today: dt.date) -> dt.datetime:
     if m.group(1):
         wd = day_index(m.group(1))
         day = today + dt.timedelta(days=(wd - today.weekday()) % 7)
-    return dt.datetime.combine(day, parse_clock(m.group(2)))
+    return dt.datetime.combine(day, _clock(m.group(2)))
+
+
+def _clock(text: str) -> dt.time:
+    """parse_clock of text the caller's pattern already matched (so never empty)."""
+    clock = parse_clock(text)
+    if clock is None:
+        raise ValueError(f"{text!r}: write a time like 18:00")
+    return clock

@@ -341,7 +341,8 @@ def candidates(ws, q: Query) -> tuple[list[dict], int]:
     store = _Store(ws)
     try:
         files, trusted = _verify(ws, store)
-        conds, params = [], []
+        conds: list[str] = []
+        params: list[str | int] = []
         if not q.include_inactive:
             conds.append("status NOT IN ('inactive', 'defunct')")
         if q.county:

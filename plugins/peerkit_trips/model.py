@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 from peerkit import storage
 from peerkit.dates import month_folders
@@ -47,6 +47,7 @@ class Trip:
                              "to": self.end_place, "purpose": self.purpose,
                              "miles": _toml_number(self.miles)}
         if self.odometer_start is not None:
+            assert self.odometer_end is not None  # both or neither (trip_from_dict checks)
             d["odometer_start"] = _toml_number(self.odometer_start)
             d["odometer_end"] = _toml_number(self.odometer_end)
         if self.vehicle:
@@ -69,6 +70,10 @@ def _toml_number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(str(value))
 
 
+@overload
+def _decimal(f: Fields, key: str, required: Literal[True] = ...) -> Decimal: ...
+@overload
+def _decimal(f: Fields, key: str, required: bool) -> Decimal | None: ...
 def _decimal(f: Fields, key: str, required: bool = True) -> Decimal | None:
     if key not in f.data:
         if required:
@@ -108,7 +113,7 @@ def trip_from_dict(data: dict, path: Path | str, *, expect_id: str | None = None
     if (t.odometer_start is None) != (t.odometer_end is None):
         f.fail("odometer_end" if t.odometer_end is None else "odometer_start",
                "give both odometer readings, or neither")
-    if t.odometer_start is not None:
+    if t.odometer_start is not None and t.odometer_end is not None:  # both or neither (checked above)
         driven = t.odometer_end - t.odometer_start
         if driven <= 0:
             f.fail("odometer_end", "must be more than 'odometer_start'")

@@ -639,6 +639,10 @@ class Finding:
                 "due": self.due.isoformat() if self.due else None}
 
 
+def _iso(day: dt.date | None) -> str:
+    return day.isoformat() if day else ""
+
+
 def review_state(plan: Plan, today: dt.date, cfg: Settings) -> tuple[str, dt.date | None]:
     """("undated" | "overdue" | "due-soon" | "ok", due date)."""
     due = plan.review_due(cfg.review_months)
@@ -667,12 +671,12 @@ def check_plan(plan: Plan, rel: str, today: dt.date, cfg: Settings) -> list[Find
             add("supporter-phone", "error", f"crisis.supporters[{i}] has no phone number: add "
                                             "'phone' so supporters can be reached in a crisis")
     state, due = review_state(plan, today, cfg)
-    if state == "undated":
+    if due is None:  # "undated"
         add("review", "error", "the plan has no 'written' or 'reviewed' date: add the date it "
                                "was written")
     elif state == "overdue":
         add("review", "error", f"not reviewed within {cfg.review_months} months (last "
-                               f"{plan.last_reviewed.isoformat()}); go over it with the person and "
+                               f"{_iso(plan.last_reviewed)}); go over it with the person and "
                                "set 'reviewed'", due)
     elif state == "due-soon":
         add("review", "warning", f"review due on {due.isoformat()}; plan a review with the person", due)
@@ -727,7 +731,7 @@ def alerts(ws: Workspace, today: dt.date) -> list:
         return []
     cfg = settings(ws)  # a bad [wrap] table raises: status shows it and exits 3
     clients = ws.clients()
-    out = []
+    out: list[Alert | DataError] = []
     for path in files:
         cid = path.stem
         client = clients.get(cid)
@@ -739,14 +743,14 @@ def alerts(ws: Workspace, today: dt.date) -> list:
             out.append(exc)
             continue
         state, due = review_state(plan, today, cfg)
-        if state == "overdue":
+        if due is None:  # "undated"
+            out.append(Alert("wrap", cid, "warning", None,
+                             f"{ws.rel(path)} has no 'written' or 'reviewed' date"))
+        elif state == "overdue":
             out.append(Alert("wrap", cid, cfg.overdue_severity, due,
                              f"wellness and crisis plan review overdue (due {due.isoformat()}); "
                              f"review it with the person, then set 'reviewed' in {ws.rel(path)}"))
         elif state == "due-soon":
             out.append(Alert("wrap", cid, "warning", due,
                              f"wellness and crisis plan review due {due.isoformat()}"))
-        elif state == "undated":
-            out.append(Alert("wrap", cid, "warning", None,
-                             f"{ws.rel(path)} has no 'written' or 'reviewed' date"))
     return out

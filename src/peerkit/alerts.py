@@ -25,7 +25,7 @@ class Alert:
     due: dt.date | None
     message: str
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:
             raise ValueError(f"severity must be one of {SEVERITIES}")
 

@@ -26,7 +26,7 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from peerkit.dates import now
 from peerkit.errors import DataError, PeerkitError
@@ -86,7 +86,7 @@ def _seq_of(raw: bytes) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def refuse_link(path: Path) -> DataError:
+def refuse_link(path: str | Path) -> DataError:
     return DataError(str(path), "is a symbolic link; peerkit does not write through links "
                                 "(remove the link and run again; nothing was written)")
 
@@ -184,7 +184,7 @@ def _append(ws: Workspace, *, command: str, records: list[str], output=None,
             lines = [ln for ln in tail.split(b"\n") if ln.strip()]
             last = lines[-1] if lines else None
             prev = (_next_seq(lines) - 1, _digest(last)) if last is not None else (0, GENESIS)
-            entry = {
+            entry: dict[str, Any] = {
                 "seq": prev[0] + 1,
                 "at": now().isoformat(),
                 "user": getpass.getuser(),
@@ -449,5 +449,6 @@ def verify_seals(ws: Workspace) -> list[str]:
     for note in ws.notes():
         problem = seal_problem(note)
         if problem:
+            assert note.path is not None  # ws.notes() reads every note from its file
             problems.append(f"{ws.rel(note.path)}: seal-broken: {problem}")
     return problems

@@ -29,7 +29,7 @@ class NoteCheck:
     check: Callable[[Note, CheckContext], Any]
     description: str = ""
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:
             raise ValueError(f"check {self.name!r}: severity must be 'error' or 'warning'")
 

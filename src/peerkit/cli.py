@@ -45,7 +45,8 @@ CORE_COMMANDS = {
 class PeerkitClickError(click.ClickException):
     def __init__(self, message: str, exit_code: int):
         super().__init__(message)
-        self.exit_code = exit_code
+        # click declares exit_code a ClassVar; this one class carries every peerkit exit code
+        self.exit_code = exit_code  # type: ignore[misc]
 
 
 class PeerkitGroup(click.Group):

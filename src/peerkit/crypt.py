@@ -28,7 +28,7 @@ import json
 import os
 from collections.abc import Iterator, Mapping
 from pathlib import PurePath
-from typing import Any
+from typing import Any, TypeGuard
 
 from peerkit.errors import DataError
 
@@ -187,7 +187,7 @@ def unpad(padded: bytes) -> bytes:
 # ----------------------------------------------------------------------------- one value
 
 
-def is_token(value: Any) -> bool:
+def is_token(value: Any) -> TypeGuard[str]:
     return isinstance(value, str) and value.startswith(PREFIX)
 
 
@@ -294,7 +294,7 @@ def is_encrypted_field(kind: str, path: tuple[str, ...]) -> bool:
 
 
 def _item_name(item: Mapping, index: int) -> str:
-    name = item.get("id")
+    name: Any = item.get("id")
     if hasattr(name, "unwrap"):
         name = name.unwrap()
     return name if isinstance(name, str) and name else str(index)

@@ -191,9 +191,9 @@ class Keys(Mapping):
     def __init__(self, root: Path, state: dict):
         self.root = Path(root)
         self.state = state
-        self.entries = {k.get("id"): k for k in state.get("keys", []) if isinstance(k, dict)}
+        self.entries: dict[Any, dict] = {k.get("id"): k for k in state.get("keys", []) if isinstance(k, dict)}
         self.opened: dict[str, bytes] = {}
-        self._identities = None
+        self._identities: list | None = None
         self._wrap_key: bytes | None | bool = False
 
     def __iter__(self) -> Iterator[str]:
@@ -235,7 +235,7 @@ class Keys(Mapping):
                     self._wrap_key = None  # an age identity was given: its failure is the story
                 else:
                     raise
-        if self._wrap_key and isinstance(entry.get("peer"), str):
+        if isinstance(self._wrap_key, bytes) and self._wrap_key and isinstance(entry.get("peer"), str):
             return unwrap_peer(self._wrap_key, entry["peer"], kid)
         return None
 
@@ -264,6 +264,7 @@ def find_root(folder: Path) -> Path | None:
 def workspace_keys(root: Path) -> tuple[dict | None, Keys | None]:
     """(keys-file state, keys) of a workspace, re-read when crypt/keys.toml changes."""
     root = Path(root)
+    sig: tuple[int, ...]
     try:
         st = keys_path(root).stat()
         sig = (st.st_size, st.st_mtime_ns, st.st_ino)
@@ -326,7 +327,7 @@ def seal_bytes(path: Path, data: bytes) -> bytes | None:
         return None
     root, kind, record = found
     state, keys = workspace_keys(root)
-    if keys is None:
+    if state is None or keys is None:
         return None
     import tomlkit
 
@@ -384,7 +385,7 @@ def seal_for_cache(path: Path, data: dict) -> str | None:
         return None
     root, kind, record = found
     state, keys = workspace_keys(root)
-    if keys is None or state["state"] == "disabling":
+    if state is None or keys is None or state["state"] == "disabling":
         return None
     kid = state["current"]
     return crypt.seal_value(keys[kid], kid, kind, record, CACHE_FIELD, data)

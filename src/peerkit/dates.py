@@ -4,6 +4,10 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from typing import TYPE_CHECKING, overload
+
+if TYPE_CHECKING:  # pragma: no cover
+    from zoneinfo import ZoneInfo
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -103,6 +107,10 @@ def fiscal_year(day: dt.date, start: tuple[int, int] = (7, 1)) -> tuple[dt.date,
     return first, nxt - dt.timedelta(days=1)
 
 
+@overload
+def month_folders(start: dt.date, end: dt.date) -> list[tuple[int, int]]: ...
+@overload
+def month_folders(start: dt.date | None, end: dt.date | None) -> list[tuple[int, int]] | None: ...
 def month_folders(start: dt.date | None, end: dt.date | None) -> list[tuple[int, int]] | None:
     """(year, month) pairs from start to end inclusive; None when the range is open."""
     if start is None or end is None:
@@ -123,7 +131,7 @@ DEFAULT_TIMEZONE = "America/New_York"
 EARLIEST_SERVICE_DATE = dt.date(2000, 1, 1)
 
 
-def zone(name: str):
+def zone(name: str) -> ZoneInfo:
     """The ``ZoneInfo`` of an IANA name; ValueError when the name is not a known zone."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 

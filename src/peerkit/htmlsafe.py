@@ -202,7 +202,7 @@ class _Rebuilder(HTMLParser):
         self.out.append(text)
 
     def put_csp(self) -> None:
-        if not self.csp_done:
+        if not self.csp_done and self.csp is not None:  # csp_done starts True when csp is None
             self.emit(self.csp)
             self.csp_done = True
 

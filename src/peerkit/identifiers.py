@@ -35,7 +35,7 @@ def phone_digits(text: str) -> set[str]:
 def find_in_text(text: str, other_phones: Iterable[str] = ()) -> list[str]:
     """What identifier-shaped text appears: "an SSN", "a Medicaid ID", "a phone number of
     another person served" -- descriptions only, never the value."""
-    found = []
+    found: list[str] = []
     if not text:
         return found
     if SSN_RE.search(text):

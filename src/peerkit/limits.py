@@ -45,7 +45,7 @@ def check_depth(data: Any, where: object) -> Any:
     return data
 
 
-def loads_json(text: str | bytes, where: object, **kwargs) -> Any:
+def loads_json(text: str | bytes, where: object, **kwargs: Any) -> Any:
     """``json.loads`` that refuses deep nesting with a DataError (other errors propagate)."""
     try:
         data = json.loads(text, **kwargs)

@@ -22,13 +22,21 @@ def fmt_rate(rate: Decimal) -> str:
     """A rate as billed: at least cents, every further decimal it has (``$0.875``, ``$11.61``),
     so ``units x rate`` on the page gives the amount on the page."""
     rate = Decimal(rate)
-    places = max(2, -rate.normalize().as_tuple().exponent)
+    places = max(2, -_exponent(rate))
     return f"${rate:,.{places}f}"
+
+
+def _exponent(rate: Decimal) -> int:
+    """The exponent of a finite ``rate`` (NaN and infinity are no rate)."""
+    exponent = rate.normalize().as_tuple().exponent
+    if not isinstance(exponent, int):
+        raise ValueError("a rate must be a finite number")
+    return exponent
 
 
 def rate_number_format(rate: Decimal) -> str:
     """A spreadsheet number format showing ``rate`` as ``fmt_rate`` does."""
-    places = max(2, -Decimal(rate).normalize().as_tuple().exponent)
+    places = max(2, -_exponent(Decimal(rate)))
     return '"$"#,##0.' + "0" * places
 
 

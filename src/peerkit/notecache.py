@@ -74,7 +74,7 @@ class MonthCache:
         self.folder = folder
         self.started_ns = 0
         self.entries: dict[str, dict] = {}
-        self.opener = None  # issue 18: decrypts cached values of an encrypted workspace
+        self.opener: Any = None  # issue 18: decrypts cached values of an encrypted workspace
         path = folder / name
         try:
             if not path.is_file() or path.is_symlink():  # a link or pipe planted here: ignored

@@ -18,6 +18,7 @@ from peerkit.errors import DataError, UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
     from peerkit.records import Document
+    from peerkit.validate import Fields
     from peerkit.workspace import Workspace
 
 DEFAULT_NOTICE = (
@@ -48,7 +49,7 @@ PART2_NOTICE = (
 CONSENT_KINDS = ("consent", "release-of-information")
 
 
-def _agency(ws: Workspace):
+def _agency(ws: Workspace) -> Fields:
     from peerkit.validate import Fields
 
     return Fields(ws.section("agency"), ws.path("peerkit.toml"), prefix="agency.")

@@ -170,9 +170,9 @@ def out_target(out: str | None, default_name: str | None) -> OutTarget:
     if into_folder:
         if default_name is None:
             raise UsageError(f"--out {out}: give a file name, not a folder")
-        path = Path(out) / Path(default_name).name
+        path = Path(out or "") / Path(default_name).name  # into_folder: out is a folder name
     else:
-        path = Path(out or default_name)
+        path = Path(out or default_name or "")  # one of them is given (checked above)
     folder = path.parent
     if into_folder and not folder.exists():  # "--out new/" is created, inside an existing folder
         folder = folder.parent

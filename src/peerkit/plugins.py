@@ -452,6 +452,7 @@ def _check_result(result: Any, contract: hookspecs.Contract) -> tuple[Any, str]:
             bad.append(type(value).__name__)
     if not bad:
         return result, ""
+    good: list | dict
     if contract.returns is list:
         good = [v for v in result if _item_ok(contract.item, v)[0]]
     else:

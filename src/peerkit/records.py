@@ -275,8 +275,8 @@ def client_from_dict(data: dict, path: Path | str, *, expect_id: str | None = No
         if doc.recipients and doc.kind not in DISCLOSURE_KINDS:
             df.fail("recipients", "belongs only on a consent or a release-of-information")
         if doc.id:
-            if id_problem(doc.id):
-                df.fail("id", id_problem(doc.id))
+            if problem := id_problem(doc.id):
+                df.fail("id", problem)
             if doc.id in doc_ids:
                 df.fail("id", "is used by another document of this client")
             doc_ids.add(doc.id)
@@ -304,8 +304,10 @@ def load_clients(ws: Workspace) -> dict[str, Client]:
                          key=lambda e: e.name)
     except (FileNotFoundError, NotADirectoryError):
         return out
+    if not entries:
+        return out
     started = time.time_ns()
-    cache = MonthCache(folder, CLIENTS_CACHE_NAME) if entries else None
+    cache = MonthCache(folder, CLIENTS_CACHE_NAME)
     fresh: dict[str, tuple] = {}  # parsed here because the cache could not serve them
     for entry in entries:
         p = Path(entry.path)
@@ -478,8 +480,8 @@ def note_from_dict(data: dict, path: Path | str, *, expect_id: str | None = None
         review=f.opt("review", dict, {}), addenda=f.opt("addenda", list, []),
         path=Path(path), extra={k: v for k, v in data.items() if k not in _NOTE_KEYS},
     )
-    if id_problem(note.client):
-        f.fail("client", id_problem(note.client))
+    if problem := id_problem(note.client):
+        f.fail("client", problem)
     if not (READABLE_DATES[0] <= note.date <= READABLE_DATES[1]):
         f.fail("date", f"is not a plausible service date (between {READABLE_DATES[0].year} and "
                        f"{READABLE_DATES[1].year}): correct it in the file")

@@ -160,7 +160,7 @@ def _kill(pid: int) -> None:
 
 
 def _read_all(fd: int, pid: int, seconds: float, where: str) -> bytes:
-    chunks = []
+    chunks: list[bytes] = []
     deadline = time.monotonic() + seconds
     while True:
         left = deadline - time.monotonic()

@@ -27,6 +27,7 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from peerkit.errors import DataError, PeerkitError
 
@@ -136,7 +137,7 @@ def _save(entries: dict[str, dict]) -> None:
 class _Locked:
     """The trust list's own lock; an unwritable config folder is one clear line, not exit 70."""
 
-    def __enter__(self):
+    def __enter__(self) -> _Locked:
         from filelock import FileLock, Timeout
 
         from peerkit import storage
@@ -150,7 +151,7 @@ class _Locked:
                             f"({type(exc).__name__}); check that the folder is yours and writable") from None
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.lock.release()
 
 
@@ -167,7 +168,7 @@ def trust(root: Path | str) -> dict:
             plugins[p.name] = digest(p.read_bytes())
         except OSError:
             raise DataError(str(p), "cannot be read, so it cannot be trusted") from None
-    entry = {"path": str(root), "trusted_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    entry: dict[str, Any] = {"path": str(root), "trusted_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
              "plugins": plugins}
     owner = owner_of(root)
     if owner is not None:

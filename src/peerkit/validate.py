@@ -11,7 +11,7 @@ import unicodedata
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, Literal, NoReturn, overload
 
 from peerkit.errors import DataError
 from peerkit.storage import display_path, key_line
@@ -131,6 +131,10 @@ class Fields:
             self.fail(key, f"must be one of {', '.join(repr(c) for c in choices)}")
         return value
 
+    @overload
+    def money(self, key: str, required: Literal[True] = ...) -> Decimal: ...
+    @overload
+    def money(self, key: str, required: bool) -> Decimal | None: ...
     def money(self, key: str, required: bool = True) -> Decimal | None:
         if key not in self.data:
             if required:

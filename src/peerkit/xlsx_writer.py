@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from peerkit.excel import DATE_FORMAT, TIME_FORMAT, check_length, clean_cell_text, needs_quote_prefix
 from peerkit.storage import atomic_path
@@ -149,7 +149,7 @@ class StreamingWorkbook:
     def add_sheet(self, name: str) -> Sheet:
         return Sheet(self, self._wb.add_worksheet(name))
 
-    def __exit__(self, exc_type, exc, tb) -> bool:
+    def __exit__(self, exc_type, exc, tb) -> Literal[False]:
         try:
             if exc_type is None:
                 try:

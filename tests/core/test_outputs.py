@@ -112,3 +112,15 @@ def test_the_suffix_chooses_the_format_of_note_render_and_wrap_export(run, tmp_p
     assert (tmp_path / "n.html").read_text().lstrip().lower().startswith("<!doctype html")
     assert run("wrap", "export", "C001", "--out", tmp_path / "w.md").exit_code == 0
     assert not (tmp_path / "w.md").read_text().lstrip().lower().startswith("<!doctype")
+
+
+def test_empty_out_is_a_data_error_not_a_crash(tmp_path, monkeypatch):
+    """Found by mypy: ``--out ""`` where a command has no default file name reached
+    ``Path(None)`` (TypeError, exit 70); now it is refused like any folder given as a file."""
+    from peerkit.errors import DataError
+    from peerkit.output import out_target
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(DataError) as caught:
+        out_target("", None)
+    assert caught.value.exit_code == 3 and "give a file name" in str(caught.value)

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import pytest
 
 from peerkit import dates
-from peerkit.money import fmt, to_cents
+from peerkit.money import fmt, fmt_rate, rate_number_format, to_cents
 from peerkit.units import UnitRule, group_units, units_by_note
 
 
@@ -89,3 +89,12 @@ def test_day_bundle_units_follow_billing_order_and_skip_unbilled_notes():
     # the approved notes' units are what group_units gives for them alone (the invoice)
     approved = [n for n in notes if n.status == "approved"]
     assert sum(got[n.id] for n in approved) == sum(g.units for g in group_units(approved, rule))
+
+
+@pytest.mark.parametrize("bad", ["NaN", "Infinity"])
+def test_rate_formats_refuse_non_finite_rates(bad):
+    assert fmt_rate(Decimal("0.875")) == "$0.875" and rate_number_format(Decimal("11.61")) == '"$"#,##0.00'
+    with pytest.raises(ValueError, match="finite"):
+        fmt_rate(Decimal(bad))
+    with pytest.raises(ValueError, match="finite"):
+        rate_number_format(Decimal(bad))

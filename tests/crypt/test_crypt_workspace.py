@@ -420,3 +420,16 @@ def test_editor_sees_clear_text_and_the_file_stays_encrypted(run, ws_path, tmp_p
     assert b"Sam" not in path.read_bytes()
     assert after["name"] != before["name"] and after["medicaid_id"] == before["medicaid_id"]
     assert json.loads(run("client", "show", "C001", "--json").stdout)["name"] == "Sam Changed"
+
+
+def test_status_when_keys_file_goes_away_while_read(run, ws_path, monkeypatch):
+    """Found by mypy: crypt status indexed ``None`` (exit 70) when crypt/keys.toml vanished
+    between reading its state and opening its keys; now it says the key cannot be opened."""
+    from peerkit import cryptkeys
+    from peerkit.workspace import Workspace
+    from peerkit_crypt import model
+
+    assert run("crypt", "enable").exit_code == 0
+    monkeypatch.setattr(cryptkeys, "workspace_keys", lambda root: (None, None))
+    report = model.status(Workspace(ws_path))
+    assert report.state == "on" and report.can_open is False

@@ -6,7 +6,7 @@ import click
 
 @click.command()
 @click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
-def completion(shell: str):
+def completion(shell: str) -> None:
     """Print the shell completion script for bash, zsh or fish (ids, formats, options).
 
     \b

@@ -104,7 +104,7 @@ def create_workspace(target: Path, example: bool = False) -> Path:
 @click.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--example", is_flag=True, help="Copy the example workspace (fictional people).")
-def init(directory: Path, example: bool):
+def init(directory: Path, example: bool) -> None:
     """Create a new workspace in DIRECTORY (private to you: folders 0700, files 0600).
 
     \b

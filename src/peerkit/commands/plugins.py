@@ -1,18 +1,23 @@
 """peerkit plugins: list every loaded plugin."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from peerkit.context import pass_plugins
 from peerkit.options import json_option
 from peerkit.output import echo_table, emit_json
 
+if TYPE_CHECKING:  # pragma: no cover
+    from peerkit.plugins import Plugins
+
 
 @click.command(name="plugins")
 @json_option
 @click.option("--hook", "hooks", multiple=True, help="Only plugins implementing this hook.")
 @pass_plugins
-def plugins_cmd(plugins, as_json: bool, hooks: tuple[str, ...]):
+def plugins_cmd(plugins: Plugins, as_json: bool, hooks: tuple[str, ...]) -> None:
     """List loaded plugins: name, version, source, hooks, and any load error."""
     plugins.check_commands()  # a plugin command module that cannot be imported is a load error
     infos = sorted(plugins.info.values(), key=lambda i: i.name)

@@ -1,15 +1,21 @@
 """peerkit reindex: rebuild the caches that make reading notes fast."""
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import click
 
 from peerkit.context import pass_workspace
 from peerkit.output import message
 
+if TYPE_CHECKING:  # pragma: no cover
+    from peerkit.workspace import Workspace
+
 
 @click.command()
 @pass_workspace
-def reindex(ws):
+def reindex(ws: Workspace) -> None:
     """Rebuild the note caches (always safe; peerkit keeps them current itself).
 
     The client cache is rebuilt too.
@@ -29,7 +35,7 @@ def reindex(ws):
     message(f"Rebuilt the note cache of {len(months)} month folder(s) and the client cache.")
 
 
-def _month_folders(notes_root) -> list:
+def _month_folders(notes_root: Path) -> list[Path]:
     """notes/YYYY/MM folders, in order."""
     if not notes_root.is_dir():
         return []

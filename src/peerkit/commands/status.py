@@ -1,6 +1,8 @@
 """peerkit status: everything that needs attention, from every plugin's alerts."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import click
 
 from peerkit.context import plugins_for, workspace_for
@@ -39,7 +41,7 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def status_text(alerts: list, day, problems: list[str] = ()) -> str:
+def status_text(alerts: list, day, problems: Sequence[str] = ()) -> str:
     """Grouped by severity (errors first), sorted by due date inside a group, one line each;
     then what could not be read.  "Nothing needs attention" only when everything was read."""
     if not alerts and not problems:
@@ -53,7 +55,7 @@ def status_text(alerts: list, day, problems: list[str] = ()) -> str:
     source_w = max(len(a.source) for a in alerts)
     subject_w = min(max(len(a.subject) for a in alerts), 28)
     counts = {sev: sum(1 for a in alerts if a.severity == sev) for sev in HEADINGS}
-    lines = []
+    lines: list[str] = []
     current = None
     for a in alerts:
         if a.severity != current:

@@ -30,7 +30,7 @@ def _workspace_root(ctx: click.Context, directory: Path | None) -> Path:
 @click.option("--revoke", is_flag=True, help="Stop trusting DIRECTORY (default: this workspace).")
 @json_option
 @click.pass_context
-def trust_cmd(ctx, directory: Path | None, list_: bool, revoke: bool, as_json: bool):
+def trust_cmd(ctx: click.Context, directory: Path | None, list_: bool, revoke: bool, as_json: bool) -> None:
     """Let a workspace's own plugins run: record its path, owner and plugin file hashes.
 
     \b
