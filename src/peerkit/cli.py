@@ -123,6 +123,7 @@ class PeerkitGroup(click.Group):
 
     def invoke(self, ctx: click.Context):
         os.umask(0o077)  # everything peerkit creates is private to the user
+        _new_command()
         try:
             result = super().invoke(ctx)
         except click.exceptions.Exit as exc:
@@ -171,6 +172,18 @@ def _disk_full(exc: OSError) -> str | None:
 
         where = display_path(exc.filename)
     return f"disk full writing {where}: free space and run again"
+
+
+def _new_command() -> None:
+    """Each command looks at the files afresh: what an earlier command of this process (a test,
+    an embedding program) learnt about paths and keys is dropped.  Modules not imported yet have
+    nothing to drop and are not imported for it."""
+    storage = sys.modules.get("peerkit.storage")
+    if storage is not None:
+        storage.forget_paths()
+    cryptkeys = sys.modules.get("peerkit.cryptkeys")
+    if cryptkeys is not None:
+        cryptkeys.forget()
 
 
 def _show_plugin_failures(ctx: click.Context, exit_code: int, stop: bool = True) -> int:

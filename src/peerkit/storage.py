@@ -48,6 +48,13 @@ ROOTS: dict[str, str] = {}
 _REAL_DIRS: dict[str, str] = {}
 
 
+def forget_paths() -> None:
+    """Drop the real folder paths this process looked up: a new command looks again (folders
+    may have been deleted, moved or replaced by links in between).  ``ROOTS`` stays: each
+    ``Workspace`` registers its root again when it is made."""
+    _REAL_DIRS.clear()
+
+
 def register_root(root: Path | str) -> None:
     real = os.path.realpath(root)
     ROOTS[os.path.abspath(root)] = real

@@ -141,7 +141,7 @@ def test_never_through_a_symbolic_link(ws_path, tmp_path):
     shutil.move(str(elsewhere), month)
     from peerkit import storage
 
-    storage._REAL_DIRS.clear()   # a new command: the folders' real paths are looked up again
+    storage.forget_paths()   # a new command: the folders' real paths are looked up again
     target = tmp_path / "target.json"
     target.write_text("keep")
     month_cache(ws_path).symlink_to(target)          # a planted link where the cache goes
