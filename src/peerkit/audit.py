@@ -242,6 +242,38 @@ def _record_head(ws: Workspace, seq: int, digest: str, prev: tuple[int, str],
                  name: str = LOG_NAME) -> None:
     """Keep the new head in the user's folder -- unless the head kept there is no longer in
     the log (the log was cut): then that evidence is kept and a warning printed."""
+    def update(heads: dict, path: Path) -> bool:
+        key = workspace_key(ws, name)
+        old = heads.get(key)
+        if (isinstance(old, dict) and (old.get("seq"), old.get("hash")) != prev
+                and not _log_holds(ws.path(name), old.get("seq"), old.get("hash"))):
+            print(f"peerkit: warning: {ws.rel(ws.path(name))} no longer holds entry "
+                  f"{old.get('seq')} recorded in {path}; run 'peerkit audit verify'", file=sys.stderr)
+            return False
+        heads[key] = {"seq": seq, "hash": digest}
+        return True
+
+    _change_heads(update)
+
+
+def forget_heads(root: Path) -> None:
+    """Drop the heads kept for a workspace folder: ``peerkit init`` made a new workspace there,
+    whose logs start afresh (a workspace deleted and made again is not a cut log)."""
+    real = os.path.realpath(root)
+
+    def update(heads: dict, path: Path) -> bool:
+        stale = [k for k in heads if k == real or k.startswith(real + "#")]
+        for key in stale:
+            del heads[key]
+        return bool(stale)
+
+    _change_heads(update)
+
+
+def _change_heads(update) -> None:
+    """Read the heads file, let ``update(heads, path)`` change it (True: write it back), under
+    its lock.  The entries themselves are in the logs: a heads file that cannot be kept only
+    weakens the check for a later cut, so failures are quiet."""
     from filelock import FileLock
 
     from peerkit import storage
@@ -252,21 +284,11 @@ def _record_head(ws: Workspace, seq: int, digest: str, prev: tuple[int, str],
         path = folder / HEADS_NAME
         with FileLock(str(folder / (HEADS_NAME + ".lock")), timeout=30):
             heads = _read_heads(path)
-            key = workspace_key(ws, name)
-            old = heads.get(key)
-            if (isinstance(old, dict) and (old.get("seq"), old.get("hash")) != prev
-                    and not _log_holds(ws.path(name), old.get("seq"), old.get("hash"))):
-                    print(f"peerkit: warning: {ws.rel(ws.path(name))} no longer holds entry "
-                          f"{old.get('seq')} recorded in {path}; run 'peerkit audit verify'",
-                          file=sys.stderr)
-                    return
-            heads[key] = {"seq": seq, "hash": digest}
-            import tomli_w
+            if update(heads, path):
+                import tomli_w
 
-            storage.atomic_write_bytes(path, tomli_w.dumps(heads).encode("utf-8"))
-    except (OSError, PeerkitError, ValueError):
-        # The entry itself is in the log; a head that cannot be kept weakens only the check
-        # for a later cut.  (tomllib.TOMLDecodeError is a ValueError.)
+                storage.atomic_write_bytes(path, tomli_w.dumps(heads).encode("utf-8"))
+    except (OSError, PeerkitError, ValueError):  # (tomllib.TOMLDecodeError is a ValueError)
         return
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -221,3 +222,20 @@ def test_an_interrupted_export_outside_the_workspace_is_swept_next_time(run, ws_
     assert sorted(p.name for p in pending.iterdir()) == [f"{os.getppid()}-0002"]
     # export temp names are recognisable: a leading dot, the target name and the mark
     assert storage.TMP_MARK == ".peerkit-tmp-"
+
+
+def test_a_workspace_made_again_in_the_same_folder_is_not_a_cut_log(tmp_path, monkeypatch):
+    """The README's demo line deletes and re-creates /tmp/peerkit-demo: no false alarm."""
+    from peerkit.testing import Runner
+
+    target = tmp_path / "demo"
+    run = Runner(None)
+    assert run("init", target, "--example", workspace=False).exit_code == 0
+    monkeypatch.setenv("PEERKIT_TODAY", "2026-11-25")
+    assert run("invoice", "--week", "2026-W47", "--format", "md", workspace=target).exit_code == 0
+    shutil.rmtree(target)
+    second = run("init", target, "--example", workspace=False)
+    assert second.exit_code == 0, second.output
+    again = run("invoice", "--week", "2026-W47", "--format", "md", workspace=target)
+    assert again.exit_code == 0 and "no longer holds" not in again.output
+    assert run("audit", "verify", workspace=target).exit_code == 0

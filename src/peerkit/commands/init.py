@@ -98,6 +98,9 @@ def create_workspace(target: Path, example: bool = False) -> Path:
         storage.atomic_write_text(target / "peerkit.toml", new_config())
     for folder in FOLDERS:
         storage.ensure_dir(target / folder)
+    from peerkit.audit import forget_heads
+
+    forget_heads(target)  # a new workspace: heads kept for an old one in this folder are moot
     return target
 
 
