@@ -382,7 +382,7 @@ def place_allowed(note: Note, ctx: CheckContext):
     return None
 
 
-_WORD = re.compile(r"\w+")
+_NAME_TOKEN = re.compile(r"\w+")  # the pieces of a name (not word_count's words)
 
 
 def _name_index(ctx: CheckContext) -> dict[str, list[tuple[frozenset[str], re.Pattern, frozenset[str]]]]:
@@ -404,7 +404,7 @@ def _name_index(ctx: CheckContext) -> dict[str, list[tuple[frozenset[str], re.Pa
             owners.setdefault(tuple(w.casefold() for w in v), set()).add(cid)
     index: dict[str, list[tuple[frozenset[str], re.Pattern, frozenset[str]]]] = {}
     for key, cids in owners.items():
-        tokens = _WORD.findall(" ".join(key))
+        tokens = _NAME_TOKEN.findall(" ".join(key))
         body = r"\s+".join(re.escape(w) for w in key)
         pattern = re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE)
         first = tokens[0] if tokens else ""
@@ -415,7 +415,7 @@ def _name_index(ctx: CheckContext) -> dict[str, list[tuple[frozenset[str], re.Pa
 
 def _names_in(text: str, index) -> set[str]:
     """Client ids whose name stands in ``text`` as whole words (white space between its words)."""
-    words = set(_WORD.findall(text.casefold()))
+    words = set(_NAME_TOKEN.findall(text.casefold()))
     named: set[str] = set()
     for first in words.intersection(index) if "" not in index else [*words.intersection(index), ""]:
         for tokens, pattern, cids in index[first]:

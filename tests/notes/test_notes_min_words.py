@@ -54,3 +54,12 @@ def test_bad_min_words_names_file_and_field(run, ws_path):
     set_setting(ws_path, "min_words", "-1")
     result = run("note", "check")
     assert result.exit_code == 3 and "peerkit.toml" in result.output and "notes.min_words" in result.output
+
+
+def test_word_count_counts_contractions_and_hyphenated_words_once():
+    """The docs' rule: "person's" and "follow-up" are one word each (the name matcher of
+    other-client-name once shadowed this pattern with a plainer one)."""
+    from peerkit_notes.checks import word_count
+
+    assert word_count("person's follow-up") == 2
+    assert word_count("Sam’s check-in went well") == 4
