@@ -677,10 +677,5 @@ def window(ws, today: dt.date) -> tuple[dt.date, dt.date]:
     return today - dt.timedelta(days=settings(ws).alert_days), today
 
 
-def iter_alert_notes(ws, today: dt.date):
-    start, end = window(ws, today)
-    return ws.notes(start, end)
-
-
 def relative(ws, path: Path | None) -> str:
     return ws.rel(path) if path is not None else ""

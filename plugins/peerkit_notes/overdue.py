@@ -18,35 +18,12 @@ def reference_time(today: dt.date) -> dt.datetime:
 
 
 def _window_notes(ws, today: dt.date) -> tuple[list, list]:
-    """``(notes, problems)`` of the alert window.  When a note file cannot be read, the window
-    is read again file by file, so one broken note never hides another's overdue draft; each
-    problem is a DataError (``status`` shows it and exits 3)."""
-    from peerkit import storage
-    from peerkit.dates import month_folders
-    from peerkit.errors import DataError
-    from peerkit.records import note_from_dict
+    """``(notes, problems)`` of the alert window: one broken note never hides another's overdue
+    draft; each problem is a DataError (``status`` shows it and exits 3)."""
+    from peerkit.records import readable_notes
 
-    try:
-        return list(model.iter_alert_notes(ws, today)), []
-    except DataError as exc:
-        problems = [exc]
     start, end = model.window(ws, today)
-    notes = []
-    for y, m in month_folders(start, end):
-        folder = ws.path("notes", f"{y:04d}", f"{m:02d}")
-        if not folder.is_dir():
-            continue
-        for path in sorted(folder.glob("*.toml")):
-            if path.name.startswith("."):
-                continue
-            try:
-                note = note_from_dict(storage.read_toml(path), path, expect_id=path.stem)
-            except DataError as exc:
-                problems.append(exc)
-                continue
-            if start <= note.date <= end:
-                notes.append(note)
-    return notes, problems
+    return readable_notes(ws, start, end)
 
 
 def note_alerts(ws, today: dt.date) -> list:

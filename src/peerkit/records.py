@@ -655,7 +655,7 @@ def readable_notes(ws: Workspace, start: dt.date | None = None, end: dt.date | N
     others (``status`` alerts: see docs/plugins.md).  The fast path is :func:`iter_notes`; only
     when it fails is the range read again file by file."""
     try:
-        return list(iter_notes(ws, start, end, client=client, skip_ids=skip_ids)), []
+        return list(ws.notes(start, end, client=client, skip_ids=skip_ids)), []
     except DataError:
         pass
     known = ws._known_clients()
