@@ -103,7 +103,7 @@ def load(root: Path) -> Agency:
         peers.append(Peer(name, remote.strip(), branch))
     reviewer = data.get("reviewer") or {}
     name = str(reviewer.get("name") or os.environ.get("PEERKIT_REVIEWER") or "peerkit reviewer")
-    email = str(reviewer.get("email") or f"{re.sub(r'[^a-z0-9]+', '.', name.lower()).strip('.')}@peerkit.invalid")
+    email = str(reviewer.get("email") or repo.invalid_email(name, "reviewer"))
     return Agency(root, peers, (name, email))
 
 
@@ -143,8 +143,10 @@ def pull(agency: Agency, progress=None) -> list[PeerResult]:
         committed = repo.commit_all(folder, agency.reviewer, "peerkit review: decisions recorded by the reviewer\n")
         if not repo.fetch(folder):
             raise PeerkitError(f"{peer.name}/ has no remote 'origin'")
-        merged = repo.merge(folder, peer.branch, agency.reviewer, repo.validate_records)
-        make_private(folder)
+        try:
+            merged = repo.merge(folder, peer.branch, agency.reviewer, repo.validate_records)
+        finally:
+            make_private(folder)
         return ("committed local decisions; " if committed else "") + ("updated" if merged else "up to date")
 
     return _each(agency, work, progress)
@@ -225,10 +227,7 @@ def commit_decisions(root: Path, reviewer: str, notes: list[str]) -> bool:
         configured = load(root.parent).reviewer
     except PeerkitError:
         configured = ("", "")
-    if configured[0] == reviewer:
-        author = configured
-    else:
-        author = (reviewer, f"{re.sub(r'[^a-z0-9]+', '.', reviewer.lower()).strip('.') or 'reviewer'}@peerkit.invalid")
+    author = configured if configured[0] == reviewer else (reviewer, repo.invalid_email(reviewer, "reviewer"))
     message = (f"peerkit review: {len(notes)} decision(s) recorded by {reviewer}\n\n"
                + "".join(f"- {n}\n" for n in sorted(notes)))
     return repo.commit_all(root, author, message)

@@ -27,7 +27,6 @@ from pathlib import Path
 from peerkit.errors import PeerkitError, UsageError
 
 DRIVER_NAME = "peerkit"
-AUDIT_DRIVER = "peerkit-audit"
 
 
 class GitMissing(PeerkitError):
@@ -131,10 +130,6 @@ def git(args: list[str], cwd: Path | str, *, check: bool = True, what: str = "",
 def last_line(text: str) -> str:
     lines = [ln.strip() for ln in (text or "").splitlines() if ln.strip() and not ln.startswith("hint:")]
     return lines[-1][:300] if lines else ""
-
-
-def is_repo(folder: Path) -> bool:
-    return (folder / ".git").exists()
 
 
 def make_private(folder: Path) -> list[str]:

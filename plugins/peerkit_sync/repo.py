@@ -56,12 +56,7 @@ def configure(root: Path) -> None:
     git(["config", f"merge.{DRIVER_NAME}.name", "peerkit record merge"], root)
     info = root / ".git" / "info"
     info.mkdir(parents=True, exist_ok=True)
-    attributes = info / "attributes"
-    text = attributes.read_text(encoding="utf-8") if attributes.exists() else ""
-    missing = [line for line in ATTRIBUTES if line not in text.splitlines()]
-    if missing:
-        attributes.write_text(text + ("\n" if text and not text.endswith("\n") else "")
-                              + "\n".join(missing) + "\n", encoding="utf-8")
+    _ensure_lines(info / "attributes", ATTRIBUTES_HEADER, ATTRIBUTES)
 
 
 def driver_configured(root: Path) -> bool:
@@ -85,12 +80,13 @@ def provider_author(config: dict) -> tuple[str, str]:
     """The commit author of a peer's workspace: ``[provider] name`` (and ``email`` if set)."""
     provider = config.get("provider") or {}
     name = str(provider.get("name") or "peerkit user").strip()
-    email = str(provider.get("email") or "").strip() or f"{_slug(name)}@peerkit.invalid"
+    email = str(provider.get("email") or "").strip() or invalid_email(name, "peer")
     return name, email
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", ".", text.lower()).strip(".") or "peer"
+def invalid_email(name: str, fallback: str) -> str:
+    """A commit e-mail for someone who gave none: ``jordan.rivera@peerkit.invalid``."""
+    return f"{re.sub(r'[^a-z0-9]+', '.', name.lower()).strip('.') or fallback}@peerkit.invalid"
 
 
 def current_branch(root: Path) -> str:
@@ -194,7 +190,8 @@ def head(root: Path) -> str:
 
 
 def merge(root: Path, branch: str, author: tuple[str, str], validate) -> bool:
-    """Merge origin/BRANCH; on a conflict or invalid result, put HEAD back and raise."""
+    """Merge origin/BRANCH; on a conflict or invalid result, put HEAD back and raise.  The
+    caller makes the files private again afterwards (whatever happened)."""
     if not remote_has(root, branch):
         return False
     before = head(root)
@@ -203,7 +200,6 @@ def merge(root: Path, branch: str, author: tuple[str, str], validate) -> bool:
         unmerged = git(["diff", "--name-only", "--diff-filter=U"], root, check=False).stdout.split()
         git(["merge", "--abort"], root, check=False)
         git(["reset", "-q", "--hard", before], root, check=False)
-        make_private(root)
         if unmerged:
             raise PeerkitError(
                 f"sync stopped: {', '.join(unmerged[:5])}{' ...' if len(unmerged) > 5 else ''} changed here and "
@@ -220,9 +216,7 @@ def merge(root: Path, branch: str, author: tuple[str, str], validate) -> bool:
         validate(root, changed)
     except PeerkitError:
         git(["reset", "-q", "--hard", before], root, check=False)
-        make_private(root)
         raise
-    make_private(root)
     return True
 
 
@@ -269,26 +263,29 @@ class _Rejected(Exception):
 
 
 def sync(root: Path, author: tuple[str, str], *, validate=validate_records, push: bool = True) -> Outcome:
-    """Commit, fetch, merge, validate, push -- retrying only when the remote moved meanwhile."""
-    out = Outcome()
+    """Commit, fetch, merge, validate, push -- retrying only when the remote moved meanwhile.
+    Whatever happens, the files are made private again at the end (git keeps 644/755)."""
     refuse_mid_operation(root)
     configure(root)
+    try:
+        return _sync(root, author, validate, push)
+    finally:
+        make_private(root)
+
+
+def _sync(root: Path, author: tuple[str, str], validate, push: bool) -> Outcome:
+    out = Outcome()
     branch = current_branch(root)
     out.committed = commit_all(root, author)
     for _ in range(MAX_PUSH_TRIES):
         if not fetch(root):
             out.messages.append("no remote: committed locally only (add one with 'peerkit sync --init URL')")
-            make_private(root)
             return out
         out.merged = merge(root, branch, author, validate) or out.merged
-        if not push:
-            return out
-        if remote_has(root, branch) and unpushed(root, branch) == 0:
-            make_private(root)
-            return out                      # the remote already has everything
+        if not push or (remote_has(root, branch) and unpushed(root, branch) == 0):
+            return out                      # not asked to push, or the remote has everything
         try:
             _push(root, branch, out, set_upstream=not remote_has(root, branch))
-            make_private(root)
             return out
         except _Rejected:
             continue
