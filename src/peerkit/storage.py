@@ -84,8 +84,8 @@ def guard_write(path: Path | str) -> None:
     """Refuse to create or replace a workspace file that is a symbolic link, or whose folder
     leads outside the workspace through a link (exit 3 naming the path)."""
     real_root = _root_of(path)
-    if real_root is None:
-        return
+    if real_root is None or os.path.abspath(path) in ROOTS:
+        return  # not in a workspace, or the workspace folder itself (made again by init)
     if os.path.islink(path):
         raise DataError(display_path(path), "is a symbolic link; peerkit does not write through "
                                             "links (remove the link and run again; nothing was written)")
