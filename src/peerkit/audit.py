@@ -395,7 +395,7 @@ def _plugin_checks(ws: Workspace) -> list[str]:
 
     plugins = current_plugins()
     impls = plugins.pm.hook.audit_checks.get_hookimpls()
-    results = plugins.call_each("audit_checks", workspace=ws, entries=entries(ws))
+    results = plugins.call("audit_checks", workspace=ws, entries=entries(ws))
     problems = [p for _plugin, found in results for p in found]
     if len(results) < len(impls):
         problems.append("a plugin's audit check failed to run (see the warning above)")

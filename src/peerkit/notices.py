@@ -46,7 +46,6 @@ PART2_NOTICE = (
     "information is NOT sufficient to meet the required elements of written consent to further "
     "use or redisclose the record (see 42 CFR 2.31).")
 
-CONSENT_KINDS = ("consent", "release-of-information")
 
 
 def _agency(ws: Workspace) -> Fields:
@@ -96,13 +95,15 @@ def check_consent(ws: Workspace, client_id: str, consent_id: str | None, recipie
         return None
     if not consent_id or not recipient:
         raise UsageError("give --consent ID and --recipient NAME together")
+    from peerkit.records import DISCLOSURE_KINDS
+
     today = today or dates.today()
     client = ws.client(client_id)
     doc = client.document(consent_id)
     where = ws.rel(client.path) if client.path else f"client {client_id}"
     if doc is None:
         raise DataError(where, f"no document {consent_id!r} in this client's [[documents]]")
-    if doc.kind not in CONSENT_KINDS:
+    if doc.kind not in DISCLOSURE_KINDS:
         raise DataError(where, f"document {consent_id!r} is a {doc.kind}, not a consent or release")
     if doc.signed > today:
         raise DataError(where, f"consent {consent_id!r} is signed {doc.signed.isoformat()}, after today")

@@ -247,7 +247,6 @@ class Plugins:
                 results.append((name, result))
         return results
 
-    call_each = call  # the name used before the dispatcher had policies
 
     def collect_named(self, hook: str, what: str, **kwargs: Any) -> dict[str, tuple[str, Any]]:
         """Merge the dicts plugins return from ``hook``: ``{key: (plugin, value)}``.

@@ -43,7 +43,7 @@ _detected = False   # True when this process's backend came from keyring's own d
 
 
 def remembered_file():
-    from peerkit.trust import config_dir
+    from peerkit.userconfig import config_dir
 
     return config_dir() / REMEMBERED_NAME
 

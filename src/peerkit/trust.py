@@ -30,19 +30,13 @@ from pathlib import Path
 from typing import Any
 
 from peerkit.errors import DataError, PeerkitError
+from peerkit.userconfig import config_dir
 
 CONFIG_ENV = "PEERKIT_CONFIG_DIR"
 TRUST_NAME = "trust.toml"
 
 
 # ---------------------------------------------------------------- where and who
-
-def config_dir() -> Path:
-    """The user's own peerkit config folder (not created here): see :mod:`peerkit.userconfig`."""
-    from peerkit.userconfig import config_dir as user_config_dir
-
-    return user_config_dir()
-
 
 def trust_file() -> Path:
     return config_dir() / TRUST_NAME

@@ -115,7 +115,7 @@ def doctor(ctx):
         else:
             if keyring_ok:
                 warnings.extend(missing_secrets(ws.config))
-    for plugin, items in plugins.call_each("doctor_checks", workspace=ws):
+    for plugin, items in plugins.call("doctor_checks", workspace=ws):
         warnings.extend(f"{plugin}: {w}" for w in items)
     failures = plugins.take_failures()  # a doctor check that failed: never "All checks passed"
     for w in warnings:
