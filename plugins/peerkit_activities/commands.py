@@ -107,14 +107,11 @@ def activity_void(ws, activity_id, reason):
 @pass_workspace
 def week(ws, week_text, as_json):
     """A week's time: billable vs non-billable hours, by kind, productivity."""
-    from peerkit import dates
+    from peerkit.options import resolve_period
     from peerkit_activities.week import summarize, summary_text
 
-    week_start = ws.section("billing").get("week_start", "monday")
-    try:
-        start, end = dates.parse_week(week_text, week_start if isinstance(week_start, str) else "monday")
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--week") from None
+    period = resolve_period(week_text, None, None)   # the same --week as every note command
+    start, end = period.start, period.end
     summary = summarize(ws.notes(start, end), model.iter_activities(ws, start, end), start, end)
     if as_json:
         emit_json(summary)

@@ -372,10 +372,10 @@ def entries(ws: Workspace) -> list[tuple[int, dict]]:
         path = ws.path(name)
         if not path.is_file() or path.is_symlink():
             continue
-        for n, raw in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+        for n, raw in _entries(path):
             try:
-                entry = json.loads(raw) if raw.strip() else None
-            except (ValueError, RecursionError):   # verify reports the line
+                entry = json.loads(raw)
+            except (ValueError, UnicodeDecodeError, RecursionError):   # verify reports the line
                 continue
             if isinstance(entry, dict):
                 out.append((n, entry))
