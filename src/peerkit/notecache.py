@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 CACHE_NAME = ".notes-cache.json"
-LOCK_NAME = ".peerkit.lock"  # the workspace lock (peerkit.workspace.LOCK_NAME)
 CLIENTS_CACHE_NAME = ".clients-cache.json"
 VERSION = 2
 RACY_NS = 2_000_000_000  # files changed less than 2 s before the cache was started are re-read
@@ -283,6 +282,7 @@ def _under_free_lock(root: Path, work) -> bool:
     from filelock import FileLock, Timeout
 
     from peerkit import storage
+    from peerkit.workspace import LOCK_NAME
 
     lock = FileLock(str(Path(root) / LOCK_NAME), mode=storage.FILE_MODE)
     try:

@@ -181,10 +181,16 @@ class Plugins:
     def _failed(self, info: PluginInfo, exc: BaseException) -> None:
         if self.strict:
             raise exc
-        info.error = load_error(exc, info)
+        self._disable(info.name, load_error(exc, info))
         warn(f"plugin {info.name!r} ({info.source}) failed to load and was skipped: {info.error}")
-        if self.pm.get_plugin(info.name) is not None:
-            self.pm.unregister(name=info.name)
+
+    def _disable(self, name: str, why: str) -> None:
+        """Treat plugin ``name`` as failed to load (its first reason kept) and unregister it."""
+        info = self.info.get(name)
+        if info is not None and not info.error:
+            info.error = why
+        if self.pm.get_plugin(name) is not None:
+            self.pm.unregister(name=name)
 
     # ------------------------------------------------------------------ calling
     def call(self, hook: str, *, kwargs_for: Callable[[str], dict] | None = None,
@@ -280,12 +286,8 @@ class Plugins:
 
             raise PeerkitError(failure.message, exit_code=failure.exit_code)
         if contract.policy == hookspecs.DISABLE:
-            info = self.info.get(name)
-            if info is not None and not info.error:
-                info.error = failure.message
+            self._disable(name, failure.message)
             warn(f"{failure.message}; the plugin was skipped")
-            if self.pm.get_plugin(name) is not None:
-                self.pm.unregister(name=name)
             return
         self.failures.append(failure)
 
@@ -319,11 +321,7 @@ class Plugins:
             from peerkit.errors import PeerkitError
 
             why = f"command {cmd_name!r} failed to load: {command_load_error(exc)}"
-            info = self.info.get(plugin)
-            if info is not None and not info.error:
-                info.error = why
-            if self.pm.get_plugin(plugin) is not None:
-                self.pm.unregister(name=plugin)
+            self._disable(plugin, why)
             raise PeerkitError(f"plugin {plugin!r} {why}; fix it, or run 'peerkit "
                                f"--disable-plugin {plugin} ...' without it", exit_code=EXIT_DATA) from None
 
