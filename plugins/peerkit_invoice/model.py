@@ -947,6 +947,8 @@ def prepare(ws, settings: Settings, start: dt.date, end: dt.date, *, reissue: bo
         voided = existing.number
     inv = build(ws, settings, index, start, end)
     adjust(ws, inv)
+    for client_id in sorted({line.client for line in inv.lines if line.client}):
+        ws.client(client_id)  # a billed person's record must read: a broken one stops the invoice (exit 3)
     if not inv.lines:
         return Outcome(inv, "empty", voided)
     inv.issued = today()

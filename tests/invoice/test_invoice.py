@@ -613,3 +613,16 @@ def test_out_folder_gets_the_number_as_file_name(run, ws_path, today, tmp_path):
     again = run("invoice", "--week", "2026-W47", "--format", "json", "--out", str(folder))
     assert again.exit_code == 0, again.output
     assert json.loads((folder / "INV-2026-0001.json").read_text())["number"] == "INV-2026-0001"
+
+
+def test_a_broken_client_record_stops_the_invoice_and_takes_no_number(run, ws_path, monkeypatch):
+    """Fail closed: the notes of a person whose record cannot be read are never billed."""
+    monkeypatch.setenv("PEERKIT_TODAY", "2026-11-25")
+    client = ws_path / "clients" / "C002.toml"
+    client.write_text(client.read_text() + 'name = "unterminated\n')
+    for args in (("--preview", "--format", "json"), ("--format", "json")):
+        result = run("invoice", "--week", "2026-W47", *args)
+        assert result.exit_code == 3, result.output
+        assert "clients/C002.toml" in result.output and "Traceback" not in result.output
+    assert not list((ws_path / "invoices").glob("INV-*.toml"))
+    assert not (ws_path / "invoices" / "counter.toml").exists()
