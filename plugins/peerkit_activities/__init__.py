@@ -31,3 +31,9 @@ def review_sheets(workspace, start, end):
     except DataError as exc:
         rows = [["ERROR", exc.message, None, None, None, None, None, None, None]]
     return [{"title": "Activities", "headers": headers, "rows": rows}]
+
+
+@hookimpl
+def init_folders():
+    """The folder 'peerkit init' makes for this plugin's records."""
+    return ["activities"]

@@ -21,3 +21,24 @@ def alerts(workspace, today):
 
     problems: list = []
     return compute(workspace, today, problems).alerts + problems
+
+
+@hookimpl
+def init_settings():
+    """The [caseload] table 'peerkit init' writes into a new peerkit.toml (docs/caseload.md)."""
+    return {"caseload": "[caseload]\nmax_people = 10\nmax_weekly_hours = 40\n"}
+
+
+@hookimpl
+def doctor_checks(workspace):
+    """A [caseload] table that does not validate (peerkit's core leaves it to this plugin)."""
+    from peerkit.errors import DataError
+    from peerkit_caseload.model import caseload_settings
+
+    if workspace is None:
+        return []
+    try:
+        caseload_settings(workspace)
+    except DataError as exc:
+        return [exc.message]
+    return []

@@ -28,8 +28,19 @@ class Settings:
 
 
 def load_settings(ws) -> Settings:
+    """The ``[caseload]`` limits and the unmanaged-units rule; DataError (naming peerkit.toml
+    and the field) when ``[caseload]`` is not a table or a value is wrong."""
     from peerkit.unmanaged import unmanaged_rule
 
+    s = caseload_settings(ws)
+    rule = unmanaged_rule(ws)  # [billing] unmanaged_units and fiscal_year_start, shared with notes
+    s.unmanaged_units, s.fiscal_year_start = rule.limit, rule.fiscal_year_start
+    return s
+
+
+def caseload_settings(ws) -> Settings:
+    """The ``[caseload]`` table of peerkit.toml, validated (this plugin owns it: peerkit's
+    core does not check it)."""
     f = Fields(ws.section("caseload"), ws.path("peerkit.toml"), "caseload.")
     s = Settings(
         max_people=f.opt("max_people", int, 10),
@@ -42,8 +53,6 @@ def load_settings(ws) -> Settings:
                 "ending_days"):
         if getattr(s, key) < 0:
             f.fail(key, "must not be negative")
-    rule = unmanaged_rule(ws)  # [billing] unmanaged_units and fiscal_year_start, shared with notes
-    s.unmanaged_units, s.fiscal_year_start = rule.limit, rule.fiscal_year_start
     return s
 
 

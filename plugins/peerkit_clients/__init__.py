@@ -33,3 +33,9 @@ def alerts(workspace, today):
         return papers.alerts(workspace, today)
     except DataError as exc:  # a broken record is itself something to fix (the message names it)
         return [Alert("clients", "clients", "error", None, exc.message)]
+
+
+@hookimpl
+def init_folders():
+    """The folder 'peerkit init' makes for this plugin's records."""
+    return ["clients"]

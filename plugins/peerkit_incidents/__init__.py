@@ -22,3 +22,9 @@ def alerts(workspace, today):
     from peerkit_incidents import model
 
     return model.alerts(workspace, today)
+
+
+@hookimpl
+def init_folders():
+    """The folder 'peerkit init' makes for this plugin's records."""
+    return ["incidents"]

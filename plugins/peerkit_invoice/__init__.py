@@ -94,3 +94,29 @@ def _adjustment_alerts(workspace, settings, index, today) -> tuple[list, list]:
                      f"on invoice {line.original_invoice} ({line.description}); it goes on the "
                      "next invoice you issue")))
     return out, []
+
+
+@hookimpl
+def init_folders():
+    """The folder 'peerkit init' makes for this plugin's records."""
+    return ["invoices"]
+
+
+RATES_SETTINGS = '''[[billing.rates]]
+code = "H0038"
+modifier = ""                  # "" individual, "HQ" group
+rate = "11.97"                 # dollars per unit, as text: copy it from your contract
+from = 2019-11-01
+
+[[billing.rates]]
+code = "H0038"
+modifier = "HQ"
+rate = "2.88"
+from = 2019-11-01
+'''
+
+
+@hookimpl
+def init_settings():
+    """The rate table 'peerkit init' writes into a new peerkit.toml (docs/invoice.md, Rates)."""
+    return {"billing.rates": RATES_SETTINGS}

@@ -25,3 +25,9 @@ def alerts(workspace, today):
     from peerkit_notes.overdue import note_alerts  # not "alerts": a submodule would shadow this hook
 
     return note_alerts(workspace, today)
+
+
+@hookimpl
+def init_folders():
+    """The folder 'peerkit init' makes for this plugin's records."""
+    return ["notes"]

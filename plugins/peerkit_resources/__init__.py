@@ -50,3 +50,9 @@ def alerts(workspace, today):
                   f"{len(items)} resource(s) not verified in {days} days ({shown}); call them and run "
                   "'peerkit resources verify SLUG' (list: 'peerkit resources stale')")]
 
+
+
+@hookimpl
+def init_folders():
+    """The folder 'peerkit init' makes for this plugin's records."""
+    return ["resources"]

@@ -26,3 +26,9 @@ def invoice_adjust(invoice, workspace):
     for t in model.iter_trips(workspace, invoice.start, invoice.end):
         invoice.add_line(description=f"Mileage: {t.purpose}", quantity=t.miles, rate=rate,
                          kind="mileage", date=t.date, client=t.client)
+
+
+@hookimpl
+def init_folders():
+    """The folder 'peerkit init' makes for this plugin's records."""
+    return ["trips"]

@@ -29,3 +29,9 @@ def alerts(workspace, today):
     from peerkit_wrap.model import alerts as wrap_alerts
 
     return wrap_alerts(workspace, today)
+
+
+@hookimpl
+def init_folders():
+    """The folder 'peerkit init' makes for this plugin's records."""
+    return ["wrap"]

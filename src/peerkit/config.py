@@ -12,13 +12,18 @@ SECRET_KEYS = {"tax_id", "ein", "ssn", "bank_account", "routing_number", "accoun
 
 
 def validate_config(data: dict, path: Path) -> None:
-    """Check the parts of peerkit.toml every feature relies on; raise DataError otherwise."""
+    """Check the parts of peerkit.toml every feature relies on; raise DataError otherwise.
+
+    Only peerkit's own tables (``[provider]``, ``[agency]``, ``[billing]``) and the secrets
+    rule are checked here; each plugin checks its own table when it reads it (the caseload
+    plugin ``[caseload]``, through ``Workspace.section`` and ``peerkit.validate.Fields``) and
+    reports it in ``peerkit doctor``."""
     f = Fields(data, path)
     schema = f.opt("schema", int, 1)
     if schema > 1:
         f.fail("schema", f"this workspace uses schema {schema}, newer than this peerkit "
                          "understands (1); upgrade peerkit")
-    for section in ("provider", "agency", "billing", "caseload"):
+    for section in ("provider", "agency", "billing"):
         if section in data and not isinstance(data[section], dict):
             f.fail(section, f"must be a table ([{section}])")
     if "provider" in data:

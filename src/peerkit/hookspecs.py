@@ -1,4 +1,12 @@
-"""The hook specifications: the public contract between peerkit and every plugin.
+# mypy: disable-error-code="empty-body"
+"""The core hook specifications: the public contract between peerkit and every plugin.
+
+Only the hooks every feature needs live here: commands, templates, note checks, alerts,
+doctor and audit checks, and the defaults ``peerkit init`` writes.  A feature plugin that
+others extend publishes its own hooks in its own ``hookspecs`` module, with a ``CONTRACTS``
+dict like the one below, named in the ``peerkit.hookspecs`` entry-point group (the invoice
+plugin's ``invoice_formats`` and ``invoice_adjust``: ``peerkit_invoice.hookspecs``); see
+:mod:`peerkit.plugins`.  The core never names a plugin's types.
 
 Built-in features and agency plugins implement the same hooks.  An implementation may
 accept fewer arguments than the specification names (pluggy's opt-in arguments), so new
@@ -27,11 +35,21 @@ exception's type only (its text may hold protected information).
 """
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pluggy
+
+if TYPE_CHECKING:  # pragma: no cover
+    import click
+
+    from peerkit.alerts import Alert
+    from peerkit.checks import NoteCheck
+    from peerkit.errors import DataError
+    from peerkit.workspace import Workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -60,21 +78,15 @@ CONTRACTS: dict[str, Contract] = {
     "template_dirs": Contract(STOP, list, "path"),
     "note_checks": Contract(STOP, list, "note_check"),
     "alerts": Contract(COLLECT, list, "alert"),
-    "note_exporters": Contract(STOP, dict, "callable"),
-    "invoice_formats": Contract(STOP, dict, "callable"),
-    "invoice_adjust": Contract(STOP, None),
-    "resource_importers": Contract(STOP, dict),
-    "resource_exporters": Contract(STOP, dict),
-    "wrap_formats": Contract(STOP, dict, "callable"),
     "doctor_checks": Contract(COLLECT, list, "text"),
-    "review_sheets": Contract(STOP, list),
     "audit_checks": Contract(COLLECT, list, "text"),
-    "review_recorded": Contract(COLLECT, None),
+    "init_settings": Contract(STOP, dict, "text"),
+    "init_folders": Contract(STOP, list, "text"),
 }
 
 
 @hookspec
-def register_commands(cli):
+def register_commands(cli: click.Group) -> None:
     """Add click commands or groups to the ``peerkit`` command line.
 
     :param cli: a ``click.Group``; call ``cli.add_command(cmd)`` or use ``@cli.command()``.
@@ -90,7 +102,7 @@ def register_commands(cli):
 
 
 @hookspec
-def template_dirs():
+def template_dirs() -> list[Path | str]:
     """Folders of Jinja2 templates this plugin ships.
 
     :return: a list of ``pathlib.Path`` (or str) folders.
@@ -104,7 +116,7 @@ def template_dirs():
 
 
 @hookspec
-def note_checks():
+def note_checks() -> list[NoteCheck]:
     """Rules every service note must pass (``peerkit note check``, ``note sign``).
 
     :return: a list of :class:`peerkit.checks.NoteCheck`.
@@ -121,7 +133,7 @@ def note_checks():
 
 
 @hookspec
-def alerts(workspace, today):
+def alerts(workspace: Workspace, today: dt.date) -> list[Alert | DataError]:
     """Things needing attention, collected by ``peerkit status``.
 
     :param workspace: the :class:`peerkit.workspace.Workspace`.
@@ -136,7 +148,7 @@ def alerts(workspace, today):
 
 
 @hookspec
-def audit_checks(workspace, entries):
+def audit_checks(workspace: Workspace, entries: list[tuple[int, dict[str, Any]]]) -> list[str]:
     """Extra consistency checks for ``peerkit audit verify`` (records the log says exist).
 
     :param workspace: the :class:`peerkit.workspace.Workspace`.
@@ -149,75 +161,14 @@ def audit_checks(workspace, entries):
     """
 
 
-@hookspec
-def note_exporters():
-    """Named formats for ``peerkit note export --format NAME``.
 
-    :return: a dict ``{name: callable}``; the callable is
-        ``export(rows, out_path, *, options) -> None`` where ``rows`` is an iterable of
-        :class:`peerkit.records.Note` paired with their workspace (see docs/plugins.md).
 
-    Failure policy: ``stop``.
-    """
+
+
 
 
 @hookspec
-def invoice_formats():
-    """Named formats for ``peerkit invoice --format NAME``.
-
-    :return: a dict ``{name: callable}``; the callable is
-        ``render(invoice, workspace) -> bytes | str``.
-
-    Failure policy: ``stop`` -- no invoice is rendered in a format guessed without it.
-    """
-
-
-@hookspec
-def invoice_adjust(invoice, workspace):
-    """Add lines (mileage, flat fees) or apply agency rules to an invoice before rendering.
-
-    :param invoice: the invoice being built (a mutable object with ``lines`` and
-        ``add_line(...)``; see docs/plugins.md).
-    :param workspace: the :class:`peerkit.workspace.Workspace`.
-    :return: nothing; change ``invoice`` in place.
-
-    Failure policy: ``stop`` -- no invoice is issued without a plugin's lines.
-    """
-
-
-@hookspec
-def resource_importers():
-    """Named importers for ``peerkit resources import``.
-
-    :return: a dict ``{name: importer}``; see docs/plugins.md for the importer protocol.
-
-    Failure policy: ``stop``.
-    """
-
-
-@hookspec
-def resource_exporters():
-    """Named exporters for ``peerkit resources export --format NAME``.
-
-    :return: a dict ``{name: exporter}``; see docs/plugins.md for the exporter protocol.
-
-    Failure policy: ``stop``.
-    """
-
-
-@hookspec
-def wrap_formats():
-    """Named formats for ``peerkit wrap export --format NAME`` (for instance pdf or docx).
-
-    :return: a dict ``{name: callable}``; the callable is
-        ``render(plan, workspace) -> bytes | str``.
-
-    Failure policy: ``stop``.
-    """
-
-
-@hookspec
-def doctor_checks(workspace):
+def doctor_checks(workspace: Workspace | None) -> list[str]:
     """Extra health checks for ``peerkit doctor``.
 
     :param workspace: the :class:`peerkit.workspace.Workspace`, or ``None`` outside one.
@@ -228,31 +179,32 @@ def doctor_checks(workspace):
 
 
 @hookspec
-def review_sheets(workspace, start, end):
-    """Extra sheets for the supervisor's review workbook (``peerkit note export``).
+def init_settings() -> dict[str, str]:
+    """This plugin's settings in the ``peerkit.toml`` that ``peerkit init`` writes.
 
-    :param workspace: the :class:`peerkit.workspace.Workspace` being exported.
-    :param start: first day (a ``datetime.date``) or None.
-    :param end: last day (a ``datetime.date``) or None.
-    :return: a list of ``{"title": str, "headers": [str, ...], "rows": [[value, ...], ...]}``;
-        values are text, numbers, dates or times.  The rows of every exported workspace are
-        gathered on one sheet per title, after a "Workspace" column.  Not called for
-        de-identified exports (the rows may name clients).
+    :return: a dict ``{table: text}``: ``table`` is the TOML table the text defines
+        (``"caseload"``, ``"billing.rates"``), ``text`` that table in TOML with its header and
+        comments, the defaults a new user edits (a ``[caseload]`` header and its keys).
 
-    Failure policy: ``stop`` -- a workbook is never sent for review without a plugin's sheet.
+    ``init`` writes peerkit's own tables (``[provider]``, ``[agency]``, ``[billing]``) first,
+    then the plugins' tables in the order of the table names, each after a blank line.  Text
+    that is not TOML, or defines another table than its name, is an error naming the plugin,
+    and so is one table from two plugins.  Not called by ``init --example`` (the example has
+    its own settings).
+
+    Failure policy: ``stop`` -- no workspace is made without a plugin's settings.
     """
 
 
 @hookspec
-def review_recorded(workspace, reviewer, notes):
-    """Called by ``peerkit note import-review`` after it recorded decisions in a workspace.
+def init_folders() -> list[str]:
+    """The folders this plugin keeps its records in, made by ``peerkit init`` (0700).
 
-    :param workspace: the :class:`peerkit.workspace.Workspace` whose notes were decided.
-    :param reviewer: the reviewer's name (as written into the notes' ``[review]``).
-    :param notes: the ids of the notes whose decision was recorded.
-    :return: nothing.  The sync plugin commits the decisions, with the reviewer as author,
-        in a clone of an agency folder (docs/agency.md).
+    :return: a list of folder names inside the workspace (``["notes"]``); one level, no
+        ``..``.  A folder two plugins name is made once.
 
-    Failure policy: ``collect`` -- the decisions are already recorded and stay; a plugin that
-    fails here is reported and the command exits 3.
+    Also made by ``init --example`` and by the ``peerkit_workspace`` test fixture (git keeps
+    no empty folders).
+
+    Failure policy: ``stop`` -- no workspace is made without a plugin's folders.
     """

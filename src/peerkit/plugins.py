@@ -6,7 +6,14 @@ for ``peerkit plugins`` (``PluginInfo.error``) while the rest of peerkit keeps w
 commands that sign, invoice or import call :meth:`Plugins.require_all_loaded` and refuse.
 
 Every hook is called through :meth:`Plugins.call`, which applies the hook's failure policy
-(``peerkit.hookspecs.CONTRACTS``).
+(``peerkit.hookspecs.CONTRACTS``, extended by the plugins' own ``CONTRACTS``).
+
+Hook specifications: peerkit's own (``peerkit.hookspecs``: what every feature needs) and those a
+plugin publishes for other plugins to implement -- a module named in the ``peerkit.hookspecs``
+entry-point group (``invoice = "peerkit_invoice.hookspecs"``).  Every installed plugin's
+specifications are added before any plugin is registered, whatever the load order and even for
+a plugin that is disabled, so an implementation of a hook nobody specifies (a misspelt name) is
+still refused, and a hook of a disabled plugin is not mistaken for one.
 
 Environment switches:
   PEERKIT_LOAD_PLUGINS=a,b     load only these plugins ("" loads none)
@@ -32,6 +39,7 @@ import pluggy
 from peerkit import hookspecs
 
 GROUP = "peerkit"
+SPEC_GROUP = "peerkit.hookspecs"  # {plugin name: module of the hook specifications it publishes}
 
 
 @dataclass
@@ -78,6 +86,10 @@ class Plugins:
         """
         self.pm = pluggy.PluginManager(GROUP)
         self.pm.add_hookspecs(hookspecs)
+        # every hook's contract: peerkit's, then those of the plugins' published hooks
+        self.contracts: dict[str, hookspecs.Contract] = dict(hookspecs.CONTRACTS)
+        self.spec_errors: dict[str, str] = {}  # {plugin name: why its hookspecs module failed}
+        self._load_hookspecs()
         self.info: dict[str, PluginInfo] = {}
         self.failures: list[HookFailure] = []  # from ``collect`` hooks; see take_failures()
         # {command name: (plugin name, command)}: what plugins registered, set by the CLI
@@ -96,6 +108,43 @@ class Plugins:
             self.register(obj, name=name, source="installed")
 
     # ------------------------------------------------------------------ loading
+    def _load_hookspecs(self) -> None:
+        """Add the hook specifications every installed plugin publishes (see the module doc).
+        A module that fails to import or to add is recorded: its plugin then fails to load."""
+        from importlib.metadata import entry_points
+
+        for ep in sorted(entry_points(group=SPEC_GROUP), key=lambda e: e.name):
+            if ep.name in self.spec_errors:
+                continue
+            try:
+                self.add_hookspecs(ep.load())
+            except Exception as exc:  # noqa: BLE001 - reported when the plugin loads, never its text
+                why = str(exc) if isinstance(exc, PluginError) else \
+                    load_error(exc, PluginInfo(ep.name, "installed", module=ep.value))
+                self.spec_errors[ep.name] = f"its hook specifications ({ep.value}) failed: {why}"
+
+    def add_hookspecs(self, module: Any) -> None:
+        """Add the hook specifications of ``module`` (functions marked ``@hookspec``) and their
+        contracts (its ``CONTRACTS``: one per hook, no more); a name already taken is refused."""
+        names = {n for n in dir(module) if self.pm.parse_hookspec_opts(module, n) is not None}
+        contracts = getattr(module, "CONTRACTS", {})
+        where = getattr(module, "__name__", repr(module))
+        if not names:
+            raise PluginError(f"{where} specifies no hook")
+        taken = sorted(n for n in names if n in self.contracts or hasattr(self.pm.hook, n))
+        if taken:
+            raise PluginError(f"{where} specifies hook(s) {', '.join(taken)} that another module specifies")
+        if set(contracts) != names:
+            missing, extra = sorted(names - set(contracts)), sorted(set(contracts) - names)
+            raise PluginError(f"{where}: CONTRACTS must give each of its hooks a contract "
+                              f"(missing: {', '.join(missing) or '-'}; no such hook: {', '.join(extra) or '-'})")
+        for name, contract in contracts.items():
+            if not isinstance(contract, hookspecs.Contract) or contract.policy not in \
+                    (hookspecs.STOP, hookspecs.COLLECT, hookspecs.DISABLE):
+                raise PluginError(f"{where}: CONTRACTS[{name!r}] is not a Contract with a known policy")
+        self.pm.add_hookspecs(module)
+        self.contracts.update(contracts)
+
     def _wanted(self, name: str) -> bool:
         if name in self.blocked or name in self.replaced:
             return False
@@ -170,6 +219,8 @@ class Plugins:
             self._failed(info, exc)
 
     def _register(self, module: Any, info: PluginInfo) -> None:
+        if info.name in self.spec_errors:
+            raise PluginError(self.spec_errors[info.name])
         self.pm.register(module, name=info.name)
         try:
             self.pm.check_pending()
@@ -203,7 +254,7 @@ class Plugins:
         arguments per plugin (``register_commands`` gives each plugin its own group).
 
         A plugin fails when it raises or returns the wrong type; what follows is the hook's
-        policy in :data:`peerkit.hookspecs.CONTRACTS`: ``stop`` raises a PeerkitError,
+        policy in :attr:`contracts` (``peerkit.hookspecs.CONTRACTS`` and the plugins'): ``stop`` raises a PeerkitError,
         ``collect`` records a :class:`HookFailure` in :attr:`failures` (the command shows it
         and exits non-zero), ``disable`` marks the plugin as failed to load.  ``policy``
         overrides the hook's policy for this call (a caller that can do without the results).
@@ -211,7 +262,7 @@ class Plugins:
         from peerkit.errors import PeerkitError
 
         # a hook without a contract yet (a new hookspec) fails closed: stop, result unchecked
-        contract = hookspecs.CONTRACTS.get(hook, UNSTATED)
+        contract = self.contracts.get(hook, UNSTATED)
         if policy is not None:
             if policy not in (hookspecs.STOP, hookspecs.COLLECT, hookspecs.DISABLE):
                 raise ValueError(f"unknown failure policy {policy!r}")

@@ -123,11 +123,11 @@ def peerkit_workspace(peerkit_env, tmp_path) -> Path:
     """A private copy of the example workspace, in ``tmp_path / "ws"``."""
     import shutil
 
-    from peerkit.commands.init import FOLDERS, example_dir
+    from peerkit.commands.init import example_dir, folders
 
     target = tmp_path / "ws"
     shutil.copytree(example_dir(), target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    for folder in FOLDERS:  # git keeps no empty folders: make them as 'peerkit init' does
+    for folder in folders():  # git keeps no empty folders: make them as 'peerkit init' does
         (target / folder).mkdir(exist_ok=True)
     return target
 

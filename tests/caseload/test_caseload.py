@@ -169,3 +169,40 @@ def test_fiscal_year(day, expected):
 
     first, last = fiscal_year(dt.date.fromisoformat(day))
     assert (first.isoformat(), last.isoformat()) == expected
+
+
+def _caseload_not_a_table(ws_path):
+    import re
+
+    p = ws_path / "peerkit.toml"
+    text, found = re.subn(r"\n\[caseload\]\nmax_people = -?\d+\nmax_weekly_hours = 40\n", "\n", p.read_text())
+    assert found == 1
+    p.write_text("caseload = 5\n" + text)  # a top-level key: [caseload] is not a table
+
+
+def test_a_caseload_that_is_not_a_table_stops_what_reads_it_with_exit_3(run, ws_path):
+    """The caseload plugin validates its own table (peerkit's core no longer does)."""
+    _caseload_not_a_table(ws_path)
+    result = run("caseload", "--as-of", "2026-11-25")
+    assert_no_traceback(result)
+    assert result.exit_code == 3
+    assert "peerkit.toml" in result.stderr and "[caseload] must be a table" in result.stderr
+    status = run("status", "--as-of", "2026-11-25")
+    assert status.exit_code == 3 and "peerkit.toml: [caseload] must be a table" in status.output
+    assert run("client", "list").exit_code == 0  # what does not read [caseload] still works
+
+
+def test_doctor_reports_a_bad_caseload_table(run, ws_path):
+    p = ws_path / "peerkit.toml"
+    p.write_text(p.read_text().replace("max_people = 10", "max_people = -1"))
+    result = run("doctor")
+    assert result.exit_code == 1, result.output
+    lines = [ln for ln in result.stdout.splitlines() if ln.startswith("warning: caseload: ")]
+    assert len(lines) == 1 and lines[0].endswith("peerkit.toml:58: field 'caseload.max_people': must not be negative")
+    _caseload_not_a_table(ws_path)
+    lines = [ln for ln in run("doctor").stdout.splitlines() if ln.startswith("warning: caseload: ")]
+    assert lines == ["warning: caseload: peerkit.toml: [caseload] must be a table"]
+
+
+def test_doctor_is_quiet_about_a_good_caseload_table(run):
+    assert "warning: caseload:" not in run("doctor").stdout

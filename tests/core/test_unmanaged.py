@@ -116,10 +116,10 @@ def test_fiscal_year_start_is_shared(run, ws_path):
 def test_init_and_the_example_use_the_new_keys(tmp_path):
     import tomllib
 
-    from peerkit.commands.init import NEW_CONFIG
+    from peerkit.commands.init import new_config
     from tests.conftest import EXAMPLE
 
-    for text in (NEW_CONFIG, (EXAMPLE / "peerkit.toml").read_text()):
+    for text in (new_config(), (EXAMPLE / "peerkit.toml").read_text()):
         data = tomllib.loads(text)
         assert data["billing"]["unmanaged_units"] == 24
         assert data["billing"]["fiscal_year_start"] == "07-01"

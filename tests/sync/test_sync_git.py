@@ -33,11 +33,11 @@ def bare(tmp_path, name):
 
 
 def workspace(tmp_path, name, provider):
-    from peerkit.commands.init import FOLDERS
+    from peerkit.commands.init import folders
 
     target = tmp_path / name
     shutil.copytree(EXAMPLE, target, ignore=shutil.ignore_patterns("__pycache__"))
-    for folder in FOLDERS:
+    for folder in folders():
         (target / folder).mkdir(exist_ok=True)
     cfg = target / "peerkit.toml"
     cfg.write_text(cfg.read_text().replace('name = "Jordan Rivera"', f'name = "{provider}"', 1))
