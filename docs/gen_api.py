@@ -1,4 +1,5 @@
-"""Write docs/api.md, the reference of the objects a plugin receives, from their docstrings.
+"""Write docs/api.md, the reference of the hooks and of the objects a plugin receives, from
+their docstrings.
 
     python docs/gen_api.py            rewrite docs/api.md
     python docs/gen_api.py --check    exit 1 if docs/api.md is stale or a public attribute
@@ -35,22 +36,33 @@ CLASSES = [
     ("peerkit_invoice.model", "InvoiceLine"),
 ]
 
+# (owner, module): the hook specifications -- the core's, then those each plugin publishes (the
+# ``peerkit.hookspecs`` entry points in pyproject.toml; tests/core/test_api_docs.py compares).
+HOOKS = [
+    ("core", "peerkit.hookspecs"),
+    ("invoice", "peerkit_invoice.hookspecs"),
+    ("notes", "peerkit_notes.hookspecs"),
+    ("resources", "peerkit_resources.hookspecs"),
+    ("wrap", "peerkit_wrap.hookspecs"),
+]
+
 HEADER = """\
-# API reference: the objects a plugin receives
+# API reference: the hooks and the objects a plugin receives
 
 Generated from the docstrings by `python docs/gen_api.py`; do not edit by hand (a test fails
-when this page is stale or a public attribute has no documentation). Which hook passes which
-object is in [plugins.md](plugins.md); how the pieces fit together in [design.md](design.md).
+when this page is stale or a public attribute has no documentation). Examples of each hook are
+in [plugins.md](plugins.md) (the core's) and on the page of the plugin that publishes it; how the
+pieces fit together in [design.md](design.md).
 
 | object | reaches a plugin through |
 | --- | --- |
-| `Workspace` | `alerts(workspace, today)`, `invoice_adjust(invoice, workspace)`, `doctor_checks(workspace)`, formats, `pass_workspace` commands, `CheckContext.workspace` |
+| `Workspace` | `alerts(workspace, today)`, `doctor_checks(workspace)`, the plugins' hooks (`invoice_adjust(invoice, workspace)`, formats...), `pass_workspace` commands, `CheckContext.workspace` |
 | `Client` (with `Authorization`, `Goal`) | `Workspace.clients()`, `Workspace.client(id)`, `CheckContext.clients` |
 | `Note` | `Workspace.notes(start, end)`, `Workspace.note(id)`, a `NoteCheck`'s `check(note, ctx)` |
 | `CheckContext` | the second argument of a `NoteCheck`'s `check(note, ctx)` |
 | `NoteCheck` | what `note_checks()` returns |
 | `Alert` | what `alerts(workspace, today)` returns |
-| `Invoice`, `InvoiceLine` | `invoice_adjust(invoice, workspace)` and `invoice_formats()` renderers |
+| `Invoice`, `InvoiceLine` (the invoice plugin's objects) | the invoice plugin's hooks: `invoice_adjust(invoice, workspace)` and `invoice_formats()` renderers |
 """
 
 
@@ -125,9 +137,43 @@ def field_type(cls: type, name: str) -> str:
     return ""
 
 
+def hooks(module: str) -> list[tuple[str, str, str]]:
+    """``(name(args), policy, summary)`` of each hook ``module`` specifies, by name."""
+    import importlib
+
+    mod = importlib.import_module(module)
+    rows = []
+    for name in sorted(mod.CONTRACTS):
+        func = getattr(mod, name)
+        args = ", ".join(inspect.signature(func).parameters)
+        summary = " ".join((inspect.getdoc(func) or "").split("\n\n")[0].split())
+        rows.append((f"{name}({args})", mod.CONTRACTS[name].policy, summary))
+    return rows
+
+
+def render_hooks() -> str:
+    parts = ["\n## Hooks\n\nEach hook's contract: its arguments, its failure policy (what happens when "
+             "a plugin fails in it: [plugins.md](plugins.md#when-a-plugin-fails-one-dispatcher-a-policy-per-hook)) "
+             "and what it is for. The core specifies only what every feature needs; a feature plugin "
+             "publishes the hooks others use to extend it "
+             "([plugins.md](plugins.md#hooks-published-by-plugins)).\n"]
+    for owner, module in HOOKS:
+        title = "Core hooks" if owner == "core" else f"Hooks of the {owner} plugin"
+        where = "[plugins.md](plugins.md#hook-reference)" if owner == "core" else f"[{owner}.md]({owner}.md#hooks)"
+        parts.append(f"\n### {title}\n\n`{module}`; examples in {where}.\n\n"
+                     "| hook | policy | what for |\n| --- | --- | --- |\n")
+        for signature_text, policy, summary in hooks(module):
+            parts.append(f"| `{signature_text}` | `{policy}` | {summary.replace('|', chr(92) + '|')} |\n")
+    return "".join(parts)
+
+
 def problems() -> list[str]:
     """Every public attribute, property or method without documentation."""
     out = []
+    for _owner, module in HOOKS:
+        for signature_text, _policy, summary in hooks(module):
+            if not summary:
+                out.append(f"{module}.{signature_text}: no docstring")
     for module, name in CLASSES:
         cls = load(module, name)
         head, attrs = split_doc(cls)
@@ -145,7 +191,7 @@ def problems() -> list[str]:
 
 
 def render() -> str:
-    parts = [HEADER]
+    parts = [HEADER, render_hooks()]
     for module, name in CLASSES:
         cls = load(module, name)
         head, attrs = split_doc(cls)

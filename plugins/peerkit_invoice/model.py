@@ -853,7 +853,7 @@ def adjust(ws, inv: Invoice) -> None:
     invoice silently missing a plugin's lines would be wrong)."""
     from peerkit.context import current_plugins
 
-    # failure policy "stop" (peerkit.hookspecs): a plugin that fails stops the invoice
+    # failure policy "stop" (peerkit_invoice.hookspecs): a plugin that fails stops the invoice
     current_plugins().call("invoice_adjust", invoice=inv, workspace=ws)
     for line in inv.lines:
         line.amount = to_cents(_decimal(line.amount, "amount"))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from peerkit.validate import Fields
 
@@ -11,7 +12,7 @@ SECRET_KEYS = {"tax_id", "ein", "ssn", "bank_account", "routing_number", "accoun
                "password", "token", "api_key"}
 
 
-def validate_config(data: dict, path: Path) -> None:
+def validate_config(data: dict[str, Any], path: Path) -> None:
     """Check the parts of peerkit.toml every feature relies on; raise DataError otherwise.
 
     Only peerkit's own tables (``[provider]``, ``[agency]``, ``[billing]``) and the secrets
@@ -40,7 +41,7 @@ def validate_config(data: dict, path: Path) -> None:
     check_no_plain_secrets(data, path)
 
 
-def check_no_plain_secrets(data: dict, path: Path, prefix: str = "") -> None:
+def check_no_plain_secrets(data: dict[str, Any], path: Path, prefix: str = "") -> None:
     """A secret typed straight into TOML is refused with the remedy."""
     for key, value in data.items():
         if isinstance(value, dict):

@@ -57,3 +57,18 @@ def test_the_reference_covers_what_plugins_receive():
     for name in ("CheckContext", "Note", "Client", "Invoice", "InvoiceLine", "Workspace", "Alert"):
         assert f"\n## {name}\n" in text
     assert "| `description` |" in text and "Peer support, individual" in text
+
+
+def test_api_md_lists_the_hooks_of_the_core_and_of_every_publishing_plugin():
+    """gen_api.HOOKS names the core's specifications and each peerkit.hookspecs entry point of
+    peerkit, so a plugin publishing a new module cannot be left out of the reference."""
+    from importlib.metadata import entry_points
+
+    published = sorted((ep.name, ep.value) for ep in entry_points(group="peerkit.hookspecs")
+                       if (ep.dist.metadata["Name"] or "").lower() == "peerkit")
+    assert [("core", "peerkit.hookspecs"), *published] == _gen_api().HOOKS
+    text = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    core = text.split("### Core hooks", 1)[1].split("\n### ", 1)[0]
+    assert "| `alerts(workspace, today)` | `collect` |" in core
+    assert "invoice_adjust" not in core  # the invoice plugin's, listed under it
+    assert "| `invoice_adjust(invoice, workspace)` | `stop` |" in text.split("### Hooks of the invoice plugin", 1)[1]

@@ -24,14 +24,26 @@ def _status(run, *args, env=None):
 
 
 def test_every_hook_has_a_policy_stated_in_its_docstring():
-    from peerkit import hookspecs
+    """The core's hooks and each plugin's published hooks (their module's own CONTRACTS)."""
+    from tests.core.test_plugins import _spec_modules, _spec_names
 
-    names = {n for n in dir(hookspecs) if hasattr(getattr(hookspecs, n), "peerkit_spec")}
-    assert names == set(CONTRACTS)
-    for name, contract in CONTRACTS.items():
-        assert contract.policy in (STOP, COLLECT, DISABLE)
-        doc = getattr(hookspecs, name).__doc__
-        assert f"Failure policy: ``{contract.policy}``" in doc, name
+    for owner, module in _spec_modules().items():
+        contracts = CONTRACTS if owner == "core" else module.CONTRACTS
+        assert set(_spec_names(module)) == set(contracts), owner
+        for name, contract in contracts.items():
+            assert contract.policy in (STOP, COLLECT, DISABLE)
+            doc = getattr(module, name).__doc__
+            assert f"Failure policy: ``{contract.policy}``" in doc, name
+
+
+def test_a_plugins_published_hook_keeps_its_policy():
+    """invoice_adjust (the invoice plugin's) is ``stop``, review_recorded (the notes plugin's)
+    ``collect``: the dispatcher reads both from the plugins' CONTRACTS."""
+    from peerkit.plugins import Plugins
+
+    contracts = Plugins().contracts
+    assert contracts["invoice_adjust"].policy == STOP and contracts["review_recorded"].policy == COLLECT
+    assert "invoice_adjust" not in CONTRACTS
 
 
 def test_trace_sees_register_commands_and_invoice_adjust(run, monkeypatch):
