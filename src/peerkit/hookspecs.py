@@ -32,6 +32,8 @@ A plugin "fails" when it raises or returns a result of the wrong type.  A
 :class:`peerkit.errors.PeerkitError` (``DataError``...) is shown as the one-line message it
 carries, with its exit code; any other exception is shown as the plugin's name and the
 exception's type only (its text may hold protected information).
+
+(Specifications have no body: mypy's empty-body check is off in this file.)
 """
 from __future__ import annotations
 
