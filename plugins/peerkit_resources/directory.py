@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import peerkit_resources.model as model
+import peerkit_resources.search as search
 from peerkit import storage
 from peerkit.errors import DataError, PeerkitError, UsageError
-from peerkit_resources import model, search
 
 DEFAULT_STALE_DAYS = 180
 
@@ -32,7 +33,7 @@ def check_categories(ws, categories: list[str]) -> list[str]:
     known = search.known_categories(ws)
     out = []
     for c in categories:
-        key = search._fold(c.strip())
+        key = model.fold(c.strip())
         if key not in known:
             close = search.nearest(c, known.values())
             hint = f" (did you mean {' or '.join(repr(x) for x in close)}?)" if close else ""

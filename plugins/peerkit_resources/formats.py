@@ -23,10 +23,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import peerkit_resources.hsds as hsds
+import peerkit_resources.model as model
+import peerkit_resources.schedule as sched
 from peerkit.errors import DataError
 from peerkit.storage import display_path
-from peerkit_resources import hsds, model
-from peerkit_resources import schedule as sched
 
 
 class Importer:

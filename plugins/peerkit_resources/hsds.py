@@ -19,10 +19,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import peerkit_resources.model as model
+import peerkit_resources.schedule as sched
 from peerkit.errors import DataError
 from peerkit.storage import display_path
-from peerkit_resources import model
-from peerkit_resources import schedule as sched
 
 DATA = Path(__file__).parent / "data"
 SCHEMA_DIR = DATA / "hsds-3.0" / "schema"
@@ -592,9 +592,9 @@ def ohana_to_services(src: Source, folder: Path, tables: dict[str, list[tuple[in
 
 
 def _oe_codes() -> dict[str, str]:
-    from peerkit_resources.search import _fold, taxonomy_rows
+    from peerkit_resources.search import taxonomy_rows
 
-    return {_fold(r["name"]): r["id"] for r in taxonomy_rows()}
+    return {model.fold(r["name"]): r["id"] for r in taxonomy_rows()}
 
 
 OE_TAXONOMY = {"name": "Open Eligibility", "description": "Open Eligibility human services taxonomy "
@@ -611,10 +611,8 @@ def taxonomy_id() -> str:
 def term_for(name: str, codes: dict[str, str]) -> dict:
     import uuid
 
-    from peerkit_resources.search import _fold
-
-    code = codes.get(_fold(name))
-    term = {"id": str(uuid.uuid5(model.NAMESPACE, f"term:{_fold(name)}")), "name": name,
+    code = codes.get(model.fold(name))
+    term = {"id": str(uuid.uuid5(model.NAMESPACE, f"term:{model.fold(name)}")), "name": name,
             "description": name}
     if code:
         term.update({"code": code, "taxonomy": "Open Eligibility", "taxonomy_id": taxonomy_id()})

@@ -16,10 +16,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import peerkit_resources.schedule as sched
 from peerkit import storage
 from peerkit.errors import DataError
 from peerkit.validate import Fields, clean_text
-from peerkit_resources import schedule as sched
 
 FOLDER = "resources"
 HEADER = ("A community resource (Open Referral HSDS compatible). See docs/resources.md.\n"
@@ -296,6 +296,12 @@ def _tomlkit_value(value: Any) -> Any:
 
 def ascii_fold(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+
+
+def fold(text: str) -> str:
+    """The form names are compared in (search words, category and taxonomy keys): lower-case
+    ASCII, accents dropped."""
+    return ascii_fold(text or "").lower()
 
 
 def slugify(text: str, max_len: int = 48) -> str:

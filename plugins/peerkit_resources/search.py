@@ -29,10 +29,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import peerkit_resources.model as model
+import peerkit_resources.schedule as sched
 from peerkit import storage
 from peerkit.errors import UsageError
-from peerkit_resources import model
-from peerkit_resources import schedule as sched
 
 INDEX_NAME = ".index.sqlite"
 INDEX_VERSION = 8
@@ -95,17 +95,13 @@ def _compact_row(r: dict) -> dict:
     return out
 
 
-def _fold(text: str) -> str:
-    return model.ascii_fold(text or "").lower()
-
-
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
 
 def _words_text(text: str) -> str:
     """Folded text with punctuation turned into spaces and a leading space, so that
     ``" " + word in text`` means "a word starts with it" (no regex per entry)."""
-    return " " + _NON_WORD.sub(" ", _fold(text)).strip() + " "
+    return " " + _NON_WORD.sub(" ", model.fold(text)).strip() + " "
 
 
 STOPWORDS = frozenset(["a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "in", "is",
@@ -117,7 +113,7 @@ def _word_set_text(text: str) -> str:
     """Description text for the index: each distinct word once, stop words left out (a word
     query matches words, never a phrase, so order and repeats carry nothing)."""
     seen: dict[str, None] = {}
-    for w in _NON_WORD.sub(" ", _fold(text)).split():
+    for w in _NON_WORD.sub(" ", model.fold(text)).split():
         if w not in STOPWORDS:
             seen.setdefault(w, None)
     return " " + " ".join(seen) + " "
@@ -358,7 +354,7 @@ def candidates(ws, q: Query) -> tuple[list[dict], int]:
         if q.free:
             conds.append("free = 1")
         if q.category:
-            cf = _fold(q.category.strip())
+            cf = model.fold(q.category.strip())
             terms = sorted(descendants().get(cf, set()) | {cf})
             conds.append("(" + " OR ".join("instr(cats, ?) > 0" for _ in terms) + ")")
             params += ["|" + _NON_WORD.sub(" ", t).strip() + "|" for t in terms]
@@ -410,21 +406,21 @@ def descendants() -> dict[str, set[str]]:
             stack = [r["id"]]
             while stack:
                 cur = stack.pop()
-                names.add(_fold(by_id[cur]["name"]))
+                names.add(model.fold(by_id[cur]["name"]))
                 stack.extend(children.get(cur, ()))
-            out.setdefault(_fold(r["name"]), set()).update(names)
+            out.setdefault(model.fold(r["name"]), set()).update(names)
         _TAXONOMY = out
     return _TAXONOMY
 
 
 def known_categories(ws=None) -> dict[str, str]:
     """folded name -> display name: Open Eligibility terms plus the agency's own."""
-    out = {_fold(r["name"]): r["name"] for r in taxonomy_rows()}
+    out = {model.fold(r["name"]): r["name"] for r in taxonomy_rows()}
     if ws is not None:
         extra = ws.section("resources").get("categories", [])
         for c in extra if isinstance(extra, list) else []:
             if isinstance(c, str) and c.strip():
-                out[_fold(c.strip())] = c.strip()
+                out[model.fold(c.strip())] = c.strip()
     return out
 
 
@@ -433,8 +429,8 @@ def nearest(value: str, choices: Iterable[str], n: int = 3) -> list[str]:
     ``n`` close ones, else the single nearest that is at all alike."""
     import difflib
 
-    by_fold = {_fold(c): c for c in choices}
-    typed = _fold(value.strip())
+    by_fold = {model.fold(c): c for c in choices}
+    typed = model.fold(value.strip())
     found = difflib.get_close_matches(typed, list(by_fold), n=n, cutoff=0.6) or \
         difflib.get_close_matches(typed, list(by_fold), n=1, cutoff=0.3)
     return [by_fold[m] for m in found]
@@ -446,7 +442,7 @@ def check_filter_category(ws, category: str | None, option: str = "--category") 
     if category is None:
         return
     known = known_categories(ws)
-    if _fold(category.strip()) in known:
+    if model.fold(category.strip()) in known:
         return
     close = nearest(category, known.values())
     hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
@@ -486,11 +482,11 @@ class Hit:
 
 
 def _county_key(text: str) -> str:
-    return re.sub(r"\s+county$", "", _fold(text).strip())
+    return re.sub(r"\s+county$", "", model.fold(text).strip())
 
 
 def _language_key(text: str) -> str:
-    t = _fold(text).strip()
+    t = model.fold(text).strip()
     return LANGUAGE_CODES.get(t, t)
 
 
@@ -521,7 +517,7 @@ def search(entries: Iterable[dict], q: Query) -> list[Hit]:
     cat_terms: set[str] | None = None
     cat_fold = ""
     if q.category:
-        cat_fold = _fold(q.category.strip())
+        cat_fold = model.fold(q.category.strip())
         cat_terms = {_words_text(t) for t in descendants().get(cat_fold, set()) | {cat_fold}}
         cat_fold = _words_text(cat_fold)
     county = _county_key(q.county) if q.county else None
