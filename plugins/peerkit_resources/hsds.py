@@ -21,6 +21,7 @@ from typing import Any
 
 import peerkit_resources.model as model
 import peerkit_resources.schedule as sched
+from peerkit import storage
 from peerkit.errors import DataError
 from peerkit.storage import display_path
 
@@ -324,12 +325,7 @@ def read_json_obj(src: Source, obj: Any, where: str) -> None:
 
 def load_json_file(path: Path) -> Any:
     where = display_path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise DataError(where, "not UTF-8 text; save it as UTF-8") from None
-    except OSError as exc:
-        raise DataError(where, f"cannot be read ({exc.strerror or type(exc).__name__})") from None
+    text = storage.read_text(path).removeprefix("\ufeff")
     from peerkit.limits import loads_json
 
     try:
@@ -344,15 +340,14 @@ def load_json_file(path: Path) -> Any:
 def read_csv(path: Path) -> list[tuple[int, dict]]:
     """(spreadsheet row number, row) for each data row; the header is row 1."""
     where = display_path(path)
+    data = storage.read_bytes(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         try:
-            text = path.read_text(encoding="cp1252")
+            text = data.decode("cp1252")  # a CSV saved by Excel on Windows
         except UnicodeDecodeError:
             raise DataError(where, "not UTF-8 text; save it as UTF-8 CSV") from None
-    except OSError as exc:
-        raise DataError(where, f"cannot be read ({exc.strerror or type(exc).__name__})") from None
     try:
         reader = csv.DictReader(io.StringIO(text, newline=""))
         rows: list[tuple[int, dict]] = []
