@@ -151,96 +151,128 @@ def _pick_address(addresses: list[dict]) -> dict | None:
     return (physical or addresses)[0]
 
 
+def _hsds_ids(svc: dict, org: dict, sal: dict, loc: dict, addr: dict | None) -> dict[str, Any]:
+    """The ids the source gave: UUIDs kept as they are, other ids under ``foreign``."""
+    ids: dict[str, Any] = {}
+    foreign: dict[str, str] = {}
+    for key, obj in (("organization", org), ("service", svc), ("location", loc),
+                     ("service_at_location", sal), ("program", svc.get("program") or {})):
+        value = _s(obj.get("id")) if obj else ""
+        if key == "program" and not value:
+            value = _s(svc.get("program_id"))
+        if not value:
+            continue
+        if model.is_uuid(value):
+            ids[key] = value.lower()
+        else:
+            foreign[key] = value
+    if addr and model.is_uuid(_s(addr.get("id"))):
+        ids["address"] = _s(addr.get("id")).lower()
+    if foreign:
+        ids["foreign"] = foreign
+    return ids
+
+
+def _address_raw(addr: dict) -> dict:
+    return {"address_1": _s(addr.get("address_1")), "address_2": _s(addr.get("address_2")),
+            "city": _s(addr.get("city")), "state": _s(addr.get("state_province")),
+            "postal_code": _s(addr.get("postal_code")), "country": _s(addr.get("country")) or "US"}
+
+
+def _phones_raw(svc: dict, org: dict, sal: dict, loc: dict) -> list[dict]:
+    """The service's, its location's and its service_at_location's phones; the organization's
+    only when none of those has one."""
+    given = [*(svc.get("phones") or []), *(sal.get("phones") or []), *(loc.get("phones") or [])]
+    phones = [x for x in (_phone_raw(p) for p in given) if x]
+    if not phones:
+        phones = [x for x in (_phone_raw(p) for p in org.get("phones") or []) if x]
+    return _dedupe_phones(phones)
+
+
+def _schedules_raw(svc: dict, sal: dict, loc: dict) -> list[dict]:
+    """Schedule rows with hours, days or a description, each once (by id, else by content)."""
+    rows, seen = [], set()
+    for r in [*(svc.get("schedules") or []), *(sal.get("schedules") or []), *(loc.get("schedules") or [])]:
+        row = _schedule_raw(r)
+        key = row.get("id") or json.dumps(row, sort_keys=True)
+        if key not in seen and (row.get("opens_at") or row.get("byday") or row.get("description")):
+            seen.add(key)
+            rows.append(row)
+    return rows
+
+
+def _categories_raw(svc: dict) -> list[str]:
+    categories = []
+    for attr in svc.get("attributes") or []:
+        term = attr.get("taxonomy_term") or {}
+        name = _s(term.get("name")) or _s(attr.get("value"))
+        if name:
+            categories.append(name)
+    categories.extend(svc.get("_categories") or [])
+    return categories
+
+
+def _accessibility_raw(loc: dict) -> str:
+    access = []
+    for a in loc.get("accessibility") or []:
+        text = "; ".join(x for x in (_s(a.get("description")), _s(a.get("details"))) if x)
+        if text:
+            access.append(text)
+    return "; ".join(access)
+
+
+def _free_and_verified(svc: dict, fees: str) -> dict[str, Any]:
+    """``free`` (from the fees wording, or the importer's ``_free``) and the HSDS assurance."""
+    out: dict[str, Any] = {}
+    if fees and FREE_RE.match(fees):
+        out["free"] = True
+    if svc.get("_free") is not None:
+        out["free"] = svc["_free"]
+    assured = _s(svc.get("assured_date"))[:10]
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", assured):
+        out["last_verified"] = assured
+        if _s(svc.get("assurer_email")):
+            out["verified_by"] = _s(svc.get("assurer_email"))
+    return out
+
+
+def _sal_to_raw(svc: dict, org: dict, sal: dict) -> dict:
+    """The raw record of one service at one location (``sal`` may be empty): the service's
+    fields, else its organization's."""
+    loc = sal.get("location") or {}
+    addr = _pick_address(loc.get("addresses") or [])
+    status = _s(svc.get("status")).lower()
+    fees = _s(svc.get("fees_description")) or _s(svc.get("fees"))
+    raw: dict[str, Any] = {
+        "name": _s(svc.get("name")),
+        "organization": _s(org.get("name")),
+        "organization_description": "" if _s(org.get("description")) == _s(org.get("name"))
+        else _s(org.get("description")),
+        "description": _s(svc.get("description")) or _s(sal.get("description")),
+        "status": status if status in model.STATUSES else "active",
+        "categories": _categories_raw(svc),
+        "county": _s(addr.get("region")) if addr else "",
+        "email": _s(svc.get("email")) or _s(org.get("email")),
+        "url": _s(svc.get("url")) or _s(org.get("website")) or _s(org.get("url")),
+        "languages": _langs(svc.get("languages")) + _langs(loc.get("languages")),
+        "eligibility": _s(svc.get("eligibility_description")) or _s(svc.get("eligibility")),
+        "fees": fees,
+        "accessibility": _accessibility_raw(loc),
+        "how_to_apply": _s(svc.get("application_process")),
+        "phones": _phones_raw(svc, org, sal, loc),
+        "schedules": _schedules_raw(svc, sal, loc),
+        "hsds": _hsds_ids(svc, org, sal, loc, addr),
+        **_free_and_verified(svc, fees),
+    }
+    if addr:
+        raw["address"] = _address_raw(addr)
+    return {k: v for k, v in raw.items() if v not in ("", None)}
+
+
 def service_to_raw(svc: dict, where: str) -> list[dict]:
     """One HSDS service object -> one raw peerkit record per service_at_location."""
     org = svc.get("organization") or {}
-    sals = svc.get("service_at_locations") or [None]
-    out = []
-    for sal in sals:
-        sal = sal or {}
-        loc = sal.get("location") or {}
-        ids: dict[str, Any] = {}
-        foreign: dict[str, str] = {}
-        for key, obj in (("organization", org), ("service", svc), ("location", loc),
-                         ("service_at_location", sal), ("program", svc.get("program") or {})):
-            value = _s(obj.get("id")) if obj else ""
-            if key == "program" and not value:
-                value = _s(svc.get("program_id"))
-            if not value:
-                continue
-            if model.is_uuid(value):
-                ids[key] = value.lower()
-            else:
-                foreign[key] = value
-        addr = _pick_address(loc.get("addresses") or [])
-        address = None
-        if addr:
-            address = {"address_1": _s(addr.get("address_1")), "address_2": _s(addr.get("address_2")),
-                       "city": _s(addr.get("city")), "state": _s(addr.get("state_province")),
-                       "postal_code": _s(addr.get("postal_code")), "country": _s(addr.get("country")) or "US"}
-            if model.is_uuid(_s(addr.get("id"))):
-                ids["address"] = _s(addr.get("id")).lower()
-        if foreign:
-            ids["foreign"] = foreign
-        phones = [x for x in (_phone_raw(p) for p in [*(svc.get("phones") or []), *(sal.get("phones") or []),
-                                                     *(loc.get("phones") or [])]) if x]
-        if not phones:
-            phones = [x for x in (_phone_raw(p) for p in org.get("phones") or []) if x]
-        rows, seen = [], set()
-        for r in [*(svc.get("schedules") or []), *(sal.get("schedules") or []), *(loc.get("schedules") or [])]:
-            row = _schedule_raw(r)
-            key = row.get("id") or json.dumps(row, sort_keys=True)
-            if key not in seen and (row.get("opens_at") or row.get("byday") or row.get("description")):
-                seen.add(key)
-                rows.append(row)
-        categories = []
-        for attr in svc.get("attributes") or []:
-            term = attr.get("taxonomy_term") or {}
-            name = _s(term.get("name")) or _s(attr.get("value"))
-            if name:
-                categories.append(name)
-        categories.extend(svc.get("_categories") or [])
-        access = []
-        for a in loc.get("accessibility") or []:
-            text = "; ".join(x for x in (_s(a.get("description")), _s(a.get("details"))) if x)
-            if text:
-                access.append(text)
-        fees = _s(svc.get("fees_description")) or _s(svc.get("fees"))
-        free = True if fees and FREE_RE.match(fees) else None
-        county = _s(addr.get("region")) if addr else ""
-        raw: dict[str, Any] = {
-            "name": _s(svc.get("name")),
-            "organization": _s(org.get("name")),
-            "organization_description": "" if _s(org.get("description")) == _s(org.get("name"))
-            else _s(org.get("description")),
-            "description": _s(svc.get("description")) or _s(sal.get("description")),
-            "status": _s(svc.get("status")).lower() if _s(svc.get("status")).lower() in model.STATUSES else "active",
-            "categories": categories,
-            "county": county,
-            "email": _s(svc.get("email")) or _s(org.get("email")),
-            "url": _s(svc.get("url")) or _s(org.get("website")) or _s(org.get("url")),
-            "languages": _langs(svc.get("languages")) + _langs(loc.get("languages")),
-            "eligibility": _s(svc.get("eligibility_description")) or _s(svc.get("eligibility")),
-            "fees": fees,
-            "accessibility": "; ".join(access),
-            "how_to_apply": _s(svc.get("application_process")),
-            "phones": _dedupe_phones(phones),
-            "schedules": rows,
-            "hsds": ids,
-        }
-        if free is not None:
-            raw["free"] = free
-        if svc.get("_free") is not None:
-            raw["free"] = svc["_free"]
-        assured = _s(svc.get("assured_date"))[:10]
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", assured):
-            raw["last_verified"] = assured
-            if _s(svc.get("assurer_email")):
-                raw["verified_by"] = _s(svc.get("assurer_email"))
-        if address is not None:
-            raw["address"] = address
-        out.append({k: v for k, v in raw.items() if v not in ("", None)})
-    return out
+    return [_sal_to_raw(svc, org, sal or {}) for sal in svc.get("service_at_locations") or [None]]
 
 
 # ---------------------------------------------------------------------------- JSON
