@@ -672,79 +672,92 @@ def ids_for(res: dict) -> dict[str, str]:
 
 
 def resources_to_services(resources: list[dict]) -> list[dict]:
-    """Nested HSDS 3.0 service objects; resources sharing an HSDS service id become one service."""
+    """Nested HSDS 3.0 service objects; resources sharing an HSDS service id become one service
+    (the first by slug gives its fields, each adds its location)."""
     codes = _oe_codes()
     services: dict[str, dict] = {}
-    order: list[str] = []
     for res in sorted(resources, key=lambda r: r["slug"]):
         ids = ids_for(res)
-        sid = ids["service"]
-        slug = res["slug"]
-        if sid not in services:
-            org_name = res.get("organization") or res["name"]
-            # HSDS requires an organization description; the name stands in when there is none
-            org = {"id": ids["organization"], "name": org_name,
-                   "description": res.get("organization_description") or org_name}
-            fees = res.get("fees") or ("Free" if res.get("free") else "")
-            svc = _drop_empty({
-                "id": sid, "name": res["name"], "description": res.get("description"),
-                "url": res.get("url"), "email": res.get("email"), "status": res.get("status", "active"),
-                "application_process": res.get("how_to_apply"), "fees_description": fees,
-                "eligibility_description": res.get("eligibility"),
-                "assured_date": _iso(res.get("last_verified")),
-                "assurer_email": res.get("verified_by") if "@" in (res.get("verified_by") or "") else None,
-                "organization_id": ids["organization"],
-            })
-            if (res.get("hsds") or {}).get("program"):
-                svc["program_id"] = res["hsds"]["program"]
-            svc["organization"] = org
-            svc["phones"] = [_drop_empty({
-                "id": p.get("id") or model.stable_uuid(slug, f"phone:{i}"), "service_id": sid,
-                "number": p["number"], "type": p.get("type"), "description": p.get("description"),
-                "extension": int(p["extension"]) if str(p.get("extension", "")).isdigit() else None})
-                for i, p in enumerate(res.get("phones", []))]
-            svc["schedules"] = [_drop_empty({
-                "id": r.get("id") or model.stable_uuid(slug, f"schedule:{i}"), "service_id": sid,
-                "freq": r.get("freq"), "byday": r.get("byday"), "bymonthday": r.get("bymonthday"),
-                "opens_at": _clock(r.get("opens_at")), "closes_at": _clock(r.get("closes_at")),
-                "valid_from": _iso(r.get("valid_from")), "valid_to": _iso(r.get("valid_to")),
-                "dtstart": _iso(r.get("dtstart")), "until": _iso(r.get("until")),
-                "interval": r.get("interval"), "description": r.get("description")})
-                for i, r in enumerate(res.get("schedules", []))]
-            svc["languages"] = [{"id": model.stable_uuid(slug, f"language:{name.casefold()}"),
-                                 "service_id": sid, "name": name} for name in res.get("languages", [])]
-            svc["attributes"] = []
-            for name in res.get("categories", []):
-                term = term_for(name, codes)
-                svc["attributes"].append({
-                    "id": model.stable_uuid(slug, f"attribute:{term['id']}"), "link_id": sid,
-                    "link_entity": "service", "link_type": "category",
-                    "taxonomy_term_id": term["id"], "taxonomy_term": term})
-            svc["service_at_locations"] = []
-            services[sid] = svc
-            order.append(sid)
-        svc = services[sid]
-        address = res.get("address")
-        if address or res.get("accessibility") or (res.get("hsds") or {}).get("location"):
-            # a location the source gave (even without an address) keeps its ids on the way back
-            loc = {"id": ids["location"], "location_type": "physical",
-                   "name": res.get("organization") or res["name"], "organization_id": ids["organization"]}
-            if address:
-                loc["addresses"] = [_drop_empty({
-                    "id": ids["address"], "location_id": ids["location"],
-                    "address_1": address["address_1"], "address_2": address.get("address_2"),
-                    "city": address["city"], "region": res.get("county"),
-                    "state_province": address["state"], "postal_code": address["postal_code"],
-                    "country": address.get("country") or "US", "address_type": "physical"})]
-            if res.get("accessibility"):
-                loc["accessibility"] = [{"id": model.stable_uuid(slug, "accessibility"),
-                                         "location_id": ids["location"], "description": res["accessibility"]}]
-            svc["service_at_locations"].append({"id": ids["service_at_location"], "service_id": sid,
-                                                "location_id": ids["location"], "location": loc})
-        else:
-            # no location: still keep extra phones/schedules of a second resource sharing the service
-            pass
-    return [services[s] for s in order]
+        svc = services.get(ids["service"])
+        if svc is None:
+            svc = services[ids["service"]] = _service_object(res, ids, codes)
+        if res.get("address") or res.get("accessibility") or (res.get("hsds") or {}).get("location"):
+            # a location the source gave (even without an address) keeps its ids on the way back;
+            # a resource without one adds nothing to a service it shares
+            svc["service_at_locations"].append({"id": ids["service_at_location"], "service_id": ids["service"],
+                                                "location_id": ids["location"], "location": _location(res, ids)})
+    return list(services.values())
+
+
+def _service_object(res: dict, ids: dict[str, str], codes: dict[str, str]) -> dict:
+    """The HSDS service of one resource, with its organization, phones, schedules, languages
+    and categories (as attributes); ``service_at_locations`` still empty."""
+    sid, slug = ids["service"], res["slug"]
+    org_name = res.get("organization") or res["name"]
+    # HSDS requires an organization description; the name stands in when there is none
+    org = {"id": ids["organization"], "name": org_name,
+           "description": res.get("organization_description") or org_name}
+    fees = res.get("fees") or ("Free" if res.get("free") else "")
+    svc = _drop_empty({
+        "id": sid, "name": res["name"], "description": res.get("description"),
+        "url": res.get("url"), "email": res.get("email"), "status": res.get("status", "active"),
+        "application_process": res.get("how_to_apply"), "fees_description": fees,
+        "eligibility_description": res.get("eligibility"),
+        "assured_date": _iso(res.get("last_verified")),
+        "assurer_email": res.get("verified_by") if "@" in (res.get("verified_by") or "") else None,
+        "organization_id": ids["organization"],
+    })
+    if (res.get("hsds") or {}).get("program"):
+        svc["program_id"] = res["hsds"]["program"]
+    svc["organization"] = org
+    svc["phones"] = [_phone_object(slug, sid, i, p) for i, p in enumerate(res.get("phones", []))]
+    svc["schedules"] = [_schedule_object(slug, sid, i, r) for i, r in enumerate(res.get("schedules", []))]
+    svc["languages"] = [{"id": model.stable_uuid(slug, f"language:{name.casefold()}"),
+                         "service_id": sid, "name": name} for name in res.get("languages", [])]
+    svc["attributes"] = [_attribute(slug, sid, term_for(name, codes)) for name in res.get("categories", [])]
+    svc["service_at_locations"] = []
+    return svc
+
+
+def _phone_object(slug: str, sid: str, i: int, p: dict) -> dict:
+    return _drop_empty({
+        "id": p.get("id") or model.stable_uuid(slug, f"phone:{i}"), "service_id": sid,
+        "number": p["number"], "type": p.get("type"), "description": p.get("description"),
+        "extension": int(p["extension"]) if str(p.get("extension", "")).isdigit() else None})
+
+
+def _schedule_object(slug: str, sid: str, i: int, r: dict) -> dict:
+    return _drop_empty({
+        "id": r.get("id") or model.stable_uuid(slug, f"schedule:{i}"), "service_id": sid,
+        "freq": r.get("freq"), "byday": r.get("byday"), "bymonthday": r.get("bymonthday"),
+        "opens_at": _clock(r.get("opens_at")), "closes_at": _clock(r.get("closes_at")),
+        "valid_from": _iso(r.get("valid_from")), "valid_to": _iso(r.get("valid_to")),
+        "dtstart": _iso(r.get("dtstart")), "until": _iso(r.get("until")),
+        "interval": r.get("interval"), "description": r.get("description")})
+
+
+def _attribute(slug: str, sid: str, term: dict) -> dict:
+    return {"id": model.stable_uuid(slug, f"attribute:{term['id']}"), "link_id": sid,
+            "link_entity": "service", "link_type": "category",
+            "taxonomy_term_id": term["id"], "taxonomy_term": term}
+
+
+def _location(res: dict, ids: dict[str, str]) -> dict:
+    """The HSDS location of a resource: its address and accessibility."""
+    slug, address = res["slug"], res.get("address")
+    loc = {"id": ids["location"], "location_type": "physical",
+           "name": res.get("organization") or res["name"], "organization_id": ids["organization"]}
+    if address:
+        loc["addresses"] = [_drop_empty({
+            "id": ids["address"], "location_id": ids["location"],
+            "address_1": address["address_1"], "address_2": address.get("address_2"),
+            "city": address["city"], "region": res.get("county"),
+            "state_province": address["state"], "postal_code": address["postal_code"],
+            "country": address.get("country") or "US", "address_type": "physical"})]
+    if res.get("accessibility"):
+        loc["accessibility"] = [{"id": model.stable_uuid(slug, "accessibility"),
+                                 "location_id": ids["location"], "description": res["accessibility"]}]
+    return loc
 
 
 def page(services: list[dict]) -> dict:
