@@ -553,66 +553,84 @@ def ohana_to_services(src: Source, folder: Path, tables: dict[str, list[tuple[in
     _require(folder, "services", t("services"), ["name"])
     _require(folder, "organizations", t("organizations"), ["name"])
     _require(folder, "addresses", t("addresses"), ["address_1", "city", "state_province", "postal_code"])
-    orgs = {_s(r.get("id")): r for _, r in t("organizations")}
-    addresses = _group(t("addresses"), "location_id")
-    phones_loc = _group([(n, r) for n, r in t("phones") if not _s(r.get("contact_id"))], "location_id")
-    phones_svc = _group([(n, r) for n, r in t("phones") if not _s(r.get("contact_id"))], "service_id")
-    scheds_loc = _group(t("regular_schedules"), "location_id")
-    scheds_svc = _group(t("regular_schedules"), "service_id")
-    terms = {_s(r.get("taxonomy_id")): _s(r.get("name")) for _, r in t("taxonomy")}
-    locations = {_s(r.get("id")): r for _, r in t("locations")}
-    for oid in orgs:
-        src.organizations.add(oid)
-    for lid in locations:
-        src.locations.add(lid)
+    ohana = _Ohana(tables)
+    src.organizations.update(ohana.orgs)
+    src.locations.update(ohana.locations)
     if t("holiday_schedules"):
         src.skip(display_path(folder / "holiday_schedules.csv"),
                  f"{len(t('holiday_schedules'))} holiday schedule rows are not imported (HSDS 3 has no "
                  "holiday table; add exceptions as dated schedule rows)")
-
-    def phone(r: dict) -> dict:
-        number = _s(r.get("number"))
-        if _s(r.get("country_prefix")):
-            number = f"+{_s(r['country_prefix']).lstrip('+')} {number}"
-        return {"number": number, "extension": _s(r.get("extension")), "type": _s(r.get("number_type")),
-                "description": _s(r.get("department"))}
-
-    def schedule(r: dict) -> dict:
-        try:
-            byday = sched.DAYS[sched.day_index(_s(r.get("weekday")))]
-        except ValueError:
-            byday = ""
-        return {"freq": "WEEKLY", "byday": byday, "opens_at": r.get("opens_at"), "closes_at": r.get("closes_at")}
-
     for n, r in t("services"):
-        sid, lid = _s(r.get("id")), _s(r.get("location_id"))
-        loc = locations.get(lid, {})
-        org = orgs.get(_s(loc.get("organization_id")), {})
-        location = {
+        src.add_service(f"{display_path(folder / 'services.csv')} row {n}", ohana.service(r))
+
+
+def _ohana_list(value: Any) -> list[str]:
+    """The items of an Ohana comma-separated cell."""
+    return [x.strip() for x in _s(value).split(",") if x.strip()]
+
+
+def _ohana_phone(r: dict) -> dict:
+    number = _s(r.get("number"))
+    if _s(r.get("country_prefix")):
+        number = f"+{_s(r['country_prefix']).lstrip('+')} {number}"
+    return {"number": number, "extension": _s(r.get("extension")), "type": _s(r.get("number_type")),
+            "description": _s(r.get("department"))}
+
+
+def _ohana_schedule(r: dict) -> dict:
+    try:
+        byday = sched.DAYS[sched.day_index(_s(r.get("weekday")))]
+    except ValueError:
+        byday = ""
+    return {"freq": "WEEKLY", "byday": byday, "opens_at": r.get("opens_at"), "closes_at": r.get("closes_at")}
+
+
+class _Ohana:
+    """The Ohana tables indexed by id, and the HSDS service object of each services.csv row."""
+
+    def __init__(self, tables: dict[str, list[tuple[int, dict]]]):
+        t = lambda name: tables.get(name, [])  # noqa: E731
+        self.orgs = {_s(r.get("id")): r for _, r in t("organizations")}
+        self.locations = {_s(r.get("id")): r for _, r in t("locations")}
+        self.addresses = _group(t("addresses"), "location_id")
+        # phones of a contact person are not the service's or the location's
+        phones = [(n, r) for n, r in t("phones") if not _s(r.get("contact_id"))]
+        self.phones_loc = _group(phones, "location_id")
+        self.phones_svc = _group(phones, "service_id")
+        self.scheds_loc = _group(t("regular_schedules"), "location_id")
+        self.scheds_svc = _group(t("regular_schedules"), "service_id")
+        self.terms = {_s(r.get("taxonomy_id")): _s(r.get("name")) for _, r in t("taxonomy")}
+
+    def location(self, lid: str, loc: dict) -> dict:
+        return {
             "id": lid, "name": _s(loc.get("name")),
-            "addresses": [{**a, "address_type": "physical"} for a in addresses.get(lid, [])],
-            "languages": [x.strip() for x in _s(loc.get("languages")).split(",") if x.strip()],
-            "accessibility": [{"description": x.strip().replace("_", " ")}
-                              for x in _s(loc.get("accessibility")).split(",") if x.strip()],
-            "phones": [phone(p) for p in phones_loc.get(lid, [])],
-            "schedules": [schedule(s) for s in scheds_loc.get(lid, [])],
-        } if loc else {}
-        cats = [terms.get(x.strip(), "") for x in _s(r.get("taxonomy_ids")).split(",") if x.strip()]
-        svc = {
+            "addresses": [{**a, "address_type": "physical"} for a in self.addresses.get(lid, [])],
+            "languages": _ohana_list(loc.get("languages")),
+            "accessibility": [{"description": x.replace("_", " ")} for x in _ohana_list(loc.get("accessibility"))],
+            "phones": [_ohana_phone(p) for p in self.phones_loc.get(lid, [])],
+            "schedules": [_ohana_schedule(s) for s in self.scheds_loc.get(lid, [])],
+        }
+
+    def service(self, r: dict) -> dict:
+        sid, lid = _s(r.get("id")), _s(r.get("location_id"))
+        loc = self.locations.get(lid, {})
+        org = self.orgs.get(_s(loc.get("organization_id")), {})
+        location = self.location(lid, loc) if loc else {}
+        cats = [self.terms.get(x, "") for x in _ohana_list(r.get("taxonomy_ids"))]
+        return {
             "id": sid, "name": _s(r.get("name")), "description": _s(r.get("description")),
             "status": _s(r.get("status")), "email": _s(r.get("email")), "url": _s(r.get("website")),
             "application_process": _s(r.get("application_process")),
             "eligibility_description": _s(r.get("eligibility")), "fees_description": _s(r.get("fees")),
-            "languages": [x.strip() for x in _s(r.get("languages")).split(",") if x.strip()],
+            "languages": _ohana_list(r.get("languages")),
             "organization": {"id": _s(org.get("id")), "name": _s(org.get("name")),
                              "description": _s(org.get("description")), "email": _s(org.get("email")),
                              "website": _s(org.get("website"))} if org else {},
-            "phones": [phone(p) for p in phones_svc.get(sid, [])],
-            "schedules": [schedule(s) for s in scheds_svc.get(sid, [])],
+            "phones": [_ohana_phone(p) for p in self.phones_svc.get(sid, [])],
+            "schedules": [_ohana_schedule(s) for s in self.scheds_svc.get(sid, [])],
             "_categories": [c for c in cats if c],
             "service_at_locations": [{"location": location}] if location else [],
         }
-        src.add_service(f"{display_path(folder / 'services.csv')} row {n}", svc)
 
 
 # ============================================================================ export
