@@ -307,52 +307,72 @@ def _kind(obj: dict) -> str:
 
 
 def read_json_obj(src: Source, obj: Any, where: str) -> None:
+    """Add what one JSON value holds to ``src``: services (nested in pages, wrappers,
+    organizations, service_at_locations or tabular JSON); anything else is skipped, with why."""
     if isinstance(obj, list):
         for i, item in enumerate(obj, 1):
             read_json_obj(src, item, f"{where} item {i}")
         return
     kind = _kind(obj)
-    if kind == "page":
-        for i, item in enumerate(obj["contents"], 1):
-            read_json_obj(src, item, f"{where} contents[{i}]")
-    elif kind == "wrapper":
-        for i, item in enumerate(obj["services"], 1):
-            read_json_obj(src, item, f"{where} services[{i}]")
-    elif kind == "tabular":
-        tables = {}
-        for name, rows in obj.items():
-            if str(name).endswith(".csv") and isinstance(rows, list):
-                tables[str(name)[:-4]] = [(i + 1, {k: ("" if v is None else v) for k, v in r.items()})
-                                          for i, r in enumerate(rows) if isinstance(r, dict)]
-        tabular_to_services(src, tables, where, label=lambda t, n: f"{where} {t}.csv item {n}")
-    elif kind == "service":
-        src.add_service(where, obj)
-    elif kind == "organization":
-        org = {k: v for k, v in obj.items() if k not in ("services",)}
-        services = obj.get("services") or []
-        if not services:
-            src.organizations.add(_s(obj.get("id")) or _s(obj.get("name")))
-            for loc in obj.get("locations") or []:
-                src.locations.add(_s(loc.get("id")) or _s(loc.get("name")))
-            src.skip(where, "an organization without services (peerkit keeps services)")
-        for i, svc in enumerate(services, 1):
-            svc = dict(svc)
-            svc.setdefault("organization", org)
-            src.add_service(f"{where} services[{i}]", svc)
-    elif kind == "service_at_location":
-        svc = dict(obj.get("service") or {})
-        sal = {k: v for k, v in obj.items() if k != "service"}
-        svc["service_at_locations"] = [sal]
-        src.add_service(where, svc)
-    elif kind == "location":
-        src.locations.add(_s(obj.get("id")) or _s(obj.get("name")))
-        src.skip(where, "a location without a service")
-    elif kind in ("taxonomy", "taxonomy_term"):
-        src.skip(where, f"a {kind.replace('_', ' ')}, not a resource")
-    elif kind == "api-info":
-        src.skip(where, "API information (version, profile), not a resource")
+    if kind in _JSON_READERS:
+        _JSON_READERS[kind](src, obj, where)
     else:
-        src.skip(where, "not an HSDS service, organization, service_at_location or list page")
+        src.skip(where, _JSON_SKIPPED[kind])
+
+
+def _read_page(src: Source, obj: dict, where: str) -> None:
+    for i, item in enumerate(obj["contents"], 1):
+        read_json_obj(src, item, f"{where} contents[{i}]")
+
+
+def _read_wrapper(src: Source, obj: dict, where: str) -> None:
+    for i, item in enumerate(obj["services"], 1):
+        read_json_obj(src, item, f"{where} services[{i}]")
+
+
+def _read_tabular_json(src: Source, obj: dict, where: str) -> None:
+    """``{"services.csv": [rows], ...}``: the tables of a data package in one JSON object."""
+    tables = {}
+    for name, rows in obj.items():
+        if str(name).endswith(".csv") and isinstance(rows, list):
+            tables[str(name)[:-4]] = [(i + 1, {k: ("" if v is None else v) for k, v in r.items()})
+                                      for i, r in enumerate(rows) if isinstance(r, dict)]
+    tabular_to_services(src, tables, where, label=lambda t, n: f"{where} {t}.csv item {n}")
+
+
+def _read_organization(src: Source, obj: dict, where: str) -> None:
+    """An organization's services, each with the organization attached."""
+    org = {k: v for k, v in obj.items() if k not in ("services",)}
+    services = obj.get("services") or []
+    if not services:
+        src.organizations.add(_s(obj.get("id")) or _s(obj.get("name")))
+        for loc in obj.get("locations") or []:
+            src.locations.add(_s(loc.get("id")) or _s(loc.get("name")))
+        src.skip(where, "an organization without services (peerkit keeps services)")
+    for i, svc in enumerate(services, 1):
+        svc = dict(svc)
+        svc.setdefault("organization", org)
+        src.add_service(f"{where} services[{i}]", svc)
+
+
+def _read_service_at_location(src: Source, obj: dict, where: str) -> None:
+    svc = dict(obj.get("service") or {})
+    sal = {k: v for k, v in obj.items() if k != "service"}
+    svc["service_at_locations"] = [sal]
+    src.add_service(where, svc)
+
+
+def _read_location(src: Source, obj: dict, where: str) -> None:
+    src.locations.add(_s(obj.get("id")) or _s(obj.get("name")))
+    src.skip(where, "a location without a service")
+
+
+_JSON_READERS = {"page": _read_page, "wrapper": _read_wrapper, "tabular": _read_tabular_json,
+                 "service": lambda src, obj, where: src.add_service(where, obj), "organization": _read_organization,
+                 "service_at_location": _read_service_at_location, "location": _read_location}
+_JSON_SKIPPED = {"taxonomy": "a taxonomy, not a resource", "taxonomy_term": "a taxonomy term, not a resource",
+                 "api-info": "API information (version, profile), not a resource",
+                 "other": "not an HSDS service, organization, service_at_location or list page"}
 
 
 def load_json_file(path: Path) -> Any:
