@@ -505,21 +505,44 @@ def tabular_to_services(src: Source, tables: dict[str, list[tuple[int, dict]]], 
         src.add_service(where, svc)
 
 
-def legacy_to_v3(tables: dict[str, list[tuple[int, dict]]]) -> dict[str, list[tuple[int, dict]]]:
+Rows = list[tuple[int, dict]]
+
+
+def legacy_to_v3(tables: dict[str, Rows]) -> dict[str, Rows]:
     """HSDS 1.1 tables -> the 3.0 table names and columns peerkit reads."""
     out = dict(tables)
-    addrs = []
-    for name, kind in (("physical_addresses", "physical"), ("postal_addresses", "postal")):
-        for n, r in tables.get(name, []):
-            r = dict(r)
-            r["address_type"] = kind
-            addrs.append((n, r))
+    addrs = _legacy_addresses(tables)
     if addrs:
         out["addresses"] = addrs
     if "services_at_location" in tables and "service_at_location" not in tables:
         out["service_at_location"] = tables["services_at_location"]
-    scheds = []
-    for n, r in tables.get("regular_schedules", []):
+    scheds = _legacy_schedules(tables.get("regular_schedules", []))
+    if scheds:
+        out["schedules"] = scheds
+    out["languages"] = [(n, {**r, "name": r.get("language", "")} if "name" not in r else dict(r))
+                        for n, r in tables.get("languages", [])]
+    out["accessibility"] = [(n, {**r, "description": r.get("accessibility", "")})
+                            for n, r in tables.get("accessibility_for_disabilities", [])]
+    if "taxonomy" in tables:
+        out["taxonomy_terms"] = tables["taxonomy"]
+    out["attributes"] = [(n, {"link_id": r.get("service_id", ""), "taxonomy_term_id": r.get("taxonomy_id", "")})
+                         for n, r in tables.get("services_taxonomy", [])]
+    out["services"] = _legacy_services(tables)
+    out["organizations"] = [(n, _with_fallback(r, "website", "url")) for n, r in tables.get("organizations", [])]
+    return out
+
+
+def _legacy_addresses(tables: dict[str, Rows]) -> Rows:
+    """physical_addresses and postal_addresses -> one addresses table with address_type."""
+    return [(n, {**r, "address_type": kind})
+            for name, kind in (("physical_addresses", "physical"), ("postal_addresses", "postal"))
+            for n, r in tables.get(name, [])]
+
+
+def _legacy_schedules(rows: Rows) -> Rows:
+    """regular_schedules (one weekday a row) -> weekly schedules with byday."""
+    out = []
+    for n, r in rows:
         r = dict(r)
         wd = _s(r.get("weekday"))
         if wd:
@@ -528,40 +551,29 @@ def legacy_to_v3(tables: dict[str, list[tuple[int, dict]]]) -> dict[str, list[tu
             except ValueError:
                 r["byday"] = ""
         r["freq"] = "WEEKLY"
-        scheds.append((n, r))
-    if scheds:
-        out["schedules"] = scheds
-    langs = []
-    for n, r in tables.get("languages", []):
-        r = dict(r)
-        r.setdefault("name", r.get("language", ""))
-        langs.append((n, r))
-    out["languages"] = langs
-    out["accessibility"] = [(n, {**r, "description": r.get("accessibility", "")})
-                            for n, r in tables.get("accessibility_for_disabilities", [])]
-    if "taxonomy" in tables:
-        out["taxonomy_terms"] = tables["taxonomy"]
-    out["attributes"] = [(n, {"link_id": r.get("service_id", ""), "taxonomy_term_id": r.get("taxonomy_id", "")})
-                         for n, r in tables.get("services_taxonomy", [])]
+        out.append((n, r))
+    return out
+
+
+def _legacy_services(tables: dict[str, Rows]) -> Rows:
+    """Services with the eligibility table folded into eligibility_description, website as url."""
     elig = _group(tables.get("eligibility", []), "service_id")
-    services = []
+    out = []
     for n, r in tables.get("services", []):
         r = dict(r)
         sid = _s(r.get("id"))
         if sid in elig and not _s(r.get("eligibility_description")):
             r["eligibility_description"] = "; ".join(_s(e.get("eligibility")) for e in elig[sid])
-        if _s(r.get("url")) == "" and _s(r.get("website")):
-            r["url"] = r["website"]
-        services.append((n, r))
-    out["services"] = services
-    orgs = []
-    for n, r in tables.get("organizations", []):
-        r = dict(r)
-        if not _s(r.get("website")) and _s(r.get("url")):
-            r["website"] = r["url"]
-        orgs.append((n, r))
-    out["organizations"] = orgs
+        out.append((n, _with_fallback(r, "url", "website")))
     return out
+
+
+def _with_fallback(row: dict, key: str, fallback: str) -> dict:
+    """A copy of the row whose empty ``key`` takes the value of ``fallback``."""
+    row = dict(row)
+    if not _s(row.get(key)) and _s(row.get(fallback)):
+        row[key] = row[fallback]
+    return row
 
 
 # ---------------------------------------------------------------------------- Ohana
