@@ -49,6 +49,8 @@ class Exporter:
 
 
 def _csv_header(path: Path) -> list[str]:
+    if not path.is_file():  # a pipe named services.csv would block the open; reading it reports it
+        return []
     try:
         with path.open(encoding="utf-8-sig", errors="replace") as fh:
             return [h.strip() for h in fh.readline().strip().split(",")]

@@ -251,6 +251,21 @@ def test_csv_in_neither_utf8_nor_windows_1252(run, ws_path, tmp_path, snapshot):
     assert snapshot(ws_path) == before
 
 
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="no named pipes here")
+def test_a_pipe_named_like_a_table_never_blocks(run, ws_path, tmp_path, snapshot):
+    """Regression: detection opened services.csv and waited forever when it was a named pipe."""
+    import os
+
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    os.mkfifo(pkg / "services.csv")
+    before = snapshot(ws_path)
+    assert "format not recognised" in assert_clean_failure(run("resources", "import", str(pkg)), code=2)
+    error = assert_clean_failure(run("resources", "import", str(pkg), "--format", "hsds-csv"))
+    assert "services.csv" in error and "is not a regular file" in error
+    assert snapshot(ws_path) == before
+
+
 def test_unknown_format_and_missing_path(run, tmp_path):
     odd = tmp_path / "notes.txt"
     odd.write_text("hello")
