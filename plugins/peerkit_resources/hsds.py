@@ -31,6 +31,7 @@ DATAPACKAGE = DATA / "hsds-3.0" / "datapackage.json"
 FREE_RE = re.compile(r"^\s*(free|none|no charge|no cost|no fee|no fees|\$0(\.00)?)\b", re.I)
 SCHEDULE_KEYS = ("id", "freq", "byday", "bymonthday", "opens_at", "closes_at", "valid_from",
                  "valid_to", "dtstart", "until", "interval", "description")
+Rows = list[tuple[int, dict]]   # the rows of a CSV table: (spreadsheet row number, row)
 
 
 def _s(value: Any) -> str:
@@ -389,7 +390,7 @@ def load_json_file(path: Path) -> Any:
 # ---------------------------------------------------------------------------- CSV tables
 
 
-def read_csv(path: Path) -> list[tuple[int, dict]]:
+def read_csv(path: Path) -> Rows:
     """(spreadsheet row number, row) for each data row; the header is row 1."""
     where = display_path(path)
     data = storage.read_bytes(path)
@@ -402,7 +403,7 @@ def read_csv(path: Path) -> list[tuple[int, dict]]:
             raise DataError(where, "not UTF-8 text; save it as UTF-8 CSV") from None
     try:
         reader = csv.DictReader(io.StringIO(text, newline=""))
-        rows: list[tuple[int, dict]] = []
+        rows: Rows = []
         for row in reader:
             clean = {(k or "").strip(): _unquote(v) for k, v in row.items() if k is not None}
             if any(clean.values()):
@@ -420,7 +421,7 @@ def _unquote(value: Any) -> str:
     return text
 
 
-def read_tables(folder: Path, names: Iterable[str] | None = None) -> dict[str, list[tuple[int, dict]]]:
+def read_tables(folder: Path, names: Iterable[str] | None = None) -> dict[str, Rows]:
     tables = {}
     for p in sorted(folder.glob("*.csv")):
         if names is None or p.stem in names:
@@ -428,7 +429,7 @@ def read_tables(folder: Path, names: Iterable[str] | None = None) -> dict[str, l
     return tables
 
 
-def _require(src_folder: Path | str, table: str, rows: list[tuple[int, dict]], fields: Iterable[str],
+def _require(src_folder: Path | str, table: str, rows: Rows, fields: Iterable[str],
              label=None) -> None:
     for n, row in rows:
         for key in fields:
@@ -437,7 +438,7 @@ def _require(src_folder: Path | str, table: str, rows: list[tuple[int, dict]], f
                 raise DataError(where, f"field '{key}': is required but missing")
 
 
-def _group(rows: list[tuple[int, dict]], key: str) -> dict[str, list[dict]]:
+def _group(rows: Rows, key: str) -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = {}
     for _, row in rows:
         k = _s(row.get(key))
@@ -446,7 +447,7 @@ def _group(rows: list[tuple[int, dict]], key: str) -> dict[str, list[dict]]:
     return out
 
 
-def tabular_to_services(src: Source, tables: dict[str, list[tuple[int, dict]]], folder: Path | str,
+def tabular_to_services(src: Source, tables: dict[str, Rows], folder: Path | str,
                         label=None) -> None:
     """HSDS 3.0 tables (``services``, ``organizations``...) -> nested service objects."""
     t = lambda name: tables.get(name, [])  # noqa: E731
@@ -503,9 +504,6 @@ def tabular_to_services(src: Source, tables: dict[str, list[tuple[int, dict]]], 
             svc["service_at_locations"].append(sal)
         where = label("services", n) if label else f"{display_path(Path(folder) / 'services.csv')} row {n}"
         src.add_service(where, svc)
-
-
-Rows = list[tuple[int, dict]]
 
 
 def legacy_to_v3(tables: dict[str, Rows]) -> dict[str, Rows]:
@@ -579,7 +577,7 @@ def _with_fallback(row: dict, key: str, fallback: str) -> dict:
 # ---------------------------------------------------------------------------- Ohana
 
 
-def ohana_to_services(src: Source, folder: Path, tables: dict[str, list[tuple[int, dict]]]) -> None:
+def ohana_to_services(src: Source, folder: Path, tables: dict[str, Rows]) -> None:
     """Code for America Ohana API CSV set (services attached to locations)."""
     t = lambda name: tables.get(name, [])  # noqa: E731
     _require(folder, "services", t("services"), ["name"])
@@ -620,7 +618,7 @@ def _ohana_schedule(r: dict) -> dict:
 class _Ohana:
     """The Ohana tables indexed by id, and the HSDS service object of each services.csv row."""
 
-    def __init__(self, tables: dict[str, list[tuple[int, dict]]]):
+    def __init__(self, tables: dict[str, Rows]):
         t = lambda name: tables.get(name, [])  # noqa: E731
         self.orgs = {_s(r.get("id")): r for _, r in t("organizations")}
         self.locations = {_s(r.get("id")): r for _, r in t("locations")}
