@@ -455,55 +455,61 @@ def tabular_to_services(src: Source, tables: dict[str, Rows], folder: Path | str
     _require(folder, "organizations", t("organizations"), ["name"], label)
     _require(folder, "addresses", t("addresses"), ["address_1", "city", "state_province", "postal_code"], label)
     _require(folder, "phones", t("phones"), ["number"], label)
-    orgs = {_s(r.get("id")): r for _, r in t("organizations")}
-    programs = {_s(r.get("id")): r for _, r in t("programs")}
-    terms = {_s(r.get("id")): r for _, r in t("taxonomy_terms")}
-    addresses = _group(t("addresses"), "location_id")
-    access = _group(t("accessibility"), "location_id")
-    loc_langs = _group(t("languages"), "location_id")
-    svc_langs = _group(t("languages"), "service_id")
-    phones_by = {k: _group(t("phones"), k) for k in ("service_id", "location_id", "service_at_location_id",
-                                                      "organization_id")}
-    sched_by = {k: _group(t("schedules"), k) for k in ("service_id", "location_id", "service_at_location_id")}
-    attrs = _group(t("attributes"), "link_id")
-    locations = {}
-    for _, r in t("locations"):
-        lid = _s(r.get("id"))
-        loc = dict(r)
-        loc["addresses"] = addresses.get(lid, [])
-        loc["accessibility"] = access.get(lid, [])
-        loc["languages"] = loc_langs.get(lid, [])
-        loc["phones"] = phones_by["location_id"].get(lid, [])
-        loc["schedules"] = sched_by["location_id"].get(lid, [])
-        locations[lid] = loc
-    sals = _group(t("service_at_location"), "service_id")
-    for org_id in orgs:
-        src.organizations.add(org_id)
-    for lid in locations:
-        src.locations.add(lid)
+    package = _Tabular(tables)
+    src.organizations.update(package.orgs)
+    src.locations.update(package.locations)
     for n, r in t("services"):
+        where = label("services", n) if label else f"{display_path(Path(folder) / 'services.csv')} row {n}"
+        src.add_service(where, package.service(r))
+
+
+class _Tabular:
+    """The tables of an HSDS 3.0 package indexed by id and by the id each row links to, and
+    the nested service object of each services row."""
+
+    def __init__(self, tables: dict[str, Rows]):
+        t = lambda name: tables.get(name, [])  # noqa: E731
+        self.orgs = {_s(r.get("id")): r for _, r in t("organizations")}
+        self.programs = {_s(r.get("id")): r for _, r in t("programs")}
+        self.terms = {_s(r.get("id")): r for _, r in t("taxonomy_terms")}
+        self.svc_langs = _group(t("languages"), "service_id")
+        self.phones_by = {k: _group(t("phones"), k) for k in ("service_id", "location_id", "service_at_location_id",
+                                                           "organization_id")}
+        self.sched_by = {k: _group(t("schedules"), k) for k in ("service_id", "location_id", "service_at_location_id")}
+        self.attrs = _group(t("attributes"), "link_id")
+        self.sals = _group(t("service_at_location"), "service_id")
+        addresses = _group(t("addresses"), "location_id")
+        access = _group(t("accessibility"), "location_id")
+        loc_langs = _group(t("languages"), "location_id")
+        self.locations = {}
+        for _, r in t("locations"):
+            lid = _s(r.get("id"))
+            self.locations[lid] = {**r, "addresses": addresses.get(lid, []), "accessibility": access.get(lid, []),
+                                   "languages": loc_langs.get(lid, []),
+                                   "phones": self.phones_by["location_id"].get(lid, []),
+                                   "schedules": self.sched_by["location_id"].get(lid, [])}
+
+    def service(self, r: dict) -> dict:
         sid = _s(r.get("id"))
         svc = dict(r)
-        org = dict(orgs.get(_s(r.get("organization_id")), {}))
+        org = dict(self.orgs.get(_s(r.get("organization_id")), {}))
         if org:
-            org["phones"] = phones_by["organization_id"].get(_s(org.get("id")), [])
+            org["phones"] = self.phones_by["organization_id"].get(_s(org.get("id")), [])
         svc["organization"] = org
-        if _s(r.get("program_id")) in programs:
-            svc["program"] = programs[_s(r.get("program_id"))]
-        svc["phones"] = phones_by["service_id"].get(sid, []) if sid else []
-        svc["schedules"] = sched_by["service_id"].get(sid, []) if sid else []
-        svc["languages"] = svc_langs.get(sid, []) if sid else []
-        svc["attributes"] = [{"taxonomy_term": terms[_s(a.get("taxonomy_term_id"))]}
-                             for a in attrs.get(sid, []) if _s(a.get("taxonomy_term_id")) in terms]
-        svc["service_at_locations"] = []
-        for sal in sals.get(sid, []) if sid else []:
-            sal = dict(sal)
-            sal["location"] = locations.get(_s(sal.get("location_id")), {})
-            sal["phones"] = phones_by["service_at_location_id"].get(_s(sal.get("id")), [])
-            sal["schedules"] = sched_by["service_at_location_id"].get(_s(sal.get("id")), [])
-            svc["service_at_locations"].append(sal)
-        where = label("services", n) if label else f"{display_path(Path(folder) / 'services.csv')} row {n}"
-        src.add_service(where, svc)
+        if _s(r.get("program_id")) in self.programs:
+            svc["program"] = self.programs[_s(r.get("program_id"))]
+        svc["phones"] = self.phones_by["service_id"].get(sid, []) if sid else []
+        svc["schedules"] = self.sched_by["service_id"].get(sid, []) if sid else []
+        svc["languages"] = self.svc_langs.get(sid, []) if sid else []
+        svc["attributes"] = [{"taxonomy_term": self.terms[_s(a.get("taxonomy_term_id"))]}
+                             for a in self.attrs.get(sid, []) if _s(a.get("taxonomy_term_id")) in self.terms]
+        svc["service_at_locations"] = [self.service_at_location(sal) for sal in self.sals.get(sid, [])] if sid else []
+        return svc
+
+    def service_at_location(self, sal: dict) -> dict:
+        return {**sal, "location": self.locations.get(_s(sal.get("location_id")), {}),
+                "phones": self.phones_by["service_at_location_id"].get(_s(sal.get("id")), []),
+                "schedules": self.sched_by["service_at_location_id"].get(_s(sal.get("id")), [])}
 
 
 def legacy_to_v3(tables: dict[str, Rows]) -> dict[str, Rows]:
