@@ -6,13 +6,14 @@ from pathlib import Path
 
 import click
 
+import peerkit_resources.model as model
+import peerkit_resources.schedule as sched
+import peerkit_resources.search as search
 from peerkit.completion import format_names
 from peerkit.context import current_plugins, pass_workspace
 from peerkit.errors import UsageError
 from peerkit.options import DATE, PAST_DATE, RESOURCE_ID, json_option, out_option
 from peerkit.output import echo_table, emit_json, message
-from peerkit_resources import model, search
-from peerkit_resources import schedule as sched
 
 
 class _LazyDirectory:
@@ -20,7 +21,7 @@ class _LazyDirectory:
     it: 'resources search' must not pay for it (~65 ms)."""
 
     def __getattr__(self, name):
-        from peerkit_resources import directory as real
+        import peerkit_resources.directory as real
 
         return getattr(real, name)
 

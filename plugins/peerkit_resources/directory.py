@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import peerkit_resources.model as model
+import peerkit_resources.search as search
 from peerkit import storage
 from peerkit.errors import DataError, PeerkitError, UsageError
-from peerkit_resources import model, search
 
 DEFAULT_STALE_DAYS = 180
 
@@ -32,7 +33,7 @@ def check_categories(ws, categories: list[str]) -> list[str]:
     known = search.known_categories(ws)
     out = []
     for c in categories:
-        key = search._fold(c.strip())
+        key = model.fold(c.strip())
         if key not in known:
             close = search.nearest(c, known.values())
             hint = f" (did you mean {' or '.join(repr(x) for x in close)}?)" if close else ""
@@ -220,24 +221,45 @@ class Matcher:
 
 def merge_into(target: dict, incoming: dict) -> bool:
     """Fill what the target lacks from the incoming record; True when anything changed."""
+    changed = [_fill_blanks(target, incoming),
+               _add_list_items(target, incoming, "categories"),
+               _add_list_items(target, incoming, "languages")]
+    if not target.get("address") and incoming.get("address"):
+        target["address"] = incoming["address"]
+        changed.append(True)
+    if target.get("free") is None and incoming.get("free") is not None:
+        target["free"] = incoming["free"]
+        changed.append(True)
+    changed += [_add_phones(target, incoming), _add_schedules(target, incoming),
+                _add_hsds_ids(target, incoming), _take_newer_verification(target, incoming)]
+    return any(changed)
+
+
+def _fill_blanks(target: dict, incoming: dict) -> bool:
+    """Text fields the target leaves empty."""
     changed = False
     for key in model.TEXT_FIELDS:
         if not target.get(key) and incoming.get(key):
             target[key] = incoming[key]
             changed = True
-    for key in ("categories", "languages"):
-        have = {x.casefold() for x in target.get(key, [])}
-        for x in incoming.get(key, []):
-            if x.casefold() not in have:
-                target.setdefault(key, []).append(x)
-                have.add(x.casefold())
-                changed = True
-    if not target.get("address") and incoming.get("address"):
-        target["address"] = incoming["address"]
-        changed = True
-    if target.get("free") is None and incoming.get("free") is not None:
-        target["free"] = incoming["free"]
-        changed = True
+    return changed
+
+
+def _add_list_items(target: dict, incoming: dict, key: str) -> bool:
+    """Items of a text list the target lacks (compared ignoring case)."""
+    changed = False
+    have = {x.casefold() for x in target.get(key, [])}
+    for x in incoming.get(key, []):
+        if x.casefold() not in have:
+            target.setdefault(key, []).append(x)
+            have.add(x.casefold())
+            changed = True
+    return changed
+
+
+def _add_phones(target: dict, incoming: dict) -> bool:
+    """Phones whose digits the target does not have yet."""
+    changed = False
     digits = {model.phone_digits(p["number"]) or p["number"] for p in target.get("phones", [])}
     for p in incoming.get("phones", []):
         d = model.phone_digits(p["number"]) or p["number"]
@@ -245,29 +267,44 @@ def merge_into(target: dict, incoming: dict) -> bool:
             target.setdefault("phones", []).append(p)
             digits.add(d)
             changed = True
+    return changed
 
-    def skey(r: dict) -> tuple:
-        return (r.get("freq"), r.get("byday", ""), r.get("bymonthday", ""), r.get("opens_at"), r.get("closes_at"))
 
+def _schedule_key(r: dict) -> tuple:
+    return (r.get("freq"), r.get("byday", ""), r.get("bymonthday", ""), r.get("opens_at"), r.get("closes_at"))
+
+
+def _add_schedules(target: dict, incoming: dict) -> bool:
+    """Schedule rows the target has neither by id nor by rule and hours."""
+    changed = False
     have_ids = {r.get("id") for r in target.get("schedules", []) if r.get("id")}
-    have_keys = {skey(r) for r in target.get("schedules", [])}
+    have_keys = {_schedule_key(r) for r in target.get("schedules", [])}
     for r in incoming.get("schedules", []):
-        if (r.get("id") and r["id"] in have_ids) or skey(r) in have_keys:
+        if (r.get("id") and r["id"] in have_ids) or _schedule_key(r) in have_keys:
             continue
         target.setdefault("schedules", []).append(r)
-        have_keys.add(skey(r))
+        have_keys.add(_schedule_key(r))
         changed = True
+    return changed
+
+
+def _add_hsds_ids(target: dict, incoming: dict) -> bool:
+    changed = False
     h = target.setdefault("hsds", {})
     for key, value in (incoming.get("hsds") or {}).items():
         if key not in h:
             h[key] = value
             changed = True
+    return changed
+
+
+def _take_newer_verification(target: dict, incoming: dict) -> bool:
     inc_v, cur_v = incoming.get("last_verified"), target.get("last_verified")
     if inc_v and (cur_v is None or inc_v > cur_v):
         target["last_verified"] = inc_v
         target["verified_by"] = incoming.get("verified_by", "")
-        changed = True
-    return changed
+        return True
+    return False
 
 
 def import_path(ws, path: Path, fmt: str | None, importers: dict[str, Any], *, dry_run: bool = False) -> Report:

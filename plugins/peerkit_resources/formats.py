@@ -23,10 +23,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import peerkit_resources.hsds as hsds
+import peerkit_resources.model as model
+import peerkit_resources.schedule as sched
 from peerkit.errors import DataError
 from peerkit.storage import display_path
-from peerkit_resources import hsds, model
-from peerkit_resources import schedule as sched
 
 
 class Importer:
@@ -48,6 +49,8 @@ class Exporter:
 
 
 def _csv_header(path: Path) -> list[str]:
+    if not path.is_file():  # a pipe named services.csv would block the open; reading it reports it
+        return []
     try:
         with path.open(encoding="utf-8-sig", errors="replace") as fh:
             return [h.strip() for h in fh.readline().strip().split(",")]

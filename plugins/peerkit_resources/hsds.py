@@ -19,10 +19,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import peerkit_resources.model as model
+import peerkit_resources.schedule as sched
+from peerkit import storage
 from peerkit.errors import DataError
 from peerkit.storage import display_path
-from peerkit_resources import model
-from peerkit_resources import schedule as sched
 
 DATA = Path(__file__).parent / "data"
 SCHEMA_DIR = DATA / "hsds-3.0" / "schema"
@@ -30,6 +31,7 @@ DATAPACKAGE = DATA / "hsds-3.0" / "datapackage.json"
 FREE_RE = re.compile(r"^\s*(free|none|no charge|no cost|no fee|no fees|\$0(\.00)?)\b", re.I)
 SCHEDULE_KEYS = ("id", "freq", "byday", "bymonthday", "opens_at", "closes_at", "valid_from",
                  "valid_to", "dtstart", "until", "interval", "description")
+Rows = list[tuple[int, dict]]   # the rows of a CSV table: (spreadsheet row number, row)
 
 
 def _s(value: Any) -> str:
@@ -150,96 +152,128 @@ def _pick_address(addresses: list[dict]) -> dict | None:
     return (physical or addresses)[0]
 
 
+def _hsds_ids(svc: dict, org: dict, sal: dict, loc: dict, addr: dict | None) -> dict[str, Any]:
+    """The ids the source gave: UUIDs kept as they are, other ids under ``foreign``."""
+    ids: dict[str, Any] = {}
+    foreign: dict[str, str] = {}
+    for key, obj in (("organization", org), ("service", svc), ("location", loc),
+                     ("service_at_location", sal), ("program", svc.get("program") or {})):
+        value = _s(obj.get("id")) if obj else ""
+        if key == "program" and not value:
+            value = _s(svc.get("program_id"))
+        if not value:
+            continue
+        if model.is_uuid(value):
+            ids[key] = value.lower()
+        else:
+            foreign[key] = value
+    if addr and model.is_uuid(_s(addr.get("id"))):
+        ids["address"] = _s(addr.get("id")).lower()
+    if foreign:
+        ids["foreign"] = foreign
+    return ids
+
+
+def _address_raw(addr: dict) -> dict:
+    return {"address_1": _s(addr.get("address_1")), "address_2": _s(addr.get("address_2")),
+            "city": _s(addr.get("city")), "state": _s(addr.get("state_province")),
+            "postal_code": _s(addr.get("postal_code")), "country": _s(addr.get("country")) or "US"}
+
+
+def _phones_raw(svc: dict, org: dict, sal: dict, loc: dict) -> list[dict]:
+    """The service's, its location's and its service_at_location's phones; the organization's
+    only when none of those has one."""
+    given = [*(svc.get("phones") or []), *(sal.get("phones") or []), *(loc.get("phones") or [])]
+    phones = [x for x in (_phone_raw(p) for p in given) if x]
+    if not phones:
+        phones = [x for x in (_phone_raw(p) for p in org.get("phones") or []) if x]
+    return _dedupe_phones(phones)
+
+
+def _schedules_raw(svc: dict, sal: dict, loc: dict) -> list[dict]:
+    """Schedule rows with hours, days or a description, each once (by id, else by content)."""
+    rows, seen = [], set()
+    for r in [*(svc.get("schedules") or []), *(sal.get("schedules") or []), *(loc.get("schedules") or [])]:
+        row = _schedule_raw(r)
+        key = row.get("id") or json.dumps(row, sort_keys=True)
+        if key not in seen and (row.get("opens_at") or row.get("byday") or row.get("description")):
+            seen.add(key)
+            rows.append(row)
+    return rows
+
+
+def _categories_raw(svc: dict) -> list[str]:
+    categories = []
+    for attr in svc.get("attributes") or []:
+        term = attr.get("taxonomy_term") or {}
+        name = _s(term.get("name")) or _s(attr.get("value"))
+        if name:
+            categories.append(name)
+    categories.extend(svc.get("_categories") or [])
+    return categories
+
+
+def _accessibility_raw(loc: dict) -> str:
+    access = []
+    for a in loc.get("accessibility") or []:
+        text = "; ".join(x for x in (_s(a.get("description")), _s(a.get("details"))) if x)
+        if text:
+            access.append(text)
+    return "; ".join(access)
+
+
+def _free_and_verified(svc: dict, fees: str) -> dict[str, Any]:
+    """``free`` (from the fees wording, or the importer's ``_free``) and the HSDS assurance."""
+    out: dict[str, Any] = {}
+    if fees and FREE_RE.match(fees):
+        out["free"] = True
+    if svc.get("_free") is not None:
+        out["free"] = svc["_free"]
+    assured = _s(svc.get("assured_date"))[:10]
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", assured):
+        out["last_verified"] = assured
+        if _s(svc.get("assurer_email")):
+            out["verified_by"] = _s(svc.get("assurer_email"))
+    return out
+
+
+def _sal_to_raw(svc: dict, org: dict, sal: dict) -> dict:
+    """The raw record of one service at one location (``sal`` may be empty): the service's
+    fields, else its organization's."""
+    loc = sal.get("location") or {}
+    addr = _pick_address(loc.get("addresses") or [])
+    status = _s(svc.get("status")).lower()
+    fees = _s(svc.get("fees_description")) or _s(svc.get("fees"))
+    raw: dict[str, Any] = {
+        "name": _s(svc.get("name")),
+        "organization": _s(org.get("name")),
+        "organization_description": "" if _s(org.get("description")) == _s(org.get("name"))
+        else _s(org.get("description")),
+        "description": _s(svc.get("description")) or _s(sal.get("description")),
+        "status": status if status in model.STATUSES else "active",
+        "categories": _categories_raw(svc),
+        "county": _s(addr.get("region")) if addr else "",
+        "email": _s(svc.get("email")) or _s(org.get("email")),
+        "url": _s(svc.get("url")) or _s(org.get("website")) or _s(org.get("url")),
+        "languages": _langs(svc.get("languages")) + _langs(loc.get("languages")),
+        "eligibility": _s(svc.get("eligibility_description")) or _s(svc.get("eligibility")),
+        "fees": fees,
+        "accessibility": _accessibility_raw(loc),
+        "how_to_apply": _s(svc.get("application_process")),
+        "phones": _phones_raw(svc, org, sal, loc),
+        "schedules": _schedules_raw(svc, sal, loc),
+        "hsds": _hsds_ids(svc, org, sal, loc, addr),
+        **_free_and_verified(svc, fees),
+    }
+    if addr:
+        raw["address"] = _address_raw(addr)
+    return {k: v for k, v in raw.items() if v not in ("", None)}
+
+
 def service_to_raw(svc: dict, where: str) -> list[dict]:
     """One HSDS service object -> one raw peerkit record per service_at_location."""
     org = svc.get("organization") or {}
-    sals = svc.get("service_at_locations") or [None]
-    out = []
-    for sal in sals:
-        sal = sal or {}
-        loc = sal.get("location") or {}
-        ids: dict[str, Any] = {}
-        foreign: dict[str, str] = {}
-        for key, obj in (("organization", org), ("service", svc), ("location", loc),
-                         ("service_at_location", sal), ("program", svc.get("program") or {})):
-            value = _s(obj.get("id")) if obj else ""
-            if key == "program" and not value:
-                value = _s(svc.get("program_id"))
-            if not value:
-                continue
-            if model.is_uuid(value):
-                ids[key] = value.lower()
-            else:
-                foreign[key] = value
-        addr = _pick_address(loc.get("addresses") or [])
-        address = None
-        if addr:
-            address = {"address_1": _s(addr.get("address_1")), "address_2": _s(addr.get("address_2")),
-                       "city": _s(addr.get("city")), "state": _s(addr.get("state_province")),
-                       "postal_code": _s(addr.get("postal_code")), "country": _s(addr.get("country")) or "US"}
-            if model.is_uuid(_s(addr.get("id"))):
-                ids["address"] = _s(addr.get("id")).lower()
-        if foreign:
-            ids["foreign"] = foreign
-        phones = [x for x in (_phone_raw(p) for p in [*(svc.get("phones") or []), *(sal.get("phones") or []),
-                                                     *(loc.get("phones") or [])]) if x]
-        if not phones:
-            phones = [x for x in (_phone_raw(p) for p in org.get("phones") or []) if x]
-        rows, seen = [], set()
-        for r in [*(svc.get("schedules") or []), *(sal.get("schedules") or []), *(loc.get("schedules") or [])]:
-            row = _schedule_raw(r)
-            key = row.get("id") or json.dumps(row, sort_keys=True)
-            if key not in seen and (row.get("opens_at") or row.get("byday") or row.get("description")):
-                seen.add(key)
-                rows.append(row)
-        categories = []
-        for attr in svc.get("attributes") or []:
-            term = attr.get("taxonomy_term") or {}
-            name = _s(term.get("name")) or _s(attr.get("value"))
-            if name:
-                categories.append(name)
-        categories.extend(svc.get("_categories") or [])
-        access = []
-        for a in loc.get("accessibility") or []:
-            text = "; ".join(x for x in (_s(a.get("description")), _s(a.get("details"))) if x)
-            if text:
-                access.append(text)
-        fees = _s(svc.get("fees_description")) or _s(svc.get("fees"))
-        free = True if fees and FREE_RE.match(fees) else None
-        county = _s(addr.get("region")) if addr else ""
-        raw: dict[str, Any] = {
-            "name": _s(svc.get("name")),
-            "organization": _s(org.get("name")),
-            "organization_description": "" if _s(org.get("description")) == _s(org.get("name"))
-            else _s(org.get("description")),
-            "description": _s(svc.get("description")) or _s(sal.get("description")),
-            "status": _s(svc.get("status")).lower() if _s(svc.get("status")).lower() in model.STATUSES else "active",
-            "categories": categories,
-            "county": county,
-            "email": _s(svc.get("email")) or _s(org.get("email")),
-            "url": _s(svc.get("url")) or _s(org.get("website")) or _s(org.get("url")),
-            "languages": _langs(svc.get("languages")) + _langs(loc.get("languages")),
-            "eligibility": _s(svc.get("eligibility_description")) or _s(svc.get("eligibility")),
-            "fees": fees,
-            "accessibility": "; ".join(access),
-            "how_to_apply": _s(svc.get("application_process")),
-            "phones": _dedupe_phones(phones),
-            "schedules": rows,
-            "hsds": ids,
-        }
-        if free is not None:
-            raw["free"] = free
-        if svc.get("_free") is not None:
-            raw["free"] = svc["_free"]
-        assured = _s(svc.get("assured_date"))[:10]
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", assured):
-            raw["last_verified"] = assured
-            if _s(svc.get("assurer_email")):
-                raw["verified_by"] = _s(svc.get("assurer_email"))
-        if address is not None:
-            raw["address"] = address
-        out.append({k: v for k, v in raw.items() if v not in ("", None)})
-    return out
+    return [_sal_to_raw(svc, org, sal or {}) for sal in svc.get("service_at_locations") or [None]]
 
 
 # ---------------------------------------------------------------------------- JSON
@@ -274,62 +308,77 @@ def _kind(obj: dict) -> str:
 
 
 def read_json_obj(src: Source, obj: Any, where: str) -> None:
+    """Add what one JSON value holds to ``src``: services (nested in pages, wrappers,
+    organizations, service_at_locations or tabular JSON); anything else is skipped, with why."""
     if isinstance(obj, list):
         for i, item in enumerate(obj, 1):
             read_json_obj(src, item, f"{where} item {i}")
         return
     kind = _kind(obj)
-    if kind == "page":
-        for i, item in enumerate(obj["contents"], 1):
-            read_json_obj(src, item, f"{where} contents[{i}]")
-    elif kind == "wrapper":
-        for i, item in enumerate(obj["services"], 1):
-            read_json_obj(src, item, f"{where} services[{i}]")
-    elif kind == "tabular":
-        tables = {}
-        for name, rows in obj.items():
-            if str(name).endswith(".csv") and isinstance(rows, list):
-                tables[str(name)[:-4]] = [(i + 1, {k: ("" if v is None else v) for k, v in r.items()})
-                                          for i, r in enumerate(rows) if isinstance(r, dict)]
-        tabular_to_services(src, tables, where, label=lambda t, n: f"{where} {t}.csv item {n}")
-    elif kind == "service":
-        src.add_service(where, obj)
-    elif kind == "organization":
-        org = {k: v for k, v in obj.items() if k not in ("services",)}
-        services = obj.get("services") or []
-        if not services:
-            src.organizations.add(_s(obj.get("id")) or _s(obj.get("name")))
-            for loc in obj.get("locations") or []:
-                src.locations.add(_s(loc.get("id")) or _s(loc.get("name")))
-            src.skip(where, "an organization without services (peerkit keeps services)")
-        for i, svc in enumerate(services, 1):
-            svc = dict(svc)
-            svc.setdefault("organization", org)
-            src.add_service(f"{where} services[{i}]", svc)
-    elif kind == "service_at_location":
-        svc = dict(obj.get("service") or {})
-        sal = {k: v for k, v in obj.items() if k != "service"}
-        svc["service_at_locations"] = [sal]
-        src.add_service(where, svc)
-    elif kind == "location":
-        src.locations.add(_s(obj.get("id")) or _s(obj.get("name")))
-        src.skip(where, "a location without a service")
-    elif kind in ("taxonomy", "taxonomy_term"):
-        src.skip(where, f"a {kind.replace('_', ' ')}, not a resource")
-    elif kind == "api-info":
-        src.skip(where, "API information (version, profile), not a resource")
+    if kind in _JSON_READERS:
+        _JSON_READERS[kind](src, obj, where)
     else:
-        src.skip(where, "not an HSDS service, organization, service_at_location or list page")
+        src.skip(where, _JSON_SKIPPED[kind])
+
+
+def _read_page(src: Source, obj: dict, where: str) -> None:
+    for i, item in enumerate(obj["contents"], 1):
+        read_json_obj(src, item, f"{where} contents[{i}]")
+
+
+def _read_wrapper(src: Source, obj: dict, where: str) -> None:
+    for i, item in enumerate(obj["services"], 1):
+        read_json_obj(src, item, f"{where} services[{i}]")
+
+
+def _read_tabular_json(src: Source, obj: dict, where: str) -> None:
+    """``{"services.csv": [rows], ...}``: the tables of a data package in one JSON object."""
+    tables = {}
+    for name, rows in obj.items():
+        if str(name).endswith(".csv") and isinstance(rows, list):
+            tables[str(name)[:-4]] = [(i + 1, {k: ("" if v is None else v) for k, v in r.items()})
+                                      for i, r in enumerate(rows) if isinstance(r, dict)]
+    tabular_to_services(src, tables, where, label=lambda t, n: f"{where} {t}.csv item {n}")
+
+
+def _read_organization(src: Source, obj: dict, where: str) -> None:
+    """An organization's services, each with the organization attached."""
+    org = {k: v for k, v in obj.items() if k not in ("services",)}
+    services = obj.get("services") or []
+    if not services:
+        src.organizations.add(_s(obj.get("id")) or _s(obj.get("name")))
+        for loc in obj.get("locations") or []:
+            src.locations.add(_s(loc.get("id")) or _s(loc.get("name")))
+        src.skip(where, "an organization without services (peerkit keeps services)")
+    for i, svc in enumerate(services, 1):
+        svc = dict(svc)
+        svc.setdefault("organization", org)
+        src.add_service(f"{where} services[{i}]", svc)
+
+
+def _read_service_at_location(src: Source, obj: dict, where: str) -> None:
+    svc = dict(obj.get("service") or {})
+    sal = {k: v for k, v in obj.items() if k != "service"}
+    svc["service_at_locations"] = [sal]
+    src.add_service(where, svc)
+
+
+def _read_location(src: Source, obj: dict, where: str) -> None:
+    src.locations.add(_s(obj.get("id")) or _s(obj.get("name")))
+    src.skip(where, "a location without a service")
+
+
+_JSON_READERS = {"page": _read_page, "wrapper": _read_wrapper, "tabular": _read_tabular_json,
+                 "service": lambda src, obj, where: src.add_service(where, obj), "organization": _read_organization,
+                 "service_at_location": _read_service_at_location, "location": _read_location}
+_JSON_SKIPPED = {"taxonomy": "a taxonomy, not a resource", "taxonomy_term": "a taxonomy term, not a resource",
+                 "api-info": "API information (version, profile), not a resource",
+                 "other": "not an HSDS service, organization, service_at_location or list page"}
 
 
 def load_json_file(path: Path) -> Any:
     where = display_path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise DataError(where, "not UTF-8 text; save it as UTF-8") from None
-    except OSError as exc:
-        raise DataError(where, f"cannot be read ({exc.strerror or type(exc).__name__})") from None
+    text = storage.read_text(path).removeprefix("\ufeff")
     from peerkit.limits import loads_json
 
     try:
@@ -341,21 +390,20 @@ def load_json_file(path: Path) -> Any:
 # ---------------------------------------------------------------------------- CSV tables
 
 
-def read_csv(path: Path) -> list[tuple[int, dict]]:
+def read_csv(path: Path) -> Rows:
     """(spreadsheet row number, row) for each data row; the header is row 1."""
     where = display_path(path)
+    data = storage.read_bytes(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         try:
-            text = path.read_text(encoding="cp1252")
+            text = data.decode("cp1252")  # a CSV saved by Excel on Windows
         except UnicodeDecodeError:
             raise DataError(where, "not UTF-8 text; save it as UTF-8 CSV") from None
-    except OSError as exc:
-        raise DataError(where, f"cannot be read ({exc.strerror or type(exc).__name__})") from None
     try:
         reader = csv.DictReader(io.StringIO(text, newline=""))
-        rows: list[tuple[int, dict]] = []
+        rows: Rows = []
         for row in reader:
             clean = {(k or "").strip(): _unquote(v) for k, v in row.items() if k is not None}
             if any(clean.values()):
@@ -373,7 +421,7 @@ def _unquote(value: Any) -> str:
     return text
 
 
-def read_tables(folder: Path, names: Iterable[str] | None = None) -> dict[str, list[tuple[int, dict]]]:
+def read_tables(folder: Path, names: Iterable[str] | None = None) -> dict[str, Rows]:
     tables = {}
     for p in sorted(folder.glob("*.csv")):
         if names is None or p.stem in names:
@@ -381,7 +429,7 @@ def read_tables(folder: Path, names: Iterable[str] | None = None) -> dict[str, l
     return tables
 
 
-def _require(src_folder: Path | str, table: str, rows: list[tuple[int, dict]], fields: Iterable[str],
+def _require(src_folder: Path | str, table: str, rows: Rows, fields: Iterable[str],
              label=None) -> None:
     for n, row in rows:
         for key in fields:
@@ -390,7 +438,7 @@ def _require(src_folder: Path | str, table: str, rows: list[tuple[int, dict]], f
                 raise DataError(where, f"field '{key}': is required but missing")
 
 
-def _group(rows: list[tuple[int, dict]], key: str) -> dict[str, list[dict]]:
+def _group(rows: Rows, key: str) -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = {}
     for _, row in rows:
         k = _s(row.get(key))
@@ -399,7 +447,7 @@ def _group(rows: list[tuple[int, dict]], key: str) -> dict[str, list[dict]]:
     return out
 
 
-def tabular_to_services(src: Source, tables: dict[str, list[tuple[int, dict]]], folder: Path | str,
+def tabular_to_services(src: Source, tables: dict[str, Rows], folder: Path | str,
                         label=None) -> None:
     """HSDS 3.0 tables (``services``, ``organizations``...) -> nested service objects."""
     t = lambda name: tables.get(name, [])  # noqa: E731
@@ -407,72 +455,98 @@ def tabular_to_services(src: Source, tables: dict[str, list[tuple[int, dict]]], 
     _require(folder, "organizations", t("organizations"), ["name"], label)
     _require(folder, "addresses", t("addresses"), ["address_1", "city", "state_province", "postal_code"], label)
     _require(folder, "phones", t("phones"), ["number"], label)
-    orgs = {_s(r.get("id")): r for _, r in t("organizations")}
-    programs = {_s(r.get("id")): r for _, r in t("programs")}
-    terms = {_s(r.get("id")): r for _, r in t("taxonomy_terms")}
-    addresses = _group(t("addresses"), "location_id")
-    access = _group(t("accessibility"), "location_id")
-    loc_langs = _group(t("languages"), "location_id")
-    svc_langs = _group(t("languages"), "service_id")
-    phones_by = {k: _group(t("phones"), k) for k in ("service_id", "location_id", "service_at_location_id",
-                                                      "organization_id")}
-    sched_by = {k: _group(t("schedules"), k) for k in ("service_id", "location_id", "service_at_location_id")}
-    attrs = _group(t("attributes"), "link_id")
-    locations = {}
-    for _, r in t("locations"):
-        lid = _s(r.get("id"))
-        loc = dict(r)
-        loc["addresses"] = addresses.get(lid, [])
-        loc["accessibility"] = access.get(lid, [])
-        loc["languages"] = loc_langs.get(lid, [])
-        loc["phones"] = phones_by["location_id"].get(lid, [])
-        loc["schedules"] = sched_by["location_id"].get(lid, [])
-        locations[lid] = loc
-    sals = _group(t("service_at_location"), "service_id")
-    for org_id in orgs:
-        src.organizations.add(org_id)
-    for lid in locations:
-        src.locations.add(lid)
+    package = _Tabular(tables)
+    src.organizations.update(package.orgs)
+    src.locations.update(package.locations)
     for n, r in t("services"):
+        where = label("services", n) if label else f"{display_path(Path(folder) / 'services.csv')} row {n}"
+        src.add_service(where, package.service(r))
+
+
+class _Tabular:
+    """The tables of an HSDS 3.0 package indexed by id and by the id each row links to, and
+    the nested service object of each services row."""
+
+    def __init__(self, tables: dict[str, Rows]):
+        t = lambda name: tables.get(name, [])  # noqa: E731
+        self.orgs = {_s(r.get("id")): r for _, r in t("organizations")}
+        self.programs = {_s(r.get("id")): r for _, r in t("programs")}
+        self.terms = {_s(r.get("id")): r for _, r in t("taxonomy_terms")}
+        self.svc_langs = _group(t("languages"), "service_id")
+        self.phones_by = {k: _group(t("phones"), k) for k in ("service_id", "location_id", "service_at_location_id",
+                                                           "organization_id")}
+        self.sched_by = {k: _group(t("schedules"), k) for k in ("service_id", "location_id", "service_at_location_id")}
+        self.attrs = _group(t("attributes"), "link_id")
+        self.sals = _group(t("service_at_location"), "service_id")
+        addresses = _group(t("addresses"), "location_id")
+        access = _group(t("accessibility"), "location_id")
+        loc_langs = _group(t("languages"), "location_id")
+        self.locations = {}
+        for _, r in t("locations"):
+            lid = _s(r.get("id"))
+            self.locations[lid] = {**r, "addresses": addresses.get(lid, []), "accessibility": access.get(lid, []),
+                                   "languages": loc_langs.get(lid, []),
+                                   "phones": self.phones_by["location_id"].get(lid, []),
+                                   "schedules": self.sched_by["location_id"].get(lid, [])}
+
+    def service(self, r: dict) -> dict:
         sid = _s(r.get("id"))
         svc = dict(r)
-        org = dict(orgs.get(_s(r.get("organization_id")), {}))
+        org = dict(self.orgs.get(_s(r.get("organization_id")), {}))
         if org:
-            org["phones"] = phones_by["organization_id"].get(_s(org.get("id")), [])
+            org["phones"] = self.phones_by["organization_id"].get(_s(org.get("id")), [])
         svc["organization"] = org
-        if _s(r.get("program_id")) in programs:
-            svc["program"] = programs[_s(r.get("program_id"))]
-        svc["phones"] = phones_by["service_id"].get(sid, []) if sid else []
-        svc["schedules"] = sched_by["service_id"].get(sid, []) if sid else []
-        svc["languages"] = svc_langs.get(sid, []) if sid else []
-        svc["attributes"] = [{"taxonomy_term": terms[_s(a.get("taxonomy_term_id"))]}
-                             for a in attrs.get(sid, []) if _s(a.get("taxonomy_term_id")) in terms]
-        svc["service_at_locations"] = []
-        for sal in sals.get(sid, []) if sid else []:
-            sal = dict(sal)
-            sal["location"] = locations.get(_s(sal.get("location_id")), {})
-            sal["phones"] = phones_by["service_at_location_id"].get(_s(sal.get("id")), [])
-            sal["schedules"] = sched_by["service_at_location_id"].get(_s(sal.get("id")), [])
-            svc["service_at_locations"].append(sal)
-        where = label("services", n) if label else f"{display_path(Path(folder) / 'services.csv')} row {n}"
-        src.add_service(where, svc)
+        if _s(r.get("program_id")) in self.programs:
+            svc["program"] = self.programs[_s(r.get("program_id"))]
+        svc["phones"] = self.phones_by["service_id"].get(sid, []) if sid else []
+        svc["schedules"] = self.sched_by["service_id"].get(sid, []) if sid else []
+        svc["languages"] = self.svc_langs.get(sid, []) if sid else []
+        svc["attributes"] = [{"taxonomy_term": self.terms[_s(a.get("taxonomy_term_id"))]}
+                             for a in self.attrs.get(sid, []) if _s(a.get("taxonomy_term_id")) in self.terms]
+        svc["service_at_locations"] = [self.service_at_location(sal) for sal in self.sals.get(sid, [])] if sid else []
+        return svc
+
+    def service_at_location(self, sal: dict) -> dict:
+        return {**sal, "location": self.locations.get(_s(sal.get("location_id")), {}),
+                "phones": self.phones_by["service_at_location_id"].get(_s(sal.get("id")), []),
+                "schedules": self.sched_by["service_at_location_id"].get(_s(sal.get("id")), [])}
 
 
-def legacy_to_v3(tables: dict[str, list[tuple[int, dict]]]) -> dict[str, list[tuple[int, dict]]]:
+def legacy_to_v3(tables: dict[str, Rows]) -> dict[str, Rows]:
     """HSDS 1.1 tables -> the 3.0 table names and columns peerkit reads."""
     out = dict(tables)
-    addrs = []
-    for name, kind in (("physical_addresses", "physical"), ("postal_addresses", "postal")):
-        for n, r in tables.get(name, []):
-            r = dict(r)
-            r["address_type"] = kind
-            addrs.append((n, r))
+    addrs = _legacy_addresses(tables)
     if addrs:
         out["addresses"] = addrs
     if "services_at_location" in tables and "service_at_location" not in tables:
         out["service_at_location"] = tables["services_at_location"]
-    scheds = []
-    for n, r in tables.get("regular_schedules", []):
+    scheds = _legacy_schedules(tables.get("regular_schedules", []))
+    if scheds:
+        out["schedules"] = scheds
+    out["languages"] = [(n, {**r, "name": r.get("language", "")} if "name" not in r else dict(r))
+                        for n, r in tables.get("languages", [])]
+    out["accessibility"] = [(n, {**r, "description": r.get("accessibility", "")})
+                            for n, r in tables.get("accessibility_for_disabilities", [])]
+    if "taxonomy" in tables:
+        out["taxonomy_terms"] = tables["taxonomy"]
+    out["attributes"] = [(n, {"link_id": r.get("service_id", ""), "taxonomy_term_id": r.get("taxonomy_id", "")})
+                         for n, r in tables.get("services_taxonomy", [])]
+    out["services"] = _legacy_services(tables)
+    out["organizations"] = [(n, _with_fallback(r, "website", "url")) for n, r in tables.get("organizations", [])]
+    return out
+
+
+def _legacy_addresses(tables: dict[str, Rows]) -> Rows:
+    """physical_addresses and postal_addresses -> one addresses table with address_type."""
+    return [(n, {**r, "address_type": kind})
+            for name, kind in (("physical_addresses", "physical"), ("postal_addresses", "postal"))
+            for n, r in tables.get(name, [])]
+
+
+def _legacy_schedules(rows: Rows) -> Rows:
+    """regular_schedules (one weekday a row) -> weekly schedules with byday."""
+    out = []
+    for n, r in rows:
         r = dict(r)
         wd = _s(r.get("weekday"))
         if wd:
@@ -481,120 +555,127 @@ def legacy_to_v3(tables: dict[str, list[tuple[int, dict]]]) -> dict[str, list[tu
             except ValueError:
                 r["byday"] = ""
         r["freq"] = "WEEKLY"
-        scheds.append((n, r))
-    if scheds:
-        out["schedules"] = scheds
-    langs = []
-    for n, r in tables.get("languages", []):
-        r = dict(r)
-        r.setdefault("name", r.get("language", ""))
-        langs.append((n, r))
-    out["languages"] = langs
-    out["accessibility"] = [(n, {**r, "description": r.get("accessibility", "")})
-                            for n, r in tables.get("accessibility_for_disabilities", [])]
-    if "taxonomy" in tables:
-        out["taxonomy_terms"] = tables["taxonomy"]
-    out["attributes"] = [(n, {"link_id": r.get("service_id", ""), "taxonomy_term_id": r.get("taxonomy_id", "")})
-                         for n, r in tables.get("services_taxonomy", [])]
+        out.append((n, r))
+    return out
+
+
+def _legacy_services(tables: dict[str, Rows]) -> Rows:
+    """Services with the eligibility table folded into eligibility_description, website as url."""
     elig = _group(tables.get("eligibility", []), "service_id")
-    services = []
+    out = []
     for n, r in tables.get("services", []):
         r = dict(r)
         sid = _s(r.get("id"))
         if sid in elig and not _s(r.get("eligibility_description")):
             r["eligibility_description"] = "; ".join(_s(e.get("eligibility")) for e in elig[sid])
-        if _s(r.get("url")) == "" and _s(r.get("website")):
-            r["url"] = r["website"]
-        services.append((n, r))
-    out["services"] = services
-    orgs = []
-    for n, r in tables.get("organizations", []):
-        r = dict(r)
-        if not _s(r.get("website")) and _s(r.get("url")):
-            r["website"] = r["url"]
-        orgs.append((n, r))
-    out["organizations"] = orgs
+        out.append((n, _with_fallback(r, "url", "website")))
     return out
+
+
+def _with_fallback(row: dict, key: str, fallback: str) -> dict:
+    """A copy of the row whose empty ``key`` takes the value of ``fallback``."""
+    row = dict(row)
+    if not _s(row.get(key)) and _s(row.get(fallback)):
+        row[key] = row[fallback]
+    return row
 
 
 # ---------------------------------------------------------------------------- Ohana
 
 
-def ohana_to_services(src: Source, folder: Path, tables: dict[str, list[tuple[int, dict]]]) -> None:
+def ohana_to_services(src: Source, folder: Path, tables: dict[str, Rows]) -> None:
     """Code for America Ohana API CSV set (services attached to locations)."""
     t = lambda name: tables.get(name, [])  # noqa: E731
     _require(folder, "services", t("services"), ["name"])
     _require(folder, "organizations", t("organizations"), ["name"])
     _require(folder, "addresses", t("addresses"), ["address_1", "city", "state_province", "postal_code"])
-    orgs = {_s(r.get("id")): r for _, r in t("organizations")}
-    addresses = _group(t("addresses"), "location_id")
-    phones_loc = _group([(n, r) for n, r in t("phones") if not _s(r.get("contact_id"))], "location_id")
-    phones_svc = _group([(n, r) for n, r in t("phones") if not _s(r.get("contact_id"))], "service_id")
-    scheds_loc = _group(t("regular_schedules"), "location_id")
-    scheds_svc = _group(t("regular_schedules"), "service_id")
-    terms = {_s(r.get("taxonomy_id")): _s(r.get("name")) for _, r in t("taxonomy")}
-    locations = {_s(r.get("id")): r for _, r in t("locations")}
-    for oid in orgs:
-        src.organizations.add(oid)
-    for lid in locations:
-        src.locations.add(lid)
+    ohana = _Ohana(tables)
+    src.organizations.update(ohana.orgs)
+    src.locations.update(ohana.locations)
     if t("holiday_schedules"):
         src.skip(display_path(folder / "holiday_schedules.csv"),
                  f"{len(t('holiday_schedules'))} holiday schedule rows are not imported (HSDS 3 has no "
                  "holiday table; add exceptions as dated schedule rows)")
-
-    def phone(r: dict) -> dict:
-        number = _s(r.get("number"))
-        if _s(r.get("country_prefix")):
-            number = f"+{_s(r['country_prefix']).lstrip('+')} {number}"
-        return {"number": number, "extension": _s(r.get("extension")), "type": _s(r.get("number_type")),
-                "description": _s(r.get("department"))}
-
-    def schedule(r: dict) -> dict:
-        try:
-            byday = sched.DAYS[sched.day_index(_s(r.get("weekday")))]
-        except ValueError:
-            byday = ""
-        return {"freq": "WEEKLY", "byday": byday, "opens_at": r.get("opens_at"), "closes_at": r.get("closes_at")}
-
     for n, r in t("services"):
-        sid, lid = _s(r.get("id")), _s(r.get("location_id"))
-        loc = locations.get(lid, {})
-        org = orgs.get(_s(loc.get("organization_id")), {})
-        location = {
+        src.add_service(f"{display_path(folder / 'services.csv')} row {n}", ohana.service(r))
+
+
+def _ohana_list(value: Any) -> list[str]:
+    """The items of an Ohana comma-separated cell."""
+    return [x.strip() for x in _s(value).split(",") if x.strip()]
+
+
+def _ohana_phone(r: dict) -> dict:
+    number = _s(r.get("number"))
+    if _s(r.get("country_prefix")):
+        number = f"+{_s(r['country_prefix']).lstrip('+')} {number}"
+    return {"number": number, "extension": _s(r.get("extension")), "type": _s(r.get("number_type")),
+            "description": _s(r.get("department"))}
+
+
+def _ohana_schedule(r: dict) -> dict:
+    try:
+        byday = sched.DAYS[sched.day_index(_s(r.get("weekday")))]
+    except ValueError:
+        byday = ""
+    return {"freq": "WEEKLY", "byday": byday, "opens_at": r.get("opens_at"), "closes_at": r.get("closes_at")}
+
+
+class _Ohana:
+    """The Ohana tables indexed by id, and the HSDS service object of each services.csv row."""
+
+    def __init__(self, tables: dict[str, Rows]):
+        t = lambda name: tables.get(name, [])  # noqa: E731
+        self.orgs = {_s(r.get("id")): r for _, r in t("organizations")}
+        self.locations = {_s(r.get("id")): r for _, r in t("locations")}
+        self.addresses = _group(t("addresses"), "location_id")
+        # phones of a contact person are not the service's or the location's
+        phones = [(n, r) for n, r in t("phones") if not _s(r.get("contact_id"))]
+        self.phones_loc = _group(phones, "location_id")
+        self.phones_svc = _group(phones, "service_id")
+        self.scheds_loc = _group(t("regular_schedules"), "location_id")
+        self.scheds_svc = _group(t("regular_schedules"), "service_id")
+        self.terms = {_s(r.get("taxonomy_id")): _s(r.get("name")) for _, r in t("taxonomy")}
+
+    def location(self, lid: str, loc: dict) -> dict:
+        return {
             "id": lid, "name": _s(loc.get("name")),
-            "addresses": [{**a, "address_type": "physical"} for a in addresses.get(lid, [])],
-            "languages": [x.strip() for x in _s(loc.get("languages")).split(",") if x.strip()],
-            "accessibility": [{"description": x.strip().replace("_", " ")}
-                              for x in _s(loc.get("accessibility")).split(",") if x.strip()],
-            "phones": [phone(p) for p in phones_loc.get(lid, [])],
-            "schedules": [schedule(s) for s in scheds_loc.get(lid, [])],
-        } if loc else {}
-        cats = [terms.get(x.strip(), "") for x in _s(r.get("taxonomy_ids")).split(",") if x.strip()]
-        svc = {
+            "addresses": [{**a, "address_type": "physical"} for a in self.addresses.get(lid, [])],
+            "languages": _ohana_list(loc.get("languages")),
+            "accessibility": [{"description": x.replace("_", " ")} for x in _ohana_list(loc.get("accessibility"))],
+            "phones": [_ohana_phone(p) for p in self.phones_loc.get(lid, [])],
+            "schedules": [_ohana_schedule(s) for s in self.scheds_loc.get(lid, [])],
+        }
+
+    def service(self, r: dict) -> dict:
+        sid, lid = _s(r.get("id")), _s(r.get("location_id"))
+        loc = self.locations.get(lid, {})
+        org = self.orgs.get(_s(loc.get("organization_id")), {})
+        location = self.location(lid, loc) if loc else {}
+        cats = [self.terms.get(x, "") for x in _ohana_list(r.get("taxonomy_ids"))]
+        return {
             "id": sid, "name": _s(r.get("name")), "description": _s(r.get("description")),
             "status": _s(r.get("status")), "email": _s(r.get("email")), "url": _s(r.get("website")),
             "application_process": _s(r.get("application_process")),
             "eligibility_description": _s(r.get("eligibility")), "fees_description": _s(r.get("fees")),
-            "languages": [x.strip() for x in _s(r.get("languages")).split(",") if x.strip()],
+            "languages": _ohana_list(r.get("languages")),
             "organization": {"id": _s(org.get("id")), "name": _s(org.get("name")),
                              "description": _s(org.get("description")), "email": _s(org.get("email")),
                              "website": _s(org.get("website"))} if org else {},
-            "phones": [phone(p) for p in phones_svc.get(sid, [])],
-            "schedules": [schedule(s) for s in scheds_svc.get(sid, [])],
+            "phones": [_ohana_phone(p) for p in self.phones_svc.get(sid, [])],
+            "schedules": [_ohana_schedule(s) for s in self.scheds_svc.get(sid, [])],
             "_categories": [c for c in cats if c],
             "service_at_locations": [{"location": location}] if location else [],
         }
-        src.add_service(f"{display_path(folder / 'services.csv')} row {n}", svc)
 
 
 # ============================================================================ export
 
 
 def _oe_codes() -> dict[str, str]:
-    from peerkit_resources.search import _fold, taxonomy_rows
+    from peerkit_resources.search import taxonomy_rows
 
-    return {_fold(r["name"]): r["id"] for r in taxonomy_rows()}
+    return {model.fold(r["name"]): r["id"] for r in taxonomy_rows()}
 
 
 OE_TAXONOMY = {"name": "Open Eligibility", "description": "Open Eligibility human services taxonomy "
@@ -611,10 +692,8 @@ def taxonomy_id() -> str:
 def term_for(name: str, codes: dict[str, str]) -> dict:
     import uuid
 
-    from peerkit_resources.search import _fold
-
-    code = codes.get(_fold(name))
-    term = {"id": str(uuid.uuid5(model.NAMESPACE, f"term:{_fold(name)}")), "name": name,
+    code = codes.get(model.fold(name))
+    term = {"id": str(uuid.uuid5(model.NAMESPACE, f"term:{model.fold(name)}")), "name": name,
             "description": name}
     if code:
         term.update({"code": code, "taxonomy": "Open Eligibility", "taxonomy_id": taxonomy_id()})
@@ -647,79 +726,92 @@ def ids_for(res: dict) -> dict[str, str]:
 
 
 def resources_to_services(resources: list[dict]) -> list[dict]:
-    """Nested HSDS 3.0 service objects; resources sharing an HSDS service id become one service."""
+    """Nested HSDS 3.0 service objects; resources sharing an HSDS service id become one service
+    (the first by slug gives its fields, each adds its location)."""
     codes = _oe_codes()
     services: dict[str, dict] = {}
-    order: list[str] = []
     for res in sorted(resources, key=lambda r: r["slug"]):
         ids = ids_for(res)
-        sid = ids["service"]
-        slug = res["slug"]
-        if sid not in services:
-            org_name = res.get("organization") or res["name"]
-            # HSDS requires an organization description; the name stands in when there is none
-            org = {"id": ids["organization"], "name": org_name,
-                   "description": res.get("organization_description") or org_name}
-            fees = res.get("fees") or ("Free" if res.get("free") else "")
-            svc = _drop_empty({
-                "id": sid, "name": res["name"], "description": res.get("description"),
-                "url": res.get("url"), "email": res.get("email"), "status": res.get("status", "active"),
-                "application_process": res.get("how_to_apply"), "fees_description": fees,
-                "eligibility_description": res.get("eligibility"),
-                "assured_date": _iso(res.get("last_verified")),
-                "assurer_email": res.get("verified_by") if "@" in (res.get("verified_by") or "") else None,
-                "organization_id": ids["organization"],
-            })
-            if (res.get("hsds") or {}).get("program"):
-                svc["program_id"] = res["hsds"]["program"]
-            svc["organization"] = org
-            svc["phones"] = [_drop_empty({
-                "id": p.get("id") or model.stable_uuid(slug, f"phone:{i}"), "service_id": sid,
-                "number": p["number"], "type": p.get("type"), "description": p.get("description"),
-                "extension": int(p["extension"]) if str(p.get("extension", "")).isdigit() else None})
-                for i, p in enumerate(res.get("phones", []))]
-            svc["schedules"] = [_drop_empty({
-                "id": r.get("id") or model.stable_uuid(slug, f"schedule:{i}"), "service_id": sid,
-                "freq": r.get("freq"), "byday": r.get("byday"), "bymonthday": r.get("bymonthday"),
-                "opens_at": _clock(r.get("opens_at")), "closes_at": _clock(r.get("closes_at")),
-                "valid_from": _iso(r.get("valid_from")), "valid_to": _iso(r.get("valid_to")),
-                "dtstart": _iso(r.get("dtstart")), "until": _iso(r.get("until")),
-                "interval": r.get("interval"), "description": r.get("description")})
-                for i, r in enumerate(res.get("schedules", []))]
-            svc["languages"] = [{"id": model.stable_uuid(slug, f"language:{name.casefold()}"),
-                                 "service_id": sid, "name": name} for name in res.get("languages", [])]
-            svc["attributes"] = []
-            for name in res.get("categories", []):
-                term = term_for(name, codes)
-                svc["attributes"].append({
-                    "id": model.stable_uuid(slug, f"attribute:{term['id']}"), "link_id": sid,
-                    "link_entity": "service", "link_type": "category",
-                    "taxonomy_term_id": term["id"], "taxonomy_term": term})
-            svc["service_at_locations"] = []
-            services[sid] = svc
-            order.append(sid)
-        svc = services[sid]
-        address = res.get("address")
-        if address or res.get("accessibility") or (res.get("hsds") or {}).get("location"):
-            # a location the source gave (even without an address) keeps its ids on the way back
-            loc = {"id": ids["location"], "location_type": "physical",
-                   "name": res.get("organization") or res["name"], "organization_id": ids["organization"]}
-            if address:
-                loc["addresses"] = [_drop_empty({
-                    "id": ids["address"], "location_id": ids["location"],
-                    "address_1": address["address_1"], "address_2": address.get("address_2"),
-                    "city": address["city"], "region": res.get("county"),
-                    "state_province": address["state"], "postal_code": address["postal_code"],
-                    "country": address.get("country") or "US", "address_type": "physical"})]
-            if res.get("accessibility"):
-                loc["accessibility"] = [{"id": model.stable_uuid(slug, "accessibility"),
-                                         "location_id": ids["location"], "description": res["accessibility"]}]
-            svc["service_at_locations"].append({"id": ids["service_at_location"], "service_id": sid,
-                                                "location_id": ids["location"], "location": loc})
-        else:
-            # no location: still keep extra phones/schedules of a second resource sharing the service
-            pass
-    return [services[s] for s in order]
+        svc = services.get(ids["service"])
+        if svc is None:
+            svc = services[ids["service"]] = _service_object(res, ids, codes)
+        if res.get("address") or res.get("accessibility") or (res.get("hsds") or {}).get("location"):
+            # a location the source gave (even without an address) keeps its ids on the way back;
+            # a resource without one adds nothing to a service it shares
+            svc["service_at_locations"].append({"id": ids["service_at_location"], "service_id": ids["service"],
+                                                "location_id": ids["location"], "location": _location(res, ids)})
+    return list(services.values())
+
+
+def _service_object(res: dict, ids: dict[str, str], codes: dict[str, str]) -> dict:
+    """The HSDS service of one resource, with its organization, phones, schedules, languages
+    and categories (as attributes); ``service_at_locations`` still empty."""
+    sid, slug = ids["service"], res["slug"]
+    org_name = res.get("organization") or res["name"]
+    # HSDS requires an organization description; the name stands in when there is none
+    org = {"id": ids["organization"], "name": org_name,
+           "description": res.get("organization_description") or org_name}
+    fees = res.get("fees") or ("Free" if res.get("free") else "")
+    svc = _drop_empty({
+        "id": sid, "name": res["name"], "description": res.get("description"),
+        "url": res.get("url"), "email": res.get("email"), "status": res.get("status", "active"),
+        "application_process": res.get("how_to_apply"), "fees_description": fees,
+        "eligibility_description": res.get("eligibility"),
+        "assured_date": _iso(res.get("last_verified")),
+        "assurer_email": res.get("verified_by") if "@" in (res.get("verified_by") or "") else None,
+        "organization_id": ids["organization"],
+    })
+    if (res.get("hsds") or {}).get("program"):
+        svc["program_id"] = res["hsds"]["program"]
+    svc["organization"] = org
+    svc["phones"] = [_phone_object(slug, sid, i, p) for i, p in enumerate(res.get("phones", []))]
+    svc["schedules"] = [_schedule_object(slug, sid, i, r) for i, r in enumerate(res.get("schedules", []))]
+    svc["languages"] = [{"id": model.stable_uuid(slug, f"language:{name.casefold()}"),
+                         "service_id": sid, "name": name} for name in res.get("languages", [])]
+    svc["attributes"] = [_attribute(slug, sid, term_for(name, codes)) for name in res.get("categories", [])]
+    svc["service_at_locations"] = []
+    return svc
+
+
+def _phone_object(slug: str, sid: str, i: int, p: dict) -> dict:
+    return _drop_empty({
+        "id": p.get("id") or model.stable_uuid(slug, f"phone:{i}"), "service_id": sid,
+        "number": p["number"], "type": p.get("type"), "description": p.get("description"),
+        "extension": int(p["extension"]) if str(p.get("extension", "")).isdigit() else None})
+
+
+def _schedule_object(slug: str, sid: str, i: int, r: dict) -> dict:
+    return _drop_empty({
+        "id": r.get("id") or model.stable_uuid(slug, f"schedule:{i}"), "service_id": sid,
+        "freq": r.get("freq"), "byday": r.get("byday"), "bymonthday": r.get("bymonthday"),
+        "opens_at": _clock(r.get("opens_at")), "closes_at": _clock(r.get("closes_at")),
+        "valid_from": _iso(r.get("valid_from")), "valid_to": _iso(r.get("valid_to")),
+        "dtstart": _iso(r.get("dtstart")), "until": _iso(r.get("until")),
+        "interval": r.get("interval"), "description": r.get("description")})
+
+
+def _attribute(slug: str, sid: str, term: dict) -> dict:
+    return {"id": model.stable_uuid(slug, f"attribute:{term['id']}"), "link_id": sid,
+            "link_entity": "service", "link_type": "category",
+            "taxonomy_term_id": term["id"], "taxonomy_term": term}
+
+
+def _location(res: dict, ids: dict[str, str]) -> dict:
+    """The HSDS location of a resource: its address and accessibility."""
+    slug, address = res["slug"], res.get("address")
+    loc = {"id": ids["location"], "location_type": "physical",
+           "name": res.get("organization") or res["name"], "organization_id": ids["organization"]}
+    if address:
+        loc["addresses"] = [_drop_empty({
+            "id": ids["address"], "location_id": ids["location"],
+            "address_1": address["address_1"], "address_2": address.get("address_2"),
+            "city": address["city"], "region": res.get("county"),
+            "state_province": address["state"], "postal_code": address["postal_code"],
+            "country": address.get("country") or "US", "address_type": "physical"})]
+    if res.get("accessibility"):
+        loc["accessibility"] = [{"id": model.stable_uuid(slug, "accessibility"),
+                                 "location_id": ids["location"], "description": res["accessibility"]}]
+    return loc
 
 
 def page(services: list[dict]) -> dict:

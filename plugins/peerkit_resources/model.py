@@ -16,10 +16,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import peerkit_resources.schedule as sched
 from peerkit import storage
 from peerkit.errors import DataError
 from peerkit.validate import Fields, clean_text
-from peerkit_resources import schedule as sched
 
 FOLDER = "resources"
 HEADER = ("A community resource (Open Referral HSDS compatible). See docs/resources.md.\n"
@@ -96,7 +96,8 @@ def _uuid_field(f: Fields, key: str) -> str | None:
 
 
 def validate(data: Any, where: Path | str) -> dict:
-    """Check one resource record and return its normalised form (raises DataError)."""
+    """Check one resource record and return its normalised form (raises DataError naming the
+    first problem: the fields are checked in the order of the record)."""
     from peerkit.limits import check_text_lengths
 
     f = Fields(data, where)
@@ -109,74 +110,86 @@ def validate(data: Any, where: Path | str) -> dict:
     out["languages"] = _dedupe([c.strip() for c in f.text_list("languages") if c.strip()])
     out["free"] = f.opt("free", bool)
     out["last_verified"] = _date(f, "last_verified")
-    address = None
-    if "address" in f.data:
-        a = f.sub("address")
-        address = {k: _required_text(a, k) for k in ADDRESS_REQUIRED}
-        address["address_2"] = _text(a, "address_2")
-        address["country"] = (_text(a, "country") or "US").upper()
-        if not re.fullmatch(r"[A-Z]{2}", address["country"]):
-            a.fail("country", "must be a two-letter country code (ISO 3166-1, e.g. US)")
-    out["address"] = address
-    phones = []
-    for p in f.table_list("phones"):
-        phone = {"number": _required_text(p, "number"),
-                 "type": p.choice("type", PHONE_TYPES, "voice"),
-                 "description": _text(p, "description")}
-        ext = p.opt("extension", (int, str))
-        if ext not in (None, ""):
-            phone["extension"] = str(ext).strip()
-        pid = _uuid_field(p, "id")
-        if pid:
-            phone["id"] = pid
-        phones.append(phone)
-    out["phones"] = phones
-    rows = []
-    for s in f.table_list("schedules"):
-        row: dict[str, Any] = {"freq": s.choice("freq", sched.FREQS, "WEEKLY")}
-        byday = _text(s, "byday")
-        try:
-            sched.parse_byday(byday)
-        except ValueError:
-            s.fail("byday", "expected days like \"MO,TU,WE\" (monthly: \"1SA\", \"-1FR\")")
-        row["byday"] = byday.upper()
-        monthdays = s.opt("bymonthday", (str, int), "")
-        try:
-            sched.parse_monthdays(str(monthdays))
-        except ValueError:
-            s.fail("bymonthday", "expected days of the month like \"1,15\"")
-        row["bymonthday"] = str(monthdays).strip()
-        row["opens_at"] = _time(s, "opens_at")
-        row["closes_at"] = _time(s, "closes_at")
-        if (row["opens_at"] is None) != (row["closes_at"] is None):
-            s.fail("closes_at" if row["closes_at"] is None else "opens_at",
-                   "give both opens_at and closes_at (or neither)")
-        for key in ("valid_from", "valid_to", "dtstart", "until"):
-            row[key] = _date(s, key)
-        if row["valid_from"] and row["valid_to"] and row["valid_to"] < row["valid_from"]:
-            s.fail("valid_to", "is before 'valid_from'")
-        interval = s.opt("interval", int)
-        if interval is not None and interval < 1:
-            s.fail("interval", "must be 1 or more")
-        row["interval"] = interval
-        row["description"] = _text(s, "description")
-        sid = _uuid_field(s, "id")
-        if sid:
-            row["id"] = sid
-        rows.append({k: v for k, v in row.items() if v not in (None, "")})
-    out["schedules"] = rows
-    hsds: dict[str, Any] = {}
-    if "hsds" in f.data:
-        h = f.sub("hsds")
-        for key in HSDS_KEYS:
-            value = _uuid_field(h, key)
-            if value:
-                hsds[key] = value
-        if "foreign" in h.data:
-            fo = h.sub("foreign")
-            hsds["foreign"] = {k: str(fo.req(k, (str, int))) for k in sorted(fo.data)}
-    out["hsds"] = hsds
+    out["address"] = _address(f.sub("address")) if "address" in f.data else None
+    out["phones"] = [_phone(p) for p in f.table_list("phones")]
+    out["schedules"] = [_schedule(s) for s in f.table_list("schedules")]
+    out["hsds"] = _hsds_ids(f.sub("hsds")) if "hsds" in f.data else {}
     return out
+
+
+def _address(a: Fields) -> dict:
+    address = {k: _required_text(a, k) for k in ADDRESS_REQUIRED}
+    address["address_2"] = _text(a, "address_2")
+    address["country"] = (_text(a, "country") or "US").upper()
+    if not re.fullmatch(r"[A-Z]{2}", address["country"]):
+        a.fail("country", "must be a two-letter country code (ISO 3166-1, e.g. US)")
+    return address
+
+
+def _phone(p: Fields) -> dict:
+    phone = {"number": _required_text(p, "number"),
+             "type": p.choice("type", PHONE_TYPES, "voice"),
+             "description": _text(p, "description")}
+    ext = p.opt("extension", (int, str))
+    if ext not in (None, ""):
+        phone["extension"] = str(ext).strip()
+    pid = _uuid_field(p, "id")
+    if pid:
+        phone["id"] = pid
+    return phone
+
+
+def _schedule(s: Fields) -> dict:
+    """One schedule row: its rule (freq, days), its hours, its dates; empty values left out."""
+    row: dict[str, Any] = {"freq": s.choice("freq", sched.FREQS, "WEEKLY")}
+    row.update(_schedule_days(s))
+    row.update(_schedule_hours(s))
+    for key in ("valid_from", "valid_to", "dtstart", "until"):
+        row[key] = _date(s, key)
+    if row["valid_from"] and row["valid_to"] and row["valid_to"] < row["valid_from"]:
+        s.fail("valid_to", "is before 'valid_from'")
+    interval = s.opt("interval", int)
+    if interval is not None and interval < 1:
+        s.fail("interval", "must be 1 or more")
+    row["interval"] = interval
+    row["description"] = _text(s, "description")
+    sid = _uuid_field(s, "id")
+    if sid:
+        row["id"] = sid
+    return {k: v for k, v in row.items() if v not in (None, "")}
+
+
+def _schedule_days(s: Fields) -> dict[str, str]:
+    byday = _text(s, "byday")
+    try:
+        sched.parse_byday(byday)
+    except ValueError:
+        s.fail("byday", "expected days like \"MO,TU,WE\" (monthly: \"1SA\", \"-1FR\")")
+    monthdays = s.opt("bymonthday", (str, int), "")
+    try:
+        sched.parse_monthdays(str(monthdays))
+    except ValueError:
+        s.fail("bymonthday", "expected days of the month like \"1,15\"")
+    return {"byday": byday.upper(), "bymonthday": str(monthdays).strip()}
+
+
+def _schedule_hours(s: Fields) -> dict[str, dt.time | None]:
+    opens, closes = _time(s, "opens_at"), _time(s, "closes_at")
+    if (opens is None) != (closes is None):
+        s.fail("closes_at" if closes is None else "opens_at", "give both opens_at and closes_at (or neither)")
+    return {"opens_at": opens, "closes_at": closes}
+
+
+def _hsds_ids(h: Fields) -> dict[str, Any]:
+    hsds: dict[str, Any] = {}
+    for key in HSDS_KEYS:
+        value = _uuid_field(h, key)
+        if value:
+            hsds[key] = value
+    if "foreign" in h.data:
+        fo = h.sub("foreign")
+        hsds["foreign"] = {k: str(fo.req(k, (str, int))) for k in sorted(fo.data)}
+    return hsds
 
 
 def _dedupe(items: list[str]) -> list[str]:
@@ -296,6 +309,12 @@ def _tomlkit_value(value: Any) -> Any:
 
 def ascii_fold(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+
+
+def fold(text: str) -> str:
+    """The form names are compared in (search words, category and taxonomy keys): lower-case
+    ASCII, accents dropped."""
+    return ascii_fold(text or "").lower()
 
 
 def slugify(text: str, max_len: int = 48) -> str:

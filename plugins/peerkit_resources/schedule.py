@@ -107,13 +107,7 @@ def _last_day(d: dt.date) -> int:
 
 def day_matches(row: dict, day: dt.date) -> bool:
     """Does the rule of this schedule row include ``day`` (ignoring the hours)?"""
-    vf, vt = row.get("valid_from"), row.get("valid_to")
-    if vf and day < vf:
-        return False
-    if vt and day > vt:
-        return False
-    until = row.get("until")
-    if until and day > until:
+    if not _within_dates(row, day):
         return False
     freq = (row.get("freq") or "WEEKLY").upper()
     byday = row.get("byday") or ""
@@ -125,25 +119,42 @@ def day_matches(row: dict, day: dt.date) -> bool:
     if dtstart and day < dtstart:
         return False
     if freq == "MONTHLY":
-        if interval > 1 and dtstart:
-            months = (day.year - dtstart.year) * 12 + day.month - dtstart.month
-            if months % interval:
-                return False
-        ok = False
-        if monthdays:
-            last = _last_day(day)
-            ok = any(day.day == (n if n > 0 else last + 1 + n) for n in monthdays)
-        for ordinal, wd in byday:
-            if day.weekday() != wd:
-                continue
-            if (ordinal is None
-                    or ordinal > 0 and (day.day - 1) // 7 + 1 == ordinal
-                    or ordinal < 0 and (_last_day(day) - day.day) // 7 + 1 == -ordinal):
-                ok = True
-        if not monthdays and not byday:
-            ok = bool(dtstart) and day.day == dtstart.day
-        return ok
+        return _monthly_matches(day, byday, monthdays, interval, dtstart)
     # WEEKLY (and anything else treated as weekly)
+    return _weekly_matches(day, byday, interval, dtstart)
+
+
+def _within_dates(row: dict, day: dt.date) -> bool:
+    """``day`` lies within valid_from..valid_to and not after ``until``."""
+    vf, vt, until = row.get("valid_from"), row.get("valid_to"), row.get("until")
+    return not (vf and day < vf or vt and day > vt or until and day > until)
+
+
+def _monthly_matches(day: dt.date, byday: list, monthdays: list[int], interval: int, dtstart: Any) -> bool:
+    if interval > 1 and dtstart:
+        months = (day.year - dtstart.year) * 12 + day.month - dtstart.month
+        if months % interval:
+            return False
+    if not monthdays and not byday:
+        return bool(dtstart) and day.day == dtstart.day
+    if monthdays:
+        last = _last_day(day)
+        if any(day.day == (n if n > 0 else last + 1 + n) for n in monthdays):
+            return True
+    return any(_nth_weekday(day, ordinal, wd) for ordinal, wd in byday)
+
+
+def _nth_weekday(day: dt.date, ordinal: int | None, wd: int) -> bool:
+    """Is ``day`` the weekday ``wd`` (any of the month when ``ordinal`` is None; 1SA is the
+    first Saturday, -1FR the last Friday)?"""
+    if day.weekday() != wd:
+        return False
+    return (ordinal is None
+            or ordinal > 0 and (day.day - 1) // 7 + 1 == ordinal
+            or ordinal < 0 and (_last_day(day) - day.day) // 7 + 1 == -ordinal)
+
+
+def _weekly_matches(day: dt.date, byday: list, interval: int, dtstart: Any) -> bool:
     if interval > 1 and dtstart:
         week0 = dtstart - dt.timedelta(days=dtstart.weekday())
         if ((day - week0).days // 7) % interval:

@@ -29,10 +29,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import peerkit_resources.model as model
+import peerkit_resources.schedule as sched
 from peerkit import storage
 from peerkit.errors import UsageError
-from peerkit_resources import model
-from peerkit_resources import schedule as sched
 
 INDEX_NAME = ".index.sqlite"
 INDEX_VERSION = 8
@@ -95,17 +95,13 @@ def _compact_row(r: dict) -> dict:
     return out
 
 
-def _fold(text: str) -> str:
-    return model.ascii_fold(text or "").lower()
-
-
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
 
 def _words_text(text: str) -> str:
     """Folded text with punctuation turned into spaces and a leading space, so that
     ``" " + word in text`` means "a word starts with it" (no regex per entry)."""
-    return " " + _NON_WORD.sub(" ", _fold(text)).strip() + " "
+    return " " + _NON_WORD.sub(" ", model.fold(text)).strip() + " "
 
 
 STOPWORDS = frozenset(["a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "in", "is",
@@ -117,7 +113,7 @@ def _word_set_text(text: str) -> str:
     """Description text for the index: each distinct word once, stop words left out (a word
     query matches words, never a phrase, so order and repeats carry nothing)."""
     seen: dict[str, None] = {}
-    for w in _NON_WORD.sub(" ", _fold(text)).split():
+    for w in _NON_WORD.sub(" ", model.fold(text)).split():
         if w not in STOPWORDS:
             seen.setdefault(w, None)
     return " " + " ".join(seen) + " "
@@ -358,7 +354,7 @@ def candidates(ws, q: Query) -> tuple[list[dict], int]:
         if q.free:
             conds.append("free = 1")
         if q.category:
-            cf = _fold(q.category.strip())
+            cf = model.fold(q.category.strip())
             terms = sorted(descendants().get(cf, set()) | {cf})
             conds.append("(" + " OR ".join("instr(cats, ?) > 0" for _ in terms) + ")")
             params += ["|" + _NON_WORD.sub(" ", t).strip() + "|" for t in terms]
@@ -410,21 +406,21 @@ def descendants() -> dict[str, set[str]]:
             stack = [r["id"]]
             while stack:
                 cur = stack.pop()
-                names.add(_fold(by_id[cur]["name"]))
+                names.add(model.fold(by_id[cur]["name"]))
                 stack.extend(children.get(cur, ()))
-            out.setdefault(_fold(r["name"]), set()).update(names)
+            out.setdefault(model.fold(r["name"]), set()).update(names)
         _TAXONOMY = out
     return _TAXONOMY
 
 
 def known_categories(ws=None) -> dict[str, str]:
     """folded name -> display name: Open Eligibility terms plus the agency's own."""
-    out = {_fold(r["name"]): r["name"] for r in taxonomy_rows()}
+    out = {model.fold(r["name"]): r["name"] for r in taxonomy_rows()}
     if ws is not None:
         extra = ws.section("resources").get("categories", [])
         for c in extra if isinstance(extra, list) else []:
             if isinstance(c, str) and c.strip():
-                out[_fold(c.strip())] = c.strip()
+                out[model.fold(c.strip())] = c.strip()
     return out
 
 
@@ -433,8 +429,8 @@ def nearest(value: str, choices: Iterable[str], n: int = 3) -> list[str]:
     ``n`` close ones, else the single nearest that is at all alike."""
     import difflib
 
-    by_fold = {_fold(c): c for c in choices}
-    typed = _fold(value.strip())
+    by_fold = {model.fold(c): c for c in choices}
+    typed = model.fold(value.strip())
     found = difflib.get_close_matches(typed, list(by_fold), n=n, cutoff=0.6) or \
         difflib.get_close_matches(typed, list(by_fold), n=1, cutoff=0.3)
     return [by_fold[m] for m in found]
@@ -446,7 +442,7 @@ def check_filter_category(ws, category: str | None, option: str = "--category") 
     if category is None:
         return
     known = known_categories(ws)
-    if _fold(category.strip()) in known:
+    if model.fold(category.strip()) in known:
         return
     close = nearest(category, known.values())
     hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
@@ -486,11 +482,11 @@ class Hit:
 
 
 def _county_key(text: str) -> str:
-    return re.sub(r"\s+county$", "", _fold(text).strip())
+    return re.sub(r"\s+county$", "", model.fold(text).strip())
 
 
 def _language_key(text: str) -> str:
-    t = _fold(text).strip()
+    t = model.fold(text).strip()
     return LANGUAGE_CODES.get(t, t)
 
 
@@ -508,6 +504,97 @@ def _sched_rows(entry: dict) -> list[dict]:
     return rows
 
 
+@dataclass
+class _Prepared:
+    """A query in the folded forms the index entries hold (computed once per search)."""
+    words: list[str]
+    starts: list[str]                    # " " + word: the word starts a word of the text
+    cat_terms: set[str] | None = None    # the category and its descendants, or None
+    cat_text: str = ""                   # the category itself
+    county: str | None = None
+    zip5: str | None = None
+    lang: str | None = None
+    skip_status: tuple[str, ...] = ()
+
+
+def _prepare(q: Query) -> _Prepared:
+    words = [w for text in q.words for w in _words_text(text).split()]
+    p = _Prepared(words, [" " + w for w in words],
+                  county=_county_key(q.county) if q.county else None,
+                  zip5=q.zip.strip()[:5] if q.zip else None,
+                  lang=_language_key(q.language) if q.language else None,
+                  skip_status=() if q.include_inactive else ("inactive", "defunct"))
+    if q.category:
+        cat_fold = model.fold(q.category.strip())
+        p.cat_terms = {_words_text(t) for t in descendants().get(cat_fold, set()) | {cat_fold}}
+        p.cat_text = _words_text(cat_fold)
+    return p
+
+
+def _passes_filters(e: dict, p: _Prepared, free: bool) -> bool:
+    """Status, county, ZIP, language and free (the category is tested by _category_found)."""
+    return (e["status"] not in p.skip_status
+            and (p.county is None or e["countyk"] == p.county)
+            and (p.zip5 is None or e["zip"].startswith(p.zip5))
+            and (p.lang is None or p.lang in e["langk"])
+            and (not free or e["free"] is True))
+
+
+def _category_found(e: dict, cat_terms: set[str]) -> tuple[str, str] | None:
+    """(category, folded category) of the entry's first category under the filter's."""
+    for c, cf in zip(e["cats"], e["catsf"], strict=True):
+        if cf in cat_terms:
+            return c, cf
+    return None
+
+
+def _word_score(e: dict, w: str, start: str) -> tuple[int, str]:
+    """Score of one query word in an entry, and why; (0, "") when it matches nothing."""
+    nametext = e["nametext"]
+    if w in nametext:
+        return (12 if start in nametext else 10), f"name matches {w!r}"
+    for c, cf in zip(e["cats"], e["catsf"], strict=True):
+        if w in cf:
+            return (10 if start in cf else 8), f"category {c!r} matches {w!r}"
+    text = e["text"]
+    if w in text:
+        return (3 if start in text else 2), f"description mentions {w!r}"
+    return 0, ""
+
+
+def _words_score(e: dict, p: _Prepared) -> tuple[int, list[str]] | None:
+    """Total score and reasons when every query word matches, else None."""
+    score = 0
+    reasons = []
+    for w, start in zip(p.words, p.starts, strict=True):
+        best, reason = _word_score(e, w, start)
+        if not best:
+            return None
+        score += best
+        reasons.append(reason)
+    return score, reasons
+
+
+def _filter_reasons(e: dict, p: _Prepared, q: Query, cat_found: tuple[str, str] | None,
+                    is_open: bool | None) -> list[str]:
+    """The filters an entry met, in the order they are listed in ``why``."""
+    why = []
+    if cat_found is not None:
+        why.append(f"category {cat_found[0]!r}" + ("" if cat_found[1] == p.cat_text
+                                                  else f" (under {q.category!r})"))
+    if p.county is not None:
+        why.append(f"county {e['county']}")
+    if p.zip5 is not None:
+        why.append(f"ZIP {e['zip']}")
+    if p.lang is not None:
+        why.append(f"language {e['langs'][e['langk'].index(p.lang)]}")
+    if q.free:
+        why.append("free")
+    if is_open:
+        why.append(f"open {q.at:%a %H:%M}")
+    return why
+
+
 def search(entries: Iterable[dict], q: Query) -> list[Hit]:
     """Rank entries for a query: every word must match; name and category before description.
 
@@ -516,82 +603,26 @@ def search(entries: Iterable[dict], q: Query) -> list[Hit]:
     are listed in ``why`` too.  Ties are broken by name.  Cheap tests run first; opening
     hours are evaluated only for entries that passed everything else.
     """
-    words = [w for text in q.words for w in _words_text(text).split()]
-    starts = [" " + w for w in words]
-    cat_terms: set[str] | None = None
-    cat_fold = ""
-    if q.category:
-        cat_fold = _fold(q.category.strip())
-        cat_terms = {_words_text(t) for t in descendants().get(cat_fold, set()) | {cat_fold}}
-        cat_fold = _words_text(cat_fold)
-    county = _county_key(q.county) if q.county else None
-    zip5 = q.zip.strip()[:5] if q.zip else None
-    lang = _language_key(q.language) if q.language else None
-    skip_status = () if q.include_inactive else ("inactive", "defunct")
+    p = _prepare(q)
     hits = []
     for e in entries:
-        if e["status"] in skip_status:
-            continue
-        if county is not None and e["countyk"] != county:
-            continue
-        if zip5 is not None and not e["zip"].startswith(zip5):
-            continue
-        if lang is not None and lang not in e["langk"]:
-            continue
-        if q.free and e["free"] is not True:
+        if not _passes_filters(e, p, q.free):
             continue
         cat_found = None
-        if cat_terms is not None:
-            for c, cf in zip(e["cats"], e["catsf"], strict=True):
-                if cf in cat_terms:
-                    cat_found = (c, cf)
-                    break
+        if p.cat_terms is not None:
+            cat_found = _category_found(e, p.cat_terms)
             if cat_found is None:
                 continue
-        score = 0
-        reasons = []
-        for w, ws_ in zip(words, starts, strict=True):
-            best, reason = 0, ""
-            nametext = e["nametext"]
-            if w in nametext:
-                best = 12 if ws_ in nametext else 10
-                reason = f"name matches {w!r}"
-            else:
-                for c, cf in zip(e["cats"], e["catsf"], strict=True):
-                    if w in cf:
-                        best = 10 if ws_ in cf else 8
-                        reason = f"category {c!r} matches {w!r}"
-                        break
-                else:
-                    text = e["text"]
-                    if w in text:
-                        best = 3 if ws_ in text else 2
-                        reason = f"description mentions {w!r}"
-            if not best:
-                break
-            score += best
-            reasons.append(reason)
-        else:
-            is_open = None
-            if q.at is not None:
-                is_open = sched.open_at(_sched_rows(e), q.at)
-                if not is_open:
-                    continue
-            why = []
-            if cat_found is not None:
-                why.append(f"category {cat_found[0]!r}" + ("" if cat_found[1] == cat_fold
-                                                          else f" (under {q.category!r})"))
-            if county is not None:
-                why.append(f"county {e['county']}")
-            if zip5 is not None:
-                why.append(f"ZIP {e['zip']}")
-            if lang is not None:
-                why.append(f"language {e['langs'][e['langk'].index(lang)]}")
-            if q.free:
-                why.append("free")
-            if is_open:
-                why.append(f"open {q.at:%a %H:%M}")
-            hits.append(Hit(e, score, why + reasons, is_open))
+        scored = _words_score(e, p)
+        if scored is None:
+            continue
+        is_open = None
+        if q.at is not None:
+            is_open = sched.open_at(_sched_rows(e), q.at)
+            if not is_open:
+                continue
+        score, reasons = scored
+        hits.append(Hit(e, score, _filter_reasons(e, p, q, cat_found, is_open) + reasons, is_open))
     hits.sort(key=lambda h: (-h.score, h.entry["nametext"], h.entry["slug"]))
     return hits
 

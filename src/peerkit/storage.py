@@ -134,6 +134,16 @@ def parse_toml(text: str, where: Path | str) -> dict:
 
 
 def read_text(path: Path) -> str:
+    data = read_bytes(path)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise DataError(display_path(path), "not UTF-8 text; save it as UTF-8") from None
+
+
+def read_bytes(path: Path) -> bytes:
+    """The bytes of a regular file; a missing file, folder, pipe or unreadable file is a
+    DataError naming the path."""
     guard_read(path)
     try:
         # O_NONBLOCK: a FIFO planted where a record should be must not hang the command
@@ -151,11 +161,7 @@ def read_text(path: Path) -> str:
         if not stat.S_ISREG(mode):
             raise DataError(display_path(path), "is not a regular file (a device or pipe); "
                                                 "it was not read")
-        data = fh.read()
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise DataError(display_path(path), "not UTF-8 text; save it as UTF-8") from None
+        return fh.read()
 
 
 def read_toml(path: Path) -> dict:

@@ -215,6 +215,57 @@ def test_broken_json(run, ws_path, tmp_path, snapshot):
     assert snapshot(ws_path) == before
 
 
+def test_json_with_a_byte_order_mark_imports(run_empty, empty_ws, tmp_path):
+    path = tmp_path / "bom.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps({"name": "Caf\u00e9 Meals", "status": "active"}).encode())
+    do_import(run_empty, path)
+    assert model.read_path(empty_ws / "resources" / "cafe-meals.toml")["name"] == "Caf\u00e9 Meals"
+
+
+def test_json_not_utf8_names_the_file(run, ws_path, tmp_path, snapshot):
+    bad = tmp_path / "latin.json"
+    bad.write_bytes('{"name": "Caf\u00e9 Meals"}'.encode("latin-1"))
+    before = snapshot(ws_path)
+    error = assert_clean_failure(run("resources", "import", str(bad)))
+    assert "latin.json" in error and "not UTF-8 text; save it as UTF-8" in error
+    assert snapshot(ws_path) == before
+
+
+def test_csv_saved_as_windows_1252_imports(run_empty, empty_ws, tmp_path):
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "services.csv").write_bytes("id,name,status\r\n1,Caf\u00e9 Meals \u2013 Eastside,active\r\n"
+                                       .encode("cp1252"))
+    do_import(run_empty, pkg)
+    res = model.read_path(empty_ws / "resources" / "cafe-meals-eastside.toml")
+    assert res["name"] == "Caf\u00e9 Meals \u2013 Eastside"
+
+
+def test_csv_in_neither_utf8_nor_windows_1252(run, ws_path, tmp_path, snapshot):
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "services.csv").write_bytes(b"id,name,status\r\n1,Meals \x81\xff,active\r\n")
+    before = snapshot(ws_path)
+    error = assert_clean_failure(run("resources", "import", str(pkg)))
+    assert "services.csv" in error and "not UTF-8 text; save it as UTF-8 CSV" in error
+    assert snapshot(ws_path) == before
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="no named pipes here")
+def test_a_pipe_named_like_a_table_never_blocks(run, ws_path, tmp_path, snapshot):
+    """Regression: detection opened services.csv and waited forever when it was a named pipe."""
+    import os
+
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    os.mkfifo(pkg / "services.csv")
+    before = snapshot(ws_path)
+    assert "format not recognised" in assert_clean_failure(run("resources", "import", str(pkg)), code=2)
+    error = assert_clean_failure(run("resources", "import", str(pkg), "--format", "hsds-csv"))
+    assert "services.csv" in error and "is not a regular file" in error
+    assert snapshot(ws_path) == before
+
+
 def test_unknown_format_and_missing_path(run, tmp_path):
     odd = tmp_path / "notes.txt"
     odd.write_text("hello")
