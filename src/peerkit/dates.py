@@ -1,6 +1,7 @@
 """Dates as the command line accepts them: YYYY-MM-DD, today, yesterday; weeks YYYY-Www, this, last."""
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import os
 import re
@@ -105,6 +106,14 @@ def fiscal_year(day: dt.date, start: tuple[int, int] = (7, 1)) -> tuple[dt.date,
         first = dt.date(day.year - 1, m, d)
     nxt = dt.date(first.year + 1, m, d)
     return first, nxt - dt.timedelta(days=1)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later (or earlier); the month's last day when that month is
+    shorter: 31 August + 6 months is 28 February."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 @overload
