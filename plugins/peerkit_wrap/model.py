@@ -223,11 +223,11 @@ def plan_from_dict(data: dict, path: Path | str, *, expect_id: str | None = None
     out: dict[str, Any] = {"client": cid, "written": written, "reviewed": reviewed,
                            "helped_by": f.texts("helped_by")}
     for key, _title, parts in [*TEXT_SECTIONS, POST_CRISIS]:
-        s = f.table(key)
+        s = f.sub(key)
         out[key] = {k: s.texts(k) for k, _label in parts}
         unknown.extend(s.unknown({k for k, _ in parts}))
-    out["crisis"] = _crisis(f.table("crisis"), unknown)
-    out["advance_directive"] = _advance_directive(f.table("advance_directive"), unknown)
+    out["crisis"] = _crisis(f.sub("crisis"), unknown)
+    out["advance_directive"] = _advance_directive(f.sub("advance_directive"), unknown)
     return Plan(client_id=cid, client_name=client_name, path=path, data=out, unknown=unknown)
 
 
@@ -246,14 +246,14 @@ def _crisis(c: PlanFields, unknown: list[str]) -> dict:
         unknown.extend(s.unknown({"name", "relationship", "phone", "role", "may_decide"}))
     out["supporters"] = supporters
     out["not_involved"] = _named_items(c, "not_involved", ("reason",), unknown)
-    meds = c.table("medications")
+    meds = c.sub("medications")
     out["medications"] = {k: _named_items(meds, k, ("dose", "why"), unknown) for k, _ in MEDICATION_LISTS}
     out["medications"]["allergies"] = meds.texts("allergies")
     unknown.extend(meds.unknown({*(k for k, _ in MEDICATION_LISTS), "allergies"}))
-    treatments = c.table("treatments")
+    treatments = c.sub("treatments")
     out["treatments"] = {k: treatments.texts(k) for k, _ in TREATMENT_LISTS}
     unknown.extend(treatments.unknown({k for k, _ in TREATMENT_LISTS}))
-    facilities = c.table("facilities")
+    facilities = c.sub("facilities")
     out["facilities"] = {}
     for k, _ in FACILITY_LISTS:
         out["facilities"][k] = _named_items(facilities, k, ("phone", "why"), unknown)

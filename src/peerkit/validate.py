@@ -153,15 +153,12 @@ class Fields:
             self.fail(key, "must be a positive amount like \"11.97\"")
         return amount
 
-    # The tables inside this one are read with the same class (a subclass's helpers too).
+    # Tables inside this one are read with the same class (a subclass keeps its own readers).
     def sub(self, key: str, index: int | None = None) -> Self:
-        value = self.data[key] if index is None else self.data[key][index]
+        """The table ``key`` (empty when missing), or item ``index`` of the list ``key``."""
+        value = self.opt(key, dict, {}) if index is None else self.data[key][index]
         label = f"{key}[{index + 1}]." if index is not None else f"{key}."
         return type(self)(value, self.path, self.prefix + label)
-
-    def table(self, key: str) -> Self:
-        """An optional table (empty when missing)."""
-        return type(self)(self.opt(key, dict, {}), self.path, f"{self.prefix}{key}.")
 
     def table_list(self, key: str) -> list[Self]:
         """An optional array of tables (``[[key]]``)."""

@@ -75,9 +75,11 @@ def test_subclass_readers_reach_nested_tables(toml_file):
         pass
 
     f = Mine(tomllib.loads(TEXT), toml_file)
-    assert type(f.sub("provider")) is Mine and type(f.table("crisis")) is Mine
+    assert type(f.sub("provider")) is Mine and type(f.sub("lines", 1)) is Mine
     assert all(type(t) is Mine for t in f.table_list("lines"))
-    assert f.table("absent").data == {}
+    assert f.sub("absent").data == {}
+    with pytest.raises(DataError, match=r"r.toml:2: field 'rate': expected a table, found text"):
+        f.sub("rate")
 
 
 def test_client_record_error_points_at_the_second_goal(ws):
