@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+import peerkit_clients.settings as settings_mod
 from peerkit import storage
 from peerkit.dates import add_months
 from peerkit.errors import DataError
 from peerkit.records import Document, client_from_dict, client_path
 from peerkit.validate import clean_text
-from peerkit_clients import settings as settings_mod
 
 
 def _edit(ws, client_id: str):

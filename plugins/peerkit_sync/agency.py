@@ -22,8 +22,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import peerkit_sync.repo as repo
 from peerkit.errors import DataError, PeerkitError, UsageError
-from peerkit_sync import repo
 from peerkit_sync.gitrun import GitFailed, git, make_private
 
 AGENCY_FILE = "agency.toml"

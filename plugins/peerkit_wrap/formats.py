@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from peerkit_wrap import model
+import peerkit_wrap.model as model
 
 if TYPE_CHECKING:  # pragma: no cover
     from peerkit.workspace import Workspace
