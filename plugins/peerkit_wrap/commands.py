@@ -7,7 +7,7 @@ import click
 
 from peerkit.context import pass_workspace
 from peerkit.options import CLIENT_ID, json_option, out_option
-from peerkit.output import emit_json, message, resolves_out
+from peerkit.output import emit, emit_json, message, resolves_out
 from peerkit_wrap import model
 
 
@@ -95,12 +95,10 @@ def wrap_show(ws, client_id, as_json):
     """Show a person's plan (the whole plan, section by section)."""
     plan = model.load_plan(ws, client_id)
     cfg = model.settings(ws)
-    if as_json:
-        emit_json({"client": plan.client_id, "file": ws.rel(plan.path),
+    emit(as_json, {"client": plan.client_id, "file": ws.rel(plan.path),
                    "review_due": plan.review_due(cfg.review_months),
-                   "unknown_fields": plan.unknown, "plan": plan.data})
-        return
-    click.echo(plan_text(plan, ws.rel(plan.path), cfg))
+                   "unknown_fields": plan.unknown, "plan": plan.data},
+         lambda: plan_text(plan, ws.rel(plan.path), cfg))
 
 
 def plan_text(plan: model.Plan, rel: str, cfg: model.Settings) -> str:
