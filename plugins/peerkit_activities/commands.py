@@ -5,7 +5,7 @@ import click
 
 from peerkit.context import pass_workspace
 from peerkit.options import DATE, ID, TIME, json_option, range_options
-from peerkit.output import echo_table, emit_json, message
+from peerkit.output import emit, emit_json, message, table
 from peerkit_activities import model
 
 
@@ -63,12 +63,10 @@ def activity_list(ws, date_from, date_to, kind, client, show_void, as_json):
     items = [a for a in model.iter_activities(ws, date_from, date_to)
              if (show_void or a.status != "void") and (not kind or a.kind == kind)
              and (not client or a.client == client)]
-    if as_json:
-        emit_json([a.as_json() for a in items])
-        return
-    echo_table([(a.id, a.date, a.kind, a.minutes, a.client,
-                 "void" if a.status == "void" else ("never billable" if a.billing_note else "not billable"))
-                for a in items], ["id", "date", "kind", "minutes", "client", "billing"])
+    emit(as_json, [a.as_json() for a in items], lambda: table(
+        [(a.id, a.date, a.kind, a.minutes, a.client,
+          "void" if a.status == "void" else ("never billable" if a.billing_note else "not billable"))
+         for a in items], ["id", "date", "kind", "minutes", "client", "billing"]))
 
 
 @activity.command(name="edit")

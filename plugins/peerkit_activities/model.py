@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from peerkit import storage
-from peerkit.dates import month_folders
+from peerkit.dates import elapsed_minutes, month_folder_files
 from peerkit.errors import DataError
 from peerkit.records import check_id, date_in_name
 from peerkit.validate import Fields, clean_text
@@ -88,12 +88,11 @@ def kinds(ws) -> tuple[str, ...]:
     return KINDS + tuple(k for k in extra if k not in KINDS)
 
 
-def minutes_between(start: dt.time, end: dt.time) -> int:
-    return (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
-
-
 def activity_from_dict(data: dict, path: Path | str, known_kinds, *,
-                       expect_id: str | None = None) -> Activity:
+                       expect_id: str | None = None, zone: str = "") -> Activity:
+    """An activity read from ``data``; its minutes from 'start' to 'end' are real minutes in
+    the time zone ``zone`` (an activity across a daylight-saving change is an hour shorter or
+    longer than the wall clock says), or 'minutes' when no times are given."""
     f = Fields(data, path)
     aid = f.record_id("id", expect_id)
     start, end = f.opt("start", dt.time), f.opt("end", dt.time)
@@ -110,7 +109,7 @@ def activity_from_dict(data: dict, path: Path | str, known_kinds, *,
         except DataError:
             f.fail("client", "is not a valid client id")
     if start is not None:
-        a.minutes = minutes_between(start, end)
+        a.minutes = elapsed_minutes(a.date, start, end, zone)
         if a.minutes <= 0:
             f.fail("end", "must be after 'start' (time that crosses midnight is two activities)")
         if "minutes" in data and f.req("minutes", int) != a.minutes:
@@ -130,21 +129,12 @@ def iter_activities(ws, start: dt.date | None = None, end: dt.date | None = None
                     known_kinds=None) -> Iterator[Activity]:
     """Activities dated ``start``..``end`` (inclusive; open ends allowed), by date and id."""
     known = known_kinds or kinds(ws)
-    root = ws.path(FOLDER)
-    months = month_folders(start, end)
-    folders = ([root / f"{y:04d}" / f"{m:02d}" for y, m in months] if months is not None
-               else sorted(p for p in root.glob("*/*") if p.is_dir()))
     found = []
-    for folder in folders:
-        if not folder.is_dir():
+    for p in month_folder_files(ws.path(FOLDER), start, end):
+        a = activity_from_dict(storage.read_toml(p), p, known, expect_id=p.stem, zone=ws.timezone)
+        if (start and a.date < start) or (end and a.date > end):
             continue
-        for p in sorted(folder.glob("*.toml")):
-            if p.name.startswith("."):
-                continue
-            a = activity_from_dict(storage.read_toml(p), p, known, expect_id=p.stem)
-            if (start and a.date < start) or (end and a.date > end):
-                continue
-            found.append(a)
+        found.append(a)
     found.sort(key=lambda a: (a.date, a.start or dt.time(0), a.id))
     return iter(found)
 
@@ -156,7 +146,8 @@ def find(ws, activity_id: str) -> Activity:
     if day is not None:
         p = ws.path(FOLDER, f"{day:%Y}", f"{day:%m}", f"{activity_id}.toml")
         if p.is_file():
-            return activity_from_dict(storage.read_toml(p), p, known, expect_id=activity_id)
+            return activity_from_dict(storage.read_toml(p), p, known, expect_id=activity_id,
+                                      zone=ws.timezone)
     for a in iter_activities(ws, known_kinds=known):
         if a.id == activity_id:
             return a
@@ -189,7 +180,7 @@ def add(ws, data: dict, where: str = "command line") -> Activity:
             if not isinstance(data.get("date"), dt.date):
                 raise DataError(where, "field 'date': is required but missing")
             data["id"] = next_id(ws, data["date"], set())
-        a = activity_from_dict(data, where, known)
+        a = activity_from_dict(data, where, known, zone=ws.timezone)
         _check_client(ws, a.client)
         path = activity_path(ws, a)
         if path.exists():
@@ -214,7 +205,8 @@ def edit(ws, activity_id: str, changes: dict) -> Activity:
             data[key] = clean_text(value) if isinstance(value, str) else value
         if data.get("client") == "":
             data.pop("client")
-        new = activity_from_dict(data, ws.rel(old.path), kinds(ws), expect_id=activity_id)
+        new = activity_from_dict(data, ws.rel(old.path), kinds(ws), expect_id=activity_id,
+                                 zone=ws.timezone)
         _check_client(ws, new.client)
         path = activity_path(ws, new)
         storage.write_toml(path, new.to_dict(), header=HEADER)

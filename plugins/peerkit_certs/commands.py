@@ -5,7 +5,7 @@ import click
 
 from peerkit.context import pass_workspace
 from peerkit.options import CREDENTIAL_ID, DATE, ID, PAST_DATE, as_of_option, json_option
-from peerkit.output import echo_table, emit_json, message
+from peerkit.output import echo_table, emit, emit_json, message, table
 from peerkit_certs import model
 
 
@@ -178,12 +178,10 @@ def certs_list(ws, as_of, as_json):
     creds = model.load(ws)
     s = model.settings(ws)
     st = compute(creds, s, as_of or dates.today())
-    if as_json:
-        emit_json(st.as_json()["credentials"])
-        return
-    echo_table([(c.id, c.kind, c.name, c.number, c.expires, state, "" if days is None else days)
-                for c, state, days in st.credentials],
-               ["id", "kind", "name", "number", "expires", "state", "days left"])
+    emit(as_json, st.as_json()["credentials"], lambda: table(
+        [(c.id, c.kind, c.name, c.number, c.expires, state, "" if days is None else days)
+         for c, state, days in st.credentials],
+        ["id", "kind", "name", "number", "expires", "state", "days left"]))
 
 
 @certs.command(name="presets")
@@ -318,11 +316,9 @@ def ce_add(ws, day, hours, category, title, provider, credential, certificate):
 def ce_list(ws, as_json):
     """List continuing-education entries."""
     entries = sorted(model.load(ws).ce, key=lambda e: e.date)
-    if as_json:
-        emit_json([e.as_json() for e in entries])
-        return
-    echo_table([(e.date, model.fmt_hours(e.hours), e.category, e.title, e.provider, e.credential or "")
-                for e in entries], ["date", "hours", "category", "title", "provider", "credential"])
+    emit(as_json, [e.as_json() for e in entries], lambda: table(
+        [(e.date, model.fmt_hours(e.hours), e.category, e.title, e.provider, e.credential or "")
+         for e in entries], ["date", "hours", "category", "title", "provider", "credential"]))
 
 
 # ------------------------------------------------------------------------ supervision
@@ -355,8 +351,5 @@ def supervision_add(ws, day, minutes, kind, supervisor):
 def supervision_list(ws, as_json):
     """List supervision sessions."""
     entries = sorted(model.load(ws).supervision, key=lambda e: e.date)
-    if as_json:
-        emit_json([e.as_json() for e in entries])
-        return
-    echo_table([(e.date, e.minutes, e.kind, e.supervisor) for e in entries],
-               ["date", "minutes", "kind", "supervisor"])
+    emit(as_json, [e.as_json() for e in entries], lambda: table(
+        [(e.date, e.minutes, e.kind, e.supervisor) for e in entries], ["date", "minutes", "kind", "supervisor"]))

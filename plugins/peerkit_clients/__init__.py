@@ -24,15 +24,11 @@ def note_checks():
 
 @hookimpl
 def alerts(workspace, today):
-    """Person-centered plan reviews coming due, service orders and plans expiring."""
-    from peerkit.alerts import Alert
-    from peerkit.errors import DataError
+    """Person-centered plan reviews coming due, service orders and plans expiring.  A client
+    record that cannot be read raises its DataError: ``status`` shows it and exits 3."""
     from peerkit_clients import papers
 
-    try:
-        return papers.alerts(workspace, today)
-    except DataError as exc:  # a broken record is itself something to fix (the message names it)
-        return [Alert("clients", "clients", "error", None, exc.message)]
+    return papers.alerts(workspace, today)
 
 
 @hookimpl

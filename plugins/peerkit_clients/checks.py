@@ -2,8 +2,8 @@
 the service order and plan in force, eligibility (age, family member), goal progress."""
 from __future__ import annotations
 
+import peerkit_clients.settings as settings_mod
 from peerkit.checks import NoteCheck
-from peerkit_clients import settings as settings_mod
 
 
 def _settings(ctx) -> settings_mod.Settings:

@@ -7,7 +7,7 @@ import click
 
 from peerkit.context import pass_workspace
 from peerkit.options import CLIENT_ID, DATE, ID, json_option
-from peerkit.output import echo_table, emit_json, message
+from peerkit.output import emit, emit_json, message, table
 from peerkit_clients import model
 
 
@@ -52,12 +52,10 @@ def client_add(ws, client_id, name, record_number, medicaid_id, admitted, source
 def client_list(ws, status, as_json):
     """List clients (active by default)."""
     items = [c for c in ws.clients().values() if status == "all" or c.status == status]
-    if as_json:
-        emit_json([model.client_json(c) for c in items])
-        return
-    echo_table([(c.id, c.name, c.status, c.admitted, len([g for g in c.goals if g.status == "active"]),
-                 len(c.authorizations)) for c in items],
-               ["id", "name", "status", "admitted", "goals", "auths"])
+    emit(as_json, [model.client_json(c) for c in items], lambda: table(
+        [(c.id, c.name, c.status, c.admitted, len([g for g in c.goals if g.status == "active"]),
+          len(c.authorizations)) for c in items],
+        ["id", "name", "status", "admitted", "goals", "auths"]))
 
 
 @client.command(name="show")
@@ -67,10 +65,7 @@ def client_list(ws, status, as_json):
 def client_show(ws, client_id, as_json):
     """Show one client with authorizations, plan and goals."""
     c = ws.client(client_id)
-    if as_json:
-        emit_json(model.client_json(c))
-        return
-    click.echo(model.client_text(c))
+    emit(as_json, model.client_json(c), lambda: model.client_text(c))
 
 
 @client.command(name="edit")

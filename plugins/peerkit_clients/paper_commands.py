@@ -5,7 +5,7 @@ import click
 
 from peerkit.context import pass_workspace
 from peerkit.options import DATE, ID, json_option
-from peerkit.output import echo_table, emit_json, message
+from peerkit.output import emit, message, table
 from peerkit.records import DOCUMENT_KINDS
 from peerkit_clients import papers
 
@@ -50,11 +50,9 @@ def doc_list(ws, client_id, as_json):
     """List the documents of one client (or of every client)."""
     clients = [ws.client(client_id)] if client_id else list(ws.clients().values())
     rows = [(c.id, d) for c in clients for d in sorted(c.documents, key=lambda d: (d.signed, d.id))]
-    if as_json:
-        emit_json([{"client": cid, **d.to_dict()} for cid, d in rows])
-        return
-    echo_table([(cid, d.id, d.kind, d.signed, d.expires or "", d.signer, "; ".join(d.recipients))
-                for cid, d in rows], ["client", "id", "kind", "signed", "expires", "signer", "recipients"])
+    emit(as_json, [{"client": cid, **d.to_dict()} for cid, d in rows], lambda: table(
+        [(cid, d.id, d.kind, d.signed, d.expires or "", d.signer, "; ".join(d.recipients)) for cid, d in rows],
+        ["client", "id", "kind", "signed", "expires", "signer", "recipients"]))
 
 
 @click.group()
@@ -99,15 +97,13 @@ def auth_list(ws, client_id, as_json):
     """List authorizations (position, number, code, units, period, opening balance)."""
     clients = [ws.client(client_id)] if client_id else list(ws.clients().values())
     rows = [(c.id, i + 1, a) for c in clients for i, a in enumerate(c.authorizations)]
-    if as_json:
-        emit_json([{"client": cid, "position": pos, "number": a.number, "code": a.code,
+    emit(as_json, [{"client": cid, "position": pos, "number": a.number, "code": a.code,
                     "modifier": a.modifier, "units": a.units, "start": a.start, "end": a.end,
                     "hours_per_week": a.hours_per_week, "units_used_before": a.units_used_before}
-                   for cid, pos, a in rows])
-        return
-    echo_table([(cid, pos, a.number, a.code + (f" {a.modifier}" if a.modifier else ""), a.units,
-                 a.start, a.end, a.units_used_before) for cid, pos, a in rows],
-               ["client", "#", "number", "code", "units", "start", "end", "used before"])
+                   for cid, pos, a in rows],
+         lambda: table([(cid, pos, a.number, a.code + (f" {a.modifier}" if a.modifier else ""), a.units,
+                         a.start, a.end, a.units_used_before) for cid, pos, a in rows],
+                       ["client", "#", "number", "code", "units", "start", "end", "used before"]))
 
 
 @auth.command(name="end")

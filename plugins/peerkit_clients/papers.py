@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+import peerkit_clients.settings as settings_mod
 from peerkit import storage
+from peerkit.dates import add_months
 from peerkit.errors import DataError
 from peerkit.records import Document, client_from_dict, client_path
 from peerkit.validate import clean_text
-from peerkit_clients import settings as settings_mod
 
 
 def _edit(ws, client_id: str):
@@ -96,7 +97,7 @@ def end_authorization(ws, client_id: str, ref: str, day: dt.date) -> None:
 
 def plan_review_due(doc: Document, s: settings_mod.Settings) -> dt.date:
     """When a person-centered plan is due for review: ``review_due``, else signed + months."""
-    return doc.review_due or settings_mod.add_months(doc.signed, s.plan_review_months)
+    return doc.review_due or add_months(doc.signed, s.plan_review_months)
 
 
 def alerts(ws, today: dt.date) -> list:

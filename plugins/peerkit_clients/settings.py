@@ -32,13 +32,3 @@ def load(ws) -> Settings:
     if len(s.progress_scale) < 2:
         f.fail("progress_scale", "needs at least two labels (lowest first)")
     return s
-
-
-def add_months(day, months: int):
-    """The same day ``months`` later (the month's last day when it is shorter)."""
-    import calendar
-    import datetime as dt
-
-    y, m = divmod(day.month - 1 + months, 12)
-    year, month = day.year + y, m + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

@@ -7,7 +7,7 @@ import click
 
 from peerkit.context import pass_workspace
 from peerkit.options import CLIENT_ID, ID, INCIDENT_ID, json_option
-from peerkit.output import echo_table, emit_json, message
+from peerkit.output import emit, message, table
 from peerkit_incidents import model
 
 
@@ -107,22 +107,9 @@ def incident_list(ws, due, as_json):
     items = list(model.iter_incidents(ws))
     if due:
         items = [i for i in items if any(dl.done_at is None for dl in i.deadlines(r))]
-    if as_json:
-        emit_json([i.as_json(r, ref) for i in items])
-        return
-    rows = []
-    for i in items:
-        pending = [dl for dl in i.deadlines(r) if dl.done_at is None]
-        if pending:
-            nxt = min(pending, key=lambda d: d.due)
-            state = nxt.state(ref, r.warn_hours)
-            nxt_text = f"{nxt.label} by {nxt.due:%Y-%m-%d %H:%M}"
-        else:
-            late = any(dl.state(ref, r.warn_hours) == "done-late" for dl in i.deadlines(r))
-            state, nxt_text = ("done (late)" if late else "done"), ""
-        rows.append((i.id, i.level, f"{i.occurred_at:%Y-%m-%d %H:%M}", f"{i.learned_at:%Y-%m-%d %H:%M}",
-                     i.client, nxt_text, state))
-    echo_table(rows, ["id", "level", "occurred", "learned", "client", "next deadline", "state"])
+    emit(as_json, [i.as_json(r, ref) for i in items], lambda: table(
+        [model.list_row(i, r, ref) for i in items],
+        ["id", "level", "occurred", "learned", "client", "next deadline", "state"]))
 
 
 @incident.command(name="mark")
@@ -150,17 +137,4 @@ def incident_show(ws, incident_id, as_json):
     r = model.rules(ws)
     inc = model.load(ws, incident_id)
     ref = dates.now()
-    if as_json:
-        emit_json(inc.as_json(r, ref))
-        return
-    lines = [f"{inc.id}  level {inc.level}  client {inc.client}",
-             f"  occurred {inc.occurred_at:%Y-%m-%d %H:%M}, learned of {inc.learned_at:%Y-%m-%d %H:%M}",
-             f"  what: {inc.what}"]
-    if inc.actions:
-        lines.append(f"  actions: {inc.actions}")
-    for dl in inc.deadlines(r):
-        done = f"done {dl.done_at:%Y-%m-%d %H:%M}" if dl.done_at else "not yet"
-        lines.append(f"  {dl.label}: due {dl.due:%Y-%m-%d %H:%M}, {done} [{dl.state(ref, r.warn_hours)}]")
-    for u in inc.updates:
-        lines.append(f"  update sent {u:%Y-%m-%d %H:%M}")
-    click.echo("\n".join(lines))
+    emit(as_json, inc.as_json(r, ref), lambda: model.incident_text(inc, r, ref))

@@ -188,6 +188,34 @@ def incident_from_dict(data: dict, path: Path | str, *, expect_id: str | None = 
 # ------------------------------------------------------------------------ files
 
 
+def list_row(inc: Incident, r: Rules, ref: dt.datetime) -> tuple:
+    """One row of ``incident list``: id, level, times, client, the next deadline and its state."""
+    pending = [dl for dl in inc.deadlines(r) if dl.done_at is None]
+    if pending:
+        nxt = min(pending, key=lambda d: d.due)
+        state = nxt.state(ref, r.warn_hours)
+        nxt_text = f"{nxt.label} by {nxt.due:%Y-%m-%d %H:%M}"
+    else:
+        late = any(dl.state(ref, r.warn_hours) == "done-late" for dl in inc.deadlines(r))
+        state, nxt_text = ("done (late)" if late else "done"), ""
+    return (inc.id, inc.level, f"{inc.occurred_at:%Y-%m-%d %H:%M}", f"{inc.learned_at:%Y-%m-%d %H:%M}",
+            inc.client, nxt_text, state)
+
+
+def incident_text(inc: Incident, r: Rules, ref: dt.datetime) -> str:
+    """``incident show``: the incident, each deadline with its state, the updates sent."""
+    lines = [f"{inc.id}  level {inc.level}  client {inc.client}",
+             f"  occurred {inc.occurred_at:%Y-%m-%d %H:%M}, learned of {inc.learned_at:%Y-%m-%d %H:%M}",
+             f"  what: {inc.what}"]
+    if inc.actions:
+        lines.append(f"  actions: {inc.actions}")
+    for dl in inc.deadlines(r):
+        done = f"done {dl.done_at:%Y-%m-%d %H:%M}" if dl.done_at else "not yet"
+        lines.append(f"  {dl.label}: due {dl.due:%Y-%m-%d %H:%M}, {done} [{dl.state(ref, r.warn_hours)}]")
+    lines.extend(f"  update sent {u:%Y-%m-%d %H:%M}" for u in inc.updates)
+    return "\n".join(lines)
+
+
 def narrative(inc: Incident) -> dict[str, Any]:
     """The fields written in words (checked for identifiers at entry): what happened, the
     actions taken, and any extra field of the record."""

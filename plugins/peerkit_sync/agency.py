@@ -16,14 +16,15 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from peerkit.errors import DataError, PeerkitError, UsageError
-from peerkit_sync import repo
+import peerkit_sync.repo as repo
+from peerkit import storage
+from peerkit.errors import PeerkitError, UsageError
+from peerkit.validate import Fields
 from peerkit_sync.gitrun import GitFailed, git, make_private
 
 AGENCY_FILE = "agency.toml"
@@ -72,39 +73,34 @@ def find(explicit: str | None = None, start: Path | None = None) -> Path:
 
 
 def load(root: Path) -> Agency:
+    """The agency folder's ``agency.toml``: its peers and the reviewer (exit 3 naming the
+    file, line and field when a value is wrong)."""
     path = root / AGENCY_FILE
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise DataError(AGENCY_FILE, f"not valid TOML ({exc})") from None
-    except OSError as exc:
-        raise DataError(AGENCY_FILE, f"cannot be read ({exc.strerror})") from None
-    raw_peers = data.get("peer", [])
-    if not isinstance(raw_peers, list):
-        raise DataError(AGENCY_FILE, "'peer' must be [[peer]] tables")
+    f = Fields(storage.read_toml(path), path)
     peers: list[Peer] = []
-    seen: set[str] = set()
-    for i, raw in enumerate(raw_peers, 1):
-        where = f"[[peer]] #{i}"
-        if not isinstance(raw, dict):
-            raise DataError(AGENCY_FILE, f"{where}: must be a table")
-        name, remote = raw.get("name"), raw.get("remote")
-        if not isinstance(name, str) or not _NAME_RE.match(name):
-            raise DataError(AGENCY_FILE, f"{where}: field 'name' must be a folder name (letters, digits, "
-                            "'.', '_' or '-')")
-        if name in seen:
-            raise DataError(AGENCY_FILE, f"{where}: field 'name': {name!r} is listed twice")
-        if not isinstance(remote, str) or not remote.strip() or remote.startswith("-"):
-            raise DataError(AGENCY_FILE, f"{where}: field 'remote' must be a git URL or path")
-        branch = raw.get("branch", "main")
-        if not isinstance(branch, str) or not branch or branch.startswith("-"):
-            raise DataError(AGENCY_FILE, f"{where}: field 'branch' must be a branch name")
-        seen.add(name)
-        peers.append(Peer(name, remote.strip(), branch))
-    reviewer = data.get("reviewer") or {}
-    name = str(reviewer.get("name") or os.environ.get("PEERKIT_REVIEWER") or "peerkit reviewer")
-    email = str(reviewer.get("email") or repo.invalid_email(name, "reviewer"))
+    for p in f.table_list("peer"):
+        peer = _peer(p)
+        if any(other.name == peer.name for other in peers):
+            p.fail("name", "is the name of another [[peer]] too (each peer has its own folder)")
+        peers.append(peer)
+    reviewer = f.sub("reviewer")
+    name = (reviewer.opt("name", str, "").strip() or os.environ.get("PEERKIT_REVIEWER")
+            or "peerkit reviewer")
+    email = reviewer.opt("email", str, "").strip() or repo.invalid_email(name, "reviewer")
     return Agency(root, peers, (name, email))
+
+
+def _peer(p: Fields) -> Peer:
+    name = p.req("name", str)
+    if not _NAME_RE.match(name):
+        p.fail("name", "must be a folder name (letters, digits, '.', '_' or '-')")
+    remote = p.req("remote", str).strip()
+    if not remote or remote.startswith("-"):
+        p.fail("remote", "must be a git URL or path")
+    branch = p.opt("branch", str, "main")
+    if not branch or branch.startswith("-"):
+        p.fail("branch", "must be a branch name")
+    return Peer(name, remote, branch)
 
 
 def _each(agency: Agency, work: Callable[[Peer], str], progress=None, jobs: int = 4) -> list[PeerResult]:

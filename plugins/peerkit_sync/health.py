@@ -4,7 +4,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from peerkit_sync import repo
+import peerkit_sync.repo as repo
 from peerkit_sync.gitrun import loose_files
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal, overload
 
 from peerkit import storage
-from peerkit.dates import month_folders
+from peerkit.dates import month_folder_files
 from peerkit.errors import DataError
 from peerkit.records import check_id, date_in_name
 from peerkit.validate import Fields, clean_text
@@ -134,21 +134,12 @@ def trip_path(ws, trip: Trip) -> Path:
 
 def iter_trips(ws, start: dt.date | None = None, end: dt.date | None = None) -> Iterator[Trip]:
     """Trips dated ``start``..``end`` (inclusive; open ends allowed), by date and id."""
-    root = ws.path(FOLDER)
-    months = month_folders(start, end)
-    folders = ([root / f"{y:04d}" / f"{m:02d}" for y, m in months] if months is not None
-               else sorted(p for p in root.glob("*/*") if p.is_dir()))
     found = []
-    for folder in folders:
-        if not folder.is_dir():
+    for p in month_folder_files(ws.path(FOLDER), start, end):
+        t = trip_from_dict(storage.read_toml(p), p, expect_id=p.stem)
+        if (start and t.date < start) or (end and t.date > end):
             continue
-        for p in sorted(folder.glob("*.toml")):
-            if p.name.startswith("."):
-                continue
-            t = trip_from_dict(storage.read_toml(p), p, expect_id=p.stem)
-            if (start and t.date < start) or (end and t.date > end):
-                continue
-            found.append(t)
+        found.append(t)
     found.sort(key=lambda t: (t.date, t.id))
     return iter(found)
 

@@ -1,11 +1,13 @@
 """``peerkit wrap``: the person's wellness and crisis action plan (new, edit, show, export, check)."""
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import click
 
 from peerkit.context import pass_workspace
 from peerkit.options import CLIENT_ID, json_option, out_option
-from peerkit.output import emit_json, message, resolves_out
+from peerkit.output import emit, emit_json, message, resolves_out
 from peerkit_wrap import model
 
 
@@ -93,86 +95,101 @@ def wrap_show(ws, client_id, as_json):
     """Show a person's plan (the whole plan, section by section)."""
     plan = model.load_plan(ws, client_id)
     cfg = model.settings(ws)
-    if as_json:
-        emit_json({"client": plan.client_id, "file": ws.rel(plan.path),
+    emit(as_json, {"client": plan.client_id, "file": ws.rel(plan.path),
                    "review_due": plan.review_due(cfg.review_months),
-                   "unknown_fields": plan.unknown, "plan": plan.data})
-        return
-    click.echo(plan_text(plan, ws.rel(plan.path), cfg))
+                   "unknown_fields": plan.unknown, "plan": plan.data},
+         lambda: plan_text(plan, ws.rel(plan.path), cfg))
 
 
 def plan_text(plan: model.Plan, rel: str, cfg: model.Settings) -> str:
+    """The whole plan as plain text, section by section (``peerkit wrap show``)."""
     d = plan.data
-    c = d["crisis"]
+    lines = _header_lines(plan, rel, cfg)
+    for key, title, parts in model.TEXT_SECTIONS[:5]:
+        _section(lines, title, [(label, d[key][field]) for field, label in parts])
+    _section(lines, model.CRISIS_TITLE)
+    _crisis_lines(lines, d["crisis"])
+    key, title, parts = model.POST_CRISIS
+    _section(lines, title, [(label, d[key][field]) for field, label in parts])
+    _section(lines, model.ADVANCE_DIRECTIVE_TITLE)
+    lines.extend(_advance_directive_lines(d["advance_directive"]))
+    return "\n".join(lines)
+
+
+def _header_lines(plan: model.Plan, rel: str, cfg: model.Settings) -> list[str]:
+    """The title line, the plan's dates and who helped write it."""
+    d = plan.data
     lines = [f"Wellness and crisis action plan: {plan.client_id}  {plan.client_name}  ({rel})"]
-    dates = []
-    if d["written"]:
-        dates.append(f"written {d['written'].isoformat()}")
-    if d["reviewed"]:
-        dates.append(f"reviewed {d['reviewed'].isoformat()}")
     due = plan.review_due(cfg.review_months)
-    if due:
-        dates.append(f"next review due {due.isoformat()}")
+    dates = [f"{label} {day.isoformat()}" for label, day in
+             (("written", d["written"]), ("reviewed", d["reviewed"]), ("next review due", due)) if day]
     if dates:
         lines.append("  " + ", ".join(dates))
     if d["helped_by"]:
         lines.append("  Helped by: " + "; ".join(d["helped_by"]))
+    return lines
 
-    def part(label: str, items: list[str]) -> None:
-        if items:
-            lines.append(f"  {label}:")
-            lines.extend(f"    - {_one_line(i)}" for i in items)
 
-    for key, title, parts in [*model.TEXT_SECTIONS[:5]]:
-        lines.append("")
-        lines.append(title.upper())
-        for field, label in parts:
-            part(label, d[key][field])
-    lines.append("")
-    lines.append(model.CRISIS_TITLE.upper())
-    for field, label in model.CRISIS_TEXT[:2]:
-        part(label, c[field])
-    if c["supporters"]:
-        lines.append("  People I want to help me:")
-        for s in c["supporters"]:
-            extra = ", ".join(x for x in (s["relationship"], s["phone"] or "NO PHONE", s["role"]) if x)
-            decide = " (may make decisions for me)" if s["may_decide"] else ""
-            lines.append(f"    - {s['name']}: {extra}{decide}")
-    if c["disputes"]:
-        part("If my supporters disagree", [c["disputes"]])
-    part("People I do not want involved",
-         [p["name"] + (f" ({p['reason']})" if p["reason"] else "") for p in c["not_involved"]])
-    for field, label in model.MEDICATION_LISTS:
-        part(label, [_med(m) for m in c["medications"][field]])
-    part("Allergies and reactions", c["medications"]["allergies"])
-    for field, label in model.TREATMENT_LISTS:
-        part(label, c["treatments"][field])
-    for field, label in model.FACILITY_LISTS:
-        part(label, [f["name"] + (f", {f['phone']}" if f["phone"] else "")
-                     + (f" ({f['why']})" if f["why"] else "") for f in c["facilities"][field]])
-    for field, label in model.CRISIS_TEXT[2:6]:
-        part(label, c[field])
-    part("Things I need others to take care of",
-         [t["task"] + (f": {t['who']}" if t["who"] else "") for t in c["tasks"]])
-    part(model.CRISIS_TEXT[6][1], c["inactive_when"])
-    key, title, parts = model.POST_CRISIS
+def _section(lines: list[str], title: str, parts: Iterable[tuple[str, list[str]]] = ()) -> None:
+    """A blank line, the section's title in capitals, then its non-empty parts."""
     lines.append("")
     lines.append(title.upper())
-    for field, label in parts:
-        part(label, d[key][field])
-    ad = d["advance_directive"]
-    lines.append("")
-    lines.append(model.ADVANCE_DIRECTIVE_TITLE.upper())
-    if ad["exists"]:
-        lines.append(f"  I have one. The original is kept: {ad['original_location'] or '(not written down)'}")
-        if ad["registered"]:
-            reg = f", file number {ad['file_number']}" if ad["file_number"] else ""
-            lines.append(f"  Registered with the NC Advance Health Care Directive Registry{reg}")
-        if ad["agent"]:
-            lines.append(f"  Health care agent: {ad['agent']}")
-    else:
-        lines.append("  None recorded.")
-    return "\n".join(lines)
+    for label, items in parts:
+        _part(lines, label, items)
+
+
+def _part(lines: list[str], label: str, items: list[str]) -> None:
+    """``label:`` and one bulleted line an item; nothing when there are no items."""
+    if items:
+        lines.append(f"  {label}:")
+        lines.extend(f"    - {_one_line(i)}" for i in items)
+
+
+def _crisis_lines(lines: list[str], c: dict) -> None:
+    """The crisis plan's parts, in the order the plan is written."""
+    for field, label in model.CRISIS_TEXT[:2]:
+        _part(lines, label, c[field])
+    if c["supporters"]:
+        lines.append("  People I want to help me:")
+        lines.extend(_supporter(s) for s in c["supporters"])
+    if c["disputes"]:
+        _part(lines, "If my supporters disagree", [c["disputes"]])
+    _part(lines, "People I do not want involved",
+          [p["name"] + (f" ({p['reason']})" if p["reason"] else "") for p in c["not_involved"]])
+    for field, label in model.MEDICATION_LISTS:
+        _part(lines, label, [_med(m) for m in c["medications"][field]])
+    _part(lines, "Allergies and reactions", c["medications"]["allergies"])
+    for field, label in model.TREATMENT_LISTS:
+        _part(lines, label, c["treatments"][field])
+    for field, label in model.FACILITY_LISTS:
+        _part(lines, label, [_facility(f) for f in c["facilities"][field]])
+    for field, label in model.CRISIS_TEXT[2:6]:
+        _part(lines, label, c[field])
+    _part(lines, "Things I need others to take care of",
+          [t["task"] + (f": {t['who']}" if t["who"] else "") for t in c["tasks"]])
+    _part(lines, model.CRISIS_TEXT[6][1], c["inactive_when"])
+
+
+def _supporter(s: dict) -> str:
+    extra = ", ".join(x for x in (s["relationship"], s["phone"] or "NO PHONE", s["role"]) if x)
+    decide = " (may make decisions for me)" if s["may_decide"] else ""
+    return f"    - {s['name']}: {extra}{decide}"
+
+
+def _facility(f: dict) -> str:
+    return f["name"] + (f", {f['phone']}" if f["phone"] else "") + (f" ({f['why']})" if f["why"] else "")
+
+
+def _advance_directive_lines(ad: dict) -> list[str]:
+    if not ad["exists"]:
+        return ["  None recorded."]
+    lines = [f"  I have one. The original is kept: {ad['original_location'] or '(not written down)'}"]
+    if ad["registered"]:
+        reg = f", file number {ad['file_number']}" if ad["file_number"] else ""
+        lines.append(f"  Registered with the NC Advance Health Care Directive Registry{reg}")
+    if ad["agent"]:
+        lines.append(f"  Health care agent: {ad['agent']}")
+    return lines
 
 
 def _one_line(text: str) -> str:

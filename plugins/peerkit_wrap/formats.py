@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from peerkit_wrap import model
+import peerkit_wrap.model as model
 
 if TYPE_CHECKING:  # pragma: no cover
     from peerkit.workspace import Workspace
@@ -149,34 +149,43 @@ def render_xlsx(plan: model.Plan, ws: Workspace):
     from openpyxl import Workbook
 
     d = plan.data
-    c = d["crisis"]
-    cfg = model.settings(ws)
     wb = Workbook()
     wb.remove(wb.active)
+    _about_sheet(wb, plan, model.settings(ws))
+    for key, _title, parts in model.TEXT_SECTIONS:
+        _text_sheet(wb, d, key, parts)
+    _crisis_sheets(wb, d["crisis"])
+    _text_sheet(wb, d, "post_crisis", model.POST_CRISIS[2])
+    _advance_directive_sheet(wb, d["advance_directive"])
+    return wb
 
+
+def _about_sheet(wb, plan: model.Plan, cfg: model.Settings) -> None:
+    d = plan.data
     about = _Sheet(wb, "About this plan", ["Field", "Value"], [28, 70])
     about.add("Plan", "Wellness and crisis action plan (compatible with WRAP-style planning)")
     about.add("Client id", plan.client_id)
     about.add("Name", plan.client_name)
     about.add("Written", d["written"] or "")
     about.add("Last reviewed", d["reviewed"] or "")
-    due = plan.review_due(cfg.review_months)
-    about.add("Next review due", due or "")
+    about.add("Next review due", plan.review_due(cfg.review_months) or "")
     for helper in d["helped_by"]:
         about.add("Helped by", helper)
     about.add("Trademark", TRADEMARK)
     about.finish()
 
-    def text_sheet(key: str, parts: list[tuple[str, str]]) -> None:
-        sheet = _Sheet(wb, _SECTION_SHEETS[key], ["Part", "Item"], [44, 80])
-        for field, label in parts:
-            for item in d[key][field]:
-                sheet.add(label, item)
-        sheet.finish()
 
-    for key, _title, parts in model.TEXT_SECTIONS:
-        text_sheet(key, parts)
+def _text_sheet(wb, d: dict, key: str, parts: list[tuple[str, str]]) -> None:
+    """A section of lists of text: one row an item, with the label of its part."""
+    sheet = _Sheet(wb, _SECTION_SHEETS[key], ["Part", "Item"], [44, 80])
+    for field, label in parts:
+        for item in d[key][field]:
+            sheet.add(label, item)
+    sheet.finish()
 
+
+def _crisis_sheets(wb, c: dict) -> None:
+    """The crisis plan: its text, then one sheet for each kind of list (people, medications, ...)."""
     crisis = _Sheet(wb, "Crisis plan", ["Part", "Item"], [44, 80])
     for field, label in model.CRISIS_TEXT[:2]:
         for item in c[field]:
@@ -211,19 +220,19 @@ def render_xlsx(plan: model.Plan, ws: Workspace):
             places.add(field.capitalize(), f["name"], f["phone"], f["why"])
     places.finish()
 
-    excluded = _Sheet(wb, "Crisis not involved", ["Name", "Reason"], [30, 70])
-    for p in c["not_involved"]:
-        excluded.add(p["name"], p["reason"])
-    excluded.finish()
+    _rows_sheet(wb, "Crisis not involved", ["Name", "Reason"], [30, 70],
+                [(p["name"], p["reason"]) for p in c["not_involved"]])
+    _rows_sheet(wb, "Crisis tasks", ["Task", "Who"], [50, 40], [(t["task"], t["who"]) for t in c["tasks"]])
 
-    tasks = _Sheet(wb, "Crisis tasks", ["Task", "Who"], [50, 40])
-    for t in c["tasks"]:
-        tasks.add(t["task"], t["who"])
-    tasks.finish()
 
-    text_sheet("post_crisis", model.POST_CRISIS[2])
+def _rows_sheet(wb, title: str, headers: list[str], widths: list[int], rows: list[tuple]) -> None:
+    sheet = _Sheet(wb, title, headers, widths)
+    for row in rows:
+        sheet.add(*row)
+    sheet.finish()
 
-    ad = d["advance_directive"]
+
+def _advance_directive_sheet(wb, ad: dict) -> None:
     pad = _Sheet(wb, "Advance directive", ["Field", "Value"], [40, 60])
     pad.add("Has a psychiatric advance directive", _yes(ad["exists"]))
     pad.add("Where the original is kept", ad["original_location"])
@@ -233,7 +242,6 @@ def render_xlsx(plan: model.Plan, ws: Workspace):
     if ad["notes"]:
         pad.add("Notes", ad["notes"])
     pad.finish()
-    return wb
 
 
 def render_pdf(plan: model.Plan, ws: Workspace) -> bytes:

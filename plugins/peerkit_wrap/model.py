@@ -9,7 +9,6 @@ Errors name the file, line and field, never a value (a value may be a name or na
 """
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from peerkit import storage
+from peerkit.dates import add_months
 from peerkit.errors import DataError
 from peerkit.records import id_problem
 from peerkit.validate import Fields, clean_text
@@ -98,84 +98,8 @@ _SECRET_WORDS = re.compile(r"pass(word|code|phrase)?$|^pin$|_pin$|secret|token",
 _PHONE_RE = re.compile(r"^[0-9+()./\s-]*((ext\.?|x)\s*[0-9]+)?$", re.IGNORECASE)
 
 
-# ------------------------------------------------------------------------------ errors with lines
-
-_HEADER_RE = re.compile(r"^\s*(\[\[|\[)\s*([^\[\]#]+?)\s*\]\]?\s*(#.*)?$")
-
-
-def _norm_table(name: str) -> str:
-    return ".".join(part.strip().strip('"').strip("'") for part in name.split("."))
-
-
-def locate(path: Path, prefix: str, key: str) -> int | None:
-    """Best-effort line of ``key`` inside the table named by ``prefix``.
-
-    ``prefix`` is a Fields prefix such as ``"crisis.supporters[2]."``: the line of ``phone``
-    in the second ``[[crisis.supporters]]`` table.  When the key is missing the line of the
-    table's header is returned, so "is required but missing" still points somewhere useful.
-    """
-    try:
-        lines = Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return None
-    table = prefix[:-1] if prefix.endswith(".") else prefix
-    index = None
-    m = re.fullmatch(r"(.*)\[(\d+)\]", table)
-    if m:
-        table, index = m.group(1), int(m.group(2))
-    key_re = re.compile(rf"^\s*([\"']?){re.escape(key)}\1\s*=") if key else None
-    current = ""
-    seen: dict[str, int] = {}
-    header_line = None
-    inside = table == ""
-    for n, line in enumerate(lines, 1):
-        h = _HEADER_RE.match(line)
-        if h and not line.lstrip().startswith("#"):
-            current = _norm_table(h.group(2))
-            if h.group(1) == "[[":
-                seen[current] = seen.get(current, 0) + 1
-            inside = current == table and (index is None or seen.get(current) == index)
-            if inside:
-                header_line = n
-                if not key_re:
-                    return n
-            continue
-        if inside and key_re and key_re.match(line):
-            return n
-    return header_line
-
-
 class PlanFields(Fields):
-    """Fields whose errors point at the right table in files with repeated [[tables]]."""
-
-    def _line(self, key: str) -> int | None:
-        line = locate(self.path, self.prefix, key)
-        prefix = self.prefix
-        while line is None and prefix:
-            # inline tables and arrays (supporters = [{...}]): the line of the enclosing key
-            parent, _, last = prefix[:-1].rpartition(".")
-            prefix = f"{parent}." if parent else ""
-            line = locate(self.path, prefix, re.sub(r"\[\d+\]$", "", last))
-        return line
-
-    def fail(self, key: str, problem: str):
-        line = self._line(key) or (storage.key_line(self.path, key) if key else None)
-        name = f"{self.prefix}{key}"
-        label = f"field '{name}': " if name else ""
-        raise DataError(self.where(), f"{label}{problem}", line=line)
-
-    def table(self, key: str) -> PlanFields:
-        value = self.opt(key, dict, {})
-        return PlanFields(value, self.path, f"{self.prefix}{key}.")
-
-    def tables(self, key: str) -> list[PlanFields]:
-        value = self.opt(key, list, [])
-        out = []
-        for i, item in enumerate(value):
-            if not isinstance(item, dict):
-                self.fail(key, f"item {i + 1} must be a table ([[{self.prefix}{key}]])")
-            out.append(PlanFields(item, self.path, f"{self.prefix}{key}[{i + 1}]."))
-        return out
+    """Fields with the plan's own readers: lists of text, text, unknown keys."""
 
     def texts(self, key: str) -> list[str]:
         """A list of text (a single text is accepted as a one-item list); blanks dropped."""
@@ -256,7 +180,7 @@ def _named_items(parent: PlanFields, key: str, extra: tuple[str, ...], unknown: 
             continue
         if not isinstance(item, dict):
             parent.fail(key, f"item {i + 1} must be text in quotes or a table")
-        sub = PlanFields(item, parent.path, f"{parent.prefix}{key}[{i + 1}].")
+        sub = parent.sub(key, i)
         entry = _person(sub, "name", extra, unknown)
         if "phone" in extra:
             entry["phone"] = check_phone(sub, "phone")
@@ -299,11 +223,11 @@ def plan_from_dict(data: dict, path: Path | str, *, expect_id: str | None = None
     out: dict[str, Any] = {"client": cid, "written": written, "reviewed": reviewed,
                            "helped_by": f.texts("helped_by")}
     for key, _title, parts in [*TEXT_SECTIONS, POST_CRISIS]:
-        s = f.table(key)
+        s = f.sub(key)
         out[key] = {k: s.texts(k) for k, _label in parts}
         unknown.extend(s.unknown({k for k, _ in parts}))
-    out["crisis"] = _crisis(f.table("crisis"), unknown)
-    out["advance_directive"] = _advance_directive(f.table("advance_directive"), unknown)
+    out["crisis"] = _crisis(f.sub("crisis"), unknown)
+    out["advance_directive"] = _advance_directive(f.sub("advance_directive"), unknown)
     return Plan(client_id=cid, client_name=client_name, path=path, data=out, unknown=unknown)
 
 
@@ -312,7 +236,7 @@ def _crisis(c: PlanFields, unknown: list[str]) -> dict:
     out["disputes"] = c.text("disputes")
     unknown.extend(c.unknown({*(k for k, _ in CRISIS_TEXT), *CRISIS_TABLES, "disputes"}))
     supporters = []
-    for s in c.tables("supporters"):
+    for s in c.table_list("supporters"):
         name = s.text("name")
         if not name:
             s.fail("name", "is required but missing or empty")
@@ -322,20 +246,20 @@ def _crisis(c: PlanFields, unknown: list[str]) -> dict:
         unknown.extend(s.unknown({"name", "relationship", "phone", "role", "may_decide"}))
     out["supporters"] = supporters
     out["not_involved"] = _named_items(c, "not_involved", ("reason",), unknown)
-    meds = c.table("medications")
+    meds = c.sub("medications")
     out["medications"] = {k: _named_items(meds, k, ("dose", "why"), unknown) for k, _ in MEDICATION_LISTS}
     out["medications"]["allergies"] = meds.texts("allergies")
     unknown.extend(meds.unknown({*(k for k, _ in MEDICATION_LISTS), "allergies"}))
-    treatments = c.table("treatments")
+    treatments = c.sub("treatments")
     out["treatments"] = {k: treatments.texts(k) for k, _ in TREATMENT_LISTS}
     unknown.extend(treatments.unknown({k for k, _ in TREATMENT_LISTS}))
-    facilities = c.table("facilities")
+    facilities = c.sub("facilities")
     out["facilities"] = {}
     for k, _ in FACILITY_LISTS:
         out["facilities"][k] = _named_items(facilities, k, ("phone", "why"), unknown)
     unknown.extend(facilities.unknown({k for k, _ in FACILITY_LISTS}))
     tasks = []
-    for t in c.tables("tasks"):
+    for t in c.table_list("tasks"):
         task = {"task": t.text("task"), "who": t.text("who")}
         if not task["task"]:
             t.fail("task", "is required but missing or empty")
@@ -409,12 +333,6 @@ def settings(ws: Workspace) -> Settings:
         f.fail("warn_days", "must be a whole number of days from 0 to 365")
     severity = f.choice("overdue_severity", ("error", "warning"), DEFAULT_OVERDUE_SEVERITY)
     return Settings(months, warn, severity)
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 # ------------------------------------------------------------------------------ new plans

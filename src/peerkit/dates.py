@@ -1,9 +1,11 @@
 """Dates as the command line accepts them: YYYY-MM-DD, today, yesterday; weeks YYYY-Www, this, last."""
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import os
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING, overload
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -107,6 +109,14 @@ def fiscal_year(day: dt.date, start: tuple[int, int] = (7, 1)) -> tuple[dt.date,
     return first, nxt - dt.timedelta(days=1)
 
 
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later (or earlier); the month's last day when that month is
+    shorter: 31 August + 6 months is 28 February."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
 @overload
 def month_folders(start: dt.date, end: dt.date) -> list[tuple[int, int]]: ...
 @overload
@@ -123,6 +133,18 @@ def month_folders(start: dt.date | None, end: dt.date | None) -> list[tuple[int,
         if m == 13:
             y, m = y + 1, 1
     return out
+
+
+def month_folder_files(root: Path, start: dt.date | None, end: dt.date | None) -> list[Path]:
+    """The ``*.toml`` files of ``root/YYYY/MM/`` folders from ``start``'s month to ``end``'s
+    (every month folder when the range is open), folder by folder, by name; hidden files
+    (a ``.name.toml`` left by an editor) are skipped.  Records in them are filtered by date
+    by the caller: a month folder holds the whole month."""
+    months = month_folders(start, end)
+    folders = ([root / f"{y:04d}" / f"{m:02d}" for y, m in months] if months is not None
+               else sorted(p for p in root.glob("*/*") if p.is_dir()))
+    return [p for folder in folders if folder.is_dir()
+            for p in sorted(folder.glob("*.toml")) if not p.name.startswith(".")]
 
 
 # ---------------------------------------------------------------------------- time zones

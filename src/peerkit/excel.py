@@ -131,6 +131,18 @@ def save_workbook(wb, path: Path | str, *, before_replace=None) -> Path:
 def preflight(path: Path) -> None:
     """Refuse files openpyxl should never see: not a zip, too big, bombs, macros, encryption."""
     where = display_path(path)
+    _check_size(path, where)
+    _check_signature(path, where)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            _check_parts(zf.infolist(), where)
+    except zipfile.BadZipFile:
+        raise DataError(where, "is damaged or truncated (not a readable .xlsx)") from None
+    except (OSError, EOFError, ValueError, NotImplementedError):
+        raise DataError(where, "is damaged or truncated (not a readable .xlsx)") from None
+
+
+def _check_size(path: Path, where: str) -> None:
     try:
         size = path.stat().st_size
     except FileNotFoundError:
@@ -139,6 +151,10 @@ def preflight(path: Path) -> None:
         raise DataError(where, "is empty (0 bytes); export it again from Excel")
     if size > MAX_FILE_BYTES:
         raise DataError(where, f"is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; refusing to open it")
+
+
+def _check_signature(path: Path, where: str) -> None:
+    """The first bytes: a zip file, not an old .xls (or a password-protected workbook)."""
     with path.open("rb") as fh:
         head = fh.read(8)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
@@ -146,36 +162,34 @@ def preflight(path: Path) -> None:
                                "unprotected .xlsx and try again")
     if not head.startswith(b"PK"):
         raise DataError(where, "is not an .xlsx workbook (save it as Excel .xlsx)")
-    try:
-        with zipfile.ZipFile(path) as zf:
-            infos = zf.infolist()
-            if len(infos) > MAX_MEMBERS:
-                raise DataError(where, f"has {len(infos)} parts; refusing an unusual workbook")
-            total = 0
-            names = set()
-            for info in infos:
-                names.add(info.filename)
-                if info.flag_bits & 0x1:
-                    raise DataError(where, "is encrypted; save an unprotected copy and try again")
-                if info.filename.startswith("/") or ".." in info.filename.split("/"):
-                    raise DataError(where, "contains unsafe part names; refusing it")
-                total += info.file_size
-                if info.compress_size and info.file_size / info.compress_size > MAX_RATIO \
-                        and info.file_size > 1024 * 1024:
-                    raise DataError(where, "expands to far more than its size (a zip bomb?); refusing it")
-            if total > MAX_UNCOMPRESSED:
-                raise DataError(where, "expands to more than "
-                                       f"{MAX_UNCOMPRESSED // (1024 * 1024)} MB; refusing it")
-            if any(n.lower().endswith("vbaproject.bin") for n in names):
-                raise DataError(where, "contains macros (.xlsm); save it as a plain .xlsx without macros")
-            if "mimetype" in names and "content.xml" in names:
-                raise DataError(where, "is an OpenDocument (.ods) file; save it as .xlsx")
-            if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
-                raise DataError(where, "is a zip file but not an .xlsx workbook")
-    except zipfile.BadZipFile:
-        raise DataError(where, "is damaged or truncated (not a readable .xlsx)") from None
-    except (OSError, EOFError, ValueError, NotImplementedError):
-        raise DataError(where, "is damaged or truncated (not a readable .xlsx)") from None
+
+
+def _check_parts(infos: list[zipfile.ZipInfo], where: str) -> None:
+    """The zip's parts: not too many, none unsafe, not too big once expanded, an .xlsx's names."""
+    if len(infos) > MAX_MEMBERS:
+        raise DataError(where, f"has {len(infos)} parts; refusing an unusual workbook")
+    for info in infos:
+        _check_part(info, where)
+    if sum(info.file_size for info in infos) > MAX_UNCOMPRESSED:
+        raise DataError(where, "expands to more than "
+                               f"{MAX_UNCOMPRESSED // (1024 * 1024)} MB; refusing it")
+    names = {info.filename for info in infos}
+    if any(n.lower().endswith("vbaproject.bin") for n in names):
+        raise DataError(where, "contains macros (.xlsm); save it as a plain .xlsx without macros")
+    if "mimetype" in names and "content.xml" in names:
+        raise DataError(where, "is an OpenDocument (.ods) file; save it as .xlsx")
+    if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
+        raise DataError(where, "is a zip file but not an .xlsx workbook")
+
+
+def _check_part(info: zipfile.ZipInfo, where: str) -> None:
+    if info.flag_bits & 0x1:
+        raise DataError(where, "is encrypted; save an unprotected copy and try again")
+    if info.filename.startswith("/") or ".." in info.filename.split("/"):
+        raise DataError(where, "contains unsafe part names; refusing it")
+    if info.compress_size and info.file_size / info.compress_size > MAX_RATIO \
+            and info.file_size > 1024 * 1024:
+        raise DataError(where, "expands to far more than its size (a zip bomb?); refusing it")
 
 
 def open_workbook(path: Path | str):

@@ -5,7 +5,7 @@ import datetime as dt
 import json
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,12 @@ def to_json(data: Any) -> str:
 def emit_json(data: Any) -> None:
     """Print JSON to stdout (dates ISO, Decimal as strings)."""
     click.echo(to_json(data))
+
+
+def emit(as_json: bool, data: Any, text: Callable[[], str]) -> None:
+    """What a ``show``/``list`` command prints: ``data`` as JSON with ``--json``, otherwise
+    the text ``text()`` makes (called only then)."""
+    click.echo(to_json(data) if as_json else text())
 
 
 def message(text: str) -> None:

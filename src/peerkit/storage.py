@@ -175,17 +175,60 @@ def read_toml(path: Path) -> dict:
     return data
 
 
-def key_line(path: Path, key: str) -> int | None:
-    """Best-effort line number of ``key = ...`` in a TOML file, for error messages."""
+def key_line(path: Path, key: str, prefix: str = "") -> int | None:
+    """Best-effort line number of ``key = ...`` in a TOML file, for error messages.
+
+    ``prefix`` is a ``Fields`` prefix naming the table the key is in: ``"crisis.supporters[2]."``
+    finds the key inside the second ``[[crisis.supporters]]`` table, not the first one with that
+    name anywhere in the file.  A key in an inline table or array (``supporters = [{...}]``)
+    gives the line of the enclosing key; a missing key the line of its table's header; a key
+    not found where the prefix says, the first ``key =`` anywhere.
+    """
     try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        lines = Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return None
-    pat = re.compile(rf"^\s*(\"?){re.escape(key)}\1\s*=")
-    for i, line in enumerate(lines, 1):
-        if pat.match(line):
-            return i
-    return None
+    line = _line_in_table(lines, prefix, key)
+    inner = prefix
+    while line is None and inner:
+        parent, _, last = inner[:-1].rpartition(".")
+        inner = f"{parent}." if parent else ""
+        line = _line_in_table(lines, inner, re.sub(r"\[\d+\]$", "", last))
+    if line is None and key:  # a Fields whose prefix does not name its table
+        line = _line_in_table(lines, "*", key)
+    return line
+
+
+_HEADER_RE = re.compile(r"^\s*(\[\[|\[)\s*([^\[\]#]+?)\s*\]\]?\s*(#.*)?$")
+
+
+def _line_in_table(lines: list[str], prefix: str, key: str) -> int | None:
+    """The line of ``key`` inside the table ``prefix`` names (``"*"``: in any table); the
+    table's header line when the key is not in it (or ``key`` is "")."""
+    table = prefix[:-1] if prefix.endswith(".") else prefix
+    index = None
+    m = re.fullmatch(r"(.*)\[(\d+)\]", table)
+    if m:
+        table, index = m.group(1), int(m.group(2))
+    key_re = re.compile(rf"^\s*([\"']?){re.escape(key)}\1\s*=") if key else None
+    seen: dict[str, int] = {}
+    header_line = None
+    inside = table in ("", "*")
+    for n, line in enumerate(lines, 1):
+        h = _HEADER_RE.match(line)
+        if h and not line.lstrip().startswith("#"):
+            current = ".".join(part.strip().strip('"').strip("'") for part in h.group(2).split("."))
+            if h.group(1) == "[[":
+                seen[current] = seen.get(current, 0) + 1
+            inside = table == "*" or (current == table and (index is None or seen[current] == index))
+            if inside and table != "*":
+                header_line = n
+                if not key_re:
+                    return n
+            continue
+        if inside and key_re and key_re.match(line):
+            return n
+    return header_line
 
 
 # ---------------------------------------------------------------- writing

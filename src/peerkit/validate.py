@@ -11,7 +11,7 @@ import unicodedata
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Literal, NoReturn, overload
+from typing import Any, Literal, NoReturn, Self, overload
 
 from peerkit.errors import DataError
 from peerkit.storage import display_path, key_line
@@ -74,7 +74,7 @@ class Fields:
         return display_path(self.path)
 
     def fail(self, key: str, problem: str) -> NoReturn:
-        line = key_line(self.path, key) if key else None
+        line = key_line(self.path, key, self.prefix) if key or self.prefix else None
         field = f"{self.prefix}{key}"
         label = f"field '{field}': " if field else ""
         raise DataError(self.where(), f"{label}{problem}", line=line)
@@ -153,18 +153,21 @@ class Fields:
             self.fail(key, "must be a positive amount like \"11.97\"")
         return amount
 
-    def sub(self, key: str, index: int | None = None) -> Fields:
-        value = self.data[key] if index is None else self.data[key][index]
+    # Tables inside this one are read with the same class (a subclass keeps its own readers).
+    def sub(self, key: str, index: int | None = None) -> Self:
+        """The table ``key`` (empty when missing), or item ``index`` of the list ``key``."""
+        value = self.opt(key, dict, {}) if index is None else self.data[key][index]
         label = f"{key}[{index + 1}]." if index is not None else f"{key}."
-        return Fields(value, self.path, self.prefix + label)
+        return type(self)(value, self.path, self.prefix + label)
 
-    def table_list(self, key: str) -> list[Fields]:
+    def table_list(self, key: str) -> list[Self]:
+        """An optional array of tables (``[[key]]``)."""
         value = self.opt(key, list, [])
         out = []
         for i, item in enumerate(value):
             if not isinstance(item, dict):
-                self.fail(key, f"item {i + 1} must be a table ([[{key}]])")
-            out.append(Fields(item, self.path, f"{self.prefix}{key}[{i + 1}]."))
+                self.fail(key, f"item {i + 1} must be a table ([[{self.prefix}{key}]])")
+            out.append(type(self)(item, self.path, f"{self.prefix}{key}[{i + 1}]."))
         return out
 
 

@@ -150,3 +150,18 @@ def test_activities_sheet_in_the_review_workbook(run, ws_path, tmp_path):
     assert run("note", "export", "--deidentify", "--from", "2026-11-16", "--to", "2026-11-22",
                "--out", out2).exit_code == 0
     assert "Activities" not in openpyxl.load_workbook(out2).sheetnames
+
+
+@pytest.mark.parametrize("day,start,end,minutes", [
+    ("2026-03-08", "01:30", "03:30", 60),    # clocks go forward at 02:00 (America/New_York)
+    ("2026-11-01", "00:30", "02:30", 180),   # clocks go back at 02:00: 01:00-02:00 twice
+    ("2026-11-02", "00:30", "02:30", 120),
+])
+def test_minutes_are_real_minutes_across_a_daylight_saving_change(run, ws_path, day, start, end, minutes):
+    """Before, an activity's minutes were the wall-clock difference (120 on both change nights)."""
+    r = add(run, "--kind", "on-call", "--date", day, "--start", start, "--end", end)
+    assert r.exit_code == 0, r.output
+    path = ws_path / "activities" / day[:4] / day[5:7] / f"A-{day}-1.toml"
+    assert tomllib.loads(path.read_text())["minutes"] == minutes
+    listed = json.loads(run("activity", "list", "--from", day, "--to", day, "--json").stdout)
+    assert [a["minutes"] for a in listed] == [minutes]

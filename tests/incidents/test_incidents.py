@@ -233,3 +233,25 @@ def test_example_incidents_have_nothing_due(run, now):
     listed = json.loads(run("incident", "list", "--json").stdout)
     assert [(i["id"], i["level"], i["open"]) for i in listed] == [
         ("INC-2026-11-10-1", "I", False), ("INC-2026-11-18-1", "II", False)]
+
+
+def test_show_and_list_as_text(level3, run):
+    assert run("incident", "mark", level3, "reported-supervisor", "--at", "2026-11-24T09:30").exit_code == 0
+    assert run("incident", "mark", level3, "updated", "--at", "2026-11-25T08:00").exit_code == 0
+    shown = run("incident", "show", level3)
+    assert shown.exit_code == 0
+    assert shown.stdout.splitlines() == [
+        f"{level3}  level III  client C001",
+        "  occurred 2026-11-24 08:30, learned of 2026-11-24 09:00",
+        "  what: Generic fictional event",
+        "  actions: Generic fictional actions",
+        "  report to the supervisor: due 2026-11-25 09:00, done 2026-11-24 09:30 [done]",
+        "  verbal notice to the LME/MCO: due 2026-11-25 09:00, not yet [overdue]",
+        "  entry in IRIS: due 2026-11-27 09:00, not yet [open]",
+        "  update sent 2026-11-25 08:00",
+    ]
+    listed = run("incident", "list").stdout.splitlines()
+    assert listed[0].split() == ["id", "level", "occurred", "learned", "client", "next", "deadline", "state"]
+    assert listed[-1].split() == [level3, "III", "2026-11-24", "08:30", "2026-11-24", "09:00", "C001",
+                                  "verbal", "notice", "to", "the", "LME/MCO", "by", "2026-11-25", "09:00",
+                                  "overdue"]

@@ -66,3 +66,18 @@ def test_a_corrupt_note_of_an_issued_invoice_is_reported_not_billed_back(run, ws
     assert not [a for a in after if "adjustment" in a["message"]]
     assert [a["subject"] for a in after if a["source"] == "invoice"] == [
         "2026-11-09..2026-11-15", "2026-11-16..2026-11-22"]
+
+
+def test_a_broken_client_record_is_a_data_problem_shown_once_not_an_alert(run, ws_path, monkeypatch):
+    """Before, the clients plugin turned the record's DataError into an error alert too, so
+    the same line was shown twice (as an alert and under NOT CHECKED)."""
+    monkeypatch.setenv("PEERKIT_TODAY", "2026-11-29")
+    path = ws_path / "clients" / "C001.toml"
+    path.write_text(path.read_text().replace("admitted = 2026-09-01", 'admitted = "soon"'))
+    result = run("status")
+    assert result.exit_code == 3
+    assert result.stdout.count("clients/C001.toml:7: field 'admitted'") == 1
+    assert "NOT CHECKED" in result.stdout
+    result, alerts = _status(run)
+    assert result.exit_code == 3
+    assert not [a for a in alerts if a["source"] == "clients" and a["subject"] == "clients"]

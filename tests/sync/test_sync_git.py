@@ -353,3 +353,23 @@ def test_the_full_week_over_the_network(tmp_path, git_daemon):
         logs = sorted(p.name for p in (ws / "audit").glob("*.log"))
         assert "pat@supervisor-laptop.log" in logs, logs
         assert len(logs) == (2 if name == "ana" else 1), logs    # ana's own render is in a log of hers
+
+
+@pytest.mark.parametrize("text,expected", [
+    # before: a non-table reviewer was a traceback (AttributeError, exit 70)
+    ('reviewer = "Pat Supervisor"\n', "agency.toml:1: field 'reviewer': expected a table, found text"),
+    ('[reviewer]\nname = 7\n', "agency.toml:2: field 'reviewer.name': expected text in quotes"),
+    ('[[peer]]\nname = "ana"\nremote = "/srv/ana.git"\n\n[[peer]]\nname = "bo"\nremote = "-x"\n',
+     "agency.toml:7: field 'peer[2].remote': must be a git URL or path"),
+    ('[[peer]]\nname = "ana"\nremote = "/a.git"\n\n[[peer]]\nname = "ana"\nremote = "/b.git"\n',
+     "agency.toml:6: field 'peer[2].name': is the name of another [[peer]] too"),
+    ('peer = "ana"\n', "agency.toml:1: field 'peer': expected a list"),
+])
+def test_a_bad_agency_toml_is_exit_3_naming_file_line_and_field(tmp_path, text, expected):
+    folder = tmp_path / "agency"
+    folder.mkdir()
+    (folder / "agency.toml").write_text(text)
+    result = Runner(None)("agency", "--agency", folder, "status", "--json", workspace=False)
+    assert result.exit_code == 3, result.output
+    assert expected in result.stderr
+    assert "Traceback" not in result.output

@@ -174,8 +174,12 @@ def test_show_text_and_json(run):
 
 
 def test_add_months_clamps_the_day():
-    assert model.add_months(dt.date(2026, 8, 31), 6) == dt.date(2027, 2, 28)
-    assert model.add_months(dt.date(2026, 11, 10), 14) == dt.date(2028, 1, 10)
+    from peerkit.dates import add_months
+
+    assert add_months(dt.date(2026, 8, 31), 6) == dt.date(2027, 2, 28)
+    assert add_months(dt.date(2026, 11, 10), 14) == dt.date(2028, 1, 10)
+    assert add_months(dt.date(2028, 3, 31), -1) == dt.date(2028, 2, 29)
+    assert add_months(dt.date(2026, 1, 15), -13) == dt.date(2024, 12, 15)
 
 
 def test_skeleton_blocks_are_valid_once_uncommented(ws):

@@ -70,29 +70,14 @@ def missing_secrets(config: dict) -> list[str]:
 @click.pass_context
 def doctor(ctx):
     """Check the installation, the keyring and the workspace; exit 1 on any warning."""
-    import openpyxl
-
     from peerkit.errors import PeerkitError
 
-    warnings: list[str] = []
-    if not getattr(openpyxl, "DEFUSEDXML", False):
-        warnings.append("openpyxl is not using defusedxml: reinstall peerkit")
-    from peerkit.secrets import backend, insecure_backend
-
-    keyring_ok = False
-    try:
-        backend()
-        keyring_ok = True
-    except PeerkitError as exc:
-        warnings.append(f"keyring: {exc.message}")
-    plain = insecure_backend()
-    if keyring_ok and plain:  # allowed by PEERKIT_ALLOW_INSECURE_KEYRING, but still a risk
-        warnings.append(f"keyring: secrets are stored in plain text ({plain}), allowed by "
-                        "PEERKIT_ALLOW_INSECURE_KEYRING=1; use an OS keyring for real data")
+    warnings = _installation_warnings()
+    keyring_ok, keyring_warnings = _keyring_warnings()
+    warnings.extend(keyring_warnings)
     plugins = plugins_for(ctx)
-    for info in plugins.info.values():
-        if info.error and not (info.source == "workspace" and "trust" in info.error):
-            warnings.append(f"plugin {info.name!r} failed to load: {info.error}")
+    warnings.extend(f"plugin {info.name!r} failed to load: {info.error}" for info in plugins.info.values()
+                    if info.error and not (info.source == "workspace" and "trust" in info.error))
     ws = None
     try:
         from peerkit.context import workspace_for
@@ -101,20 +86,7 @@ def doctor(ctx):
     except PeerkitError as exc:
         message(f"(no workspace checked: {exc.message})")
     if ws is not None:
-        from peerkit.trust import doctor_warnings
-
-        warnings.extend(doctor_warnings(ws.root))  # untrusted/changed plugin files, foreign owner
-        warnings.extend(workspace_warnings(ws))
-        from peerkit.templating import lint_workspace
-
-        warnings.extend(lint_workspace(ws))
-        try:
-            _ = ws.config  # loads and validates peerkit.toml
-        except PeerkitError as exc:
-            warnings.append(exc.message)
-        else:
-            if keyring_ok:
-                warnings.extend(missing_secrets(ws.config))
+        warnings.extend(_workspace_checks(ws, keyring_ok))
     for plugin, items in plugins.call("doctor_checks", workspace=ws):
         warnings.extend(f"{plugin}: {w}" for w in items)
     failures = plugins.take_failures()  # a doctor check that failed: never "All checks passed"
@@ -127,3 +99,46 @@ def doctor(ctx):
     if warnings:
         ctx.exit(1)
     click.echo("All checks passed.")
+
+
+def _installation_warnings() -> list[str]:
+    import openpyxl
+
+    if not getattr(openpyxl, "DEFUSEDXML", False):
+        return ["openpyxl is not using defusedxml: reinstall peerkit"]
+    return []
+
+
+def _keyring_warnings() -> tuple[bool, list[str]]:
+    """(is a keyring usable, warnings about it)."""
+    from peerkit.errors import PeerkitError
+    from peerkit.secrets import backend, insecure_backend
+
+    try:
+        backend()
+    except PeerkitError as exc:
+        return False, [f"keyring: {exc.message}"]
+    plain = insecure_backend()
+    if plain:  # allowed by PEERKIT_ALLOW_INSECURE_KEYRING, but still a risk
+        return True, [f"keyring: secrets are stored in plain text ({plain}), allowed by "
+                      "PEERKIT_ALLOW_INSECURE_KEYRING=1; use an OS keyring for real data"]
+    return True, []
+
+
+def _workspace_checks(ws, keyring_ok: bool) -> list[str]:
+    """Plugin files, permissions, templates, peerkit.toml and the secrets it names."""
+    from peerkit.errors import PeerkitError
+    from peerkit.templating import lint_workspace
+    from peerkit.trust import doctor_warnings
+
+    warnings = doctor_warnings(ws.root)  # untrusted/changed plugin files, foreign owner
+    warnings.extend(workspace_warnings(ws))
+    warnings.extend(lint_workspace(ws))
+    try:
+        _ = ws.config  # loads and validates peerkit.toml
+    except PeerkitError as exc:
+        warnings.append(exc.message)
+    else:
+        if keyring_ok:
+            warnings.extend(missing_secrets(ws.config))
+    return warnings
