@@ -50,7 +50,7 @@ def invoice(ws, period, fmt, out, preview, reissue):
     invoiced are billed on the next invoice, marked late.
     """
     from peerkit.output import format_for_out, names_folder, out_target
-    from peerkit_invoice import model
+    from peerkit_invoice import issuing, model
 
     formats = _formats()
     fmt = format_for_out(out, fmt, formats, aliases=SUFFIX_ALIASES,
@@ -78,7 +78,7 @@ def invoice(ws, period, fmt, out, preview, reissue):
                 "services still to come in it will not be on this invoice.")
 
     if preview:
-        outcome = model.prepare(ws, settings, start, end, reissue=reissue, preview=True)
+        outcome = issuing.prepare(ws, settings, start, end, reissue=reissue, preview=True)
         if outcome.action == "empty":
             message(f"Nothing to bill for {start}..{end}: no approved, uninvoiced services.")
             click.get_current_context().exit(EXIT_NOTHING)
@@ -95,7 +95,7 @@ def invoice(ws, period, fmt, out, preview, reissue):
 
     current_plugins().require_all_loaded("issue an invoice")  # its lines would be missing
     with ws.lock():
-        outcome = model.prepare(ws, settings, start, end, reissue=reissue, preview=False)
+        outcome = issuing.prepare(ws, settings, start, end, reissue=reissue, preview=False)
         if outcome.action == "empty":
             message(f"Nothing to bill for {start}..{end}: no approved, uninvoiced services; "
                     "no invoice number was taken.")
@@ -105,7 +105,7 @@ def invoice(ws, period, fmt, out, preview, reissue):
             model.fill_secrets(ws, inv, settings, message)
         data = render(inv, ws)  # before anything is written: a template error issues nothing
         if outcome.action in ("issued", "reissued"):
-            model.commit(ws, outcome)
+            issuing.commit(ws, outcome)
         records = [inv.number, *([outcome.voided] if outcome.voided else []), *inv.notes]
         action = {"existing": "reprint"}.get(outcome.action, outcome.action)
         written = _write(data, out, _default_name(out_dir, inv.number, fmt,
