@@ -6,8 +6,6 @@ plugin's ``invoice_formats`` hook.
 """
 from __future__ import annotations
 
-from decimal import Decimal
-
 HEADERS = ["Date", "Client", "Code", "Modifier", "Description", "Minutes", "Units", "Quantity",
            "Rate", "Amount", "Notes", "Late"]
 COLUMN_WIDTHS = [12, 10, 8, 9, 28, 9, 8, 10, 10, 12, 40, 6]
@@ -227,10 +225,10 @@ def render_pdf(invoice, workspace) -> bytes:
     return html_to_pdf(render_html(invoice, workspace))
 
 
+# Formats that return bytes say so (read by commands.is_binary): never printed to a terminal.
+render_xlsx.binary = True  # type: ignore[attr-defined]  # a function attribute, read with getattr
+render_pdf.binary = True  # type: ignore[attr-defined]
+
+
 BUILTIN = {"json": render_json, "md": render_md, "html": render_html, "xlsx": render_xlsx,
            "pdf": render_pdf}
-BINARY = {"xlsx", "pdf"}
-
-
-def money(value) -> str:
-    return str(Decimal(value))

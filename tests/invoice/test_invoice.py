@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from invoice_helpers import add_toml, assert_no_traceback, error_lines, make_note, set_billing, tree
@@ -499,6 +500,33 @@ def test_hook_invoice_formats(run, register_plugin, ws_path, today):
     register_plugin(Clash(), name="clash")
     clash = run("invoice", "--week", "2026-W47", "--format", "json")
     assert clash.exit_code == 3 and "defined by two plugins" in clash.output
+
+
+def test_a_plugin_format_that_returns_bytes_is_binary_like_xlsx(run, register_plugin, ws_path, today,
+                                                               monkeypatch):
+    """One source of truth for binary formats: ``render.binary`` (xlsx and pdf set it too)."""
+    from peerkit import hookimpl
+
+    class Zipped:
+        @hookimpl
+        def invoice_formats(self):
+            def render(invoice, workspace):
+                return b"PK\x03\x04" + invoice.number.encode()
+            render.binary = True
+            return {"zipped": render}
+
+    register_plugin(Zipped(), name="zipped")
+    refused = run("invoice", "--week", "2026-W47", "--format", "zipped", "--out", "-")
+    assert refused.exit_code == 2 and "zipped cannot go to stdout" in refused.output
+    preview = run("invoice", "--week", "2026-W47", "--format", "zipped", "--preview")
+    assert preview.exit_code == 2 and "--preview with zipped needs --out FILE.zipped" in preview.output
+    assert not (ws_path / "invoices").exists() or not list((ws_path / "invoices").glob("*.toml"))
+    monkeypatch.chdir(ws_path.parent)
+    result = run("invoice", "--week", "2026-W47", "--format", "zipped")   # no --out: <number>.zipped
+    assert result.exit_code == 0, result.output
+    written = Path(result.stdout.strip())
+    assert written == ws_path.parent / "INV-2026-0001.zipped"
+    assert written.read_bytes() == b"PK\x03\x04INV-2026-0001"
 
 
 def test_preview_with_reissue_changes_nothing(run, ws, ws_path, today):
