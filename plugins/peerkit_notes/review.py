@@ -287,68 +287,21 @@ def export_review(workspaces: list[Workspace], out: Path | str, *,
     Written with xlsxwriter in constant-memory mode (``peerkit.xlsx_writer``): what goes in each
     cell is decided here, as plain values (text is always a text cell); the writer only stores
     them."""
-    from peerkit.output import progress as progress_bar
-    from peerkit.xlsx_writer import Formula, StreamingWorkbook
+    from peerkit.xlsx_writer import StreamingWorkbook
 
     out = Path(out)
     if not workspaces:
         raise UsageError("no workspace to export")
-    statuses = tuple(statuses)
-    today = today or dates.today()
-    cols = columns(deidentify)
-    index = {c.header: i for i, c in enumerate(cols)}
-    n_cols = len(cols)
-
+    keys = _workspace_keys(workspaces)
+    job = _RowsJob(workspaces, keys, columns(deidentify), date_from, date_to, tuple(statuses),
+                   deidentify, today or dates.today())
     with StreamingWorkbook(out) as wb:
         sheet = wb.add_sheet(NOTES_SHEET)
         summary_sheet = wb.add_sheet(SUMMARY_SHEET)
         meta = wb.add_sheet(META_SHEET)
         meta.hide()
-
-        sheet.freeze_header()
-        sheet.set_widths([c.width for c in cols], hidden=[i for i, c in enumerate(cols) if c.hidden])
-        sheet.append([c.header for c in cols], bold=True)
-
-        keys = _workspace_keys(workspaces)
-        peers: list[PeerSummary] = []
-        exported_ids: list[list[str]] = []
-        row = 1
-        total = 0
-        job = _RowsJob(workspaces, keys, cols, date_from, date_to, statuses, deidentify, today)
-        for summary, rows in _each_workspace_rows(job):
-            ids: list[str] = []
-            label = f"Exporting {summary.workspace}"
-            with progress_bar(rows, length=len(rows), label=label, enabled=progress) as items:
-                for note_id, cells in items:
-                    sheet.append(cells, checked=True)
-                    row += 1
-                    total += 1
-                    ids.append(note_id)
-            peers.append(summary)
-            exported_ids.append(ids)
-
-        last_row = max(row, 2)
-        sheet.autofilter(max(row, 1), n_cols)
-        if not deidentify:
-            sheet.list_validation(index["Decision"], 2, last_row, DECISIONS, title="Decision",
-                                  error="Choose approved or denied, or leave the cell blank.",
-                                  prompt="approved or denied (blank = no decision yet)")
-
-        # Summary: one row per workspace, then live totals (their values precomputed).
-        summary_sheet.freeze_header()
-        summary_sheet.set_widths(SUMMARY_WIDTHS)
-        summary_sheet.append(SUMMARY_HEADER, bold=True)
-        for p in peers:
-            summary_sheet.append(_summary_cells(p))
-        first, last = 2, len(peers) + 1
-        total_row: list[Any] = ["Total", None]
-        for i in range(3, len(SUMMARY_HEADER) + 1):
-            letter = _column_letter(i)
-            computed = sum(_summary_cells(p)[i - 1] for p in peers)
-            total_row.append(Formula(f"=SUM({letter}{first}:{letter}{last})", computed))
-        summary_sheet.append(total_row)
-        summary_sheet.autofilter(last, len(SUMMARY_HEADER))
-
+        peers, exported_ids = _write_notes_sheet(sheet, job, progress)
+        _write_summary_sheet(summary_sheet, peers)
         # Hidden sheet: what import-review needs to find each workspace again.
         for meta_row in _meta_rows(workspaces, keys, deidentify):
             meta.append(meta_row)
@@ -361,7 +314,58 @@ def export_review(workspaces: list[Workspace], out: Path | str, *,
         for ws, ids in zip(workspaces, exported_ids, strict=True):
             ws.audit("note export", records=ids, output=shown,
                      action="deidentified" if deidentify else "review")
-    return ExportResult(path=out, notes=total, peers=peers, deidentified=deidentify)
+    return ExportResult(path=out, notes=sum(len(ids) for ids in exported_ids), peers=peers,
+                        deidentified=deidentify)
+
+
+def _write_notes_sheet(sheet, job: _RowsJob, progress: bool) -> tuple[list[PeerSummary], list[list[str]]]:
+    """The ``Notes`` sheet: header, one row per note (workspace by workspace), filter and the
+    Decision list; returns each workspace's summary and the ids of the notes it exported."""
+    from peerkit.output import progress as progress_bar
+
+    cols = job.cols
+    sheet.freeze_header()
+    sheet.set_widths([c.width for c in cols], hidden=[i for i, c in enumerate(cols) if c.hidden])
+    sheet.append([c.header for c in cols], bold=True)
+    peers: list[PeerSummary] = []
+    exported_ids: list[list[str]] = []
+    row = 1
+    for summary, rows in _each_workspace_rows(job):
+        ids: list[str] = []
+        label = f"Exporting {summary.workspace}"
+        with progress_bar(rows, length=len(rows), label=label, enabled=progress) as items:
+            for note_id, cells in items:
+                sheet.append(cells, checked=True)
+                row += 1
+                ids.append(note_id)
+        peers.append(summary)
+        exported_ids.append(ids)
+    sheet.autofilter(max(row, 1), len(cols))
+    if not job.deidentify:
+        decision = [c.header for c in cols].index("Decision")
+        sheet.list_validation(decision, 2, max(row, 2), DECISIONS, title="Decision",
+                              error="Choose approved or denied, or leave the cell blank.",
+                              prompt="approved or denied (blank = no decision yet)")
+    return peers, exported_ids
+
+
+def _write_summary_sheet(sheet, peers: list[PeerSummary]) -> None:
+    """The ``Summary`` sheet: one row per workspace, then live totals (their values precomputed)."""
+    from peerkit.xlsx_writer import Formula
+
+    sheet.freeze_header()
+    sheet.set_widths(SUMMARY_WIDTHS)
+    sheet.append(SUMMARY_HEADER, bold=True)
+    for p in peers:
+        sheet.append(_summary_cells(p))
+    first, last = 2, len(peers) + 1
+    total_row: list[Any] = ["Total", None]
+    for i in range(3, len(SUMMARY_HEADER) + 1):
+        letter = _column_letter(i)
+        computed = sum(_summary_cells(p)[i - 1] for p in peers)
+        total_row.append(Formula(f"=SUM({letter}{first}:{letter}{last})", computed))
+    sheet.append(total_row)
+    sheet.autofilter(last, len(SUMMARY_HEADER))
 
 
 def _plugin_sheets(wb, workspaces: list[Workspace], keys: list[str], start, end) -> None:
