@@ -789,9 +789,7 @@ def _workbook_reviewer(wb) -> str:
 
 def _read_decisions(path: Path) -> tuple[list[_Decided], int, str]:
     """(decided rows, blank rows, reviewer named by the workbook) from a review workbook."""
-    from openpyxl.utils import get_column_letter
-
-    from peerkit.excel import iter_rows, open_workbook
+    from peerkit.excel import open_workbook
 
     where = storage.display_path(path)
     wb = open_workbook(path)
@@ -800,59 +798,77 @@ def _read_decisions(path: Path) -> tuple[list[_Decided], int, str]:
             raise DataError(where, f"has no sheet '{NOTES_SHEET}' (was it renamed?); "
                                    "export the notes again")
         _, paths = _read_meta(path, wb)
-        expected = headers(False)
-        col = {h: i for i, h in enumerate(expected)}
-        decided: list[_Decided] = []
-        blank = 0
-        header_seen = False
-        for r, values in iter_rows(path, wb[NOTES_SHEET], max_cols=len(expected) + 50):
-            if r == 1:
-                problem = _header_problem(values, expected)
-                if problem:
-                    raise DataError(where, f"sheet '{NOTES_SHEET}': {problem}; the columns must "
-                                           "stay exactly as exported")
-                header_seen = True
-                continue
-            cells = list(values) + [None] * max(0, len(expected) - len(values))
-            if all(_text(v) == "" for v in cells):
-                continue
-            extra = [i for i in range(len(expected), len(cells)) if _text(cells[i])]
-            decision_raw = cells[col["Decision"]]
-            decision_text = _text(decision_raw)
-            if not decision_text and not extra:
-                blank += 1
-                continue
-            note_id = _text(cells[col["Note"]]) or None
-            if note_id and id_problem(note_id):
-                note_id = None
-            item = _Decided(row=r, note_id=note_id, key=_text(cells[col["Workspace"]]) or None,
-                            fingerprint=_text(cells[col["Fingerprint"]]).lower(),
-                            decision=None, reason=_text(cells[col["Reason"]]),
-                            state=_text(cells[col["Exported state"]]))
-            if extra:
-                item.problem = (f"cell {get_column_letter(extra[0] + 1)}{r} is outside the "
-                                "exported columns; clear it")
-            elif not isinstance(decision_raw, str) or decision_text.lower() not in DECISIONS:
-                item.problem = "Decision must be 'approved' or 'denied' (or blank for no decision)"
-            elif note_id is None:
-                item.problem = "the Note cell is empty or not a valid note id"
-            elif item.key not in paths:
-                item.problem = "the Workspace cell names no exported workspace"
-            else:
-                item.decision = decision_text.lower()
-                item.ws_root = paths[item.key]
-                if item.decision == "denied" and not item.reason:
-                    item.problem = "a denial needs a Reason (the peer must know what to fix)"
-                elif len(item.reason) > MAX_REASON_CHARS:
-                    item.problem = f"the Reason is longer than {MAX_REASON_CHARS} characters"
-            decided.append(item)
-        if not header_seen:
-            raise DataError(where, f"sheet '{NOTES_SHEET}' is empty (no header row)")
+        decided, blank = _read_notes_sheet(path, wb[NOTES_SHEET], paths)
         return decided, blank, _workbook_reviewer(wb)
     finally:
         close = getattr(wb, "close", None)
         if close:
             close()
+
+
+def _read_notes_sheet(path: Path, sheet, paths: dict[str, Path]) -> tuple[list[_Decided], int]:
+    """(decided rows, blank rows) of the ``Notes`` sheet, its header checked exactly."""
+    from peerkit.excel import iter_rows
+
+    where = storage.display_path(path)
+    expected = headers(False)
+    decision = expected.index("Decision")
+    decided: list[_Decided] = []
+    blank = 0
+    header_seen = False
+    for r, values in iter_rows(path, sheet, max_cols=len(expected) + 50):
+        if r == 1:
+            problem = _header_problem(values, expected)
+            if problem:
+                raise DataError(where, f"sheet '{NOTES_SHEET}': {problem}; the columns must "
+                                       "stay exactly as exported")
+            header_seen = True
+            continue
+        cells = list(values) + [None] * max(0, len(expected) - len(values))
+        if all(_text(v) == "" for v in cells):
+            continue
+        extra = [i for i in range(len(expected), len(cells)) if _text(cells[i])]
+        if not _text(cells[decision]) and not extra:
+            blank += 1
+            continue
+        decided.append(_decided_row(r, cells, extra, paths))
+    if not header_seen:
+        raise DataError(where, f"sheet '{NOTES_SHEET}' is empty (no header row)")
+    return decided, blank
+
+
+def _decided_row(r: int, cells: list[Any], extra: list[int], paths: dict[str, Path]) -> _Decided:
+    """Row ``r`` with a decision (or cells outside the exported columns, the 0-based ``extra``):
+    what it decides, or the problem that refuses it."""
+    from openpyxl.utils import get_column_letter
+
+    col = {h: i for i, h in enumerate(headers(False))}
+    decision_raw = cells[col["Decision"]]
+    decision_text = _text(decision_raw)
+    note_id = _text(cells[col["Note"]]) or None
+    if note_id and id_problem(note_id):
+        note_id = None
+    item = _Decided(row=r, note_id=note_id, key=_text(cells[col["Workspace"]]) or None,
+                    fingerprint=_text(cells[col["Fingerprint"]]).lower(),
+                    decision=None, reason=_text(cells[col["Reason"]]),
+                    state=_text(cells[col["Exported state"]]))
+    if extra:
+        item.problem = (f"cell {get_column_letter(extra[0] + 1)}{r} is outside the "
+                        "exported columns; clear it")
+    elif not isinstance(decision_raw, str) or decision_text.lower() not in DECISIONS:
+        item.problem = "Decision must be 'approved' or 'denied' (or blank for no decision)"
+    elif note_id is None:
+        item.problem = "the Note cell is empty or not a valid note id"
+    elif item.key not in paths:
+        item.problem = "the Workspace cell names no exported workspace"
+    else:
+        item.decision = decision_text.lower()
+        item.ws_root = paths[item.key]
+        if item.decision == "denied" and not item.reason:
+            item.problem = "a denial needs a Reason (the peer must know what to fix)"
+        elif len(item.reason) > MAX_REASON_CHARS:
+            item.problem = f"the Reason is longer than {MAX_REASON_CHARS} characters"
+    return item
 
 
 def _check_note(item: _Decided, ws: Workspace) -> tuple[Note | None, str]:
