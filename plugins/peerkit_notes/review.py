@@ -960,16 +960,9 @@ def import_review(path: Path | str, *, reviewer: str | None = None, dry_run: boo
     Nothing is written when any decided row is refused (unless ``partial``), or with
     ``dry_run``.  Rows whose decision and reason are already recorded are ``unchanged``.
     """
-    import contextlib
-
     path = Path(path)
     decided, blank, sheet_reviewer = _read_decisions(path)
-    name = _text(reviewer) if reviewer is not None else (os.environ.get("PEERKIT_REVIEWER") or sheet_reviewer)
-    name = _text(name).replace("\n", " ")
-    if not name:
-        raise UsageError("who reviewed? pass --reviewer NAME (the workbook does not say who saved it)")
-    if len(name) > MAX_REVIEWER_CHARS:
-        raise UsageError(f"--reviewer is longer than {MAX_REVIEWER_CHARS} characters")
+    name = _reviewer_name(reviewer, sheet_reviewer)
     report = ImportReport(path=path, reviewer=name, blank=blank, dry_run=dry_run)
     workspaces: dict[Path, Workspace] = {}
     _validate(decided, workspaces)
@@ -978,47 +971,13 @@ def import_review(path: Path | str, *, reviewer: str | None = None, dry_run: boo
         known = None if (bad and not partial) else workspaces
         report.rows = [_result(d, known) for d in decided]
         return report
-
-    todo = [d for d in decided if not d.problem]
-    # Hold the lock of every workspace that will change, re-check under the locks, then write.
-    roots = sorted({d.target()[0] for d in todo
-                    if not _same(_on_disk(d, workspaces), d)}, key=str)
-    at = dates.now()
-    locked = set(roots)
-    with contextlib.ExitStack() as stack:
-        for root in roots:
-            stack.enter_context(workspaces[root].lock())
-        for ws in workspaces.values():
-            ws.forget_clients()
-        notes = _validate_again(todo, workspaces)
-        if any(d.problem for d in todo) and not partial:
-            report.rows = [_result(d, None) for d in decided]
-            return report
-        changed: dict[Path, list[str]] = {}
-        results = {}
-        from peerkit.output import progress
-
-        with progress(todo, label="Recording decisions") as bar:
-            for d in bar:
-                if d.problem:
-                    continue
-                note = notes[d.row]
-                if _same(note, d):
-                    results[d.row] = "unchanged"
-                    continue
-                if d.ws_root not in locked:  # became different after we chose what to lock
-                    d.problem = "changed during the import; run it again"
-                    continue
-                _write_review(note, d, name, at)
-                changed.setdefault(d.ws_root, []).append(d.note_id)
-                results[d.row] = "recorded"
-        for root, ids in changed.items():
-            n_app = sum(1 for d in todo if d.ws_root == root and results.get(d.row) == "recorded"
-                        and d.decision == "approved")
-            workspaces[root].audit("note import-review", records=ids, output=str(path.resolve()),
-                                   action=f"approved {n_app}, denied {len(ids) - n_app}")
+    recorded = _record(path, [d for d in decided if not d.problem], workspaces, name, partial)
+    if recorded is None:  # a row turned bad under the locks: nothing was written
+        report.rows = [_result(d, None) for d in decided]
+        return report
+    changed, results = recorded
     report.written = bool(changed)
-    if changed and not dry_run:
+    if changed:
         from peerkit.context import current_plugins
 
         for root, ids in changed.items():  # e.g. the sync plugin commits them in an agency clone
@@ -1032,6 +991,71 @@ def import_review(path: Path | str, *, reviewer: str | None = None, dry_run: boo
             new = d.decision if results[d.row] == "recorded" else d.old_status
             report.rows.append(_row(d, results[d.row], new))
     return report
+
+
+def _reviewer_name(given: str | None, sheet_reviewer: str) -> str:
+    """--reviewer, else $PEERKIT_REVIEWER, else who last saved the workbook (a usage error when
+    none says, or the name is too long)."""
+    name = _text(given) if given is not None else (os.environ.get("PEERKIT_REVIEWER") or sheet_reviewer)
+    name = _text(name).replace("\n", " ")
+    if not name:
+        raise UsageError("who reviewed? pass --reviewer NAME (the workbook does not say who saved it)")
+    if len(name) > MAX_REVIEWER_CHARS:
+        raise UsageError(f"--reviewer is longer than {MAX_REVIEWER_CHARS} characters")
+    return name
+
+
+def _record(path: Path, todo: list[_Decided], workspaces: dict[Path, Workspace], name: str,
+            partial: bool) -> tuple[dict[Path, list[str]], dict[int, str]] | None:
+    """Under the lock of every workspace that will change, check the rows again and write them;
+    ``(note ids written by workspace, result by row)``, or None (nothing written) when a row
+    turned bad meanwhile and not ``partial``."""
+    import contextlib
+
+    # Hold the lock of every workspace that will change, re-check under the locks, then write.
+    roots = sorted({d.target()[0] for d in todo
+                    if not _same(_on_disk(d, workspaces), d)}, key=str)
+    at = dates.now()
+    with contextlib.ExitStack() as stack:
+        for root in roots:
+            stack.enter_context(workspaces[root].lock())
+        for ws in workspaces.values():
+            ws.forget_clients()
+        notes = _validate_again(todo, workspaces)
+        if any(d.problem for d in todo) and not partial:
+            return None
+        changed, results = _write_decisions(todo, notes, set(roots), name, at)
+        for root, ids in changed.items():
+            n_app = sum(1 for d in todo if d.ws_root == root and results.get(d.row) == "recorded"
+                        and d.decision == "approved")
+            workspaces[root].audit("note import-review", records=ids, output=str(path.resolve()),
+                                   action=f"approved {n_app}, denied {len(ids) - n_app}")
+    return changed, results
+
+
+def _write_decisions(todo: list[_Decided], notes: dict[int, Note], locked: set[Path], name: str,
+                     at: dt.datetime) -> tuple[dict[Path, list[str]], dict[int, str]]:
+    """Record each valid row's decision in its note (``unchanged`` when it is there already)."""
+    from peerkit.output import progress
+
+    changed: dict[Path, list[str]] = {}
+    results: dict[int, str] = {}
+    with progress(todo, label="Recording decisions") as bar:
+        for d in bar:
+            if d.problem:
+                continue
+            note = notes[d.row]
+            if _same(note, d):
+                results[d.row] = "unchanged"
+                continue
+            if d.ws_root not in locked:  # became different after we chose what to lock
+                d.problem = "changed during the import; run it again"
+                continue
+            _write_review(note, d, name, at)
+            root, note_id = d.target()
+            changed.setdefault(root, []).append(note_id)
+            results[d.row] = "recorded"
+    return changed, results
 
 
 def _on_disk(d: _Decided, workspaces: dict[Path, Workspace]) -> Note:
