@@ -104,7 +104,7 @@ def _preview(ws, settings, start, end, render, fmt: str, out: str | None, *, rei
         model.fill_secrets(ws, outcome.invoice, settings, message)
     data = render(outcome.invoice, ws)
     written = _write(data, out, _default_name(names_folder(out), outcome.invoice.number, fmt, None))
-    message(_summary(outcome, preview=True))
+    message(_summary(outcome))
     if written:
         click.echo(os.path.abspath(written))  # the file's path on stdout, for scripts
 
@@ -171,7 +171,7 @@ def _write(data, out, default_name, audit=None):
     return _shown(write_output(out, data, default_name, audit=audit, announce=False))
 
 
-def _summary(outcome, *, preview: bool = False, written: str | None = None) -> str:
+def _summary(outcome, *, written: str | None = None) -> str:
     from peerkit.money import fmt_usd
 
     inv = outcome.invoice

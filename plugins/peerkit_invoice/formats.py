@@ -192,18 +192,14 @@ def _name_totals(wb, total_row: int) -> None:
     from openpyxl.workbook.defined_name import DefinedName
 
     for name, ref in (("TotalUnits", f"$G${total_row}"), ("TotalAmount", f"$J${total_row}")):
-        dn = DefinedName(name, attr_text=f"Invoice!{ref}")
-        try:
-            wb.defined_names[name] = dn
-        except TypeError:  # pragma: no cover - openpyxl < 3.1
-            wb.defined_names.append(dn)
+        wb.defined_names[name] = DefinedName(name, attr_text=f"Invoice!{ref}")
 
 
 def _service_description(line) -> str:
     """Service lines of snapshots written before lines carried a description."""
     from peerkit_invoice.model import service_description
 
-    return service_description(line.code, line.modifier)
+    return service_description(line.modifier)
 
 
 def render_xlsx(invoice, workspace) -> bytes:

@@ -53,8 +53,6 @@ DEFAULT_ADJUSTMENT_LOOKBACK_DAYS = 366
 PAY_SCHEDULES = ("weekly", "biweekly", "semimonthly")
 SNAPSHOT_HEADER = ("An issued invoice (snapshot).  peerkit never reuses its number; do not edit.\n"
                    "Secrets (tax ID, bank account) are never stored here.")
-INDEX_HEADER = ("Index of issued invoices and the notes they billed (a cache of the snapshots in "
-                "this folder;\npeerkit rebuilds it when it does not match them).")
 INDEX_ABOUT = ("peerkit's index of the invoice snapshots in this folder (a cache: rebuilt from "
                "the snapshots whenever it does not match them; do not edit)")
 _NUMBER_RE = re.compile(r"^(?P<prefix>.+)-(?P<year>\d{4})-(?P<seq>\d{4,})$")
@@ -177,7 +175,7 @@ def _decimal(value: Any, what: str) -> Decimal:
     return d
 
 
-def service_description(code: str, modifier: str) -> str:
+def service_description(modifier: str) -> str:
     """``Peer support, individual`` or ``Peer support, group`` (modifier HQ): no PHI."""
     return f"Peer support, {'group' if modifier == 'HQ' else 'individual'}"
 
@@ -250,7 +248,7 @@ class InvoiceLine:
         older snapshot (stored without one) the service's name (``service_description``)."""
         if self.description or self.kind != "service":
             return self.description
-        return service_description(self.code, self.modifier)
+        return service_description(self.modifier)
 
     def as_json(self) -> dict:
         """The line as in ``invoice --format json`` (money as strings)."""
@@ -448,7 +446,6 @@ class IndexEntry:
     issued: dt.date | None
     notes: tuple[str, ...]
     size: int = 0
-    mtime_ns: int = 0    # unused (kept so callers passing it keep working)
     # What billing adjustments read (adjustments.py): the service lines with notes and the
     # adjustment lines of the snapshot, so they need not parse the snapshot; None when its
     # lines could not be read (then adjustments read the snapshot and report its problem).
