@@ -117,10 +117,6 @@ def _pairs(values, flag: str) -> dict[str, str]:
 # ---------------------------------------------------------------------------- add
 
 
-_NOTE_FLAGS = ("client", "date", "start", "end", "code", "modifier", "group_size", "place",
-               "location", "goals", "purpose", "intervention", "response", "plan")
-
-
 @note.command(name="add")
 @click.option("--client", help="Client id.", shell_complete=CLIENT_ID.shell_complete)
 @click.option("--date", "day", type=DATE, help="Date of service (YYYY-MM-DD, today, yesterday).")
