@@ -136,7 +136,7 @@ def _write_line(ws, r: int, line, where: str) -> None:
     set_text(ws.cell(row=r, column=2), line.client, f"{where} client")
     set_text(ws.cell(row=r, column=3), line.code, f"{where} code")
     set_text(ws.cell(row=r, column=4), line.modifier, f"{where} modifier")
-    set_text(ws.cell(row=r, column=5), line.description or _service_description(line), f"{where} description")
+    set_text(ws.cell(row=r, column=5), line.label, f"{where} description")
     if line.counts_units:  # service lines and billing adjustments (units may be negative)
         ws.cell(row=r, column=6, value=line.minutes)
         ws.cell(row=r, column=7, value=line.units)
@@ -193,13 +193,6 @@ def _name_totals(wb, total_row: int) -> None:
 
     for name, ref in (("TotalUnits", f"$G${total_row}"), ("TotalAmount", f"$J${total_row}")):
         wb.defined_names[name] = DefinedName(name, attr_text=f"Invoice!{ref}")
-
-
-def _service_description(line) -> str:
-    """Service lines of snapshots written before lines carried a description."""
-    from peerkit_invoice.model import service_description
-
-    return service_description(line.modifier)
 
 
 def render_xlsx(invoice, workspace) -> bytes:

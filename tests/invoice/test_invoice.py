@@ -409,6 +409,26 @@ def test_hook_invoice_adjust(run, register_plugin, today):
     assert data["total_amount"] == "148.12"
 
 
+def test_xlsx_describes_each_line_as_every_format_does():
+    """One source of truth for a line's text (``InvoiceLine.label``): a service line of an older
+    snapshot (no description) is named by its service; a plugin's line is never called peer
+    support, even with an empty description."""
+    from peerkit_invoice.formats import build_workbook
+    from peerkit_invoice.model import Invoice, InvoiceLine
+
+    inv = Invoice(number="INV-2026-0001", start=dt.date(2026, 11, 16), end=dt.date(2026, 11, 22),
+                  pay_date=dt.date(2026, 12, 4))
+    inv.lines = [InvoiceLine(date=dt.date(2026, 11, 16), kind="service", client="C001", code="H0038",
+                             modifier="HQ", minutes=60, units=4, rate=Decimal("11.61"),
+                             amount=Decimal("46.44"), notes=("N-2026-11-16-C001-1",), description="")]
+    inv.add_line(description="", amount="5.00", kind="fee", date=dt.date(2026, 11, 20))
+    sheet = build_workbook(inv)["Invoice"]
+    head = next(r for r in range(1, sheet.max_row + 1) if sheet.cell(r, 1).value == "Date")
+    shown = [sheet.cell(head + i, 5).value or "" for i in (1, 2)]
+    assert shown == ["Peer support, group", ""]
+    assert shown == [ln["description"] for ln in inv.as_json()["lines"]]
+
+
 def test_failing_adjust_plugin_stops_the_invoice(run, register_plugin, ws_path, today):
     from peerkit import hookimpl
 
