@@ -746,7 +746,9 @@ def _header_problem(found: list[Any], expected: list[str]) -> str | None:
     return "the header row is not the one peerkit exported"
 
 
-def _read_meta(path: Path, wb) -> tuple[bool, dict[str, Path]]:
+def _read_meta(path: Path, wb) -> dict[str, Path]:
+    """The exported workspaces' folders by their key, from the hidden sheet (checked: format,
+    not de-identified)."""
     from peerkit.excel import iter_rows
 
     where = storage.display_path(path)
@@ -775,7 +777,7 @@ def _read_meta(path: Path, wb) -> tuple[bool, dict[str, Path]]:
     if deidentified:
         raise DataError(where, "was exported with --deidentify, so its rows cannot be matched to "
                                "notes; export again without --deidentify to record decisions")
-    return bool(deidentified), paths
+    return paths
 
 
 def _workbook_reviewer(wb) -> str:
@@ -797,7 +799,7 @@ def _read_decisions(path: Path) -> tuple[list[_Decided], int, str]:
         if NOTES_SHEET not in wb.sheetnames:
             raise DataError(where, f"has no sheet '{NOTES_SHEET}' (was it renamed?); "
                                    "export the notes again")
-        _, paths = _read_meta(path, wb)
+        paths = _read_meta(path, wb)
         decided, blank = _read_notes_sheet(path, wb[NOTES_SHEET], paths)
         return decided, blank, _workbook_reviewer(wb)
     finally:
