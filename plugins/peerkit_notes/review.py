@@ -901,11 +901,10 @@ def _same(note: Note, item: _Decided) -> bool:
             and (review.get("reason") or "") == item.reason)
 
 
-def _validate(decided: list[_Decided], workspaces: dict[Path, Workspace]) -> dict[int, Note]:
-    """Fill each row's problem; return the notes of valid rows by row number."""
+def _validate(decided: list[_Decided], workspaces: dict[Path, Workspace]) -> None:
+    """Fill each row's problem (``workspaces`` gains the workspace of each row it reaches)."""
     from peerkit.workspace import CONFIG_NAME, Workspace
 
-    notes: dict[int, Note] = {}
     seen: dict[tuple[Path, str], int] = {}
     for item in decided:
         if item.problem:
@@ -923,12 +922,8 @@ def _validate(decided: list[_Decided], workspaces: dict[Path, Workspace]) -> dic
             item.problem = f"the same note is also decided on row {twin}"
             continue
         seen[(root, note_id)] = item.row
-        note, problem = _check_note(item, ws)
-        if note is None or problem:  # _check_note gives a problem whenever it gives no note
-            item.problem = problem
-            continue
-        notes[item.row] = note
-    return notes
+        _note, problem = _check_note(item, ws)   # a problem whenever it gives no note
+        item.problem = problem
 
 
 def _peer_name(ws: Workspace) -> str:
