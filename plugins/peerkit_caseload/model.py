@@ -157,6 +157,8 @@ def compute(ws, as_of: dt.date, problems: list | None = None) -> Report:
     """The caseload on ``as_of``.  A note file that cannot be read raises its DataError, unless
     ``problems`` is a list: then the error is appended to it and the other notes still count
     (the ``status`` alerts, which show the error and exit 3)."""
+    from peerkit.alerts import sort_alerts
+
     s = load_settings(ws)
     rule = ws.unit_rule
     clients = ws.clients()
@@ -165,7 +167,30 @@ def compute(ws, as_of: dt.date, problems: list | None = None) -> Report:
                for a in c.authorizations if a.start <= as_of <= a.end]
     fy_start, fy_end = fiscal_year(as_of, s.fiscal_year_start)
     scan_from = min([fy_start] + [a.start for _, a in current])
-    by_client: dict[str, list] = {}
+    by_client = _used_notes(ws, clients, scan_from, as_of, problems)
+    weekly = sum(a.hours_per_week for _, a in current)
+    alerts = _caseload_alerts(s, as_of, len(active), weekly)
+    auths: list[AuthUse] = []
+    for c, a in current:
+        notes = [n for n in by_client.get(c.id, []) if a.covers(n.date, n.code, n.modifier)]
+        u = _auth_use(c.id, a, _units(notes, rule), as_of)
+        alerts += _auth_alerts(u, s, as_of)
+        auths.append(u)
+    unmanaged: list[Unmanaged] = []
+    for cid in sorted(by_client):
+        c = clients[cid]
+        loose = [n for n in by_client[cid] if fy_start <= n.date <= as_of
+                 and c.authorization_for(n.date, n.code, n.modifier) is None]
+        if loose:
+            um = Unmanaged(cid, fy_start, fy_end, _units(loose, rule), s.unmanaged_units, len(loose))
+            unmanaged.append(um)
+            alerts += _unmanaged_alerts(um, as_of)
+    return Report(as_of, s, active, weekly, auths, unmanaged, sort_alerts(alerts))
+
+
+def _used_notes(ws, clients: dict, scan_from: dt.date, as_of: dt.date,
+                problems: list | None) -> dict[str, list]:
+    """The notes that use units (``USED_STATUSES``) of known clients, by client id."""
     if problems is None:
         notes = ws.notes(scan_from, as_of)
     else:
@@ -173,88 +198,89 @@ def compute(ws, as_of: dt.date, problems: list | None = None) -> Report:
 
         notes, unreadable = readable_notes(ws, scan_from, as_of)
         problems.extend(unreadable)
+    by_client: dict[str, list] = {}
     for note in notes:
         if note.status in USED_STATUSES and note.client in clients:
             by_client.setdefault(note.client, []).append(note)
+    return by_client
 
-    alerts: list[Alert] = []
-    weekly = sum(a.hours_per_week for _, a in current)
-    if len(active) > s.max_people:
+
+def _caseload_alerts(s: Settings, as_of: dt.date, people: int, weekly: float) -> list[Alert]:
+    """The limits of the whole caseload: active people and authorized hours a week."""
+    alerts = []
+    if people > s.max_people:
         alerts.append(Alert("caseload", "caseload", "error", as_of,
-                            f"{len(active)} active people on the caseload; the limit is "
+                            f"{people} active people on the caseload; the limit is "
                             f"{s.max_people} ([caseload] max_people)"))
     if weekly > s.max_weekly_hours:
         alerts.append(Alert("caseload", "caseload", "error", as_of,
                             f"the active caseload is authorized {_fmt_hours(weekly)} hours a week; "
                             f"the limit is {_fmt_hours(s.max_weekly_hours)} ([caseload] max_weekly_hours)"))
+    return alerts
 
-    auths: list[AuthUse] = []
-    for c, a in current:
-        notes = [n for n in by_client.get(c.id, []) if a.covers(n.date, n.code, n.modifier)]
-        used = _units(notes, rule) + a.units_used_before   # opening balance from before peerkit
-        total_days = (a.end - a.start).days + 1
-        elapsed = (as_of - a.start).days + 1
-        run_out = None
-        if used > 0:
-            # pace = used / elapsed days; the units last ceil(units * elapsed / used) days
-            days_needed = -(-a.units * elapsed // used)
-            run_out = a.start + dt.timedelta(days=max(days_needed - 1, 0))
-        u = AuthUse(c.id, a.code, a.modifier, a.number, a.start, a.end, a.units, used,
-                    a.hours_per_week, elapsed, total_days, run_out)
-        label = f"{c.id} {a.code}{(' ' + a.modifier) if a.modifier else ''}"
-        if used > a.units:
-            u.flags.append("over")
-            alerts.append(Alert("caseload", label, "error", as_of,
-                                f"{used} units used of {a.units} authorized: over by {used - a.units}; "
-                                "request more units before the next service"))
-        elif run_out is not None and run_out < a.end:
-            u.flags.append("over")
-            alerts.append(Alert("caseload", label, "warning", run_out,
-                                f"{used} of {a.units} units used, {u.percent_elapsed}% of the period "
-                                f"gone: at this pace the units run out on {run_out}, before the "
-                                f"authorization ends on {a.end}"))
-        expected = a.units * elapsed / total_days
-        if (elapsed > s.under_grace_days and a.units > 0 and used < s.under_use_ratio * expected):
-            u.flags.append("under")
-            alerts.append(Alert("caseload", label, "info", a.end,
-                                f"{used} of {a.units} units used with {u.percent_elapsed}% of the "
-                                f"period gone (pro-rata {expected:.0f}): under-used; check the plan "
-                                "or the person's engagement"))
-        days_left = (a.end - as_of).days
-        if days_left <= s.ending_days:
-            u.flags.append("ending")
-            alerts.append(Alert("caseload", label, "warning", a.end,
-                                f"the authorization ends on {a.end} ({days_left} day(s)); "
-                                f"{u.remaining} unit(s) left: request a reauthorization if needed"))
-        auths.append(u)
 
-    unmanaged: list[Unmanaged] = []
-    for cid in sorted(by_client):
-        c = clients[cid]
-        loose = [n for n in by_client[cid] if fy_start <= n.date <= as_of
-                 and c.authorization_for(n.date, n.code, n.modifier) is None]
-        if not loose:
-            continue
-        used = _units(loose, rule)
-        um = Unmanaged(cid, fy_start, fy_end, used, s.unmanaged_units, len(loose))
-        unmanaged.append(um)
-        if s.unmanaged_units is None:  # "unlimited": nothing to warn about
-            continue
-        if used > s.unmanaged_units:
-            alerts.append(Alert("caseload", cid, "error", as_of,
-                                f"{used} units served without an authorization this fiscal year; "
-                                f"the unmanaged limit is {s.unmanaged_units}: get prior approval"))
-        elif used >= 0.75 * s.unmanaged_units:
-            alerts.append(Alert("caseload", cid, "warning", as_of,
-                                f"{used} of {s.unmanaged_units} unmanaged units used this fiscal "
-                                "year without an authorization: request prior approval now"))
-        else:
-            alerts.append(Alert("caseload", cid, "info", None,
-                                f"served without an authorization: {used} of "
-                                f"{s.unmanaged_units} unmanaged units used this fiscal year"))
-    from peerkit.alerts import sort_alerts
+def _auth_use(client: str, a, used_units: int, as_of: dt.date) -> AuthUse:
+    """One current authorization's use; ``used_units``: its notes' units."""
+    used = used_units + a.units_used_before   # opening balance from before peerkit
+    total_days = (a.end - a.start).days + 1
+    elapsed = (as_of - a.start).days + 1
+    run_out = None
+    if used > 0:
+        # pace = used / elapsed days; the units last ceil(units * elapsed / used) days
+        days_needed = -(-a.units * elapsed // used)
+        run_out = a.start + dt.timedelta(days=max(days_needed - 1, 0))
+    return AuthUse(client, a.code, a.modifier, a.number, a.start, a.end, a.units, used,
+                   a.hours_per_week, elapsed, total_days, run_out)
 
-    return Report(as_of, s, active, weekly, auths, unmanaged, sort_alerts(alerts))
+
+def _auth_alerts(u: AuthUse, s: Settings, as_of: dt.date) -> list[Alert]:
+    """Over (or running out before its end), under-used, ending soon; each also a flag of ``u``."""
+    alerts = []
+    label = f"{u.client} {u.code}{(' ' + u.modifier) if u.modifier else ''}"
+    if u.used > u.authorized:
+        u.flags.append("over")
+        alerts.append(Alert("caseload", label, "error", as_of,
+                            f"{u.used} units used of {u.authorized} authorized: over by "
+                            f"{u.used - u.authorized}; request more units before the next service"))
+    elif u.run_out is not None and u.run_out < u.end:
+        u.flags.append("over")
+        alerts.append(Alert("caseload", label, "warning", u.run_out,
+                            f"{u.used} of {u.authorized} units used, {u.percent_elapsed}% of the period "
+                            f"gone: at this pace the units run out on {u.run_out}, before the "
+                            f"authorization ends on {u.end}"))
+    expected = u.authorized * u.elapsed_days / u.total_days
+    if (u.elapsed_days > s.under_grace_days and u.authorized > 0
+            and u.used < s.under_use_ratio * expected):
+        u.flags.append("under")
+        alerts.append(Alert("caseload", label, "info", u.end,
+                            f"{u.used} of {u.authorized} units used with {u.percent_elapsed}% of the "
+                            f"period gone (pro-rata {expected:.0f}): under-used; check the plan "
+                            "or the person's engagement"))
+    days_left = (u.end - as_of).days
+    if days_left <= s.ending_days:
+        u.flags.append("ending")
+        alerts.append(Alert("caseload", label, "warning", u.end,
+                            f"the authorization ends on {u.end} ({days_left} day(s)); "
+                            f"{u.remaining} unit(s) left: request a reauthorization if needed"))
+    return alerts
+
+
+def _unmanaged_alerts(um: Unmanaged, as_of: dt.date) -> list[Alert]:
+    """Units served without an authorization this fiscal year against the unmanaged limit."""
+    limit, used = um.limit, um.used
+    if limit is None:  # "unlimited": nothing to warn about
+        return []
+    if used > limit:
+        return [Alert("caseload", um.client, "error", as_of,
+                      f"{used} units served without an authorization this fiscal year; "
+                      f"the unmanaged limit is {limit}: get prior approval")]
+    if used >= 0.75 * limit:
+        return [Alert("caseload", um.client, "warning", as_of,
+                      f"{used} of {limit} unmanaged units used this fiscal "
+                      "year without an authorization: request prior approval now")]
+    return [Alert("caseload", um.client, "info", None,
+                  f"served without an authorization: {used} of "
+                  f"{limit} unmanaged units used this fiscal year")]
 
 
 def table_rows(report: Report) -> list[list[Any]]:

@@ -95,7 +95,7 @@ def certs_renew(ws, cred_id, renewed, expires, number):
     if cred is None:
         raise model.DataError(ws.rel(model.credentials_path(ws)),
                               f"no credential with id {cred_id!r} (see 'peerkit certs list')")
-    new_expiry = model.renewed_expiry(cred, renewed, expires)
+    new_expiry = model.renewed_expiry(cred, expires)
     if new_expiry < renewed:
         raise click.BadParameter(f"{new_expiry.isoformat()} is before the renewal day", param_hint="--expires")
     saved = model.update_credential(ws, cred_id, {"issued": renewed, "expires": new_expiry,

@@ -601,7 +601,7 @@ def _insert_before(table, before: str, key: str, value: Any) -> None:
         table.add(k, v)
 
 
-def renewed_expiry(cred: Credential, renewed: dt.date, expires: dt.date | None) -> dt.date:
+def renewed_expiry(cred: Credential, expires: dt.date | None) -> dt.date:
     """The new last valid day after a renewal: ``expires`` if given, else one renewal period
     after the old expiry (the NC CPSS stays due at the end of its month), else refused."""
     if expires is not None:

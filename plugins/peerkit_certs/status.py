@@ -186,48 +186,72 @@ def compute(creds: Credentials, s: Settings, as_of: dt.date, within: int | None 
     for cred in creds.credentials:
         state, days = credential_state(cred, as_of, within)
         rows.append((cred, state, days))
-        if state == "lapsed":
-            assert cred.expires is not None  # credential_state: "lapsed" has an expiry date
-            msg = f"{cred.kind} expired on {cred.expires.isoformat()}"
-            grace_end = cred.expires + dt.timedelta(days=cred.grace_days)
-            if cred.grace_days and as_of <= grace_end:
-                msg += f"; late renewal still possible until {grace_end.isoformat()}"
-            else:
-                msg += "; renew it before working under it again"
-            alerts.append(Alert(SOURCE, cred.id, "error", cred.expires, msg))
-        elif state == "lapsing":
-            assert cred.expires is not None and days is not None  # credential_state: as for "lapsed"
-            alerts.append(Alert(SOURCE, cred.id, "warning", cred.expires,
-                                f"{cred.kind} expires on {cred.expires.isoformat()} ({_in_days(days)}); "
-                                "renew it"))
+        alerts += _credential_alerts(cred, state, days, as_of)
         if state == "retired":  # no longer held or needed: nothing is due
             continue
         p = ce_progress(cred, creds, as_of)
         if p is None:
             continue
         progress.append(p)
-        if p.due is None:
-            severity = "info"
-        elif p.due < as_of:
-            severity = "error"
-        elif (p.due - as_of).days <= within:
-            severity = "warning"
-        else:
-            severity = "info"
-        since = f"since {p.start.isoformat()}" if p.start else "so far"
-        by = f" by {p.due.isoformat()}" if p.due else ""
-        if p.remaining > 0:
-            assert p.required is not None  # remaining is 0 without a requirement
-            alerts.append(Alert(SOURCE, cred.id, severity, p.due,
-                                f"CE hours short: {fmt_hours(p.earned)} of {fmt_hours(p.required)} h "
-                                f"earned {since}; {fmt_hours(p.remaining)} h to go{by}"))
-        for cat, need in sorted(cred.category_hours.items()):
-            got = p.by_category.get(cat, Decimal(0))
-            if got < need:
-                alerts.append(Alert(SOURCE, cred.id, severity, p.due,
-                                    f"CE hours short in {cat}: {fmt_hours(got)} of {fmt_hours(need)} h "
-                                    f"earned {since}; {fmt_hours(need - got)} h to go{by}"))
+        alerts += _ce_alerts(p, as_of, within)
     sup = supervision_status(creds, s, as_of)
+    alerts += _supervision_alerts(sup, s, as_of)
+    return CertsStatus(as_of, within, rows, progress, sup, sort_alerts(alerts))
+
+
+def _credential_alerts(cred: Credential, state: str, days: int | None, as_of: dt.date) -> list[Alert]:
+    """An error for a lapsed credential (naming any late-renewal grace), a warning for a lapsing one."""
+    if state == "lapsed":
+        assert cred.expires is not None  # credential_state: "lapsed" has an expiry date
+        msg = f"{cred.kind} expired on {cred.expires.isoformat()}"
+        grace_end = cred.expires + dt.timedelta(days=cred.grace_days)
+        if cred.grace_days and as_of <= grace_end:
+            msg += f"; late renewal still possible until {grace_end.isoformat()}"
+        else:
+            msg += "; renew it before working under it again"
+        return [Alert(SOURCE, cred.id, "error", cred.expires, msg)]
+    if state == "lapsing":
+        assert cred.expires is not None and days is not None  # credential_state: as for "lapsed"
+        return [Alert(SOURCE, cred.id, "warning", cred.expires,
+                      f"{cred.kind} expires on {cred.expires.isoformat()} ({_in_days(days)}); renew it")]
+    return []
+
+
+def _ce_severity(p: CEProgress, as_of: dt.date, within: int) -> str:
+    """error once the CE period is over, warning when it ends within the window, else info."""
+    if p.due is None:
+        return "info"
+    if p.due < as_of:
+        return "error"
+    if (p.due - as_of).days <= within:
+        return "warning"
+    return "info"
+
+
+def _ce_alerts(p: CEProgress, as_of: dt.date, within: int) -> list[Alert]:
+    """CE hours short in total and in each required category."""
+    cred = p.credential
+    severity = _ce_severity(p, as_of, within)
+    since = f"since {p.start.isoformat()}" if p.start else "so far"
+    by = f" by {p.due.isoformat()}" if p.due else ""
+    alerts = []
+    if p.remaining > 0:
+        assert p.required is not None  # remaining is 0 without a requirement
+        alerts.append(Alert(SOURCE, cred.id, severity, p.due,
+                            f"CE hours short: {fmt_hours(p.earned)} of {fmt_hours(p.required)} h "
+                            f"earned {since}; {fmt_hours(p.remaining)} h to go{by}"))
+    for cat, need in sorted(cred.category_hours.items()):
+        got = p.by_category.get(cat, Decimal(0))
+        if got < need:
+            alerts.append(Alert(SOURCE, cred.id, severity, p.due,
+                                f"CE hours short in {cat}: {fmt_hours(got)} of {fmt_hours(need)} h "
+                                f"earned {since}; {fmt_hours(need - got)} h to go{by}"))
+    return alerts
+
+
+def _supervision_alerts(sup: SupervisionStatus, s: Settings, as_of: dt.date) -> list[Alert]:
+    """An error per past month short of supervision; a warning when this month's is due soon."""
+    alerts = []
     for m in sup.months:
         if not m["met"]:
             y, mo = (int(x) for x in m["month"].split("-"))
@@ -239,4 +263,4 @@ def compute(creds: Credentials, s: Settings, as_of: dt.date, within: int | None 
         alerts.append(Alert(SOURCE, f"supervision/{cur['month']}", "warning", cur["due"],
                             f"{cur['minutes']} of {sup.minimum} minutes of supervision logged so far in "
                             f"{cur['month']}; {cur['remaining']} more needed by {cur['due'].isoformat()}"))
-    return CertsStatus(as_of, within, rows, progress, sup, sort_alerts(alerts))
+    return alerts

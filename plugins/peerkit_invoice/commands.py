@@ -49,53 +49,75 @@ def invoice(ws, period, fmt, out, preview, reissue):
     --reissue voids it and issues a new number.  Approvals that arrive after a period was
     invoiced are billed on the next invoice, marked late.
     """
-    from peerkit.output import format_for_out, names_folder, out_target
     from peerkit_invoice import model
 
     formats = _formats()
-    fmt = format_for_out(out, fmt, formats, aliases=SUFFIX_ALIASES,
-                         default="md" if preview and not out else "xlsx")
-    if fmt not in formats:
-        raise click.UsageError(f"unknown format {fmt!r}; choose from {', '.join(sorted(formats))}")
-    from peerkit_invoice.formats import BINARY
-
-    binary = fmt in BINARY
-    out_dir = names_folder(out)
-    if binary and out == "-":
-        raise click.UsageError(f"{fmt} cannot go to stdout; give --out FILE.{fmt}")
-    if preview and binary and not out:
-        raise click.UsageError(f"--preview with {fmt} needs --out FILE.{fmt}")
-    if out and out != "-":  # an --out that cannot be written stops here (exit 3), before any work
-        out_target(out, f"invoice.{fmt}")
-
+    fmt = _chosen_format(formats, fmt, out, preview)
     settings = model.load_settings(ws)
     start, end = _period(ws, settings, period)
-    render = formats[fmt]
     from peerkit import dates
 
     if end >= dates.today():
         message(f"Warning: the period {start}..{end} has not ended (today is {dates.today()}); "
                 "services still to come in it will not be on this invoice.")
-
     if preview:
-        outcome = model.prepare(ws, settings, start, end, reissue=reissue, preview=True)
-        if outcome.action == "empty":
-            message(f"Nothing to bill for {start}..{end}: no approved, uninvoiced services.")
-            click.get_current_context().exit(EXIT_NOTHING)
-        if getattr(render, "needs_secrets", True):
-            model.fill_secrets(ws, outcome.invoice, settings, message)
-        data = render(outcome.invoice, ws)
-        written = _write(data, out, _default_name(out_dir, outcome.invoice.number, fmt, None))
-        message(_summary(outcome, preview=True))
-        if written:
-            click.echo(os.path.abspath(written))  # the file's path on stdout, for scripts
-        return
+        _preview(ws, settings, start, end, formats[fmt], fmt, out, reissue=reissue)
+    else:
+        _issue(ws, settings, start, end, formats[fmt], fmt, out, reissue=reissue)
 
+
+def _chosen_format(formats: dict, fmt: str | None, out: str | None, preview: bool) -> str:
+    """The format asked for (or implied by --out's suffix); a usage error (exit 2) for one that
+    is unknown or cannot go where --out says, and exit 3 for an --out that cannot be written --
+    all before any work."""
+    from peerkit.output import format_for_out, out_target
+
+    fmt = format_for_out(out, fmt, formats, aliases=SUFFIX_ALIASES,
+                         default="md" if preview and not out else "xlsx")
+    if fmt not in formats:
+        raise click.UsageError(f"unknown format {fmt!r}; choose from {', '.join(sorted(formats))}")
+    if is_binary(formats[fmt]) and out == "-":
+        raise click.UsageError(f"{fmt} cannot go to stdout; give --out FILE.{fmt}")
+    if preview and is_binary(formats[fmt]) and not out:
+        raise click.UsageError(f"--preview with {fmt} needs --out FILE.{fmt}")
+    if out and out != "-":
+        out_target(out, f"invoice.{fmt}")
+    return fmt
+
+
+def is_binary(render) -> bool:
+    """A format whose ``render`` returns bytes says so with ``render.binary = True``: it is
+    never printed to the terminal, and is written to ``<number>.<format>`` without --out."""
+    return getattr(render, "binary", False)
+
+
+def _preview(ws, settings, start, end, render, fmt: str, out: str | None, *, reissue: bool) -> None:
+    """What would be billed: no number taken, nothing stored (the document only with --out)."""
+    from peerkit.output import names_folder
+    from peerkit_invoice import issuing, model
+
+    outcome = issuing.prepare(ws, settings, start, end, reissue=reissue, preview=True)
+    if outcome.action == "empty":
+        message(f"Nothing to bill for {start}..{end}: no approved, uninvoiced services.")
+        click.get_current_context().exit(EXIT_NOTHING)
+    if getattr(render, "needs_secrets", True):
+        model.fill_secrets(ws, outcome.invoice, settings, message)
+    data = render(outcome.invoice, ws)
+    written = _write(data, out, _default_name(names_folder(out), outcome.invoice.number, fmt, None))
+    message(_summary(outcome))
+    if written:
+        click.echo(os.path.abspath(written))  # the file's path on stdout, for scripts
+
+
+def _issue(ws, settings, start, end, render, fmt: str, out: str | None, *, reissue: bool) -> None:
+    """Issue the period's invoice (or reprint the one issued), under the workspace lock."""
     from peerkit.context import current_plugins
+    from peerkit.output import names_folder
+    from peerkit_invoice import issuing, model
 
     current_plugins().require_all_loaded("issue an invoice")  # its lines would be missing
     with ws.lock():
-        outcome = model.prepare(ws, settings, start, end, reissue=reissue, preview=False)
+        outcome = issuing.prepare(ws, settings, start, end, reissue=reissue, preview=False)
         if outcome.action == "empty":
             message(f"Nothing to bill for {start}..{end}: no approved, uninvoiced services; "
                     "no invoice number was taken.")
@@ -105,11 +127,11 @@ def invoice(ws, period, fmt, out, preview, reissue):
             model.fill_secrets(ws, inv, settings, message)
         data = render(inv, ws)  # before anything is written: a template error issues nothing
         if outcome.action in ("issued", "reissued"):
-            model.commit(ws, outcome)
+            issuing.commit(ws, outcome)
         records = [inv.number, *([outcome.voided] if outcome.voided else []), *inv.notes]
         action = {"existing": "reprint"}.get(outcome.action, outcome.action)
-        written = _write(data, out, _default_name(out_dir, inv.number, fmt,
-                                                  f"{inv.number}.{fmt}" if binary else None),
+        written = _write(data, out, _default_name(names_folder(out), inv.number, fmt,
+                                                  f"{inv.number}.{fmt}" if is_binary(render) else None),
                          audit=lambda p: ws.audit("invoice", records=records, output=_shown(p),
                                                   action=action))
     message(_summary(outcome, written=written))
@@ -149,7 +171,7 @@ def _write(data, out, default_name, audit=None):
     return _shown(write_output(out, data, default_name, audit=audit, announce=False))
 
 
-def _summary(outcome, *, preview: bool = False, written: str | None = None) -> str:
+def _summary(outcome, *, written: str | None = None) -> str:
     from peerkit.money import fmt_usd
 
     inv = outcome.invoice

@@ -30,11 +30,11 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 
+import peerkit_notes.model as model
 from peerkit.checks import CheckContext, Finding, NoteCheck, as_messages
 from peerkit.dates import month_folders
 from peerkit.errors import PeerkitError
 from peerkit.records import Note
-from peerkit_notes import model
 
 NOT_COUNTED = ("void", "denied")  # never billed: not counted against authorizations
 LENIENT_ON_DRAFT = ("required-elements", "identifier-in-narrative", "narrative-too-short")

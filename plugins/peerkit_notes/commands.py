@@ -117,10 +117,6 @@ def _pairs(values, flag: str) -> dict[str, str]:
 # ---------------------------------------------------------------------------- add
 
 
-_NOTE_FLAGS = ("client", "date", "start", "end", "code", "modifier", "group_size", "place",
-               "location", "goals", "purpose", "intervention", "response", "plan")
-
-
 @note.command(name="add")
 @click.option("--client", help="Client id.", shell_complete=CLIENT_ID.shell_complete)
 @click.option("--date", "day", type=DATE, help="Date of service (YYYY-MM-DD, today, yesterday).")
@@ -418,7 +414,9 @@ def note_sign(ws, note_ids, period, as_json):
         if as_json:
             emit_json({"signed": [], "refused": {}, "skipped": []})
         return
-    result = model.sign_notes(ws, ids)
+    from peerkit_notes.signing import sign_notes
+
+    result = sign_notes(ws, ids)
     if as_json:
         emit_json({"signed": [{"id": n.id, "signed_at": n.signed_at, "late_entry": n.late_entry}
                               for n in result.signed],

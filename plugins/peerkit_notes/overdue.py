@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from peerkit.alerts import Alert
-from peerkit_notes import model
+from peerkit_notes.model import deadline, settings, window
 
 
 def reference_time(today: dt.date) -> dt.datetime:
@@ -22,7 +22,7 @@ def _window_notes(ws, today: dt.date) -> tuple[list, list]:
     draft; each problem is a DataError (``status`` shows it and exits 3)."""
     from peerkit.records import readable_notes
 
-    start, end = model.window(ws, today)
+    start, end = window(ws, today)
     return readable_notes(ws, start, end)
 
 
@@ -34,14 +34,14 @@ def note_alerts(ws, today: dt.date) -> list:
     window are read, so the cost follows the window, not the workspace's history.  A note
     file that cannot be read is returned as its DataError, after the alerts of the others.
     """
-    s = model.settings(ws)
+    s = settings(ws)
     ref = reference_time(today)
     out: list = []
     notes, problems = _window_notes(ws, today)
     for note in notes:
         if note.status != "draft":
             continue
-        due = model.deadline(note, s.deadline_hours)
+        due = deadline(note, s.deadline_hours)
         if ref > due:
             out.append(Alert("notes", note.id, "error", due.date(),
                              f"draft not signed {s.deadline_hours:g} h after the service: sign it "

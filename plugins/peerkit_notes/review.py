@@ -287,68 +287,21 @@ def export_review(workspaces: list[Workspace], out: Path | str, *,
     Written with xlsxwriter in constant-memory mode (``peerkit.xlsx_writer``): what goes in each
     cell is decided here, as plain values (text is always a text cell); the writer only stores
     them."""
-    from peerkit.output import progress as progress_bar
-    from peerkit.xlsx_writer import Formula, StreamingWorkbook
+    from peerkit.xlsx_writer import StreamingWorkbook
 
     out = Path(out)
     if not workspaces:
         raise UsageError("no workspace to export")
-    statuses = tuple(statuses)
-    today = today or dates.today()
-    cols = columns(deidentify)
-    index = {c.header: i for i, c in enumerate(cols)}
-    n_cols = len(cols)
-
+    keys = _workspace_keys(workspaces)
+    job = _RowsJob(workspaces, keys, columns(deidentify), date_from, date_to, tuple(statuses),
+                   deidentify, today or dates.today())
     with StreamingWorkbook(out) as wb:
         sheet = wb.add_sheet(NOTES_SHEET)
         summary_sheet = wb.add_sheet(SUMMARY_SHEET)
         meta = wb.add_sheet(META_SHEET)
         meta.hide()
-
-        sheet.freeze_header()
-        sheet.set_widths([c.width for c in cols], hidden=[i for i, c in enumerate(cols) if c.hidden])
-        sheet.append([c.header for c in cols], bold=True)
-
-        keys = _workspace_keys(workspaces)
-        peers: list[PeerSummary] = []
-        exported_ids: list[list[str]] = []
-        row = 1
-        total = 0
-        job = _RowsJob(workspaces, keys, cols, date_from, date_to, statuses, deidentify, today)
-        for summary, rows in _each_workspace_rows(job):
-            ids: list[str] = []
-            label = f"Exporting {summary.workspace}"
-            with progress_bar(rows, length=len(rows), label=label, enabled=progress) as items:
-                for note_id, cells in items:
-                    sheet.append(cells, checked=True)
-                    row += 1
-                    total += 1
-                    ids.append(note_id)
-            peers.append(summary)
-            exported_ids.append(ids)
-
-        last_row = max(row, 2)
-        sheet.autofilter(max(row, 1), n_cols)
-        if not deidentify:
-            sheet.list_validation(index["Decision"], 2, last_row, DECISIONS, title="Decision",
-                                  error="Choose approved or denied, or leave the cell blank.",
-                                  prompt="approved or denied (blank = no decision yet)")
-
-        # Summary: one row per workspace, then live totals (their values precomputed).
-        summary_sheet.freeze_header()
-        summary_sheet.set_widths(SUMMARY_WIDTHS)
-        summary_sheet.append(SUMMARY_HEADER, bold=True)
-        for p in peers:
-            summary_sheet.append(_summary_cells(p))
-        first, last = 2, len(peers) + 1
-        total_row: list[Any] = ["Total", None]
-        for i in range(3, len(SUMMARY_HEADER) + 1):
-            letter = _column_letter(i)
-            computed = sum(_summary_cells(p)[i - 1] for p in peers)
-            total_row.append(Formula(f"=SUM({letter}{first}:{letter}{last})", computed))
-        summary_sheet.append(total_row)
-        summary_sheet.autofilter(last, len(SUMMARY_HEADER))
-
+        peers, exported_ids = _write_notes_sheet(sheet, job, progress)
+        _write_summary_sheet(summary_sheet, peers)
         # Hidden sheet: what import-review needs to find each workspace again.
         for meta_row in _meta_rows(workspaces, keys, deidentify):
             meta.append(meta_row)
@@ -361,7 +314,58 @@ def export_review(workspaces: list[Workspace], out: Path | str, *,
         for ws, ids in zip(workspaces, exported_ids, strict=True):
             ws.audit("note export", records=ids, output=shown,
                      action="deidentified" if deidentify else "review")
-    return ExportResult(path=out, notes=total, peers=peers, deidentified=deidentify)
+    return ExportResult(path=out, notes=sum(len(ids) for ids in exported_ids), peers=peers,
+                        deidentified=deidentify)
+
+
+def _write_notes_sheet(sheet, job: _RowsJob, progress: bool) -> tuple[list[PeerSummary], list[list[str]]]:
+    """The ``Notes`` sheet: header, one row per note (workspace by workspace), filter and the
+    Decision list; returns each workspace's summary and the ids of the notes it exported."""
+    from peerkit.output import progress as progress_bar
+
+    cols = job.cols
+    sheet.freeze_header()
+    sheet.set_widths([c.width for c in cols], hidden=[i for i, c in enumerate(cols) if c.hidden])
+    sheet.append([c.header for c in cols], bold=True)
+    peers: list[PeerSummary] = []
+    exported_ids: list[list[str]] = []
+    row = 1
+    for summary, rows in _each_workspace_rows(job):
+        ids: list[str] = []
+        label = f"Exporting {summary.workspace}"
+        with progress_bar(rows, length=len(rows), label=label, enabled=progress) as items:
+            for note_id, cells in items:
+                sheet.append(cells, checked=True)
+                row += 1
+                ids.append(note_id)
+        peers.append(summary)
+        exported_ids.append(ids)
+    sheet.autofilter(max(row, 1), len(cols))
+    if not job.deidentify:
+        decision = [c.header for c in cols].index("Decision")
+        sheet.list_validation(decision, 2, max(row, 2), DECISIONS, title="Decision",
+                              error="Choose approved or denied, or leave the cell blank.",
+                              prompt="approved or denied (blank = no decision yet)")
+    return peers, exported_ids
+
+
+def _write_summary_sheet(sheet, peers: list[PeerSummary]) -> None:
+    """The ``Summary`` sheet: one row per workspace, then live totals (their values precomputed)."""
+    from peerkit.xlsx_writer import Formula
+
+    sheet.freeze_header()
+    sheet.set_widths(SUMMARY_WIDTHS)
+    sheet.append(SUMMARY_HEADER, bold=True)
+    for p in peers:
+        sheet.append(_summary_cells(p))
+    first, last = 2, len(peers) + 1
+    total_row: list[Any] = ["Total", None]
+    for i in range(3, len(SUMMARY_HEADER) + 1):
+        letter = _column_letter(i)
+        computed = sum(_summary_cells(p)[i - 1] for p in peers)
+        total_row.append(Formula(f"=SUM({letter}{first}:{letter}{last})", computed))
+    sheet.append(total_row)
+    sheet.autofilter(last, len(SUMMARY_HEADER))
 
 
 def _plugin_sheets(wb, workspaces: list[Workspace], keys: list[str], start, end) -> None:
@@ -742,7 +746,9 @@ def _header_problem(found: list[Any], expected: list[str]) -> str | None:
     return "the header row is not the one peerkit exported"
 
 
-def _read_meta(path: Path, wb) -> tuple[bool, dict[str, Path]]:
+def _read_meta(path: Path, wb) -> dict[str, Path]:
+    """The exported workspaces' folders by their key, from the hidden sheet (checked: format,
+    not de-identified)."""
     from peerkit.excel import iter_rows
 
     where = storage.display_path(path)
@@ -771,7 +777,7 @@ def _read_meta(path: Path, wb) -> tuple[bool, dict[str, Path]]:
     if deidentified:
         raise DataError(where, "was exported with --deidentify, so its rows cannot be matched to "
                                "notes; export again without --deidentify to record decisions")
-    return bool(deidentified), paths
+    return paths
 
 
 def _workbook_reviewer(wb) -> str:
@@ -785,9 +791,7 @@ def _workbook_reviewer(wb) -> str:
 
 def _read_decisions(path: Path) -> tuple[list[_Decided], int, str]:
     """(decided rows, blank rows, reviewer named by the workbook) from a review workbook."""
-    from openpyxl.utils import get_column_letter
-
-    from peerkit.excel import iter_rows, open_workbook
+    from peerkit.excel import open_workbook
 
     where = storage.display_path(path)
     wb = open_workbook(path)
@@ -795,60 +799,78 @@ def _read_decisions(path: Path) -> tuple[list[_Decided], int, str]:
         if NOTES_SHEET not in wb.sheetnames:
             raise DataError(where, f"has no sheet '{NOTES_SHEET}' (was it renamed?); "
                                    "export the notes again")
-        _, paths = _read_meta(path, wb)
-        expected = headers(False)
-        col = {h: i for i, h in enumerate(expected)}
-        decided: list[_Decided] = []
-        blank = 0
-        header_seen = False
-        for r, values in iter_rows(path, wb[NOTES_SHEET], max_cols=len(expected) + 50):
-            if r == 1:
-                problem = _header_problem(values, expected)
-                if problem:
-                    raise DataError(where, f"sheet '{NOTES_SHEET}': {problem}; the columns must "
-                                           "stay exactly as exported")
-                header_seen = True
-                continue
-            cells = list(values) + [None] * max(0, len(expected) - len(values))
-            if all(_text(v) == "" for v in cells):
-                continue
-            extra = [i for i in range(len(expected), len(cells)) if _text(cells[i])]
-            decision_raw = cells[col["Decision"]]
-            decision_text = _text(decision_raw)
-            if not decision_text and not extra:
-                blank += 1
-                continue
-            note_id = _text(cells[col["Note"]]) or None
-            if note_id and id_problem(note_id):
-                note_id = None
-            item = _Decided(row=r, note_id=note_id, key=_text(cells[col["Workspace"]]) or None,
-                            fingerprint=_text(cells[col["Fingerprint"]]).lower(),
-                            decision=None, reason=_text(cells[col["Reason"]]),
-                            state=_text(cells[col["Exported state"]]))
-            if extra:
-                item.problem = (f"cell {get_column_letter(extra[0] + 1)}{r} is outside the "
-                                "exported columns; clear it")
-            elif not isinstance(decision_raw, str) or decision_text.lower() not in DECISIONS:
-                item.problem = "Decision must be 'approved' or 'denied' (or blank for no decision)"
-            elif note_id is None:
-                item.problem = "the Note cell is empty or not a valid note id"
-            elif item.key not in paths:
-                item.problem = "the Workspace cell names no exported workspace"
-            else:
-                item.decision = decision_text.lower()
-                item.ws_root = paths[item.key]
-                if item.decision == "denied" and not item.reason:
-                    item.problem = "a denial needs a Reason (the peer must know what to fix)"
-                elif len(item.reason) > MAX_REASON_CHARS:
-                    item.problem = f"the Reason is longer than {MAX_REASON_CHARS} characters"
-            decided.append(item)
-        if not header_seen:
-            raise DataError(where, f"sheet '{NOTES_SHEET}' is empty (no header row)")
+        paths = _read_meta(path, wb)
+        decided, blank = _read_notes_sheet(path, wb[NOTES_SHEET], paths)
         return decided, blank, _workbook_reviewer(wb)
     finally:
         close = getattr(wb, "close", None)
         if close:
             close()
+
+
+def _read_notes_sheet(path: Path, sheet, paths: dict[str, Path]) -> tuple[list[_Decided], int]:
+    """(decided rows, blank rows) of the ``Notes`` sheet, its header checked exactly."""
+    from peerkit.excel import iter_rows
+
+    where = storage.display_path(path)
+    expected = headers(False)
+    decision = expected.index("Decision")
+    decided: list[_Decided] = []
+    blank = 0
+    header_seen = False
+    for r, values in iter_rows(path, sheet, max_cols=len(expected) + 50):
+        if r == 1:
+            problem = _header_problem(values, expected)
+            if problem:
+                raise DataError(where, f"sheet '{NOTES_SHEET}': {problem}; the columns must "
+                                       "stay exactly as exported")
+            header_seen = True
+            continue
+        cells = list(values) + [None] * max(0, len(expected) - len(values))
+        if all(_text(v) == "" for v in cells):
+            continue
+        extra = [i for i in range(len(expected), len(cells)) if _text(cells[i])]
+        if not _text(cells[decision]) and not extra:
+            blank += 1
+            continue
+        decided.append(_decided_row(r, cells, extra, paths))
+    if not header_seen:
+        raise DataError(where, f"sheet '{NOTES_SHEET}' is empty (no header row)")
+    return decided, blank
+
+
+def _decided_row(r: int, cells: list[Any], extra: list[int], paths: dict[str, Path]) -> _Decided:
+    """Row ``r`` with a decision (or cells outside the exported columns, the 0-based ``extra``):
+    what it decides, or the problem that refuses it."""
+    from openpyxl.utils import get_column_letter
+
+    col = {h: i for i, h in enumerate(headers(False))}
+    decision_raw = cells[col["Decision"]]
+    decision_text = _text(decision_raw)
+    note_id = _text(cells[col["Note"]]) or None
+    if note_id and id_problem(note_id):
+        note_id = None
+    item = _Decided(row=r, note_id=note_id, key=_text(cells[col["Workspace"]]) or None,
+                    fingerprint=_text(cells[col["Fingerprint"]]).lower(),
+                    decision=None, reason=_text(cells[col["Reason"]]),
+                    state=_text(cells[col["Exported state"]]))
+    if extra:
+        item.problem = (f"cell {get_column_letter(extra[0] + 1)}{r} is outside the "
+                        "exported columns; clear it")
+    elif not isinstance(decision_raw, str) or decision_text.lower() not in DECISIONS:
+        item.problem = "Decision must be 'approved' or 'denied' (or blank for no decision)"
+    elif note_id is None:
+        item.problem = "the Note cell is empty or not a valid note id"
+    elif item.key not in paths:
+        item.problem = "the Workspace cell names no exported workspace"
+    else:
+        item.decision = decision_text.lower()
+        item.ws_root = paths[item.key]
+        if item.decision == "denied" and not item.reason:
+            item.problem = "a denial needs a Reason (the peer must know what to fix)"
+        elif len(item.reason) > MAX_REASON_CHARS:
+            item.problem = f"the Reason is longer than {MAX_REASON_CHARS} characters"
+    return item
 
 
 def _check_note(item: _Decided, ws: Workspace) -> tuple[Note | None, str]:
@@ -879,11 +901,10 @@ def _same(note: Note, item: _Decided) -> bool:
             and (review.get("reason") or "") == item.reason)
 
 
-def _validate(decided: list[_Decided], workspaces: dict[Path, Workspace]) -> dict[int, Note]:
-    """Fill each row's problem; return the notes of valid rows by row number."""
+def _validate(decided: list[_Decided], workspaces: dict[Path, Workspace]) -> None:
+    """Fill each row's problem (``workspaces`` gains the workspace of each row it reaches)."""
     from peerkit.workspace import CONFIG_NAME, Workspace
 
-    notes: dict[int, Note] = {}
     seen: dict[tuple[Path, str], int] = {}
     for item in decided:
         if item.problem:
@@ -901,12 +922,8 @@ def _validate(decided: list[_Decided], workspaces: dict[Path, Workspace]) -> dic
             item.problem = f"the same note is also decided on row {twin}"
             continue
         seen[(root, note_id)] = item.row
-        note, problem = _check_note(item, ws)
-        if note is None or problem:  # _check_note gives a problem whenever it gives no note
-            item.problem = problem
-            continue
-        notes[item.row] = note
-    return notes
+        _note, problem = _check_note(item, ws)   # a problem whenever it gives no note
+        item.problem = problem
 
 
 def _peer_name(ws: Workspace) -> str:
@@ -940,16 +957,9 @@ def import_review(path: Path | str, *, reviewer: str | None = None, dry_run: boo
     Nothing is written when any decided row is refused (unless ``partial``), or with
     ``dry_run``.  Rows whose decision and reason are already recorded are ``unchanged``.
     """
-    import contextlib
-
     path = Path(path)
     decided, blank, sheet_reviewer = _read_decisions(path)
-    name = _text(reviewer) if reviewer is not None else (os.environ.get("PEERKIT_REVIEWER") or sheet_reviewer)
-    name = _text(name).replace("\n", " ")
-    if not name:
-        raise UsageError("who reviewed? pass --reviewer NAME (the workbook does not say who saved it)")
-    if len(name) > MAX_REVIEWER_CHARS:
-        raise UsageError(f"--reviewer is longer than {MAX_REVIEWER_CHARS} characters")
+    name = _reviewer_name(reviewer, sheet_reviewer)
     report = ImportReport(path=path, reviewer=name, blank=blank, dry_run=dry_run)
     workspaces: dict[Path, Workspace] = {}
     _validate(decided, workspaces)
@@ -958,47 +968,13 @@ def import_review(path: Path | str, *, reviewer: str | None = None, dry_run: boo
         known = None if (bad and not partial) else workspaces
         report.rows = [_result(d, known) for d in decided]
         return report
-
-    todo = [d for d in decided if not d.problem]
-    # Hold the lock of every workspace that will change, re-check under the locks, then write.
-    roots = sorted({d.target()[0] for d in todo
-                    if not _same(_on_disk(d, workspaces), d)}, key=str)
-    at = dates.now()
-    locked = set(roots)
-    with contextlib.ExitStack() as stack:
-        for root in roots:
-            stack.enter_context(workspaces[root].lock())
-        for ws in workspaces.values():
-            ws.forget_clients()
-        notes = _validate_again(todo, workspaces)
-        if any(d.problem for d in todo) and not partial:
-            report.rows = [_result(d, None) for d in decided]
-            return report
-        changed: dict[Path, list[str]] = {}
-        results = {}
-        from peerkit.output import progress
-
-        with progress(todo, label="Recording decisions") as bar:
-            for d in bar:
-                if d.problem:
-                    continue
-                note = notes[d.row]
-                if _same(note, d):
-                    results[d.row] = "unchanged"
-                    continue
-                if d.ws_root not in locked:  # became different after we chose what to lock
-                    d.problem = "changed during the import; run it again"
-                    continue
-                _write_review(note, d, name, at)
-                changed.setdefault(d.ws_root, []).append(d.note_id)
-                results[d.row] = "recorded"
-        for root, ids in changed.items():
-            n_app = sum(1 for d in todo if d.ws_root == root and results.get(d.row) == "recorded"
-                        and d.decision == "approved")
-            workspaces[root].audit("note import-review", records=ids, output=str(path.resolve()),
-                                   action=f"approved {n_app}, denied {len(ids) - n_app}")
+    recorded = _record(path, [d for d in decided if not d.problem], workspaces, name, partial)
+    if recorded is None:  # a row turned bad under the locks: nothing was written
+        report.rows = [_result(d, None) for d in decided]
+        return report
+    changed, results = recorded
     report.written = bool(changed)
-    if changed and not dry_run:
+    if changed:
         from peerkit.context import current_plugins
 
         for root, ids in changed.items():  # e.g. the sync plugin commits them in an agency clone
@@ -1012,6 +988,71 @@ def import_review(path: Path | str, *, reviewer: str | None = None, dry_run: boo
             new = d.decision if results[d.row] == "recorded" else d.old_status
             report.rows.append(_row(d, results[d.row], new))
     return report
+
+
+def _reviewer_name(given: str | None, sheet_reviewer: str) -> str:
+    """--reviewer, else $PEERKIT_REVIEWER, else who last saved the workbook (a usage error when
+    none says, or the name is too long)."""
+    name = _text(given) if given is not None else (os.environ.get("PEERKIT_REVIEWER") or sheet_reviewer)
+    name = _text(name).replace("\n", " ")
+    if not name:
+        raise UsageError("who reviewed? pass --reviewer NAME (the workbook does not say who saved it)")
+    if len(name) > MAX_REVIEWER_CHARS:
+        raise UsageError(f"--reviewer is longer than {MAX_REVIEWER_CHARS} characters")
+    return name
+
+
+def _record(path: Path, todo: list[_Decided], workspaces: dict[Path, Workspace], name: str,
+            partial: bool) -> tuple[dict[Path, list[str]], dict[int, str]] | None:
+    """Under the lock of every workspace that will change, check the rows again and write them;
+    ``(note ids written by workspace, result by row)``, or None (nothing written) when a row
+    turned bad meanwhile and not ``partial``."""
+    import contextlib
+
+    # Hold the lock of every workspace that will change, re-check under the locks, then write.
+    roots = sorted({d.target()[0] for d in todo
+                    if not _same(_on_disk(d, workspaces), d)}, key=str)
+    at = dates.now()
+    with contextlib.ExitStack() as stack:
+        for root in roots:
+            stack.enter_context(workspaces[root].lock())
+        for ws in workspaces.values():
+            ws.forget_clients()
+        notes = _validate_again(todo, workspaces)
+        if any(d.problem for d in todo) and not partial:
+            return None
+        changed, results = _write_decisions(todo, notes, set(roots), name, at)
+        for root, ids in changed.items():
+            n_app = sum(1 for d in todo if d.ws_root == root and results.get(d.row) == "recorded"
+                        and d.decision == "approved")
+            workspaces[root].audit("note import-review", records=ids, output=str(path.resolve()),
+                                   action=f"approved {n_app}, denied {len(ids) - n_app}")
+    return changed, results
+
+
+def _write_decisions(todo: list[_Decided], notes: dict[int, Note], locked: set[Path], name: str,
+                     at: dt.datetime) -> tuple[dict[Path, list[str]], dict[int, str]]:
+    """Record each valid row's decision in its note (``unchanged`` when it is there already)."""
+    from peerkit.output import progress
+
+    changed: dict[Path, list[str]] = {}
+    results: dict[int, str] = {}
+    with progress(todo, label="Recording decisions") as bar:
+        for d in bar:
+            if d.problem:
+                continue
+            note = notes[d.row]
+            if _same(note, d):
+                results[d.row] = "unchanged"
+                continue
+            if d.ws_root not in locked:  # became different after we chose what to lock
+                d.problem = "changed during the import; run it again"
+                continue
+            _write_review(note, d, name, at)
+            root, note_id = d.target()
+            changed.setdefault(root, []).append(note_id)
+            results[d.row] = "recorded"
+    return changed, results
 
 
 def _on_disk(d: _Decided, workspaces: dict[Path, Workspace]) -> Note:

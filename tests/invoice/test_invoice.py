@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from invoice_helpers import add_toml, assert_no_traceback, error_lines, make_note, set_billing, tree
@@ -408,6 +409,26 @@ def test_hook_invoice_adjust(run, register_plugin, today):
     assert data["total_amount"] == "148.12"
 
 
+def test_xlsx_describes_each_line_as_every_format_does():
+    """One source of truth for a line's text (``InvoiceLine.label``): a service line of an older
+    snapshot (no description) is named by its service; a plugin's line is never called peer
+    support, even with an empty description."""
+    from peerkit_invoice.formats import build_workbook
+    from peerkit_invoice.model import Invoice, InvoiceLine
+
+    inv = Invoice(number="INV-2026-0001", start=dt.date(2026, 11, 16), end=dt.date(2026, 11, 22),
+                  pay_date=dt.date(2026, 12, 4))
+    inv.lines = [InvoiceLine(date=dt.date(2026, 11, 16), kind="service", client="C001", code="H0038",
+                             modifier="HQ", minutes=60, units=4, rate=Decimal("11.61"),
+                             amount=Decimal("46.44"), notes=("N-2026-11-16-C001-1",), description="")]
+    inv.add_line(description="", amount="5.00", kind="fee", date=dt.date(2026, 11, 20))
+    sheet = build_workbook(inv)["Invoice"]
+    head = next(r for r in range(1, sheet.max_row + 1) if sheet.cell(r, 1).value == "Date")
+    shown = [sheet.cell(head + i, 5).value or "" for i in (1, 2)]
+    assert shown == ["Peer support, group", ""]
+    assert shown == [ln["description"] for ln in inv.as_json()["lines"]]
+
+
 def test_failing_adjust_plugin_stops_the_invoice(run, register_plugin, ws_path, today):
     from peerkit import hookimpl
 
@@ -499,6 +520,33 @@ def test_hook_invoice_formats(run, register_plugin, ws_path, today):
     register_plugin(Clash(), name="clash")
     clash = run("invoice", "--week", "2026-W47", "--format", "json")
     assert clash.exit_code == 3 and "defined by two plugins" in clash.output
+
+
+def test_a_plugin_format_that_returns_bytes_is_binary_like_xlsx(run, register_plugin, ws_path, today,
+                                                               monkeypatch):
+    """One source of truth for binary formats: ``render.binary`` (xlsx and pdf set it too)."""
+    from peerkit import hookimpl
+
+    class Zipped:
+        @hookimpl
+        def invoice_formats(self):
+            def render(invoice, workspace):
+                return b"PK\x03\x04" + invoice.number.encode()
+            render.binary = True
+            return {"zipped": render}
+
+    register_plugin(Zipped(), name="zipped")
+    refused = run("invoice", "--week", "2026-W47", "--format", "zipped", "--out", "-")
+    assert refused.exit_code == 2 and "zipped cannot go to stdout" in refused.output
+    preview = run("invoice", "--week", "2026-W47", "--format", "zipped", "--preview")
+    assert preview.exit_code == 2 and "--preview with zipped needs --out FILE.zipped" in preview.output
+    assert not (ws_path / "invoices").exists() or not list((ws_path / "invoices").glob("*.toml"))
+    monkeypatch.chdir(ws_path.parent)
+    result = run("invoice", "--week", "2026-W47", "--format", "zipped")   # no --out: <number>.zipped
+    assert result.exit_code == 0, result.output
+    written = Path(result.stdout.strip())
+    assert written == ws_path.parent / "INV-2026-0001.zipped"
+    assert written.read_bytes() == b"PK\x03\x04INV-2026-0001"
 
 
 def test_preview_with_reissue_changes_nothing(run, ws, ws_path, today):

@@ -342,21 +342,32 @@ def test_formula_looking_text_is_stored_as_text(note_cmd, ws_path, tmp_path):
     assert "<f>" not in xml and "HYPERLINK" in xml
 
 
-def test_export_refuses_text_too_long_for_a_cell(note_cmd, ws_path, tmp_path):
+def test_export_refuses_text_too_long_for_a_cell(note_cmd, ws_path, tmp_path, monkeypatch):
+    import tempfile
+
     path = ws_path / "notes/2026/11/N-2026-11-23-C001-1.toml"
     data = tomllib.loads(path.read_text())
     path.write_text(path.read_text().replace(json.dumps(data["response"]), json.dumps("x" * 40_000)))
-    from openpyxl.worksheet._writer import ALL_TEMP_FILES
+    made: list[str] = []   # the writer's temporary folders (xlsxwriter's constant_memory rows)
+    real_mkdtemp = tempfile.mkdtemp
 
-    temp_before = list(ALL_TEMP_FILES)
-    out = tmp_path / "long.xlsx"
+    def mkdtemp(*args, **kwargs):
+        made.append(real_mkdtemp(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(tempfile, "mkdtemp", mkdtemp)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    out = out_dir / "long.xlsx"
     result = note_cmd("export", "--out", out, ws_path)
     assert_clean_failure(result)
     assert "N-2026-11-23-C001-1" in result.output and "Response" in result.output
     assert "xxxxx" not in result.output
     assert not out.exists()
-    # the half-written sheet's temporary file (narrative inside) is gone too
-    assert temp_before == ALL_TEMP_FILES and all(os.path.exists(p) for p in temp_before)
+    # the half-written sheet's temporary files (narrative inside) are gone too, and so is the
+    # temporary file the workbook was being written to
+    assert made and not any(os.path.exists(p) for p in made)
+    assert list(out_dir.iterdir()) == []
 
 
 def test_deidentified_export(note_cmd, peers, tmp_path):
