@@ -29,7 +29,8 @@ def invoice_formats() -> dict[str, Callable[..., Any]]:
 
     :return: a dict ``{name: callable}``; the callable is
         ``render(invoice, workspace) -> bytes | str``, ``invoice`` a
-        :class:`peerkit_invoice.model.Invoice`.
+        :class:`peerkit_invoice.model.Invoice`.  A render that returns bytes sets
+        ``render.binary = True``: it is written to ``<number>.<format>``, never to stdout.
 
     Failure policy: ``stop`` -- no invoice is rendered in a format guessed without it.
     """
