@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from peerkit import crypt, cryptkeys, storage
+from peerkit import crypt, cryptkeys, session, storage
 from peerkit.errors import DataError, SecretError, UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -127,7 +127,7 @@ def _rebuild_caches(ws: Workspace) -> None:
     refresh_all(ws.path("notes"))
     if ws.path("clients").is_dir():
         refresh_clients(ws.path("clients"))
-    storage.TOUCHED.clear()  # every cache is rebuilt: the lock need not refresh them again
+    session.current().take_touched()  # every cache is rebuilt: the lock need not refresh them again
     ws.forget_clients()
     ws.forget_notes()
 
@@ -219,7 +219,7 @@ def disable(ws: Workspace) -> Report:
         files, rewritten = _sweep(ws, state)
         _rebuild_caches(ws)
         os.unlink(cryptkeys.keys_path(ws.root))
-        cryptkeys._STATES.pop(Path(ws.root), None)
+        cryptkeys.forget_keys(ws.root)
         ws.audit("crypt disable", action="disable")
     report = status(ws)
     report.rewritten = rewritten

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from peerkit import dates, storage
+from peerkit import dates, session, storage
 from peerkit.errors import DataError, UsageError
 from peerkit.records import BILLABLE_FIELDS, PLACES, Note, check_id, id_problem, note_from_dict, note_path, note_seal
 from peerkit.validate import Fields, clean_text
@@ -559,7 +559,7 @@ def delete_draft(ws, note_id: str) -> Path:
                                  f"never signed can be deleted; void it instead with 'peerkit note "
                                  f"void {note_id} --reason ...'")
         note.path.unlink()
-        storage.TOUCHED.add(note.path)   # the month's cache is refreshed when the lock is released
+        session.current().wrote(note.path)   # the month's cache is refreshed when the lock is released
         ws.forget_notes()
         ws.audit("note delete", records=[note_id], action="draft deleted")
     return note.path

@@ -23,7 +23,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from peerkit import crypt
+from peerkit import crypt, session
 from peerkit.errors import DataError, SecretError
 
 KEYS_FILE = ("crypt", "keys.toml")
@@ -143,7 +143,18 @@ def write_state(root: Path, state: dict) -> None:
 
     storage.ensure_dir(keys_path(root).parent)
     storage.write_toml(keys_path(root), state, header=HEADER)
-    _STATES.pop(Path(root), None)
+    forget_keys(root)
+
+
+def forget_keys(root: Path) -> None:
+    """Drop the keys of one workspace this command opened (its keys file changed or went)."""
+    session.current().crypt_states.pop(Path(root), None)
+
+
+def forget() -> None:
+    """Drop every key this process opened (as a new command does: a long-lived process, tests)."""
+    session.current().crypt_states.clear()
+    session.current().crypt_roots.clear()
 
 
 def peer_wrap_key(state: dict, *, create: bool = False) -> bytes | None:
@@ -240,24 +251,21 @@ class Keys(Mapping):
         return None
 
 
-_ROOTS: dict[Path, Path | None] = {}
-_STATES: dict[Path, tuple[tuple, dict | None, Keys | None]] = {}
-
-
 def find_root(folder: Path) -> Path | None:
     """The workspace folder holding ``folder`` (the nearest with a peerkit.toml), cached."""
     folder = Path(folder)
-    if folder in _ROOTS:
-        return _ROOTS[folder]
+    known = session.current().crypt_roots
+    if folder in known:
+        return known[folder]
     root = None
     for candidate in (folder, *folder.parents):
         if (candidate / CONFIG_NAME).is_file():
             root = candidate
             break
     if root is not None:  # "no workspace" is never remembered: one may be created later
-        if len(_ROOTS) > 4096:
-            _ROOTS.clear()
-        _ROOTS[folder] = root
+        if len(known) > 4096:
+            known.clear()
+        known[folder] = root
     return root
 
 
@@ -270,12 +278,13 @@ def workspace_keys(root: Path) -> tuple[dict | None, Keys | None]:
         sig = (st.st_size, st.st_mtime_ns, st.st_ino)
     except OSError:
         sig = ()
-    cached = _STATES.get(root)
+    states = session.current().crypt_states
+    cached = states.get(root)
     if cached is not None and cached[0] == sig:
         return cached[1], cached[2]
     state = read_state(root) if sig else None
     keys = Keys(root, state) if state is not None else None
-    _STATES[root] = (sig, state, keys)
+    states[root] = (sig, state, keys)
     return state, keys
 
 
@@ -404,12 +413,6 @@ def cache_sealing(folder: Path) -> bool:
         return False
     state = workspace_keys(root)[0]
     return state is not None and state["state"] != "disabling"
-
-
-def forget() -> None:
-    """Drop every key this process opened (a long-lived process, or tests between commands)."""
-    _STATES.clear()
-    _ROOTS.clear()
 
 
 def opener(folder: Path):

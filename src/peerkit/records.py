@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from peerkit import storage
+from peerkit import session, storage
 from peerkit.dates import month_folders
 from peerkit.errors import DataError
 from peerkit.validate import Fields, clean_text, id_problem  # noqa: F401 - id_problem re-exported
@@ -702,9 +702,10 @@ def _month_notes(ws: Workspace, start, end, skip_ids) -> Iterator[Note]:
     rest of this process (several plugins of one 'peerkit status' read the same months),
     up to MEMO_MAX_NOTES notes, the memo being dropped as soon as this process writes any file."""
     memo = ws._note_memo
-    if memo.get("generation") != storage.GENERATION[0]:
+    generation = session.current().generation
+    if memo.get("generation") != generation:
         memo.clear()
-        memo["generation"] = storage.GENERATION[0]
+        memo["generation"] = generation
     known = ws._known_clients()
     current_folder = None
     collected: list[Note] = []

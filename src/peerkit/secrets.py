@@ -18,6 +18,7 @@ import json
 import os
 import re
 
+from peerkit import session
 from peerkit.errors import DataError, SecretError
 
 SERVICE = "peerkit"
@@ -39,7 +40,6 @@ def _backend_names(kr) -> list[str]:
 
 REMEMBERED_NAME = "keyring-backend"
 _CLASS_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$")
-_detected = False   # True when this process's backend came from keyring's own detection
 
 
 def remembered_file():
@@ -77,7 +77,6 @@ def _configured_elsewhere() -> bool:
 
 def _choose():
     """The process's keyring: one set already (tests, callers), the recorded one, or detected."""
-    global _detected
     import keyring.core
 
     if keyring.core._keyring_backend is not None or _configured_elsewhere():
@@ -92,16 +91,15 @@ def _choose():
             keyring.core.set_keyring(kr)
             return kr
     kr = keyring.get_keyring()
-    _detected = True
+    session.current().keyring_detected = True  # recorded by _remember once it holds a secret
     return kr
 
 
 def _remember(kr) -> None:
     """Record a detected backend that holds the user's secrets (never a chain of backends)."""
-    global _detected
-    if not _detected or getattr(kr, "backends", None) is not None:
+    if not session.current().keyring_detected or getattr(kr, "backends", None) is not None:
         return
-    _detected = False
+    session.current().keyring_detected = False
     name = f"{type(kr).__module__}.{type(kr).__name__}"
     if not _CLASS_RE.match(name) or _remembered() == name:
         return

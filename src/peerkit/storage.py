@@ -19,13 +19,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from peerkit import session
 from peerkit.errors import DataError, PeerkitError
 
 TMP_MARK = ".peerkit-tmp-"
-# Files replaced by this process since the workspace lock was taken (see Workspace.lock).
-TOUCHED: set[Path] = set()
-# Incremented by every file this process replaces: in-process memos compare it to stay exact.
-GENERATION = [0]
 ENC_MARK = "enc:v1:"  # issue 18: an encrypted value (peerkit.crypt.PREFIX); cheap test on raw text
 FILE_MODE = 0o600
 DIR_MODE = 0o700
@@ -43,22 +40,15 @@ def display_path(path: Path | str) -> str:
 
 # ---------------------------------------------------------------- staying inside the workspace
 
-# Every workspace this process opened: absolute path -> real path (see Workspace.__init__).
-ROOTS: dict[str, str] = {}
-_REAL_DIRS: dict[str, str] = {}
-
-
-def forget_paths() -> None:
-    """Drop the real folder paths this process looked up: a new command looks again (folders
-    may have been deleted, moved or replaced by links in between).  ``ROOTS`` stays: each
-    ``Workspace`` registers its root again when it is made."""
-    _REAL_DIRS.clear()
+# The workspaces this process opened (absolute path -> real path) and the real paths of the
+# folders read are kept by the session (peerkit.session): Workspace.__init__ registers its root.
 
 
 def register_root(root: Path | str) -> None:
+    roots = session.current().roots
     real = os.path.realpath(root)
-    ROOTS[os.path.abspath(root)] = real
-    ROOTS[real] = real
+    roots[os.path.abspath(root)] = real
+    roots[real] = real
 
 
 def _inside(path: str, folder: str) -> bool:
@@ -67,11 +57,12 @@ def _inside(path: str, folder: str) -> bool:
 
 def _root_of(path: Path | str) -> str | None:
     """The real path of the workspace ``path`` lies in (by its spelling), or None."""
-    if not ROOTS:
+    roots = session.current().roots
+    if not roots:
         return None
     current = os.path.abspath(path)
     while True:
-        real = ROOTS.get(current)
+        real = roots.get(current)
         if real is not None:
             return real
         parent = os.path.dirname(current)
@@ -84,7 +75,7 @@ def guard_write(path: Path | str) -> None:
     """Refuse to create or replace a workspace file that is a symbolic link, or whose folder
     leads outside the workspace through a link (exit 3 naming the path)."""
     real_root = _root_of(path)
-    if real_root is None or os.path.abspath(path) in ROOTS:
+    if real_root is None or os.path.abspath(path) in session.current().roots:
         return  # not in a workspace, or the workspace folder itself (made again by init)
     if os.path.islink(path):
         raise DataError(display_path(path), "is a symbolic link; peerkit does not write through "
@@ -101,9 +92,10 @@ def guard_read(path: Path | str) -> None:
     if real_root is None:
         return
     folder = os.path.dirname(os.path.abspath(path))
-    real_dir = _REAL_DIRS.get(folder)
+    real_dirs = session.current().real_dirs
+    real_dir = real_dirs.get(folder)
     if real_dir is None:
-        real_dir = _REAL_DIRS[folder] = os.path.realpath(folder)
+        real_dir = real_dirs[folder] = os.path.realpath(folder)
     real = os.path.realpath(path) if os.path.islink(path) else os.path.join(real_dir, os.path.basename(path))
     if not _inside(real, real_root):
         raise DataError(display_path(path), "leads outside the workspace (a symbolic link); "
@@ -287,8 +279,7 @@ def atomic_path(path: Path, *, before_replace: Callable[[Path], None] | None = N
             before_replace(path)
         _replace(tmp, path)
         _fsync_dir(path.parent)
-        TOUCHED.add(path)
-        GENERATION[0] += 1
+        session.current().wrote(path)
     except OSError as exc:
         _silent_unlink(tmp)
         raise PeerkitError(_os_error_message(path, exc)) from None

@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from peerkit import session
 from peerkit.errors import DataError, PeerkitError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -222,7 +223,8 @@ def _preload(workspace: Workspace | None, fmt: str) -> None:
     import peerkit.template_caps  # noqa: F401
 
     search_path(workspace)  # loads the plugins (their template_dirs) in this process
-    if fmt in FORMATS and not _warm.get(fmt):
+    warm = session.current().warm_formats
+    if fmt in FORMATS and fmt not in warm:
         # Jinja caches lexers per configuration, and re caches patterns: fill both here with a
         # template of our own so every child does not rebuild them
         env = environment(workspace, fmt)
@@ -230,10 +232,7 @@ def _preload(workspace: Workspace | None, fmt: str) -> None:
                         ).render(x=[1])
         peerkit.htmlsafe.rebuild('<!DOCTYPE html><html><head><style>p{}</style></head>'
                                  '<body><a href="#a" style="x">b</a></body></html>')
-        _warm[fmt] = True
-
-
-_warm: dict[str, bool] = {}
+        warm.add(fmt)
 
 
 def _render_here(workspace: Workspace | None, name: str, context: dict, fmt: str) -> str:

@@ -10,7 +10,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from peerkit import storage
+from peerkit import session, storage
 from peerkit.errors import DataError, LockError, PeerkitError, UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -239,7 +239,7 @@ class Workspace:
             wrote_owner = self._write_owner(owner_path)
             storage.sweep_temp_files(self.root)
             storage.sweep_pending_exports()
-            storage.TOUCHED.clear()
+            session.current().take_touched()
             yield self
         finally:
             try:
@@ -277,8 +277,8 @@ class Workspace:
         from peerkit.notecache import CACHE_NAME, CLIENTS_CACHE_NAME, refresh, refresh_clients
 
         notes, clients = self.path("notes"), self.path("clients")
-        touched = [p for p in storage.TOUCHED if p.name not in (CACHE_NAME, CLIENTS_CACHE_NAME)]
-        storage.TOUCHED.clear()
+        touched = [p for p in session.current().take_touched()
+                   if p.name not in (CACHE_NAME, CLIENTS_CACHE_NAME)]
         for folder in sorted({p.parent for p in touched if p.parent.parent.parent == notes}):
             refresh(folder)
         if any(p.parent == clients for p in touched):
