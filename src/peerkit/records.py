@@ -10,7 +10,7 @@ import datetime as dt
 import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -549,20 +549,22 @@ def note_from_valid_dict(d: dict, path: Path) -> Note:
 
 
 class KnownClients:
-    """``client_id in known``: a client file exists (parsed lazily only when asked for)."""
+    """``client_id in known``: a client file exists in ``folder`` (checked by file, without
+    parsing every client); once ``loaded()`` returns the clients read, they answer instead."""
 
-    def __init__(self, ws: Workspace):
-        self.ws = ws
+    def __init__(self, folder: Path, loaded: Callable[[], Mapping[str, Client] | None]):
+        self.folder = folder
+        self.loaded = loaded
         self.seen: dict[str, bool] = {}
 
     def __contains__(self, client_id: object) -> bool:
         if not isinstance(client_id, str) or id_problem(client_id):
             return False
-        loaded = self.ws._clients
+        loaded = self.loaded()
         if loaded is not None:
             return client_id in loaded
         if client_id not in self.seen:
-            self.seen[client_id] = self.ws.path("clients", f"{client_id}.toml").is_file()
+            self.seen[client_id] = (self.folder / f"{client_id}.toml").is_file()
         return self.seen[client_id]
 
 
@@ -607,14 +609,16 @@ def _month_dirs(ws: Workspace, start: dt.date | None, end: dt.date | None) -> li
     return found
 
 
-def _note_entries(ws: Workspace, start: dt.date | None, end: dt.date | None, memo=None):
+def _note_entries(ws: Workspace, start: dt.date | None, end: dt.date | None,
+                  memo: NoteMemo | None = None):
     """(path, dir entry, month cache) for each note file that may hold a note in [start, end];
     for a month already in ``memo``, one item ``(notes, None, None)`` instead."""
     from peerkit.notecache import MonthCache
 
     for folder in _month_dirs(ws, start, end):
-        if memo is not None and folder in memo:
-            yield memo[folder], None, None
+        memoised = memo.month(folder) if memo is not None else None
+        if memoised is not None:
+            yield memoised, None, None
             continue
         try:
             entries = sorted((e for e in os.scandir(folder)
@@ -658,7 +662,7 @@ def readable_notes(ws: Workspace, start: dt.date | None = None, end: dt.date | N
         return list(ws.notes(start, end, client=client, skip_ids=skip_ids)), []
     except DataError:
         pass
-    known = ws._known_clients()
+    known = ws.known_clients()
     notes: list[Note] = []
     problems: list[DataError] = []
     for folder in _month_dirs(ws, start, end):
@@ -687,26 +691,43 @@ def readable_notes(ws: Workspace, start: dt.date | None = None, end: dt.date | N
 MEMO_MAX_NOTES = 4000  # about a year of one busy peer's notes; bounds memory in long exports
 
 
-def _remember(memo: dict, folder: Path, notes: list[Note]) -> None:
-    held = memo.get("count", 0)
-    if held + len(notes) > MEMO_MAX_NOTES:
-        generation = memo.get("generation")
-        memo.clear()
-        memo["generation"], held = generation, 0
-    memo[folder] = notes
-    memo["count"] = held + len(notes)
+class NoteMemo:
+    """The notes of whole month folders one Workspace has read (several plugins of one
+    ``peerkit status`` read the same months), up to MEMO_MAX_NOTES notes, dropped as soon as
+    this process writes any file (the session's ``generation`` moves)."""
+
+    def __init__(self) -> None:
+        self.generation = -1
+        self.months: dict[Path, list[Note]] = {}
+        self.count = 0
+
+    def clear(self) -> None:
+        self.months.clear()
+        self.count = 0
+
+    def still_current(self, generation: int) -> NoteMemo:
+        """This memo, emptied first when files were written since it was filled."""
+        if generation != self.generation:
+            self.clear()
+            self.generation = generation
+        return self
+
+    def month(self, folder: Path) -> list[Note] | None:
+        return self.months.get(folder)
+
+    def remember(self, folder: Path, notes: list[Note]) -> None:
+        if self.count + len(notes) > MEMO_MAX_NOTES:
+            self.clear()
+        self.months[folder] = notes
+        self.count += len(notes)
 
 
 def _month_notes(ws: Workspace, start, end, skip_ids) -> Iterator[Note]:
     """The notes of the month folders of [start, end]; whole months are memoised for the
     rest of this process (several plugins of one 'peerkit status' read the same months),
     up to MEMO_MAX_NOTES notes, the memo being dropped as soon as this process writes any file."""
-    memo = ws._note_memo
-    generation = session.current().generation
-    if memo.get("generation") != generation:
-        memo.clear()
-        memo["generation"] = generation
-    known = ws._known_clients()
+    memo = ws.note_memo.still_current(session.current().generation)
+    known = ws.known_clients()
     current_folder = None
     collected: list[Note] = []
     whole = False
@@ -721,7 +742,7 @@ def _month_notes(ws: Workspace, start, end, skip_ids) -> Iterator[Note]:
         folder = path.parent
         if folder != current_folder:
             if whole and current_folder is not None:
-                _remember(memo, current_folder, collected)
+                memo.remember(current_folder, collected)
             _refresh_stale(ws, current_folder, fresh, started)
             current_folder, collected, fresh, started = folder, [], {}, time.time_ns()
             whole = not skip_ids and _covers_month(folder, start, end)
@@ -743,7 +764,7 @@ def _month_notes(ws: Workspace, start, end, skip_ids) -> Iterator[Note]:
         collected.append(note)
         yield note
     if whole and current_folder is not None:
-        _remember(memo, current_folder, collected)
+        memo.remember(current_folder, collected)
     _refresh_stale(ws, current_folder, fresh, started)
 
 

@@ -12,7 +12,6 @@ keys that disagree are an error (exit 3), never a silent choice.
 """
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from dataclasses import dataclass
 
@@ -64,9 +63,10 @@ def _start(f: Fields, key: str) -> tuple[int, int]:
 def unmanaged_rule(ws, warn=None) -> UnmanagedRule:
     """The workspace's rule, read once per Workspace.  ``warn(text)`` receives the warnings
     about old keys (default: stderr)."""
-    cached = getattr(ws, "_peerkit_unmanaged_rule", None)
-    if cached is not None:
-        return cached
+    return ws.memo("peerkit.unmanaged", lambda: _read_rule(ws, warn))
+
+
+def _read_rule(ws, warn) -> UnmanagedRule:
     if warn is None:
         from peerkit.output import message
 
@@ -77,10 +77,7 @@ def unmanaged_rule(ws, warn=None) -> UnmanagedRule:
     limit = _setting(billing, tables, "unmanaged_units", ("notes", "caseload"), _limit,
                      DEFAULT_LIMIT, warn)
     start = _setting(billing, tables, "fiscal_year_start", ("caseload",), _start, DEFAULT_START, warn)
-    rule = UnmanagedRule(limit, start)
-    with contextlib.suppress(AttributeError):
-        ws._peerkit_unmanaged_rule = rule
-    return rule
+    return UnmanagedRule(limit, start)
 
 
 def _setting(billing: Fields, tables: dict[str, Fields], key: str, old_tables: tuple[str, ...],

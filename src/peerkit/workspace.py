@@ -5,16 +5,17 @@ import contextlib
 import datetime as dt
 import getpass
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from peerkit import session, storage
 from peerkit.errors import DataError, LockError, PeerkitError, UsageError
+from peerkit.records import NoteMemo
 
 if TYPE_CHECKING:  # pragma: no cover
-    from peerkit.records import Client, Note
+    from peerkit.records import Client, KnownClients, Note
     from peerkit.units import UnitRule
 
 from peerkit.discovery import CONFIG_NAME, find_root  # noqa: F401 - re-exported
@@ -23,6 +24,7 @@ LOCK_NAME = ".peerkit.lock"
 LOCK_TIMEOUT_ENV = "PEERKIT_LOCK_TIMEOUT"
 DEFAULT_LOCK_TIMEOUT_SECONDS = 10.0
 SCHEMA_VERSION = 1
+T = TypeVar("T")
 
 
 def lock_timeout() -> float:
@@ -49,14 +51,17 @@ class Workspace:
 
     Attributes:
         root: the workspace folder (the one holding peerkit.toml), a ``Path``.
+        note_memo: the notes of whole months read so far (``records.NoteMemo``), for the rest
+            of the command or until it writes a file.
     """
 
     def __init__(self, root: Path):
         self.root = Path(root)
         storage.register_root(self.root)
         self._clients: dict[str, Client] | None = None
-        self._note_memo: dict = {}
-        self._known = None
+        self._known: KnownClients | None = None
+        self._memos: dict[str, object] = {}
+        self.note_memo = NoteMemo()
 
     @classmethod
     def open(cls, explicit: str | Path | None = None, start: Path | None = None) -> Workspace:
@@ -169,20 +174,32 @@ class Workspace:
 
     def forget_notes(self) -> None:
         """Drop the notes this process memoised (a long export does, workspace by workspace)."""
-        self._note_memo.clear()
+        self.note_memo.clear()
 
     def forget_clients(self) -> None:
         """Drop the clients read so far (after a command changed a client file)."""
         self._clients = None
         self._known = None
 
-    def _known_clients(self):
-        """Client ids that exist, checked by file without parsing every client."""
+    def clients_read(self) -> dict[str, Client] | None:
+        """The clients :meth:`clients` has read so far, or None when it has not (reads nothing)."""
+        return self._clients
+
+    def known_clients(self) -> KnownClients:
+        """Client ids that exist (``"C001" in ws.known_clients()``), checked by file without
+        parsing every client."""
         if self._known is None:
             from peerkit.records import KnownClients
 
-            self._known = KnownClients(self)
+            self._known = KnownClients(self.path("clients"), self.clients_read)
         return self._known
+
+    def memo(self, key: str, make: Callable[[], T]) -> T:
+        """``make()``, computed once for this workspace object and kept under ``key`` (a
+        plugin's settings parsed from peerkit.toml: use the plugin's name as the key)."""
+        if key not in self._memos:
+            self._memos[key] = make()
+        return cast(T, self._memos[key])
 
     def notes(self, start: dt.date | None = None, end: dt.date | None = None,
               *, client: str | None = None, skip_ids=None) -> Iterator[Note]:
