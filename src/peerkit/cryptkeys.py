@@ -23,7 +23,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from peerkit import crypt, session
+from peerkit import crypt, files, session
 from peerkit.errors import DataError, SecretError
 
 KEYS_FILE = ("crypt", "keys.toml")
@@ -126,23 +126,19 @@ def unwrap_age(identities: list, wrapped: str, kid: str) -> bytes | None:
 
 def read_state(root: Path) -> dict | None:
     """crypt/keys.toml, or None when the workspace is not encrypted."""
-    from peerkit import storage
-
     path = keys_path(root)
     if not path.is_file():
         return None
-    data = storage.read_toml(path)
+    data = files.read_plain_toml(path)  # never encrypted itself
     if data.get("state") not in STATES or not isinstance(data.get("keys"), list):
-        raise DataError(storage.display_path(path), "field 'state': not a peerkit keys file "
+        raise DataError(files.display_path(path), "field 'state': not a peerkit keys file "
                                                     "(restore it from a backup or git)")
     return data
 
 
 def write_state(root: Path, state: dict) -> None:
-    from peerkit import storage
-
-    storage.ensure_dir(keys_path(root).parent)
-    storage.write_toml(keys_path(root), state, header=HEADER)
+    files.ensure_dir(keys_path(root).parent)
+    files.write_plain_toml(keys_path(root), state, header=HEADER)
     forget_keys(root)
 
 
@@ -306,9 +302,7 @@ def locate(path: Path) -> tuple[Path, str, str] | None:
 
 
 def _where(path: Path) -> str:
-    from peerkit import storage
-
-    return storage.display_path(path)
+    return files.display_path(path)
 
 
 def open_data(path: Path, data: Any) -> Any:
@@ -340,8 +334,6 @@ def seal_bytes(path: Path, data: bytes) -> bytes | None:
         return None
     import tomlkit
 
-    from peerkit import storage
-
     try:
         doc = tomlkit.parse(data.decode("utf-8").lstrip("\ufeff"))
     except Exception:  # noqa: BLE001 - never store a record of an encrypted workspace in clear
@@ -350,7 +342,7 @@ def seal_bytes(path: Path, data: bytes) -> bytes | None:
     previous = None
     if path.is_file():
         try:
-            previous = tomllib.loads(storage.read_text(path))
+            previous = tomllib.loads(files.read_text(path))
         except (DataError, tomllib.TOMLDecodeError):
             previous = None
     current = None if state["state"] == "disabling" else state["current"]

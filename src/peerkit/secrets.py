@@ -104,11 +104,11 @@ def _remember(kr) -> None:
     if not _CLASS_RE.match(name) or _remembered() == name:
         return
     try:
-        from peerkit import storage
+        from peerkit import files
 
         path = remembered_file()
-        storage.ensure_dir(path.parent)
-        storage.atomic_write_text(path, name + "\n")
+        files.ensure_dir(path.parent)
+        files.atomic_write_plain(path, (name + "\n").encode("utf-8"))
     except Exception:  # noqa: BLE001 - only a speed-up: an unwritable config folder is fine
         pass
 
