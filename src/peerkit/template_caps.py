@@ -16,7 +16,7 @@ operands are already capped, right after:
   ``translate`` as methods, and the ``center``, ``indent``, ``join``, ``replace``, ``batch``
   and ``slice`` filters.
 
-The limit is :data:`peerkit.templating.MAX_VALUE_LENGTH`; going past it raises
+The limit is :data:`MAX_VALUE_LENGTH`; going past it raises
 :class:`TooLarge`, which the render reports as "template output too large" (exit 3).
 What these cannot see (a huge list printed whole, a block filter over a long loop) is left to
 the render's memory limit (:mod:`peerkit.render_limits`).
@@ -31,15 +31,15 @@ from typing import Any
 from jinja2.compiler import CodeGenerator
 from jinja2.sandbox import SandboxedEscapeFormatter, SandboxedFormatter, SecurityError
 
+MAX_VALUE_LENGTH = 1_000_000     # a template may not build a string or list longer than this
+
 
 class TooLarge(SecurityError):
     """A template expression would build a value larger than the limit."""
 
 
 def limit() -> int:
-    from peerkit import templating
-
-    return templating.MAX_VALUE_LENGTH
+    return MAX_VALUE_LENGTH
 
 
 def check_size(size: int) -> None:

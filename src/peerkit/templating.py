@@ -21,7 +21,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 FORMATS = ("html", "md", "txt")
 MAX_OUTPUT_CHARS = 20_000_000
-MAX_VALUE_LENGTH = 1_000_000     # a template may not build a string or list longer than this
 RENDER_SECONDS = 20              # wall-clock limit for one render (POSIX main thread)
 
 
@@ -247,7 +246,7 @@ def _render_here(workspace: Workspace | None, name: str, context: dict, fmt: str
     except jinja2.TemplateSyntaxError as exc:
         raise DataError(f"template {exc.filename or name}", f"syntax error: {exc.message}",
                         line=exc.lineno) from None
-    from peerkit.template_caps import TooLarge
+    from peerkit.template_caps import MAX_VALUE_LENGTH, TooLarge
 
     where = f"template {template.filename or name}"
     try:
