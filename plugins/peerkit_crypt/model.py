@@ -119,14 +119,15 @@ def _sweep(ws: Workspace, state: dict | None) -> tuple[int, int]:
 
 def _rebuild_caches(ws: Workspace) -> None:
     """Drop and rebuild every cache, so none keeps a value in an old form."""
-    from peerkit.notecache import CACHE_NAME, CLIENTS_CACHE_NAME, refresh_all, refresh_clients
+    from peerkit.notecache import CACHE_NAME, CLIENTS_CACHE_NAME
+    from peerkit.records import refresh_all_note_caches, refresh_client_cache
 
     for cache in [*ws.path("notes").glob(f"*/*/{CACHE_NAME}"), ws.path("clients", CLIENTS_CACHE_NAME)]:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(cache)
-    refresh_all(ws.path("notes"))
+    refresh_all_note_caches(ws.path("notes"))
     if ws.path("clients").is_dir():
-        refresh_clients(ws.path("clients"))
+        refresh_client_cache(ws.path("clients"))
     session.current().take_touched()  # every cache is rebuilt: the lock need not refresh them again
     ws.forget_clients()
     ws.forget_notes()

@@ -25,8 +25,11 @@ import datetime as dt
 import json
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from peerkit.discovery import LOCK_NAME
 
 CACHE_NAME = ".notes-cache.json"
 CLIENTS_CACHE_NAME = ".clients-cache.json"
@@ -118,30 +121,13 @@ class MonthCache:
         return entry["note"]
 
 
-def _build_note(path: Path) -> dict:
-    from peerkit import storage
-    from peerkit.records import note_from_dict
-
-    # validated here once (all but the client id, which readers check)
-    return note_from_dict(storage.read_toml(path), path, expect_id=path.stem).to_dict()
-
-
-def _build_client(path: Path) -> dict:
-    from peerkit import storage
-    from peerkit.records import client_from_dict
-
-    data = storage.read_toml(path)
-    client_from_dict(data, path, expect_id=path.stem)  # only valid clients are cached
-    return data  # readers validate again (cheap): what is cached is the file's values
-
-
-def refresh_clients(folder: Path) -> None:
-    refresh(folder, name=CLIENTS_CACHE_NAME, build=_build_client)
-
-
-def refresh(folder: Path, *, name: str = CACHE_NAME, build=_build_note, fresh: dict | None = None,
-            started_ns: int | None = None) -> None:
+def refresh(folder: Path, *, name: str = CACHE_NAME, build: Callable[[Path], dict] | None,
+            fresh: dict | None = None, started_ns: int | None = None) -> None:
     """Rebuild the cache of one folder (call while holding the workspace lock).
+
+    ``build(path)``: the value to cache for a record file that must be parsed (the parsers
+    are in ``peerkit.records``: ``records.refresh_note_cache`` and ``refresh_client_cache``
+    pass theirs).
 
     ``fresh``: ``{file name: (stat signature taken before it was read, cached value)}`` that the
     caller has just parsed, used when the file's signature is still the same; ``started_ns``
@@ -282,7 +268,6 @@ def _under_free_lock(root: Path, work) -> bool:
     from filelock import FileLock, Timeout
 
     from peerkit import storage
-    from peerkit.workspace import LOCK_NAME
 
     lock = FileLock(str(Path(root) / LOCK_NAME), mode=storage.FILE_MODE)
     try:
@@ -296,7 +281,7 @@ def _under_free_lock(root: Path, work) -> bool:
     return True
 
 
-def refresh_all(notes_root: Path) -> int:
+def refresh_all(notes_root: Path, *, build: Callable[[Path], dict]) -> int:
     n = 0
     if not notes_root.is_dir():
         return 0
@@ -304,6 +289,6 @@ def refresh_all(notes_root: Path) -> int:
         if year.is_dir() and year.name.isdigit():
             for month in sorted(year.iterdir()):
                 if month.is_dir() and month.name.isdigit():
-                    refresh(month)
+                    refresh(month, build=build)
                     n += 1
     return n

@@ -13,15 +13,12 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from peerkit import session, storage
+from peerkit import notecache, session, storage
 from peerkit.dates import month_folders
 from peerkit.errors import DataError
 from peerkit.validate import Fields, clean_text, id_problem  # noqa: F401 - id_problem re-exported
-
-if TYPE_CHECKING:  # pragma: no cover
-    from peerkit.workspace import Workspace
 
 CLIENT_STATUSES = ("active", "discharged")
 GOAL_STATUSES = ("active", "met", "dropped")
@@ -289,13 +286,34 @@ def client_from_dict(data: dict, path: Path | str, *, expect_id: str | None = No
     return client
 
 
-def client_path(ws: Workspace, client_id: str) -> Path:
+class WorkspaceView(Protocol):
+    """What the record readers (and the audit log) need of a workspace; a
+    ``peerkit.workspace.Workspace`` is one.  A protocol, so that this lower layer does not
+    import the workspace module (which reads records through this one)."""
+
+    root: Path
+    note_memo: NoteMemo
+
+    @property
+    def timezone(self) -> str: ...
+
+    def path(self, *parts: str) -> Path: ...
+
+    def rel(self, path: Path) -> str: ...
+
+    def clients(self) -> dict[str, Client]: ...
+
+    def known_clients(self) -> KnownClients: ...
+
+    def notes(self, start: dt.date | None = None, end: dt.date | None = None, *,
+              client: str | None = None, skip_ids: Any = None) -> Iterator[Note]: ...
+
+
+def client_path(ws: WorkspaceView, client_id: str) -> Path:
     return ws.path("clients", f"{check_id(client_id, 'client id')}.toml")
 
 
-def load_clients(ws: Workspace) -> dict[str, Client]:
-    from peerkit.notecache import CLIENTS_CACHE_NAME, MonthCache
-
+def load_clients(ws: WorkspaceView) -> dict[str, Client]:
     folder = ws.path("clients")
     out: dict[str, Client] = {}
     try:
@@ -307,7 +325,7 @@ def load_clients(ws: Workspace) -> dict[str, Client]:
     if not entries:
         return out
     started = time.time_ns()
-    cache = MonthCache(folder, CLIENTS_CACHE_NAME)
+    cache = notecache.MonthCache(folder, notecache.CLIENTS_CACHE_NAME)
     fresh: dict[str, tuple] = {}  # parsed here because the cache could not serve them
     for entry in entries:
         p = Path(entry.path)
@@ -326,17 +344,14 @@ def load_clients(ws: Workspace) -> dict[str, Client]:
             c = client_from_dict(data, p, expect_id=p.stem)
         out[c.id] = c
     if fresh:
-        from peerkit.notecache import refresh_after_read
-
-        refresh_after_read(ws.root, folder, name=CLIENTS_CACHE_NAME, fresh=fresh, started_ns=started)
+        notecache.refresh_after_read(ws.root, folder, name=notecache.CLIENTS_CACHE_NAME, fresh=fresh,
+                                     started_ns=started)
     return out
 
 
 def _signature_or_none(entry: os.DirEntry) -> list[int] | None:
-    from peerkit.notecache import signature
-
     try:
-        return signature(entry.stat())
+        return notecache.signature(entry.stat())
     except OSError:
         return None
 
@@ -568,11 +583,11 @@ class KnownClients:
         return self.seen[client_id]
 
 
-def note_folder(ws: Workspace, day: dt.date) -> Path:
+def note_folder(ws: WorkspaceView, day: dt.date) -> Path:
     return ws.path("notes", f"{day.year:04d}", f"{day.month:02d}")
 
 
-def note_path(ws: Workspace, note: Note) -> Path:
+def note_path(ws: WorkspaceView, note: Note) -> Path:
     return note_folder(ws, note.date) / f"{note.id}.toml"
 
 
@@ -590,7 +605,7 @@ def date_in_name(name: str) -> dt.date | None:
         return None
 
 
-def _month_dirs(ws: Workspace, start: dt.date | None, end: dt.date | None) -> list[Path]:
+def _month_dirs(ws: WorkspaceView, start: dt.date | None, end: dt.date | None) -> list[Path]:
     root = ws.path("notes")
     if not root.is_dir():
         return []
@@ -609,12 +624,10 @@ def _month_dirs(ws: Workspace, start: dt.date | None, end: dt.date | None) -> li
     return found
 
 
-def _note_entries(ws: Workspace, start: dt.date | None, end: dt.date | None,
+def _note_entries(ws: WorkspaceView, start: dt.date | None, end: dt.date | None,
                   memo: NoteMemo | None = None):
     """(path, dir entry, month cache) for each note file that may hold a note in [start, end];
     for a month already in ``memo``, one item ``(notes, None, None)`` instead."""
-    from peerkit.notecache import MonthCache
-
     for folder in _month_dirs(ws, start, end):
         memoised = memo.month(folder) if memo is not None else None
         if memoised is not None:
@@ -632,11 +645,11 @@ def _note_entries(ws: Workspace, start: dt.date | None, end: dt.date | None,
             if day is not None and ((start and day < start) or (end and day > end)):
                 continue  # cheap skip by the date in the id; re-checked after parsing
             if cache is None:
-                cache = MonthCache(folder)
+                cache = notecache.MonthCache(folder)
             yield Path(entry.path), entry, cache
 
 
-def iter_notes(ws: Workspace, start: dt.date | None = None, end: dt.date | None = None,
+def iter_notes(ws: WorkspaceView, start: dt.date | None = None, end: dt.date | None = None,
                *, client: str | None = None, skip_ids=None) -> Iterator[Note]:
     """Notes dated in [start, end], read only from the month folders of that range.
 
@@ -652,7 +665,7 @@ def iter_notes(ws: Workspace, start: dt.date | None = None, end: dt.date | None 
         yield note
 
 
-def readable_notes(ws: Workspace, start: dt.date | None = None, end: dt.date | None = None,
+def readable_notes(ws: WorkspaceView, start: dt.date | None = None, end: dt.date | None = None,
                    *, client: str | None = None, skip_ids=None) -> tuple[list[Note], list[DataError]]:
     """``(notes, problems)``: like :func:`iter_notes`, but a note file that cannot be read is
     returned as its DataError instead of stopping the read, so one broken file never hides the
@@ -692,7 +705,7 @@ MEMO_MAX_NOTES = 4000  # about a year of one busy peer's notes; bounds memory in
 
 
 class NoteMemo:
-    """The notes of whole month folders one Workspace has read (several plugins of one
+    """The notes of whole month folders one WorkspaceView has read (several plugins of one
     ``peerkit status`` read the same months), up to MEMO_MAX_NOTES notes, dropped as soon as
     this process writes any file (the session's ``generation`` moves)."""
 
@@ -722,7 +735,7 @@ class NoteMemo:
         self.count += len(notes)
 
 
-def _month_notes(ws: Workspace, start, end, skip_ids) -> Iterator[Note]:
+def _month_notes(ws: WorkspaceView, start, end, skip_ids) -> Iterator[Note]:
     """The notes of the month folders of [start, end]; whole months are memoised for the
     rest of this process (several plugins of one 'peerkit status' read the same months),
     up to MEMO_MAX_NOTES notes, the memo being dropped as soon as this process writes any file."""
@@ -768,13 +781,11 @@ def _month_notes(ws: Workspace, start, end, skip_ids) -> Iterator[Note]:
     _refresh_stale(ws, current_folder, fresh, started)
 
 
-def _refresh_stale(ws: Workspace, folder: Path | None, fresh: dict, started: int) -> None:
+def _refresh_stale(ws: WorkspaceView, folder: Path | None, fresh: dict, started: int) -> None:
     """A month whose cache served not every note read: write it again (see notecache)."""
     if folder is None or not fresh:
         return
-    from peerkit.notecache import refresh_after_read
-
-    refresh_after_read(ws.root, folder, fresh=fresh, started_ns=started)
+    notecache.refresh_after_read(ws.root, folder, fresh=fresh, started_ns=started)
 
 
 def _covers_month(folder: Path, start, end) -> bool:
@@ -791,7 +802,7 @@ def _covers_month(folder: Path, start, end) -> bool:
     return (start is None or start <= first) and (end is None or end >= last)
 
 
-def load_note_by_id(ws: Workspace, note_id: str) -> Note:
+def load_note_by_id(ws: WorkspaceView, note_id: str) -> Note:
     check_id(note_id, "note id")
     day = date_in_name(note_id)
     candidates = []
@@ -807,6 +818,38 @@ def load_note_by_id(ws: Workspace, note_id: str) -> Note:
     raise DataError(f"unknown note id {note_id!r} (see 'peerkit note list')")
 
 
-def _zoned(note: Note, ws: Workspace) -> Note:
+def _zoned(note: Note, ws: WorkspaceView) -> Note:
     note.zone = ws.timezone
     return note
+
+
+# ---------------------------------------------------------------------------- cache values
+
+
+def note_cache_value(path: Path) -> dict:
+    """What a note cache holds for the note file ``path`` (validated here once, all but the
+    client id, which readers check): see ``peerkit.notecache``."""
+    return note_from_dict(storage.read_toml(path), path, expect_id=path.stem).to_dict()
+
+
+def client_cache_value(path: Path) -> dict:
+    """What the clients cache holds for the client file ``path``: its values, once they are
+    known to be a valid client (readers validate again, cheaply)."""
+    data = storage.read_toml(path)
+    client_from_dict(data, path, expect_id=path.stem)  # only valid clients are cached
+    return data
+
+
+def refresh_note_cache(folder: Path) -> None:
+    """Rebuild the cache of one month of notes (call while holding the workspace lock)."""
+    notecache.refresh(folder, build=note_cache_value)
+
+
+def refresh_client_cache(folder: Path) -> None:
+    """Rebuild the cache of the clients folder (call while holding the workspace lock)."""
+    notecache.refresh(folder, name=notecache.CLIENTS_CACHE_NAME, build=client_cache_value)
+
+
+def refresh_all_note_caches(notes_root: Path) -> int:
+    """Rebuild the cache of every month of notes; return how many."""
+    return notecache.refresh_all(notes_root, build=note_cache_value)

@@ -12,15 +12,25 @@ from typing import TYPE_CHECKING, TypeVar, cast
 
 from peerkit import session, storage
 from peerkit.errors import DataError, LockError, PeerkitError, UsageError
-from peerkit.records import NoteMemo
+from peerkit.notecache import CACHE_NAME, CLIENTS_CACHE_NAME
+from peerkit.records import (
+    Client,
+    KnownClients,
+    Note,
+    NoteMemo,
+    check_id,
+    iter_notes,
+    load_clients,
+    load_note_by_id,
+    refresh_client_cache,
+    refresh_note_cache,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
-    from peerkit.records import Client, KnownClients, Note
     from peerkit.units import UnitRule
 
-from peerkit.discovery import CONFIG_NAME, find_root  # noqa: F401 - re-exported
+from peerkit.discovery import CONFIG_NAME, LOCK_NAME, find_root  # noqa: F401 - re-exported
 
-LOCK_NAME = ".peerkit.lock"
 LOCK_TIMEOUT_ENV = "PEERKIT_LOCK_TIMEOUT"
 DEFAULT_LOCK_TIMEOUT_SECONDS = 10.0
 SCHEMA_VERSION = 1
@@ -156,15 +166,11 @@ class Workspace:
     def clients(self) -> dict[str, Client]:
         """Every client record, by id (read once per command)."""
         if self._clients is None:
-            from peerkit.records import load_clients
-
             self._clients = load_clients(self)
         return self._clients
 
     def client(self, client_id: str) -> Client:
         """One client by id; an unknown id is a DataError (exit 3)."""
-        from peerkit.records import check_id
-
         check_id(client_id, "client id")
         found = self.clients().get(client_id)
         if found is None:
@@ -189,8 +195,6 @@ class Workspace:
         """Client ids that exist (``"C001" in ws.known_clients()``), checked by file without
         parsing every client."""
         if self._known is None:
-            from peerkit.records import KnownClients
-
             self._known = KnownClients(self.path("clients"), self.clients_read)
         return self._known
 
@@ -207,14 +211,10 @@ class Workspace:
         notes/YYYY/MM only; ``client``: only this client's notes.
 
         ``skip_ids``: optional set of note ids whose files are not read at all."""
-        from peerkit.records import iter_notes
-
         return iter_notes(self, start, end, client=client, skip_ids=skip_ids)
 
     def note(self, note_id: str) -> Note:
         """One note by id (its file is found from the date in the id); unknown: DataError."""
-        from peerkit.records import load_note_by_id
-
         return load_note_by_id(self, note_id)
 
     # ------------------------------------------------------------ writing
@@ -291,15 +291,13 @@ class Workspace:
 
     def _refresh_note_caches(self) -> None:
         """Bring the caches of every folder this command wrote a note or client in up to date."""
-        from peerkit.notecache import CACHE_NAME, CLIENTS_CACHE_NAME, refresh, refresh_clients
-
         notes, clients = self.path("notes"), self.path("clients")
         touched = [p for p in session.current().take_touched()
                    if p.name not in (CACHE_NAME, CLIENTS_CACHE_NAME)]
         for folder in sorted({p.parent for p in touched if p.parent.parent.parent == notes}):
-            refresh(folder)
+            refresh_note_cache(folder)
         if any(p.parent == clients for p in touched):
-            refresh_clients(clients)
+            refresh_client_cache(clients)
 
     def audit(self, command: str, *, records: list[str] | tuple[str, ...] = (),
               output: str | Path | None = None, action: str = "") -> None:
