@@ -219,10 +219,22 @@ PLAN_PARTS = ("strengths", "needs", "abilities", "preferences")
 
 
 def client_from_dict(data: dict, path: Path | str, *, expect_id: str | None = None) -> Client:
+    """A Client from a client file's values, validated step by step: the person, then each
+    authorization, goal and document, then the plan (the first problem raises a DataError
+    naming the file and field)."""
     f = Fields(data, path)
-    cid = f.record_id("id", expect_id)
+    client = _person(f, data, Path(path), expect_id)
+    client.authorizations = [_authorization(a) for a in f.table_list("authorizations")]
+    client.goals = _goals(f)
+    client.documents = _documents(f)
+    if "plan" in data:
+        client.plan = _plan(f.sub("plan"))
+    return client
+
+
+def _person(f: Fields, data: dict, path: Path, expect_id: str | None) -> Client:
     client = Client(
-        id=cid,
+        id=f.record_id("id", expect_id),
         name=f.req("name", str),
         status=f.choice("status", CLIENT_STATUSES, "active"),
         record_number=f.opt("record_number", str, ""),
@@ -231,37 +243,46 @@ def client_from_dict(data: dict, path: Path | str, *, expect_id: str | None = No
         discharged=f.opt("discharged", dt.date),
         date_of_birth=f.opt("date_of_birth", dt.date),
         family_member=f.opt("family_member", bool, False),
-        path=Path(path),
+        path=path,
         extra={k: v for k, v in data.items() if k not in _CLIENT_KEYS},
     )
     if not client.name.strip():
         f.fail("name", "must not be empty")
     if client.admitted and client.discharged and client.discharged < client.admitted:
         f.fail("discharged", "is before 'admitted'")
-    for a in f.table_list("authorizations"):
-        auth = Authorization(
-            code=a.req("code", str), modifier=a.opt("modifier", str, ""),
-            units=a.req("units", int), start=a.req("start", dt.date), end=a.req("end", dt.date),
-            hours_per_week=float(a.opt("hours_per_week", (int, float), 0)),
-            number=a.opt("number", str, ""), units_used_before=a.opt("units_used_before", int, 0))
-        if auth.units < 0:
-            a.fail("units", "must not be negative")
-        if auth.units_used_before < 0:
-            a.fail("units_used_before", "must not be negative")
-        if auth.end < auth.start:
-            a.fail("end", "is before 'start'")
-        if auth.hours_per_week < 0:
-            a.fail("hours_per_week", "must not be negative")
-        client.authorizations.append(auth)
-    seen: set[str] = set()
+    return client
+
+
+def _authorization(a: Fields) -> Authorization:
+    auth = Authorization(
+        code=a.req("code", str), modifier=a.opt("modifier", str, ""),
+        units=a.req("units", int), start=a.req("start", dt.date), end=a.req("end", dt.date),
+        hours_per_week=float(a.opt("hours_per_week", (int, float), 0)),
+        number=a.opt("number", str, ""), units_used_before=a.opt("units_used_before", int, 0))
+    if auth.units < 0:
+        a.fail("units", "must not be negative")
+    if auth.units_used_before < 0:
+        a.fail("units_used_before", "must not be negative")
+    if auth.end < auth.start:
+        a.fail("end", "is before 'start'")
+    if auth.hours_per_week < 0:
+        a.fail("hours_per_week", "must not be negative")
+    return auth
+
+
+def _goals(f: Fields) -> list[Goal]:
+    goals: list[Goal] = []
     for g in f.table_list("goals"):
         goal = Goal(id=g.req("id", str), text=g.req("text", str),
                     status=g.choice("status", GOAL_STATUSES, "active"), started=g.opt("started", dt.date))
-        if goal.id in seen:
+        if any(other.id == goal.id for other in goals):
             g.fail("id", "is used by another goal of this client")
-        seen.add(goal.id)
-        client.goals.append(goal)
-    doc_ids: set[str] = set()
+        goals.append(goal)
+    return goals
+
+
+def _documents(f: Fields) -> list[Document]:
+    documents: list[Document] = []
     for df in f.table_list("documents"):
         doc = Document(kind=df.choice("kind", DOCUMENT_KINDS), signed=df.req("signed", dt.date),
                        signer=df.opt("signer", str, ""), expires=df.opt("expires", dt.date),
@@ -274,16 +295,18 @@ def client_from_dict(data: dict, path: Path | str, *, expect_id: str | None = No
         if doc.id:
             if problem := id_problem(doc.id):
                 df.fail("id", problem)
-            if doc.id in doc_ids:
+            if any(other.id == doc.id for other in documents):
                 df.fail("id", "is used by another document of this client")
-            doc_ids.add(doc.id)
-        client.documents.append(doc)
-    if "plan" in data:
-        p = f.sub("plan")
-        for part in PLAN_PARTS:
-            value = p.opt(part, (list, str), [])
-            client.plan[part] = [clean_text(value)] if isinstance(value, str) else p.text_list(part)
-    return client
+        documents.append(doc)
+    return documents
+
+
+def _plan(p: Fields) -> dict[str, list[str]]:
+    plan: dict[str, list[str]] = {}
+    for part in PLAN_PARTS:
+        value = p.opt(part, (list, str), [])
+        plan[part] = [clean_text(value)] if isinstance(value, str) else p.text_list(part)
+    return plan
 
 
 class WorkspaceView(Protocol):
