@@ -10,7 +10,7 @@ import datetime as dt
 import os
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Container, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -497,7 +497,7 @@ _NOTE_KEYS = {"id", "client", "date", "start", "end", "code", "modifier", "group
 
 
 def note_from_dict(data: dict, path: Path | str, *, expect_id: str | None = None,
-                   clients: dict[str, Client] | None = None) -> Note:
+                   clients: Container[str] | None = None) -> Note:
     """Build and validate a Note.  ``clients`` (when given) must hold the note's client."""
     f = Fields(data, path)
     nid = f.record_id("id", expect_id)
