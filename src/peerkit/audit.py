@@ -228,7 +228,7 @@ def workspace_key(ws: WorkspaceView, name: str = LOG_NAME) -> str:
     return root if name == LOG_NAME else f"{root}#{name}"
 
 
-def _read_heads(path: Path) -> dict:
+def _read_heads(path: Path) -> dict[str, Any]:
     import tomllib
 
     try:
@@ -242,7 +242,7 @@ def _record_head(ws: WorkspaceView, seq: int, digest: str, prev: tuple[int, str]
                  name: str = LOG_NAME) -> None:
     """Keep the new head in the user's folder -- unless the head kept there is no longer in
     the log (the log was cut): then that evidence is kept and a warning printed."""
-    def update(heads: dict, path: Path) -> bool:
+    def update(heads: dict[str, Any], path: Path) -> bool:
         key = workspace_key(ws, name)
         old = heads.get(key)
         if (isinstance(old, dict) and (old.get("seq"), old.get("hash")) != prev
@@ -261,7 +261,7 @@ def forget_heads(root: Path) -> None:
     whose logs start afresh (a workspace deleted and made again is not a cut log)."""
     real = os.path.realpath(root)
 
-    def update(heads: dict, path: Path) -> bool:
+    def update(heads: dict[str, Any], path: Path) -> bool:
         stale = [k for k in heads if k == real or k.startswith(real + "#")]
         for key in stale:
             del heads[key]
@@ -309,7 +309,7 @@ def _log_holds(path: Path, seq, digest) -> bool:
         return False
 
 
-def head(ws: WorkspaceView) -> dict:
+def head(ws: WorkspaceView) -> dict[str, Any]:
     """The head of this process's chain now (``{"seq", "hash"}``, plus ``"log"`` for a
     per-person log; seq 0 for an empty log), for snapshots."""
     name = log_name(ws)
@@ -364,7 +364,7 @@ def _anchors(ws: WorkspaceView, log: str = LOG_NAME) -> tuple[list[tuple[str, in
     return found, problems
 
 
-def entries(ws: WorkspaceView) -> list[tuple[int, dict]]:
+def entries(ws: WorkspaceView) -> list[tuple[int, dict[str, Any]]]:
     """Every log's readable entries as ``[(line number, entry)]``, log by log (``verify``
     reports the rest)."""
     out = []

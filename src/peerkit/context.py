@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from functools import update_wrapper
+from typing import Any
 
 import click
 
 from peerkit import plugins as plugin_mod
 
 
-def _root_params(ctx: click.Context) -> dict:
+def _root_params(ctx: click.Context) -> dict[str, Any]:
     root = ctx.find_root()
     params = dict(root.params or {})
     return params

@@ -88,7 +88,7 @@ def wrap_for_age(recipient: str, data_key: bytes) -> str:
     return base64.b64encode(blob).decode("ascii")
 
 
-def age_identities() -> list:
+def age_identities() -> list[Any]:
     """The identities of the file named by PEERKIT_AGE_IDENTITY ([] when unset)."""
     where = os.environ.get(IDENTITY_ENV)
     if not where:
@@ -112,7 +112,7 @@ def age_identities() -> list:
     return out
 
 
-def unwrap_age(identities: list, wrapped: str, kid: str) -> bytes | None:
+def unwrap_age(identities: list[Any], wrapped: str, kid: str) -> bytes | None:
     pyrage = _pyrage()
     try:
         key = pyrage.decrypt(base64.b64decode(wrapped, validate=True), identities)
@@ -124,7 +124,7 @@ def unwrap_age(identities: list, wrapped: str, kid: str) -> bytes | None:
 # ----------------------------------------------------------------------------- the keys file
 
 
-def read_state(root: Path) -> dict | None:
+def read_state(root: Path) -> dict[str, Any] | None:
     """crypt/keys.toml, or None when the workspace is not encrypted."""
     path = keys_path(root)
     if not path.is_file():
@@ -136,7 +136,7 @@ def read_state(root: Path) -> dict | None:
     return data
 
 
-def write_state(root: Path, state: dict) -> None:
+def write_state(root: Path, state: dict[str, Any]) -> None:
     files.ensure_dir(keys_path(root).parent)
     files.write_plain_toml(keys_path(root), state, header=HEADER)
     forget_keys(root)
@@ -153,7 +153,7 @@ def forget() -> None:
     session.current().crypt_roots.clear()
 
 
-def peer_wrap_key(state: dict, *, create: bool = False) -> bytes | None:
+def peer_wrap_key(state: dict[str, Any], *, create: bool = False) -> bytes | None:
     """The peer's wrapping key from the OS keyring (made and stored when ``create``)."""
     from peerkit import secrets
 
@@ -173,12 +173,12 @@ def peer_wrap_key(state: dict, *, create: bool = False) -> bytes | None:
     return raw
 
 
-def new_state() -> dict:
+def new_state() -> dict[str, Any]:
     return {"version": 1, "state": "enabling", "current": "",
             "peer_secret": f"crypt-{pysecrets.token_hex(8)}", "keys": []}
 
 
-def add_key(state: dict, data_key: bytes, recipients: list[str], wrap_key: bytes) -> str:
+def add_key(state: dict[str, Any], data_key: bytes, recipients: list[str], wrap_key: bytes) -> str:
     """File a new data key, wrapped for the peer and each recipient, and make it current."""
     kid = crypt.key_id(data_key)
     entry = {"id": kid, "created": dt.datetime.now().replace(microsecond=0),
@@ -192,15 +192,15 @@ def add_key(state: dict, data_key: bytes, recipients: list[str], wrap_key: bytes
 # ----------------------------------------------------------------------------- unlocking
 
 
-class Keys(Mapping):
+class Keys(Mapping[str, Any]):
     """The data keys of one workspace, unwrapped on first use (a Mapping of key id -> key)."""
 
-    def __init__(self, root: Path, state: dict):
+    def __init__(self, root: Path, state: dict[str, Any]):
         self.root = Path(root)
         self.state = state
-        self.entries: dict[Any, dict] = {k.get("id"): k for k in state.get("keys", []) if isinstance(k, dict)}
+        self.entries: dict[Any, dict[str, Any]] = {k.get("id"): k for k in state.get("keys", []) if isinstance(k, dict)}
         self.opened: dict[str, bytes] = {}
-        self._identities: list | None = None
+        self._identities: list[Any] | None = None
         self._wrap_key: bytes | None | bool = False
 
     def __iter__(self) -> Iterator[str]:
@@ -226,7 +226,7 @@ class Keys(Mapping):
         self.opened[kid] = key
         return key
 
-    def _unwrap(self, entry: dict, kid: str) -> bytes | None:
+    def _unwrap(self, entry: dict[str, Any], kid: str) -> bytes | None:
         if self._identities is None:
             self._identities = age_identities()
         for wrapped in (entry.get("age") or {}).values():
@@ -265,7 +265,7 @@ def find_root(folder: Path) -> Path | None:
     return root
 
 
-def workspace_keys(root: Path) -> tuple[dict | None, Keys | None]:
+def workspace_keys(root: Path) -> tuple[dict[str, Any] | None, Keys | None]:
     """(keys-file state, keys) of a workspace, re-read when crypt/keys.toml changes."""
     root = Path(root)
     sig: tuple[int, ...]
@@ -377,7 +377,7 @@ def plain_text(path: Path, text: str) -> str:
 CACHE_FIELD = ("$cache",)  # the field path of a cached record's one ciphertext
 
 
-def seal_for_cache(path: Path, data: dict) -> str | None:
+def seal_for_cache(path: Path, data: dict[str, Any]) -> str | None:
     """What a cache may hold of a record of an encrypted workspace: all its values as one
     ciphertext (bound to the record like any value), so no cache holds plaintext of an
     encrypted field and a reader decrypts once per record.  None: not encrypted here."""

@@ -109,7 +109,7 @@ def guard_read(path: Path | str) -> None:
 _LINE_RE = re.compile(r"at line (\d+)")
 
 
-def parse_toml(text: str, where: Path | str) -> dict:
+def parse_toml(text: str, where: Path | str) -> dict[str, Any]:
     """Parse TOML text; a syntax error becomes a DataError naming the file and line."""
     if text.startswith("\ufeff"):  # a BOM from a Windows editor: keep the meaning
         text = text[1:]
@@ -152,7 +152,7 @@ def read_text(path: Path) -> str:
         raise DataError(display_path(path), "not UTF-8 text; save it as UTF-8") from None
 
 
-def read_plain_toml(path: Path) -> dict:
+def read_plain_toml(path: Path) -> dict[str, Any]:
     """Read a TOML file as it is on disk (an encrypted value stays ciphertext)."""
     return parse_toml(read_text(path), path)
 
@@ -327,7 +327,7 @@ def _alive(pid: int, marker: str) -> bool:
     return True
 
 
-def _pending_markers() -> list[tuple[os.DirEntry, int]]:
+def _pending_markers() -> list[tuple[os.DirEntry[str], int]]:
     from peerkit.userconfig import config_dir
 
     try:
@@ -405,7 +405,7 @@ def without_none(value: Any) -> Any:
     return value
 
 
-def toml_verifier(path: Path, intended: dict) -> Callable[[bytes], None]:
+def toml_verifier(path: Path, intended: dict[str, Any]) -> Callable[[bytes], None]:
     def verify(written: bytes) -> None:
         try:
             back = tomllib.loads(written.decode("utf-8"))
@@ -418,7 +418,7 @@ def toml_verifier(path: Path, intended: dict) -> Callable[[bytes], None]:
     return verify
 
 
-def dumps_toml(data: dict, header: str | None = None) -> str:
+def dumps_toml(data: dict[str, Any], header: str | None = None) -> str:
     import tomli_w
 
     text = tomli_w.dumps(without_none(data), multiline_strings=True)
@@ -428,7 +428,7 @@ def dumps_toml(data: dict, header: str | None = None) -> str:
     return text
 
 
-def write_plain_toml(path: Path, data: dict, *, header: str | None = None) -> None:
+def write_plain_toml(path: Path, data: dict[str, Any], *, header: str | None = None) -> None:
     """Write a TOML file atomically, verified, as given (never encrypted)."""
     path = Path(path)
     intended = without_none(data)

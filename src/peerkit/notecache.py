@@ -57,7 +57,7 @@ def _encode(value: Any) -> Any:
     return value
 
 
-def _decode_hook(obj: dict) -> Any:
+def _decode_hook(obj: dict[str, Any]) -> Any:
     if len(obj) == 1:
         (key, value), = obj.items()
         if key == "$d":
@@ -75,7 +75,7 @@ class MonthCache:
     def __init__(self, folder: Path, name: str = CACHE_NAME):
         self.folder = folder
         self.started_ns = 0
-        self.entries: dict[str, dict] = {}
+        self.entries: dict[str, dict[str, Any]] = {}
         self.opener: Any = None  # issue 18: decrypts cached values of an encrypted workspace
         path = folder / name
         try:
@@ -92,7 +92,7 @@ class MonthCache:
         except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
             self.entries = {}
 
-    def current(self, name: str, st: os.stat_result) -> dict | None:
+    def current(self, name: str, st: os.stat_result) -> dict[str, Any] | None:
         """The cache entry of file ``name`` if, and only if, it is provably current."""
         entry = self.entries.get(name)
         if not entry or entry.get("sig") != signature(st):
@@ -101,7 +101,7 @@ class MonthCache:
             return None
         return entry if isinstance(entry.get("note"), dict) else None
 
-    def get(self, name: str, st: os.stat_result) -> dict | None:
+    def get(self, name: str, st: os.stat_result) -> dict[str, Any] | None:
         """The cached note of file ``name`` (validated when cached, as ``Note.to_dict()``)
         if, and only if, it is provably current."""
         entry = self.current(name, st)
@@ -121,8 +121,8 @@ class MonthCache:
         return entry["note"]
 
 
-def refresh(folder: Path, *, name: str = CACHE_NAME, build: Callable[[Path], dict] | None,
-            fresh: dict | None = None, started_ns: int | None = None) -> None:
+def refresh(folder: Path, *, name: str = CACHE_NAME, build: Callable[[Path], dict[str, Any]] | None,
+            fresh: dict[str, Any] | None = None, started_ns: int | None = None) -> None:
     """Rebuild the cache of one folder (call while holding the workspace lock).
 
     ``build(path)``: the value to cache for a record file that must be parsed (the parsers
@@ -140,7 +140,7 @@ def refresh(folder: Path, *, name: str = CACHE_NAME, build: Callable[[Path], dic
     started = time.time_ns() if started_ns is None else started_ns
     old = MonthCache(folder, name)
     sealing = cache_sealing(folder)  # issue 18: no plaintext of an encrypted field in a cache
-    entries: dict[str, dict] = {}
+    entries: dict[str, dict[str, Any]] = {}
     try:
         scan = sorted(os.scandir(folder), key=lambda e: e.name)
     except (FileNotFoundError, NotADirectoryError):
@@ -243,7 +243,7 @@ def may_refresh(root: Path, folder: Path, name: str) -> bool:
     return _own_writable(Path(root)) and _own_writable(folder)
 
 
-def refresh_after_read(root: Path, folder: Path, *, name: str = CACHE_NAME, fresh: dict,
+def refresh_after_read(root: Path, folder: Path, *, name: str = CACHE_NAME, fresh: dict[str, Any],
                        started_ns: int) -> bool:
     """A reader found ``folder``'s cache stale: write it again from what it parsed (``fresh``)
     and the old cache's still-current entries, if allowed (``may_refresh``) and the workspace
@@ -281,7 +281,7 @@ def _under_free_lock(root: Path, work) -> bool:
     return True
 
 
-def refresh_all(notes_root: Path, *, build: Callable[[Path], dict]) -> int:
+def refresh_all(notes_root: Path, *, build: Callable[[Path], dict[str, Any]]) -> int:
     n = 0
     if not notes_root.is_dir():
         return 0

@@ -110,7 +110,7 @@ class Document:
         """Signed on or before ``day`` and not expired on it."""
         return self.signed <= day and (self.expires is None or day <= self.expires)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in (("id", self.id), ("kind", self.kind), ("signed", self.signed),
                                   ("signer", self.signer), ("expires", self.expires),
                                   ("review_due", self.review_due),
@@ -181,7 +181,7 @@ class Client:
         """The document with this id, or ``None``."""
         return next((d for d in self.documents if d.id == doc_id), None)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The record as the TOML file holds it (dates as dates)."""
         d: dict[str, Any] = {"id": self.id, "name": self.name}
         for key in ("record_number", "medicaid_id"):
@@ -218,7 +218,7 @@ _CLIENT_KEYS = {"id", "name", "status", "record_number", "medicaid_id", "admitte
 PLAN_PARTS = ("strengths", "needs", "abilities", "preferences")
 
 
-def client_from_dict(data: dict, path: Path | str, *, expect_id: str | None = None) -> Client:
+def client_from_dict(data: dict[str, Any], path: Path | str, *, expect_id: str | None = None) -> Client:
     """A Client from a client file's values, validated step by step: the person, then each
     authorization, goal and document, then the plan (the first problem raises a DataError
     naming the file and field)."""
@@ -232,7 +232,7 @@ def client_from_dict(data: dict, path: Path | str, *, expect_id: str | None = No
     return client
 
 
-def _person(f: Fields, data: dict, path: Path, expect_id: str | None) -> Client:
+def _person(f: Fields, data: dict[str, Any], path: Path, expect_id: str | None) -> Client:
     client = Client(
         id=f.record_id("id", expect_id),
         name=f.req("name", str),
@@ -349,7 +349,7 @@ def load_clients(ws: WorkspaceView) -> dict[str, Client]:
         return out
     started = time.time_ns()
     cache = notecache.MonthCache(folder, notecache.CLIENTS_CACHE_NAME)
-    fresh: dict[str, tuple] = {}  # parsed here because the cache could not serve them
+    fresh: dict[str, tuple[Any, ...]] = {}  # parsed here because the cache could not serve them
     for entry in entries:
         p = Path(entry.path)
         data = None
@@ -372,7 +372,7 @@ def load_clients(ws: WorkspaceView) -> dict[str, Client]:
     return out
 
 
-def _signature_or_none(entry: os.DirEntry) -> list[int] | None:
+def _signature_or_none(entry: os.DirEntry[str]) -> list[int] | None:
     try:
         return notecache.signature(entry.stat())
     except OSError:
@@ -464,7 +464,7 @@ class Note:
         """A group service (modifier HQ)."""
         return self.modifier == "HQ"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The record as the TOML file holds it (dates and times as such)."""
         d: dict[str, Any] = {
             "id": self.id, "client": self.client, "date": self.date, "start": self.start,
@@ -496,7 +496,7 @@ _NOTE_KEYS = {"id", "client", "date", "start", "end", "code", "modifier", "group
               "review", "addenda"}
 
 
-def note_from_dict(data: dict, path: Path | str, *, expect_id: str | None = None,
+def note_from_dict(data: dict[str, Any], path: Path | str, *, expect_id: str | None = None,
                    clients: Container[str] | None = None) -> Note:
     """Build and validate a Note.  ``clients`` (when given) must hold the note's client."""
     f = Fields(data, path)
@@ -577,7 +577,7 @@ def seal_problem(note: Note) -> str | None:
     return None
 
 
-def note_from_valid_dict(d: dict, path: Path) -> Note:
+def note_from_valid_dict(d: dict[str, Any], path: Path) -> Note:
     """A Note from ``Note.to_dict()`` output that was validated when it was made (the cache)."""
     note = Note(**{k: d[k] for k in _NOTE_FIELDS if k in d}, path=path,
                 goals=list(d.get("goals", [])), review=dict(d.get("review", {})),
@@ -767,7 +767,7 @@ def _month_notes(ws: WorkspaceView, start, end, skip_ids) -> Iterator[Note]:
     current_folder = None
     collected: list[Note] = []
     whole = False
-    fresh: dict[str, tuple] = {}   # notes of this folder its cache could not serve
+    fresh: dict[str, tuple[Any, ...]] = {}   # notes of this folder its cache could not serve
     started = 0
     for path, entry, cache in _note_entries(ws, start, end, memo=memo):
         if isinstance(path, list):  # a memoised month: (list of notes, None, None)
@@ -804,7 +804,7 @@ def _month_notes(ws: WorkspaceView, start, end, skip_ids) -> Iterator[Note]:
     _refresh_stale(ws, current_folder, fresh, started)
 
 
-def _refresh_stale(ws: WorkspaceView, folder: Path | None, fresh: dict, started: int) -> None:
+def _refresh_stale(ws: WorkspaceView, folder: Path | None, fresh: dict[str, Any], started: int) -> None:
     """A month whose cache served not every note read: write it again (see notecache)."""
     if folder is None or not fresh:
         return
@@ -849,13 +849,13 @@ def _zoned(note: Note, ws: WorkspaceView) -> Note:
 # ---------------------------------------------------------------------------- cache values
 
 
-def note_cache_value(path: Path) -> dict:
+def note_cache_value(path: Path) -> dict[str, Any]:
     """What a note cache holds for the note file ``path`` (validated here once, all but the
     client id, which readers check): see ``peerkit.notecache``."""
     return note_from_dict(storage.read_toml(path), path, expect_id=path.stem).to_dict()
 
 
-def client_cache_value(path: Path) -> dict:
+def client_cache_value(path: Path) -> dict[str, Any]:
     """What the clients cache holds for the client file ``path``: its values, once they are
     known to be a valid client (readers validate again, cheaply)."""
     data = storage.read_toml(path)

@@ -42,7 +42,7 @@ from peerkit.files import (  # noqa: F401 - re-exported: what features use
 ENC_MARK = "enc:v1:"  # issue 18: an encrypted value (peerkit.crypt.PREFIX); cheap test on raw text
 
 
-def read_toml(path: Path) -> dict:
+def read_toml(path: Path) -> dict[str, Any]:
     """Read a TOML file into plain Python values (dates as ``datetime.date``)."""
     text = read_text(path)
     data = parse_toml(text, path)
@@ -77,7 +77,7 @@ def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def write_toml(path: Path, data: dict, *, header: str | None = None) -> None:
+def write_toml(path: Path, data: dict[str, Any], *, header: str | None = None) -> None:
     """Write a new TOML file (or replace one wholesale) atomically, verified."""
     path = Path(path)
     intended = without_none(data)

@@ -89,7 +89,7 @@ def check_percent(fmt: Any, values: Any) -> None:
     check_size(len(fmt) + specs * longest)
 
 
-def _arg(args: tuple, kwargs: dict, index: int, name: str, default: Any = None) -> Any:
+def _arg(args: tuple[Any, ...], kwargs: dict[str, Any], index: int, name: str, default: Any = None) -> Any:
     return args[index] if len(args) > index else kwargs.get(name, default)
 
 
@@ -97,7 +97,8 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def predict_method(s: str, name: str, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+def predict_method(s: str, name: str, args: tuple[Any, ...],
+                   kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
     """Check what ``s.<name>(*args, **kwargs)`` would build; returns the (possibly
     materialised) arguments to call it with."""
     if name in ("center", "ljust", "rjust", "zfill"):
@@ -229,21 +230,21 @@ def _filter(original: Any, check: Any) -> Any:
     return wrapper
 
 
-def _skip_ctx(args: tuple) -> tuple:
+def _skip_ctx(args: tuple[Any, ...]) -> tuple[Any, ...]:
     """Filters marked pass_eval_context get the EvalContext first."""
     from jinja2.nodes import EvalContext
 
     return args[1:] if args and isinstance(args[0], EvalContext) else args
 
 
-def _check_center(args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+def _check_center(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
     width = _arg(args, kwargs, 1, "width", 80)
     if _is_int(width):
         check_size(width)
     return args, kwargs
 
 
-def _check_indent(args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+def _check_indent(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
     text = str(args[0]) if args else ""
     width = _arg(args, kwargs, 1, "width", 4)
     step = len(width) if isinstance(width, str) else (width if _is_int(width) else 0)
@@ -251,7 +252,7 @@ def _check_indent(args: tuple, kwargs: dict) -> tuple[tuple, dict]:
     return args, kwargs
 
 
-def _check_join(args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+def _check_join(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
     rest = _skip_ctx(args)
     head = args[: len(args) - len(rest)]
     if rest:
@@ -263,21 +264,21 @@ def _check_join(args: tuple, kwargs: dict) -> tuple[tuple, dict]:
     return args, kwargs
 
 
-def _check_replace(args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+def _check_replace(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
     rest = _skip_ctx(args)
     if len(rest) >= 3:
         predict_method(str(rest[0]), "replace", tuple(str(a) for a in rest[1:3]) + tuple(rest[3:4]), {})
     return args, kwargs
 
 
-def _check_format(args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+def _check_format(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
     if args:
         check_percent(str(args[0]), kwargs or tuple(args[1:]))
     return args, kwargs
 
 
 def _check_count(index: int, name: str) -> Any:
-    def check(args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+    def check(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
         count = _arg(args, kwargs, index, name, 0)
         if _is_int(count):
             check_size(count)
@@ -286,7 +287,7 @@ def _check_count(index: int, name: str) -> Any:
     return check
 
 
-def cap_filters(filters: dict) -> None:
+def cap_filters(filters: dict[str, Any]) -> None:
     """Replace the filters that can build large values with size-checked ones."""
     checks = {"center": _check_center, "indent": _check_indent, "join": _check_join,
               "replace": _check_replace, "format": _check_format,

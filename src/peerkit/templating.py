@@ -44,9 +44,9 @@ def search_path(workspace: Workspace | None) -> list[tuple[str, Path]]:
     return out
 
 
-def list_templates(workspace: Workspace | None) -> list[dict]:
+def list_templates(workspace: Workspace | None) -> list[dict[str, Any]]:
     """Every template name with where it comes from (the first match wins)."""
-    seen: dict[str, dict] = {}
+    seen: dict[str, dict[str, Any]] = {}
     for source, folder in search_path(workspace):
         if not folder.is_dir():
             continue
@@ -76,7 +76,7 @@ def md_escape(value: Any) -> str:
     return text.replace("\n", "  \n")
 
 
-def _escape_marker(m: re.Match) -> str:
+def _escape_marker(m: re.Match[str]) -> str:
     marker = m.group(2)
     if marker[0].isdigit():  # "1." -> "1\\." keeps the number, loses the list meaning
         return m.group(1) + marker[:-1] + "\\" + marker[-1]
@@ -196,7 +196,7 @@ def check_markdown(workspace: Workspace | None, where: str, text: str) -> None:
         raise DataError(where, f"the Markdown it produced {problem}, so it was not rendered{hint}")
 
 
-def render(workspace: Workspace | None, name: str, context: dict, *, fmt: str) -> str:
+def render(workspace: Workspace | None, name: str, context: dict[str, Any], *, fmt: str) -> str:
     """Render template ``name`` (``notes/note.md.j2``) for ``fmt`` (html, md or txt).
 
     Errors (a missing template, a typo such as ``{{ client.nmae }}``, a sandbox violation)
@@ -234,7 +234,7 @@ def _preload(workspace: Workspace | None, fmt: str) -> None:
         warm.add(fmt)
 
 
-def _render_here(workspace: Workspace | None, name: str, context: dict, fmt: str) -> str:
+def _render_here(workspace: Workspace | None, name: str, context: dict[str, Any], fmt: str) -> str:
     import jinja2
     from jinja2.sandbox import SecurityError
 
@@ -282,7 +282,7 @@ def _render_here(workspace: Workspace | None, name: str, context: dict, fmt: str
     return text
 
 
-def _render_capped(template, context: dict, where: str) -> str:
+def _render_capped(template, context: dict[str, Any], where: str) -> str:
     """Render chunk by chunk, stopping as soon as the output passes MAX_OUTPUT_CHARS."""
     chunks = []
     total = 0

@@ -94,7 +94,7 @@ def _unsafe_reason(path: Path) -> str:
     return ""
 
 
-def load() -> dict[str, dict]:
+def load() -> dict[str, dict[str, Any]]:
     """Every trusted workspace by real path.  An unsafe or broken trust file is an error."""
     from peerkit import files
 
@@ -105,7 +105,7 @@ def load() -> dict[str, dict]:
     if problem:
         raise DataError(f"{problem}; peerkit ignores its trust list until that is fixed")
     data = files.read_plain_toml(path)
-    found: dict[str, dict] = {}
+    found: dict[str, dict[str, Any]] = {}
     entries = data.get("workspace", [])
     if not isinstance(entries, list):
         raise DataError(files.display_path(path), "[[workspace]] must be an array of tables")
@@ -118,7 +118,7 @@ def load() -> dict[str, dict]:
     return found
 
 
-def _save(entries: dict[str, dict]) -> None:
+def _save(entries: dict[str, dict[str, Any]]) -> None:
     from peerkit import files
 
     path = trust_file()
@@ -153,7 +153,7 @@ def _locked() -> _Locked:
     return _Locked()
 
 
-def trust(root: Path | str) -> dict:
+def trust(root: Path | str) -> dict[str, Any]:
     """Record ``root`` (real path, owner, SHA-256 of each plugin file) as trusted."""
     root = real(root)
     plugins = {}
@@ -197,7 +197,7 @@ class Verdict:
     """The trust status of one workspace, read once per command."""
 
     root: Path
-    entry: dict | None
+    entry: dict[str, Any] | None
     error: str = ""  # the trust file could not be read
     other_owner: bool = False
     problems: dict[str, str] = field(default_factory=dict)

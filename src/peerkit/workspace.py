@@ -8,7 +8,7 @@ import os
 from collections.abc import Callable, Iterator
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from peerkit import session, storage
 from peerkit.errors import DataError, LockError, PeerkitError, UsageError
@@ -100,7 +100,7 @@ class Workspace:
             return str(path)
 
     @cached_property
-    def config(self) -> dict:
+    def config(self) -> dict[str, Any]:
         """peerkit.toml, read and validated once (plain dicts and lists)."""
         from peerkit.config import validate_config
 
@@ -135,7 +135,7 @@ class Workspace:
         self.__dict__["config"] = data  # what the cached property would hold
         return problems
 
-    def section(self, name: str) -> dict:
+    def section(self, name: str) -> dict[str, Any]:
         """A top-level table of peerkit.toml (``[caseload]``, ``[wrap]``...), or ``{}``."""
         value = self.config.get(name, {})
         if not isinstance(value, dict):
@@ -150,7 +150,7 @@ class Workspace:
         return UnitRule.from_config(self.section("billing"), self.path(CONFIG_NAME))
 
     @property
-    def provider(self) -> dict:
+    def provider(self) -> dict[str, Any]:
         """The ``[provider]`` table (name, credentials; secrets only as ``keyring:`` references)."""
         return self.section("provider")
 
