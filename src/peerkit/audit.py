@@ -24,7 +24,7 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -98,7 +98,8 @@ def disk_full(path: Path | str) -> PeerkitError:
 # ---------------------------------------------------------------- appending
 
 
-def append(ws: WorkspaceView, *, command: str, records: list[str], output=None, action: str = "") -> None:
+def append(ws: WorkspaceView, *, command: str, records: list[str], output: str | Path | None = None,
+           action: str = "") -> None:
     from filelock import FileLock, Timeout
 
     from peerkit.errors import LockError
@@ -164,7 +165,7 @@ def _next_seq(lines: list[bytes]) -> int:
     return len(lines) + 1
 
 
-def _append(ws: WorkspaceView, *, command: str, records: list[str], output=None,
+def _append(ws: WorkspaceView, *, command: str, records: list[str], output: str | Path | None = None,
             action: str = "") -> tuple[int, str, tuple[int, str]]:
     name = log_name(ws)
     path = ws.path(name)
@@ -270,7 +271,7 @@ def forget_heads(root: Path) -> None:
     _change_heads(update)
 
 
-def _change_heads(update) -> None:
+def _change_heads(update: Callable[[dict[str, Any], Path], bool]) -> None:
     """Read the heads file, let ``update(heads, path)`` change it (True: write it back), under
     its lock.  The entries themselves are in the logs: a heads file that cannot be kept only
     weakens the check for a later cut, so failures are quiet."""
@@ -300,7 +301,7 @@ def _entries(path: Path) -> Iterator[tuple[int, bytes]]:
                 yield n, raw
 
 
-def _log_holds(path: Path, seq, digest) -> bool:
+def _log_holds(path: Path, seq: object, digest: object) -> bool:
     if not isinstance(seq, int) or seq <= 0:
         return True
     try:

@@ -19,7 +19,7 @@ import datetime as dt
 import os
 import secrets as pysecrets
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +61,7 @@ def unwrap_peer(wrap_key: bytes, wrapped: str, kid: str) -> bytes | None:
     return key if crypt.key_id(key) == kid else None
 
 
-def _pyrage():
+def _pyrage() -> Any:  # pyrage ships no type information
     try:
         import pyrage
     except ImportError:  # pragma: no cover - a dependency; absent on some platforms (musl)
@@ -407,7 +407,7 @@ def cache_sealing(folder: Path) -> bool:
     return state is not None and state["state"] != "disabling"
 
 
-def opener(folder: Path):
+def opener(folder: Path) -> Callable[[str, str], Any] | None:
     """For a cache of ``folder``: ``open(file_name, token)`` -> the record's cached values, with
     the workspace, kind and keys looked up once (None: not an encrypted folder)."""
     sample = locate(Path(folder) / "x.toml")

@@ -116,7 +116,9 @@ def parse_toml(text: str, where: Path | str) -> dict[str, Any]:
     from peerkit.limits import check_depth, depth_problem
 
     try:
-        return check_depth(tomllib.loads(text), display_path(where))
+        data = tomllib.loads(text)
+        check_depth(data, display_path(where))
+        return data
     except RecursionError:
         raise depth_problem(display_path(where)) from None
     except tomllib.TOMLDecodeError as exc:

@@ -118,7 +118,8 @@ class MonthCache:
             except DataError:
                 return None  # the file itself is read and reported
             return data if isinstance(data, dict) else None
-        return entry["note"]
+        note: dict[str, Any] = entry["note"]  # a dict: checked by current()
+        return note
 
 
 def refresh(folder: Path, *, name: str = CACHE_NAME, build: Callable[[Path], dict[str, Any]] | None,
@@ -263,7 +264,7 @@ def write_after_read(root: Path, path: Path, data: bytes) -> bool:
     return _under_free_lock(root, lambda: _write_cache_file(path, data))
 
 
-def _under_free_lock(root: Path, work) -> bool:
+def _under_free_lock(root: Path, work: Callable[[], None]) -> bool:
     """Run ``work`` holding the workspace lock if it is free this instant; never wait."""
     from filelock import FileLock, Timeout
 

@@ -10,7 +10,7 @@ import datetime as dt
 import os
 import re
 import time
-from collections.abc import Callable, Container, Iterator, Mapping
+from collections.abc import Callable, Collection, Container, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -18,7 +18,8 @@ from typing import Any, Protocol
 from peerkit import notecache, session, storage
 from peerkit.dates import month_folders
 from peerkit.errors import DataError
-from peerkit.validate import Fields, clean_text, id_problem  # noqa: F401 - id_problem re-exported
+from peerkit.validate import Fields, clean_text
+from peerkit.validate import id_problem as id_problem  # re-exported: plugins check ids with it
 
 CLIENT_STATUSES = ("active", "discharged")
 GOAL_STATUSES = ("active", "met", "dropped")
@@ -329,7 +330,7 @@ class WorkspaceView(Protocol):
     def known_clients(self) -> KnownClients: ...
 
     def notes(self, start: dt.date | None = None, end: dt.date | None = None, *,
-              client: str | None = None, skip_ids: Any = None) -> Iterator[Note]: ...
+              client: str | None = None, skip_ids: Collection[str] | None = None) -> Iterator[Note]: ...
 
 
 def client_path(ws: WorkspaceView, client_id: str) -> Path:
@@ -647,14 +648,17 @@ def _month_dirs(ws: WorkspaceView, start: dt.date | None, end: dt.date | None) -
     return found
 
 
+_NoteEntry = tuple[Path, os.DirEntry[str], notecache.MonthCache]
+
+
 def _note_entries(ws: WorkspaceView, start: dt.date | None, end: dt.date | None,
-                  memo: NoteMemo | None = None):
+                  memo: NoteMemo | None = None) -> Iterator[_NoteEntry | list[Note]]:
     """(path, dir entry, month cache) for each note file that may hold a note in [start, end];
-    for a month already in ``memo``, one item ``(notes, None, None)`` instead."""
+    for a month already in ``memo``, its list of notes instead."""
     for folder in _month_dirs(ws, start, end):
         memoised = memo.month(folder) if memo is not None else None
         if memoised is not None:
-            yield memoised, None, None
+            yield memoised
             continue
         try:
             entries = sorted((e for e in os.scandir(folder)
@@ -673,7 +677,7 @@ def _note_entries(ws: WorkspaceView, start: dt.date | None, end: dt.date | None,
 
 
 def iter_notes(ws: WorkspaceView, start: dt.date | None = None, end: dt.date | None = None,
-               *, client: str | None = None, skip_ids=None) -> Iterator[Note]:
+               *, client: str | None = None, skip_ids: Collection[str] | None = None) -> Iterator[Note]:
     """Notes dated in [start, end], read only from the month folders of that range.
 
     ``skip_ids`` (a set of note ids, optional): files named after one of them are not read at
@@ -689,7 +693,8 @@ def iter_notes(ws: WorkspaceView, start: dt.date | None = None, end: dt.date | N
 
 
 def readable_notes(ws: WorkspaceView, start: dt.date | None = None, end: dt.date | None = None,
-                   *, client: str | None = None, skip_ids=None) -> tuple[list[Note], list[DataError]]:
+                   *, client: str | None = None,
+                   skip_ids: Collection[str] | None = None) -> tuple[list[Note], list[DataError]]:
     """``(notes, problems)``: like :func:`iter_notes`, but a note file that cannot be read is
     returned as its DataError instead of stopping the read, so one broken file never hides the
     others (``status`` alerts: see docs/plugins.md).  The fast path is :func:`iter_notes`; only
@@ -758,7 +763,8 @@ class NoteMemo:
         self.count += len(notes)
 
 
-def _month_notes(ws: WorkspaceView, start, end, skip_ids) -> Iterator[Note]:
+def _month_notes(ws: WorkspaceView, start: dt.date | None, end: dt.date | None,
+                 skip_ids: Collection[str] | None) -> Iterator[Note]:
     """The notes of the month folders of [start, end]; whole months are memoised for the
     rest of this process (several plugins of one 'peerkit status' read the same months),
     up to MEMO_MAX_NOTES notes, the memo being dropped as soon as this process writes any file."""
@@ -769,12 +775,13 @@ def _month_notes(ws: WorkspaceView, start, end, skip_ids) -> Iterator[Note]:
     whole = False
     fresh: dict[str, tuple[Any, ...]] = {}   # notes of this folder its cache could not serve
     started = 0
-    for path, entry, cache in _note_entries(ws, start, end, memo=memo):
-        if isinstance(path, list):  # a memoised month: (list of notes, None, None)
-            for note in path:
+    for item in _note_entries(ws, start, end, memo=memo):
+        if isinstance(item, list):  # a memoised month: its notes
+            for note in item:
                 if not (skip_ids and note.id in skip_ids):
                     yield note
             continue
+        path, entry, cache = item
         folder = path.parent
         if folder != current_folder:
             if whole and current_folder is not None:
@@ -811,7 +818,7 @@ def _refresh_stale(ws: WorkspaceView, folder: Path | None, fresh: dict[str, Any]
     notecache.refresh_after_read(ws.root, folder, fresh=fresh, started_ns=started)
 
 
-def _covers_month(folder: Path, start, end) -> bool:
+def _covers_month(folder: Path, start: dt.date | None, end: dt.date | None) -> bool:
     """Whether [start, end] holds the whole month of ``notes/YYYY/MM`` (so all of it is read)."""
     try:
         y, m = int(folder.parent.name), int(folder.name)

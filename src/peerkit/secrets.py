@@ -17,9 +17,17 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from peerkit import session
 from peerkit.errors import DataError, SecretError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from keyring.backend import KeyringBackend
+
+T = TypeVar("T")
 
 SERVICE = "peerkit"
 INDEX_KEY = ".peerkit-secret-names"
@@ -32,7 +40,7 @@ REMEDY = ("install and unlock an OS keyring (macOS Keychain, Windows Credential 
 _INSECURE = ("PlaintextKeyring", "null.Keyring", "fail.Keyring")
 
 
-def _backend_names(kr) -> list[str]:
+def _backend_names(kr: KeyringBackend) -> list[str]:
     backends = getattr(kr, "backends", None)
     items = backends if backends else [kr]
     return [f"{type(b).__module__}.{type(b).__name__}" for b in items]
@@ -42,7 +50,7 @@ REMEMBERED_NAME = "keyring-backend"
 _CLASS_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$")
 
 
-def remembered_file():
+def remembered_file() -> Path:
     from peerkit.userconfig import config_dir
 
     return config_dir() / REMEMBERED_NAME
@@ -70,12 +78,12 @@ def _configured_elsewhere() -> bool:
     try:
         from keyring.core import _config_path
 
-        return _config_path().exists()
+        return bool(_config_path().exists())  # type: ignore[no-untyped-call]
     except Exception:  # noqa: BLE001 - keyring's internals moved: let keyring decide
         return True
 
 
-def _choose():
+def _choose() -> KeyringBackend:
     """The process's keyring: one set already (tests, callers), the recorded one, or detected."""
     import keyring.core
 
@@ -95,7 +103,7 @@ def _choose():
     return kr
 
 
-def _remember(kr) -> None:
+def _remember(kr: KeyringBackend) -> None:
     """Record a detected backend that holds the user's secrets (never a chain of backends)."""
     if not session.current().keyring_detected or getattr(kr, "backends", None) is not None:
         return
@@ -113,7 +121,7 @@ def _remember(kr) -> None:
         pass
 
 
-def backend():
+def backend() -> KeyringBackend:
     """The keyring backend, checked: refuses missing and plaintext backends."""
     try:
         import keyring  # noqa: F401
@@ -171,7 +179,7 @@ def check_name(name: str) -> str:
     return name
 
 
-def _call(fn, *args):
+def _call(fn: Callable[..., T], *args: Any) -> T:
     try:
         return fn(*args)
     except SecretError:
@@ -180,8 +188,8 @@ def _call(fn, *args):
         raise _failure(exc, "refused the request") from None
 
 
-def _names(kr) -> list[str]:
-    raw = _call(kr.get_password, SERVICE, INDEX_KEY)
+def _names(kr: KeyringBackend) -> list[str]:
+    raw: str | None = _call(kr.get_password, SERVICE, INDEX_KEY)
     try:
         names = json.loads(raw) if raw else []
     except ValueError:
@@ -203,7 +211,7 @@ def set_secret(name: str, value: str) -> None:
 def get_secret(name: str) -> str | None:
     check_name(name)
     kr = backend()
-    value = _call(kr.get_password, SERVICE, name)
+    value: str | None = _call(kr.get_password, SERVICE, name)
     if value is not None:
         _remember(kr)
     return value

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from peerkit.files import (  # noqa: F401 - re-exported: what features use
+from peerkit.files import (
     DIR_MODE,
     FILE_MODE,
     PENDING_DIR,
@@ -38,6 +38,12 @@ from peerkit.files import (  # noqa: F401 - re-exported: what features use
     toml_verifier,
     without_none,
 )
+
+# What features use of peerkit.files, re-exported, and this module's own functions.
+__all__ = ["DIR_MODE", "ENC_MARK", "FILE_MODE", "PENDING_DIR", "TMP_MARK", "atomic_path",
+           "atomic_write_bytes", "atomic_write_text", "display_path", "dumps_toml", "edit_toml",
+           "ensure_dir", "guard_read", "guard_write", "key_line", "parse_toml", "read_text",
+           "read_toml", "register_root", "sweep_pending_exports", "sweep_temp_files", "write_toml"]
 
 ENC_MARK = "enc:v1:"  # issue 18: an encrypted value (peerkit.crypt.PREFIX); cheap test on raw text
 

@@ -29,7 +29,8 @@ import types
 from typing import Any
 
 from jinja2.compiler import CodeGenerator
-from jinja2.sandbox import SandboxedEscapeFormatter, SandboxedFormatter, SecurityError
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import SandboxedEscapeFormatter, SandboxedFormatter
 
 MAX_VALUE_LENGTH = 1_000_000     # a template may not build a string or list longer than this
 

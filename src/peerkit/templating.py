@@ -10,6 +10,7 @@ listed in ``[templates] allowed_hosts`` is refused (exit 3) naming the template 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,10 @@ from peerkit import session
 from peerkit.errors import DataError, PeerkitError
 
 if TYPE_CHECKING:  # pragma: no cover
+    import jinja2
+    import jinja2.runtime
+    import jinja2.sandbox
+
     from peerkit.workspace import Workspace
 
 FORMATS = ("html", "md", "txt")
@@ -83,7 +88,7 @@ def _escape_marker(m: re.Match[str]) -> str:
     return m.group(1) + "\\" + marker
 
 
-def _sandbox_class():
+def _sandbox_class() -> type[jinja2.sandbox.ImmutableSandboxedEnvironment]:
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
     from peerkit import template_caps as caps
@@ -96,18 +101,20 @@ def _sandbox_class():
         intercepted_binops = frozenset(["*", "**", "+", "%"])
         code_generator_class = caps.CappedCodeGenerator
 
-        def call_binop(self, context, operator, left, right):
+        def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any,
+                       right: Any) -> Any:
             return caps.call_binop(operator, left, right)
 
-        def wrap_str_format(self, value):
-            return caps.capped_str_method(self, value)
+        def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+            method: Callable[..., str] | None = caps.capped_str_method(self, value)
+            return method
 
         capped_concat = staticmethod(caps.capped_concat)
 
     return LimitedSandbox
 
 
-def environment(workspace: Workspace | None, fmt: str):
+def environment(workspace: Workspace | None, fmt: str) -> jinja2.Environment:
     import jinja2
 
     if fmt not in FORMATS:
@@ -236,7 +243,7 @@ def _preload(workspace: Workspace | None, fmt: str) -> None:
 
 def _render_here(workspace: Workspace | None, name: str, context: dict[str, Any], fmt: str) -> str:
     import jinja2
-    from jinja2.sandbox import SecurityError
+    from jinja2.exceptions import SecurityError
 
     env = environment(workspace, fmt)
     try:
@@ -282,9 +289,9 @@ def _render_here(workspace: Workspace | None, name: str, context: dict[str, Any]
     return text
 
 
-def _render_capped(template, context: dict[str, Any], where: str) -> str:
+def _render_capped(template: jinja2.Template, context: dict[str, Any], where: str) -> str:
     """Render chunk by chunk, stopping as soon as the output passes MAX_OUTPUT_CHARS."""
-    chunks = []
+    chunks: list[str] = []
     total = 0
     for chunk in template.generate(**context):
         total += len(chunk)
@@ -313,14 +320,14 @@ class _time_limit:
         self.seconds = seconds
         self.active = False
 
-    def __enter__(self):
+    def __enter__(self) -> _time_limit:
         import signal
         import threading
 
         if not hasattr(signal, "SIGALRM") or threading.current_thread() is not threading.main_thread():
             return self
 
-        def on_alarm(signum, frame):
+        def on_alarm(signum: int, frame: object) -> None:
             raise _RenderTimeout()
 
         self.previous = signal.signal(signal.SIGALRM, on_alarm)
@@ -328,13 +335,12 @@ class _time_limit:
         self.active = True
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         import signal
 
         if self.active:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, self.previous)
-        return False
 
 
 _LINT_RULES = (

@@ -13,10 +13,16 @@ keys that disagree are an error (exit 3), never a silent choice.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from peerkit.dates import fiscal_year
 from peerkit.validate import Fields
+
+if TYPE_CHECKING:  # pragma: no cover
+    from peerkit.workspace import Workspace
+Warn = Callable[[str], None]
 
 DEFAULT_LIMIT = 24
 DEFAULT_START = (7, 1)
@@ -60,13 +66,13 @@ def _start(f: Fields, key: str) -> tuple[int, int]:
     return month, day
 
 
-def unmanaged_rule(ws, warn=None) -> UnmanagedRule:
+def unmanaged_rule(ws: Workspace, warn: Warn | None = None) -> UnmanagedRule:
     """The workspace's rule, read once per Workspace.  ``warn(text)`` receives the warnings
     about old keys (default: stderr)."""
     return ws.memo("peerkit.unmanaged", lambda: _read_rule(ws, warn))
 
 
-def _read_rule(ws, warn) -> UnmanagedRule:
+def _read_rule(ws: Workspace, warn: Warn | None) -> UnmanagedRule:
     if warn is None:
         from peerkit.output import message
 
@@ -81,7 +87,9 @@ def _read_rule(ws, warn) -> UnmanagedRule:
 
 
 def _setting(billing: Fields, tables: dict[str, Fields], key: str, old_tables: tuple[str, ...],
-             read, default, warn):
+             read: Callable[[Fields, str], Any], default: Any, warn: Warn) -> Any:
+    """The value of ``[billing] key``, else of the old tables' key (with a warning), else the
+    default (a limit or a (month, day) start: see the callers)."""
     old = {name: read(tables[name], key) for name in old_tables if key in tables[name].data}
     new_name = f"[billing] {key}"
     if key in billing.data:

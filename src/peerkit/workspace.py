@@ -5,7 +5,7 @@ import contextlib
 import datetime as dt
 import getpass
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -29,7 +29,9 @@ from peerkit.records import (
 if TYPE_CHECKING:  # pragma: no cover
     from peerkit.units import UnitRule
 
-from peerkit.discovery import CONFIG_NAME, LOCK_NAME, find_root  # noqa: F401 - re-exported
+from peerkit.discovery import CONFIG_NAME as CONFIG_NAME  # re-exported
+from peerkit.discovery import LOCK_NAME as LOCK_NAME  # re-exported
+from peerkit.discovery import find_root
 
 LOCK_TIMEOUT_ENV = "PEERKIT_LOCK_TIMEOUT"
 DEFAULT_LOCK_TIMEOUT_SECONDS = 10.0
@@ -206,7 +208,7 @@ class Workspace:
         return cast(T, self._memos[key])
 
     def notes(self, start: dt.date | None = None, end: dt.date | None = None,
-              *, client: str | None = None, skip_ids=None) -> Iterator[Note]:
+              *, client: str | None = None, skip_ids: Collection[str] | None = None) -> Iterator[Note]:
         """Service notes whose date is in [start, end] (``None``: open-ended), read from
         notes/YYYY/MM only; ``client``: only this client's notes.
 
