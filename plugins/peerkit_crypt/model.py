@@ -61,7 +61,7 @@ def _set_recipients(ws: Workspace, values: list[str]) -> None:
         array.extend(values)
         array.multiline(len(values) > 1)
         doc["crypt"]["recipients"] = array
-    ws.__dict__.pop("config", None)  # the cached peerkit.toml
+    ws.forget_config()
 
 
 @dataclass

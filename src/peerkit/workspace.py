@@ -137,6 +137,13 @@ class Workspace:
         self.__dict__["config"] = data  # what the cached property would hold
         return problems
 
+    def forget_config(self) -> None:
+        """Drop peerkit.toml as read so far, and what was computed from it (after a command
+        changed the file): the next use reads it again."""
+        for name in ("config", "unit_rule", "timezone"):
+            self.__dict__.pop(name, None)
+        self._memos.clear()
+
     def section(self, name: str) -> dict[str, Any]:
         """A top-level table of peerkit.toml (``[caseload]``, ``[wrap]``...), or ``{}``."""
         value = self.config.get(name, {})

@@ -48,3 +48,15 @@ def test_writing_a_file_moves_the_generation_and_is_taken_by_the_lock(ws_path):
         assert session.current().generation > before
         assert session.current().touched
     assert session.current().touched == set()
+
+
+def test_forget_config_reads_peerkit_toml_again(ws_path):
+    ws = Workspace(ws_path)
+    assert "crypt" not in ws.config
+    ws.memo("my_plugin", lambda: "parsed once")
+    with (ws_path / "peerkit.toml").open("a") as fh:
+        fh.write('\n[crypt]\nrecipients = []\n')
+    assert "crypt" not in ws.config          # read once per Workspace
+    ws.forget_config()
+    assert ws.config["crypt"] == {"recipients": []}
+    assert ws.memo("my_plugin", lambda: "parsed again") == "parsed again"
