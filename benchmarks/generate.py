@@ -589,16 +589,16 @@ def refresh_note_cache(root: Path) -> bool:
     """Rebuild the core's per-month note caches and the client cache, as ``peerkit reindex`` (and
     every command that writes notes or clients) leaves them; False when this peerkit has no such cache."""
     try:
-        from peerkit.notecache import refresh_all, refresh_clients
+        from peerkit.records import refresh_all_note_caches, refresh_client_cache
         from peerkit.workspace import Workspace
     except Exception:  # noqa: BLE001 - not installed, or broken: the benchmarks go on without it
         return False
     try:
         ws = Workspace(Path(root))
         with ws.lock():
-            refresh_all(ws.path("notes"))
+            refresh_all_note_caches(ws.path("notes"))
             if ws.path("clients").is_dir():
-                refresh_clients(ws.path("clients"))   # real workspaces have it: every client write refreshes it
+                refresh_client_cache(ws.path("clients"))   # real workspaces have it: every client write refreshes it
         for name in (".peerkit.lock", ".peerkit.lock.owner"):
             (ws.root / name).unlink(missing_ok=True)
         return True

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from peerkit import crypt, cryptkeys, storage
+from peerkit import crypt, cryptkeys, session, storage
 from peerkit.errors import DataError, SecretError, UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -61,7 +61,7 @@ def _set_recipients(ws: Workspace, values: list[str]) -> None:
         array.extend(values)
         array.multiline(len(values) > 1)
         doc["crypt"]["recipients"] = array
-    ws.__dict__.pop("config", None)  # the cached peerkit.toml
+    ws.forget_config()
 
 
 @dataclass
@@ -119,15 +119,16 @@ def _sweep(ws: Workspace, state: dict | None) -> tuple[int, int]:
 
 def _rebuild_caches(ws: Workspace) -> None:
     """Drop and rebuild every cache, so none keeps a value in an old form."""
-    from peerkit.notecache import CACHE_NAME, CLIENTS_CACHE_NAME, refresh_all, refresh_clients
+    from peerkit.notecache import CACHE_NAME, CLIENTS_CACHE_NAME
+    from peerkit.records import refresh_all_note_caches, refresh_client_cache
 
     for cache in [*ws.path("notes").glob(f"*/*/{CACHE_NAME}"), ws.path("clients", CLIENTS_CACHE_NAME)]:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(cache)
-    refresh_all(ws.path("notes"))
+    refresh_all_note_caches(ws.path("notes"))
     if ws.path("clients").is_dir():
-        refresh_clients(ws.path("clients"))
-    storage.TOUCHED.clear()  # every cache is rebuilt: the lock need not refresh them again
+        refresh_client_cache(ws.path("clients"))
+    session.current().take_touched()  # every cache is rebuilt: the lock need not refresh them again
     ws.forget_clients()
     ws.forget_notes()
 
@@ -219,7 +220,7 @@ def disable(ws: Workspace) -> Report:
         files, rewritten = _sweep(ws, state)
         _rebuild_caches(ws)
         os.unlink(cryptkeys.keys_path(ws.root))
-        cryptkeys._STATES.pop(Path(ws.root), None)
+        cryptkeys.forget_keys(ws.root)
         ws.audit("crypt disable", action="disable")
     report = status(ws)
     report.rewritten = rewritten

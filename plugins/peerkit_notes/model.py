@@ -6,7 +6,6 @@ and a failed validation leaves the file exactly as it was.
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
 import re
@@ -15,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from peerkit import dates, storage
+from peerkit import dates, session, storage
 from peerkit.errors import DataError, UsageError
 from peerkit.records import BILLABLE_FIELDS, PLACES, Note, check_id, id_problem, note_from_dict, note_path, note_seal
 from peerkit.validate import Fields, clean_text
@@ -61,9 +60,11 @@ class NoteSettings:
 
 
 def settings(ws) -> NoteSettings:
-    cache = getattr(ws, "_peerkit_notes_settings", None)
-    if cache is not None:
-        return cache
+    """The ``[notes]`` settings, read once per Workspace."""
+    return ws.memo("peerkit_notes", lambda: _read_settings(ws))
+
+
+def _read_settings(ws) -> NoteSettings:
     path = ws.path("peerkit.toml")
     f = Fields(ws.section("notes"), path, "notes.")
     places = tuple(f.text_list("allowed_places")) if "allowed_places" in f.data else PLACES
@@ -81,8 +82,6 @@ def settings(ws) -> NoteSettings:
         f.fail("min_words", "must not be negative (0 turns the minimum off)")
     if result.alert_days < 1:
         f.fail("alert_days", "must be at least 1 day")
-    with contextlib.suppress(AttributeError):
-        ws._peerkit_notes_settings = result
     return result
 
 
@@ -503,7 +502,7 @@ def delete_draft(ws, note_id: str) -> Path:
                                  f"never signed can be deleted; void it instead with 'peerkit note "
                                  f"void {note_id} --reason ...'")
         note.path.unlink()
-        storage.TOUCHED.add(note.path)   # the month's cache is refreshed when the lock is released
+        session.current().wrote(note.path)   # the month's cache is refreshed when the lock is released
         ws.forget_notes()
         ws.audit("note delete", records=[note_id], action="draft deleted")
     return note.path

@@ -24,15 +24,15 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from peerkit.dates import now
 from peerkit.errors import DataError, PeerkitError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from peerkit.workspace import Workspace
+    from peerkit.records import WorkspaceView
 
 LOG_NAME = "audit.log"
 AUDIT_DIR = "audit"   # a shared workspace (peerkit sync): one log per person and machine in here
@@ -53,7 +53,7 @@ def actor() -> str:
     return re.sub(r"[^A-Za-z0-9._@-]+", "-", raw).strip(".-")[:100] or "unknown"
 
 
-def log_name(ws: Workspace) -> str:
+def log_name(ws: WorkspaceView) -> str:
     """The log this process appends to: ``audit.log``, or -- in a shared workspace, which has
     an ``audit/`` folder -- ``audit/<user>@<host>.log``: every person and machine keeps a hash
     chain of their own, so git never has to merge two people's lines (docs/agency.md)."""
@@ -63,7 +63,7 @@ def log_name(ws: Workspace) -> str:
     return LOG_NAME
 
 
-def log_names(ws: Workspace) -> list[str]:
+def log_names(ws: WorkspaceView) -> list[str]:
     """Every log of the workspace: ``audit.log`` (if any), then ``audit/*.log`` by name."""
     names = [LOG_NAME] if ws.path(LOG_NAME).exists() or ws.path(LOG_NAME).is_symlink() else []
     folder = ws.path(AUDIT_DIR)
@@ -98,7 +98,8 @@ def disk_full(path: Path | str) -> PeerkitError:
 # ---------------------------------------------------------------- appending
 
 
-def append(ws: Workspace, *, command: str, records: list[str], output=None, action: str = "") -> None:
+def append(ws: WorkspaceView, *, command: str, records: list[str], output: str | Path | None = None,
+           action: str = "") -> None:
     from filelock import FileLock, Timeout
 
     from peerkit.errors import LockError
@@ -164,7 +165,7 @@ def _next_seq(lines: list[bytes]) -> int:
     return len(lines) + 1
 
 
-def _append(ws: Workspace, *, command: str, records: list[str], output=None,
+def _append(ws: WorkspaceView, *, command: str, records: list[str], output: str | Path | None = None,
             action: str = "") -> tuple[int, str, tuple[int, str]]:
     name = log_name(ws)
     path = ws.path(name)
@@ -221,14 +222,14 @@ def heads_path() -> Path:
     return config_dir() / HEADS_NAME
 
 
-def workspace_key(ws: Workspace, name: str = LOG_NAME) -> str:
+def workspace_key(ws: WorkspaceView, name: str = LOG_NAME) -> str:
     """The key of one log's head: the workspace's real path (``#audit/<actor>.log`` added for
     the per-person logs of a shared workspace)."""
     root = os.path.realpath(ws.root)
     return root if name == LOG_NAME else f"{root}#{name}"
 
 
-def _read_heads(path: Path) -> dict:
+def _read_heads(path: Path) -> dict[str, Any]:
     import tomllib
 
     try:
@@ -238,11 +239,11 @@ def _read_heads(path: Path) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def _record_head(ws: Workspace, seq: int, digest: str, prev: tuple[int, str],
+def _record_head(ws: WorkspaceView, seq: int, digest: str, prev: tuple[int, str],
                  name: str = LOG_NAME) -> None:
     """Keep the new head in the user's folder -- unless the head kept there is no longer in
     the log (the log was cut): then that evidence is kept and a warning printed."""
-    def update(heads: dict, path: Path) -> bool:
+    def update(heads: dict[str, Any], path: Path) -> bool:
         key = workspace_key(ws, name)
         old = heads.get(key)
         if (isinstance(old, dict) and (old.get("seq"), old.get("hash")) != prev
@@ -261,7 +262,7 @@ def forget_heads(root: Path) -> None:
     whose logs start afresh (a workspace deleted and made again is not a cut log)."""
     real = os.path.realpath(root)
 
-    def update(heads: dict, path: Path) -> bool:
+    def update(heads: dict[str, Any], path: Path) -> bool:
         stale = [k for k in heads if k == real or k.startswith(real + "#")]
         for key in stale:
             del heads[key]
@@ -270,7 +271,7 @@ def forget_heads(root: Path) -> None:
     _change_heads(update)
 
 
-def _change_heads(update) -> None:
+def _change_heads(update: Callable[[dict[str, Any], Path], bool]) -> None:
     """Read the heads file, let ``update(heads, path)`` change it (True: write it back), under
     its lock.  The entries themselves are in the logs: a heads file that cannot be kept only
     weakens the check for a later cut, so failures are quiet."""
@@ -300,7 +301,7 @@ def _entries(path: Path) -> Iterator[tuple[int, bytes]]:
                 yield n, raw
 
 
-def _log_holds(path: Path, seq, digest) -> bool:
+def _log_holds(path: Path, seq: object, digest: object) -> bool:
     if not isinstance(seq, int) or seq <= 0:
         return True
     try:
@@ -309,7 +310,7 @@ def _log_holds(path: Path, seq, digest) -> bool:
         return False
 
 
-def head(ws: Workspace) -> dict:
+def head(ws: WorkspaceView) -> dict[str, Any]:
     """The head of this process's chain now (``{"seq", "hash"}``, plus ``"log"`` for a
     per-person log; seq 0 for an empty log), for snapshots."""
     name = log_name(ws)
@@ -331,7 +332,7 @@ def head(ws: Workspace) -> dict:
 # ---------------------------------------------------------------- verifying
 
 
-def _anchors(ws: Workspace, log: str = LOG_NAME) -> tuple[list[tuple[str, int, str]], list[str]]:
+def _anchors(ws: WorkspaceView, log: str = LOG_NAME) -> tuple[list[tuple[str, int, str]], list[str]]:
     """Every recorded head of one chain of this workspace: (where, seq, hash), and read problems."""
     from peerkit import storage
 
@@ -364,7 +365,7 @@ def _anchors(ws: Workspace, log: str = LOG_NAME) -> tuple[list[tuple[str, int, s
     return found, problems
 
 
-def entries(ws: Workspace) -> list[tuple[int, dict]]:
+def entries(ws: WorkspaceView) -> list[tuple[int, dict[str, Any]]]:
     """Every log's readable entries as ``[(line number, entry)]``, log by log (``verify``
     reports the rest)."""
     out = []
@@ -382,18 +383,23 @@ def entries(ws: Workspace) -> list[tuple[int, dict]]:
     return out
 
 
-def verify(ws: Workspace) -> list[str]:
+class PluginCaller(Protocol):
+    """What :func:`verify` needs of the running command's ``peerkit.plugins.Plugins``."""
+
+    pm: Any
+
+    def call(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]: ...
+
+
+def verify(ws: WorkspaceView, plugins: PluginCaller) -> list[str]:
     """Problems found in the chain (empty when intact), each naming the line number, then
     those of every plugin's ``audit_checks`` (records the log names that are gone, such as an
-    issued invoice whose snapshot was deleted).  A plugin check that fails to run is a
-    problem too: the log is never reported intact unchecked."""
-    return verify_chain(ws) + _plugin_checks(ws)
+    issued invoice whose snapshot was deleted) among ``plugins`` (the command's).  A plugin
+    check that fails to run is a problem too: the log is never reported intact unchecked."""
+    return verify_chain(ws) + _plugin_checks(ws, plugins)
 
 
-def _plugin_checks(ws: Workspace) -> list[str]:
-    from peerkit.context import current_plugins
-
-    plugins = current_plugins()
+def _plugin_checks(ws: WorkspaceView, plugins: PluginCaller) -> list[str]:
     impls = plugins.pm.hook.audit_checks.get_hookimpls()
     results = plugins.call("audit_checks", workspace=ws, entries=entries(ws))
     problems = [p for _plugin, found in results for p in found]
@@ -402,7 +408,7 @@ def _plugin_checks(ws: Workspace) -> list[str]:
     return problems
 
 
-def verify_chain(ws: Workspace) -> list[str]:
+def verify_chain(ws: WorkspaceView) -> list[str]:
     """Problems found in the hash chains alone (empty when intact), each naming the log and
     line: ``audit.log`` and, in a shared workspace, every ``audit/*.log`` (each person's and
     machine's own chain, checked on its own)."""
@@ -413,7 +419,7 @@ def verify_chain(ws: Workspace) -> list[str]:
     return problems
 
 
-def _verify_one(ws: Workspace, name: str) -> list[str]:
+def _verify_one(ws: WorkspaceView, name: str) -> list[str]:
     """One chain, and every head recorded for it elsewhere."""
     path = ws.path(name)
     anchors, problems = _anchors(ws, name)
@@ -463,7 +469,7 @@ def _verify_one(ws: Workspace, name: str) -> list[str]:
     return problems
 
 
-def verify_seals(ws: Workspace) -> list[str]:
+def verify_seals(ws: WorkspaceView) -> list[str]:
     """Signed notes whose content no longer matches their seal (see records.note_seal)."""
     from peerkit.records import seal_problem
 

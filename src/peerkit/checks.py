@@ -42,7 +42,7 @@ class Finding:
     severity: str
     message: str
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         return {"note": self.note, "file": self.file, "rule": self.rule,
                 "severity": self.severity, "message": self.message}
 
@@ -64,8 +64,8 @@ class CheckContext:
     clients: dict[str, Client]
     notes: list[Note] = field(default_factory=list)
     today: Any = None
-    settings: dict = field(default_factory=dict)
-    cache: dict = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
+    cache: dict[str, Any] = field(default_factory=dict)
 
     def client(self, client_id: str) -> Client | None:
         """The ``Client`` with this id, or ``None``."""

@@ -176,14 +176,10 @@ def _disk_full(exc: OSError) -> str | None:
 
 def _new_command() -> None:
     """Each command looks at the files afresh: what an earlier command of this process (a test,
-    an embedding program) learnt about paths and keys is dropped.  Modules not imported yet have
-    nothing to drop and are not imported for it."""
-    storage = sys.modules.get("peerkit.storage")
-    if storage is not None:
-        storage.forget_paths()
-    cryptkeys = sys.modules.get("peerkit.cryptkeys")
-    if cryptkeys is not None:
-        cryptkeys.forget()
+    an embedding program) learnt about paths and keys is dropped (see peerkit.session)."""
+    from peerkit import session
+
+    session.current().new_command()
 
 
 def _show_plugin_failures(ctx: click.Context, exit_code: int, stop: bool = True) -> int:

@@ -19,11 +19,11 @@ import datetime as dt
 import os
 import secrets as pysecrets
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from peerkit import crypt
+from peerkit import crypt, files, session
 from peerkit.errors import DataError, SecretError
 
 KEYS_FILE = ("crypt", "keys.toml")
@@ -61,7 +61,7 @@ def unwrap_peer(wrap_key: bytes, wrapped: str, kid: str) -> bytes | None:
     return key if crypt.key_id(key) == kid else None
 
 
-def _pyrage():
+def _pyrage() -> Any:  # pyrage ships no type information
     try:
         import pyrage
     except ImportError:  # pragma: no cover - a dependency; absent on some platforms (musl)
@@ -88,7 +88,7 @@ def wrap_for_age(recipient: str, data_key: bytes) -> str:
     return base64.b64encode(blob).decode("ascii")
 
 
-def age_identities() -> list:
+def age_identities() -> list[Any]:
     """The identities of the file named by PEERKIT_AGE_IDENTITY ([] when unset)."""
     where = os.environ.get(IDENTITY_ENV)
     if not where:
@@ -112,7 +112,7 @@ def age_identities() -> list:
     return out
 
 
-def unwrap_age(identities: list, wrapped: str, kid: str) -> bytes | None:
+def unwrap_age(identities: list[Any], wrapped: str, kid: str) -> bytes | None:
     pyrage = _pyrage()
     try:
         key = pyrage.decrypt(base64.b64decode(wrapped, validate=True), identities)
@@ -124,29 +124,36 @@ def unwrap_age(identities: list, wrapped: str, kid: str) -> bytes | None:
 # ----------------------------------------------------------------------------- the keys file
 
 
-def read_state(root: Path) -> dict | None:
+def read_state(root: Path) -> dict[str, Any] | None:
     """crypt/keys.toml, or None when the workspace is not encrypted."""
-    from peerkit import storage
-
     path = keys_path(root)
     if not path.is_file():
         return None
-    data = storage.read_toml(path)
+    data = files.read_plain_toml(path)  # never encrypted itself
     if data.get("state") not in STATES or not isinstance(data.get("keys"), list):
-        raise DataError(storage.display_path(path), "field 'state': not a peerkit keys file "
+        raise DataError(files.display_path(path), "field 'state': not a peerkit keys file "
                                                     "(restore it from a backup or git)")
     return data
 
 
-def write_state(root: Path, state: dict) -> None:
-    from peerkit import storage
-
-    storage.ensure_dir(keys_path(root).parent)
-    storage.write_toml(keys_path(root), state, header=HEADER)
-    _STATES.pop(Path(root), None)
+def write_state(root: Path, state: dict[str, Any]) -> None:
+    files.ensure_dir(keys_path(root).parent)
+    files.write_plain_toml(keys_path(root), state, header=HEADER)
+    forget_keys(root)
 
 
-def peer_wrap_key(state: dict, *, create: bool = False) -> bytes | None:
+def forget_keys(root: Path) -> None:
+    """Drop the keys of one workspace this command opened (its keys file changed or went)."""
+    session.current().crypt_states.pop(Path(root), None)
+
+
+def forget() -> None:
+    """Drop every key this process opened (as a new command does: a long-lived process, tests)."""
+    session.current().crypt_states.clear()
+    session.current().crypt_roots.clear()
+
+
+def peer_wrap_key(state: dict[str, Any], *, create: bool = False) -> bytes | None:
     """The peer's wrapping key from the OS keyring (made and stored when ``create``)."""
     from peerkit import secrets
 
@@ -166,12 +173,12 @@ def peer_wrap_key(state: dict, *, create: bool = False) -> bytes | None:
     return raw
 
 
-def new_state() -> dict:
+def new_state() -> dict[str, Any]:
     return {"version": 1, "state": "enabling", "current": "",
             "peer_secret": f"crypt-{pysecrets.token_hex(8)}", "keys": []}
 
 
-def add_key(state: dict, data_key: bytes, recipients: list[str], wrap_key: bytes) -> str:
+def add_key(state: dict[str, Any], data_key: bytes, recipients: list[str], wrap_key: bytes) -> str:
     """File a new data key, wrapped for the peer and each recipient, and make it current."""
     kid = crypt.key_id(data_key)
     entry = {"id": kid, "created": dt.datetime.now().replace(microsecond=0),
@@ -185,15 +192,15 @@ def add_key(state: dict, data_key: bytes, recipients: list[str], wrap_key: bytes
 # ----------------------------------------------------------------------------- unlocking
 
 
-class Keys(Mapping):
+class Keys(Mapping[str, Any]):
     """The data keys of one workspace, unwrapped on first use (a Mapping of key id -> key)."""
 
-    def __init__(self, root: Path, state: dict):
+    def __init__(self, root: Path, state: dict[str, Any]):
         self.root = Path(root)
         self.state = state
-        self.entries: dict[Any, dict] = {k.get("id"): k for k in state.get("keys", []) if isinstance(k, dict)}
+        self.entries: dict[Any, dict[str, Any]] = {k.get("id"): k for k in state.get("keys", []) if isinstance(k, dict)}
         self.opened: dict[str, bytes] = {}
-        self._identities: list | None = None
+        self._identities: list[Any] | None = None
         self._wrap_key: bytes | None | bool = False
 
     def __iter__(self) -> Iterator[str]:
@@ -219,7 +226,7 @@ class Keys(Mapping):
         self.opened[kid] = key
         return key
 
-    def _unwrap(self, entry: dict, kid: str) -> bytes | None:
+    def _unwrap(self, entry: dict[str, Any], kid: str) -> bytes | None:
         if self._identities is None:
             self._identities = age_identities()
         for wrapped in (entry.get("age") or {}).values():
@@ -240,28 +247,25 @@ class Keys(Mapping):
         return None
 
 
-_ROOTS: dict[Path, Path | None] = {}
-_STATES: dict[Path, tuple[tuple, dict | None, Keys | None]] = {}
-
-
 def find_root(folder: Path) -> Path | None:
     """The workspace folder holding ``folder`` (the nearest with a peerkit.toml), cached."""
     folder = Path(folder)
-    if folder in _ROOTS:
-        return _ROOTS[folder]
+    known = session.current().crypt_roots
+    if folder in known:
+        return known[folder]
     root = None
     for candidate in (folder, *folder.parents):
         if (candidate / CONFIG_NAME).is_file():
             root = candidate
             break
     if root is not None:  # "no workspace" is never remembered: one may be created later
-        if len(_ROOTS) > 4096:
-            _ROOTS.clear()
-        _ROOTS[folder] = root
+        if len(known) > 4096:
+            known.clear()
+        known[folder] = root
     return root
 
 
-def workspace_keys(root: Path) -> tuple[dict | None, Keys | None]:
+def workspace_keys(root: Path) -> tuple[dict[str, Any] | None, Keys | None]:
     """(keys-file state, keys) of a workspace, re-read when crypt/keys.toml changes."""
     root = Path(root)
     sig: tuple[int, ...]
@@ -270,12 +274,13 @@ def workspace_keys(root: Path) -> tuple[dict | None, Keys | None]:
         sig = (st.st_size, st.st_mtime_ns, st.st_ino)
     except OSError:
         sig = ()
-    cached = _STATES.get(root)
+    states = session.current().crypt_states
+    cached = states.get(root)
     if cached is not None and cached[0] == sig:
         return cached[1], cached[2]
     state = read_state(root) if sig else None
     keys = Keys(root, state) if state is not None else None
-    _STATES[root] = (sig, state, keys)
+    states[root] = (sig, state, keys)
     return state, keys
 
 
@@ -297,9 +302,7 @@ def locate(path: Path) -> tuple[Path, str, str] | None:
 
 
 def _where(path: Path) -> str:
-    from peerkit import storage
-
-    return storage.display_path(path)
+    return files.display_path(path)
 
 
 def open_data(path: Path, data: Any) -> Any:
@@ -331,8 +334,6 @@ def seal_bytes(path: Path, data: bytes) -> bytes | None:
         return None
     import tomlkit
 
-    from peerkit import storage
-
     try:
         doc = tomlkit.parse(data.decode("utf-8").lstrip("\ufeff"))
     except Exception:  # noqa: BLE001 - never store a record of an encrypted workspace in clear
@@ -341,7 +342,7 @@ def seal_bytes(path: Path, data: bytes) -> bytes | None:
     previous = None
     if path.is_file():
         try:
-            previous = tomllib.loads(storage.read_text(path))
+            previous = tomllib.loads(files.read_text(path))
         except (DataError, tomllib.TOMLDecodeError):
             previous = None
     current = None if state["state"] == "disabling" else state["current"]
@@ -376,7 +377,7 @@ def plain_text(path: Path, text: str) -> str:
 CACHE_FIELD = ("$cache",)  # the field path of a cached record's one ciphertext
 
 
-def seal_for_cache(path: Path, data: dict) -> str | None:
+def seal_for_cache(path: Path, data: dict[str, Any]) -> str | None:
     """What a cache may hold of a record of an encrypted workspace: all its values as one
     ciphertext (bound to the record like any value), so no cache holds plaintext of an
     encrypted field and a reader decrypts once per record.  None: not encrypted here."""
@@ -406,13 +407,7 @@ def cache_sealing(folder: Path) -> bool:
     return state is not None and state["state"] != "disabling"
 
 
-def forget() -> None:
-    """Drop every key this process opened (a long-lived process, or tests between commands)."""
-    _STATES.clear()
-    _ROOTS.clear()
-
-
-def opener(folder: Path):
+def opener(folder: Path) -> Callable[[str, str], Any] | None:
     """For a cache of ``folder``: ``open(file_name, token)`` -> the record's cached values, with
     the workspace, kind and keys looked up once (None: not an encrypted folder)."""
     sample = locate(Path(folder) / "x.toml")

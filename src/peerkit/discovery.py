@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 CONFIG_NAME = "peerkit.toml"
+LOCK_NAME = ".peerkit.lock"  # the workspace lock every writer takes (Workspace.lock)
 
 
 def find_root(start: Path | None = None, explicit: str | Path | None = None) -> Path | None:

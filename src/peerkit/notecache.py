@@ -25,8 +25,11 @@ import datetime as dt
 import json
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from peerkit.discovery import LOCK_NAME
 
 CACHE_NAME = ".notes-cache.json"
 CLIENTS_CACHE_NAME = ".clients-cache.json"
@@ -54,7 +57,7 @@ def _encode(value: Any) -> Any:
     return value
 
 
-def _decode_hook(obj: dict) -> Any:
+def _decode_hook(obj: dict[str, Any]) -> Any:
     if len(obj) == 1:
         (key, value), = obj.items()
         if key == "$d":
@@ -72,7 +75,7 @@ class MonthCache:
     def __init__(self, folder: Path, name: str = CACHE_NAME):
         self.folder = folder
         self.started_ns = 0
-        self.entries: dict[str, dict] = {}
+        self.entries: dict[str, dict[str, Any]] = {}
         self.opener: Any = None  # issue 18: decrypts cached values of an encrypted workspace
         path = folder / name
         try:
@@ -89,7 +92,7 @@ class MonthCache:
         except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
             self.entries = {}
 
-    def current(self, name: str, st: os.stat_result) -> dict | None:
+    def current(self, name: str, st: os.stat_result) -> dict[str, Any] | None:
         """The cache entry of file ``name`` if, and only if, it is provably current."""
         entry = self.entries.get(name)
         if not entry or entry.get("sig") != signature(st):
@@ -98,7 +101,7 @@ class MonthCache:
             return None
         return entry if isinstance(entry.get("note"), dict) else None
 
-    def get(self, name: str, st: os.stat_result) -> dict | None:
+    def get(self, name: str, st: os.stat_result) -> dict[str, Any] | None:
         """The cached note of file ``name`` (validated when cached, as ``Note.to_dict()``)
         if, and only if, it is provably current."""
         entry = self.current(name, st)
@@ -115,33 +118,17 @@ class MonthCache:
             except DataError:
                 return None  # the file itself is read and reported
             return data if isinstance(data, dict) else None
-        return entry["note"]
+        note: dict[str, Any] = entry["note"]  # a dict: checked by current()
+        return note
 
 
-def _build_note(path: Path) -> dict:
-    from peerkit import storage
-    from peerkit.records import note_from_dict
-
-    # validated here once (all but the client id, which readers check)
-    return note_from_dict(storage.read_toml(path), path, expect_id=path.stem).to_dict()
-
-
-def _build_client(path: Path) -> dict:
-    from peerkit import storage
-    from peerkit.records import client_from_dict
-
-    data = storage.read_toml(path)
-    client_from_dict(data, path, expect_id=path.stem)  # only valid clients are cached
-    return data  # readers validate again (cheap): what is cached is the file's values
-
-
-def refresh_clients(folder: Path) -> None:
-    refresh(folder, name=CLIENTS_CACHE_NAME, build=_build_client)
-
-
-def refresh(folder: Path, *, name: str = CACHE_NAME, build=_build_note, fresh: dict | None = None,
-            started_ns: int | None = None) -> None:
+def refresh(folder: Path, *, name: str = CACHE_NAME, build: Callable[[Path], dict[str, Any]] | None,
+            fresh: dict[str, Any] | None = None, started_ns: int | None = None) -> None:
     """Rebuild the cache of one folder (call while holding the workspace lock).
+
+    ``build(path)``: the value to cache for a record file that must be parsed (the parsers
+    are in ``peerkit.records``: ``records.refresh_note_cache`` and ``refresh_client_cache``
+    pass theirs).
 
     ``fresh``: ``{file name: (stat signature taken before it was read, cached value)}`` that the
     caller has just parsed, used when the file's signature is still the same; ``started_ns``
@@ -154,7 +141,7 @@ def refresh(folder: Path, *, name: str = CACHE_NAME, build=_build_note, fresh: d
     started = time.time_ns() if started_ns is None else started_ns
     old = MonthCache(folder, name)
     sealing = cache_sealing(folder)  # issue 18: no plaintext of an encrypted field in a cache
-    entries: dict[str, dict] = {}
+    entries: dict[str, dict[str, Any]] = {}
     try:
         scan = sorted(os.scandir(folder), key=lambda e: e.name)
     except (FileNotFoundError, NotADirectoryError):
@@ -257,7 +244,7 @@ def may_refresh(root: Path, folder: Path, name: str) -> bool:
     return _own_writable(Path(root)) and _own_writable(folder)
 
 
-def refresh_after_read(root: Path, folder: Path, *, name: str = CACHE_NAME, fresh: dict,
+def refresh_after_read(root: Path, folder: Path, *, name: str = CACHE_NAME, fresh: dict[str, Any],
                        started_ns: int) -> bool:
     """A reader found ``folder``'s cache stale: write it again from what it parsed (``fresh``)
     and the old cache's still-current entries, if allowed (``may_refresh``) and the workspace
@@ -277,12 +264,11 @@ def write_after_read(root: Path, path: Path, data: bytes) -> bool:
     return _under_free_lock(root, lambda: _write_cache_file(path, data))
 
 
-def _under_free_lock(root: Path, work) -> bool:
+def _under_free_lock(root: Path, work: Callable[[], None]) -> bool:
     """Run ``work`` holding the workspace lock if it is free this instant; never wait."""
     from filelock import FileLock, Timeout
 
     from peerkit import storage
-    from peerkit.workspace import LOCK_NAME
 
     lock = FileLock(str(Path(root) / LOCK_NAME), mode=storage.FILE_MODE)
     try:
@@ -296,7 +282,7 @@ def _under_free_lock(root: Path, work) -> bool:
     return True
 
 
-def refresh_all(notes_root: Path) -> int:
+def refresh_all(notes_root: Path, *, build: Callable[[Path], dict[str, Any]]) -> int:
     n = 0
     if not notes_root.is_dir():
         return 0
@@ -304,6 +290,6 @@ def refresh_all(notes_root: Path) -> int:
         if year.is_dir() and year.name.isdigit():
             for month in sorted(year.iterdir()):
                 if month.is_dir() and month.name.isdigit():
-                    refresh(month)
+                    refresh(month, build=build)
                     n += 1
     return n

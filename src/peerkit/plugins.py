@@ -575,27 +575,28 @@ def new_plugins(*, workspace_root: Path | None = None, no_plugins: bool = False,
 
 def set_factory(factory: Factory | None) -> Factory:
     """Install ``factory`` (``None``: the default) for new Plugins; return the previous one."""
-    global _factory, _current
+    global _factory
     previous = _factory
     _factory = factory or Plugins
-    _current = None
+    set_plugins(None)
     return previous
 
 
-# The plugin manager for this process; built on first use by the CLI or by get_plugins().
-_current: Plugins | None = None
-
-
 def get_plugins() -> Plugins:
-    """The process's Plugins (built with defaults if the CLI has not built one)."""
-    global _current
-    if _current is None:
+    """The Plugins of the running command, kept by the session (``peerkit.session``): built
+    with defaults on first use when the CLI has not built one."""
+    from peerkit import session
+
+    found = session.current().plugins
+    if found is None:
         from peerkit.discovery import find_root
 
-        _current = new_plugins(workspace_root=find_root())
-    return _current
+        found = session.current().plugins = new_plugins(workspace_root=find_root())
+    return found
 
 
 def set_plugins(plugins: Plugins | None) -> None:
-    global _current
-    _current = plugins
+    """Make ``plugins`` those of the running command (None: built again on next use)."""
+    from peerkit import session
+
+    session.current().plugins = plugins

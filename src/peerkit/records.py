@@ -10,18 +10,16 @@ import datetime as dt
 import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Container, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from peerkit import storage
+from peerkit import notecache, session, storage
 from peerkit.dates import month_folders
 from peerkit.errors import DataError
-from peerkit.validate import Fields, clean_text, id_problem  # noqa: F401 - id_problem re-exported
-
-if TYPE_CHECKING:  # pragma: no cover
-    from peerkit.workspace import Workspace
+from peerkit.validate import Fields, clean_text
+from peerkit.validate import id_problem as id_problem  # re-exported: plugins check ids with it
 
 CLIENT_STATUSES = ("active", "discharged")
 GOAL_STATUSES = ("active", "met", "dropped")
@@ -113,7 +111,7 @@ class Document:
         """Signed on or before ``day`` and not expired on it."""
         return self.signed <= day and (self.expires is None or day <= self.expires)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in (("id", self.id), ("kind", self.kind), ("signed", self.signed),
                                   ("signer", self.signer), ("expires", self.expires),
                                   ("review_due", self.review_due),
@@ -184,7 +182,7 @@ class Client:
         """The document with this id, or ``None``."""
         return next((d for d in self.documents if d.id == doc_id), None)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The record as the TOML file holds it (dates as dates)."""
         d: dict[str, Any] = {"id": self.id, "name": self.name}
         for key in ("record_number", "medicaid_id"):
@@ -221,11 +219,23 @@ _CLIENT_KEYS = {"id", "name", "status", "record_number", "medicaid_id", "admitte
 PLAN_PARTS = ("strengths", "needs", "abilities", "preferences")
 
 
-def client_from_dict(data: dict, path: Path | str, *, expect_id: str | None = None) -> Client:
+def client_from_dict(data: dict[str, Any], path: Path | str, *, expect_id: str | None = None) -> Client:
+    """A Client from a client file's values, validated step by step: the person, then each
+    authorization, goal and document, then the plan (the first problem raises a DataError
+    naming the file and field)."""
     f = Fields(data, path)
-    cid = f.record_id("id", expect_id)
+    client = _person(f, data, Path(path), expect_id)
+    client.authorizations = [_authorization(a) for a in f.table_list("authorizations")]
+    client.goals = _goals(f)
+    client.documents = _documents(f)
+    if "plan" in data:
+        client.plan = _plan(f.sub("plan"))
+    return client
+
+
+def _person(f: Fields, data: dict[str, Any], path: Path, expect_id: str | None) -> Client:
     client = Client(
-        id=cid,
+        id=f.record_id("id", expect_id),
         name=f.req("name", str),
         status=f.choice("status", CLIENT_STATUSES, "active"),
         record_number=f.opt("record_number", str, ""),
@@ -234,37 +244,46 @@ def client_from_dict(data: dict, path: Path | str, *, expect_id: str | None = No
         discharged=f.opt("discharged", dt.date),
         date_of_birth=f.opt("date_of_birth", dt.date),
         family_member=f.opt("family_member", bool, False),
-        path=Path(path),
+        path=path,
         extra={k: v for k, v in data.items() if k not in _CLIENT_KEYS},
     )
     if not client.name.strip():
         f.fail("name", "must not be empty")
     if client.admitted and client.discharged and client.discharged < client.admitted:
         f.fail("discharged", "is before 'admitted'")
-    for a in f.table_list("authorizations"):
-        auth = Authorization(
-            code=a.req("code", str), modifier=a.opt("modifier", str, ""),
-            units=a.req("units", int), start=a.req("start", dt.date), end=a.req("end", dt.date),
-            hours_per_week=float(a.opt("hours_per_week", (int, float), 0)),
-            number=a.opt("number", str, ""), units_used_before=a.opt("units_used_before", int, 0))
-        if auth.units < 0:
-            a.fail("units", "must not be negative")
-        if auth.units_used_before < 0:
-            a.fail("units_used_before", "must not be negative")
-        if auth.end < auth.start:
-            a.fail("end", "is before 'start'")
-        if auth.hours_per_week < 0:
-            a.fail("hours_per_week", "must not be negative")
-        client.authorizations.append(auth)
-    seen: set[str] = set()
+    return client
+
+
+def _authorization(a: Fields) -> Authorization:
+    auth = Authorization(
+        code=a.req("code", str), modifier=a.opt("modifier", str, ""),
+        units=a.req("units", int), start=a.req("start", dt.date), end=a.req("end", dt.date),
+        hours_per_week=float(a.opt("hours_per_week", (int, float), 0)),
+        number=a.opt("number", str, ""), units_used_before=a.opt("units_used_before", int, 0))
+    if auth.units < 0:
+        a.fail("units", "must not be negative")
+    if auth.units_used_before < 0:
+        a.fail("units_used_before", "must not be negative")
+    if auth.end < auth.start:
+        a.fail("end", "is before 'start'")
+    if auth.hours_per_week < 0:
+        a.fail("hours_per_week", "must not be negative")
+    return auth
+
+
+def _goals(f: Fields) -> list[Goal]:
+    goals: list[Goal] = []
     for g in f.table_list("goals"):
         goal = Goal(id=g.req("id", str), text=g.req("text", str),
                     status=g.choice("status", GOAL_STATUSES, "active"), started=g.opt("started", dt.date))
-        if goal.id in seen:
+        if any(other.id == goal.id for other in goals):
             g.fail("id", "is used by another goal of this client")
-        seen.add(goal.id)
-        client.goals.append(goal)
-    doc_ids: set[str] = set()
+        goals.append(goal)
+    return goals
+
+
+def _documents(f: Fields) -> list[Document]:
+    documents: list[Document] = []
     for df in f.table_list("documents"):
         doc = Document(kind=df.choice("kind", DOCUMENT_KINDS), signed=df.req("signed", dt.date),
                        signer=df.opt("signer", str, ""), expires=df.opt("expires", dt.date),
@@ -277,25 +296,48 @@ def client_from_dict(data: dict, path: Path | str, *, expect_id: str | None = No
         if doc.id:
             if problem := id_problem(doc.id):
                 df.fail("id", problem)
-            if doc.id in doc_ids:
+            if any(other.id == doc.id for other in documents):
                 df.fail("id", "is used by another document of this client")
-            doc_ids.add(doc.id)
-        client.documents.append(doc)
-    if "plan" in data:
-        p = f.sub("plan")
-        for part in PLAN_PARTS:
-            value = p.opt(part, (list, str), [])
-            client.plan[part] = [clean_text(value)] if isinstance(value, str) else p.text_list(part)
-    return client
+        documents.append(doc)
+    return documents
 
 
-def client_path(ws: Workspace, client_id: str) -> Path:
+def _plan(p: Fields) -> dict[str, list[str]]:
+    plan: dict[str, list[str]] = {}
+    for part in PLAN_PARTS:
+        value = p.opt(part, (list, str), [])
+        plan[part] = [clean_text(value)] if isinstance(value, str) else p.text_list(part)
+    return plan
+
+
+class WorkspaceView(Protocol):
+    """What the record readers (and the audit log) need of a workspace; a
+    ``peerkit.workspace.Workspace`` is one.  A protocol, so that this lower layer does not
+    import the workspace module (which reads records through this one)."""
+
+    root: Path
+    note_memo: NoteMemo
+
+    @property
+    def timezone(self) -> str: ...
+
+    def path(self, *parts: str) -> Path: ...
+
+    def rel(self, path: Path) -> str: ...
+
+    def clients(self) -> dict[str, Client]: ...
+
+    def known_clients(self) -> KnownClients: ...
+
+    def notes(self, start: dt.date | None = None, end: dt.date | None = None, *,
+              client: str | None = None, skip_ids: Collection[str] | None = None) -> Iterator[Note]: ...
+
+
+def client_path(ws: WorkspaceView, client_id: str) -> Path:
     return ws.path("clients", f"{check_id(client_id, 'client id')}.toml")
 
 
-def load_clients(ws: Workspace) -> dict[str, Client]:
-    from peerkit.notecache import CLIENTS_CACHE_NAME, MonthCache
-
+def load_clients(ws: WorkspaceView) -> dict[str, Client]:
     folder = ws.path("clients")
     out: dict[str, Client] = {}
     try:
@@ -307,8 +349,8 @@ def load_clients(ws: Workspace) -> dict[str, Client]:
     if not entries:
         return out
     started = time.time_ns()
-    cache = MonthCache(folder, CLIENTS_CACHE_NAME)
-    fresh: dict[str, tuple] = {}  # parsed here because the cache could not serve them
+    cache = notecache.MonthCache(folder, notecache.CLIENTS_CACHE_NAME)
+    fresh: dict[str, tuple[Any, ...]] = {}  # parsed here because the cache could not serve them
     for entry in entries:
         p = Path(entry.path)
         data = None
@@ -326,17 +368,14 @@ def load_clients(ws: Workspace) -> dict[str, Client]:
             c = client_from_dict(data, p, expect_id=p.stem)
         out[c.id] = c
     if fresh:
-        from peerkit.notecache import refresh_after_read
-
-        refresh_after_read(ws.root, folder, name=CLIENTS_CACHE_NAME, fresh=fresh, started_ns=started)
+        notecache.refresh_after_read(ws.root, folder, name=notecache.CLIENTS_CACHE_NAME, fresh=fresh,
+                                     started_ns=started)
     return out
 
 
-def _signature_or_none(entry: os.DirEntry) -> list[int] | None:
-    from peerkit.notecache import signature
-
+def _signature_or_none(entry: os.DirEntry[str]) -> list[int] | None:
     try:
-        return signature(entry.stat())
+        return notecache.signature(entry.stat())
     except OSError:
         return None
 
@@ -426,7 +465,7 @@ class Note:
         """A group service (modifier HQ)."""
         return self.modifier == "HQ"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The record as the TOML file holds it (dates and times as such)."""
         d: dict[str, Any] = {
             "id": self.id, "client": self.client, "date": self.date, "start": self.start,
@@ -458,8 +497,8 @@ _NOTE_KEYS = {"id", "client", "date", "start", "end", "code", "modifier", "group
               "review", "addenda"}
 
 
-def note_from_dict(data: dict, path: Path | str, *, expect_id: str | None = None,
-                   clients: dict[str, Client] | None = None) -> Note:
+def note_from_dict(data: dict[str, Any], path: Path | str, *, expect_id: str | None = None,
+                   clients: Container[str] | None = None) -> Note:
     """Build and validate a Note.  ``clients`` (when given) must hold the note's client."""
     f = Fields(data, path)
     nid = f.record_id("id", expect_id)
@@ -539,7 +578,7 @@ def seal_problem(note: Note) -> str | None:
     return None
 
 
-def note_from_valid_dict(d: dict, path: Path) -> Note:
+def note_from_valid_dict(d: dict[str, Any], path: Path) -> Note:
     """A Note from ``Note.to_dict()`` output that was validated when it was made (the cache)."""
     note = Note(**{k: d[k] for k in _NOTE_FIELDS if k in d}, path=path,
                 goals=list(d.get("goals", [])), review=dict(d.get("review", {})),
@@ -549,28 +588,30 @@ def note_from_valid_dict(d: dict, path: Path) -> Note:
 
 
 class KnownClients:
-    """``client_id in known``: a client file exists (parsed lazily only when asked for)."""
+    """``client_id in known``: a client file exists in ``folder`` (checked by file, without
+    parsing every client); once ``loaded()`` returns the clients read, they answer instead."""
 
-    def __init__(self, ws: Workspace):
-        self.ws = ws
+    def __init__(self, folder: Path, loaded: Callable[[], Mapping[str, Client] | None]):
+        self.folder = folder
+        self.loaded = loaded
         self.seen: dict[str, bool] = {}
 
     def __contains__(self, client_id: object) -> bool:
         if not isinstance(client_id, str) or id_problem(client_id):
             return False
-        loaded = self.ws._clients
+        loaded = self.loaded()
         if loaded is not None:
             return client_id in loaded
         if client_id not in self.seen:
-            self.seen[client_id] = self.ws.path("clients", f"{client_id}.toml").is_file()
+            self.seen[client_id] = (self.folder / f"{client_id}.toml").is_file()
         return self.seen[client_id]
 
 
-def note_folder(ws: Workspace, day: dt.date) -> Path:
+def note_folder(ws: WorkspaceView, day: dt.date) -> Path:
     return ws.path("notes", f"{day.year:04d}", f"{day.month:02d}")
 
 
-def note_path(ws: Workspace, note: Note) -> Path:
+def note_path(ws: WorkspaceView, note: Note) -> Path:
     return note_folder(ws, note.date) / f"{note.id}.toml"
 
 
@@ -588,7 +629,7 @@ def date_in_name(name: str) -> dt.date | None:
         return None
 
 
-def _month_dirs(ws: Workspace, start: dt.date | None, end: dt.date | None) -> list[Path]:
+def _month_dirs(ws: WorkspaceView, start: dt.date | None, end: dt.date | None) -> list[Path]:
     root = ws.path("notes")
     if not root.is_dir():
         return []
@@ -607,14 +648,17 @@ def _month_dirs(ws: Workspace, start: dt.date | None, end: dt.date | None) -> li
     return found
 
 
-def _note_entries(ws: Workspace, start: dt.date | None, end: dt.date | None, memo=None):
-    """(path, dir entry, month cache) for each note file that may hold a note in [start, end];
-    for a month already in ``memo``, one item ``(notes, None, None)`` instead."""
-    from peerkit.notecache import MonthCache
+_NoteEntry = tuple[Path, os.DirEntry[str], notecache.MonthCache]
 
+
+def _note_entries(ws: WorkspaceView, start: dt.date | None, end: dt.date | None,
+                  memo: NoteMemo | None = None) -> Iterator[_NoteEntry | list[Note]]:
+    """(path, dir entry, month cache) for each note file that may hold a note in [start, end];
+    for a month already in ``memo``, its list of notes instead."""
     for folder in _month_dirs(ws, start, end):
-        if memo is not None and folder in memo:
-            yield memo[folder], None, None
+        memoised = memo.month(folder) if memo is not None else None
+        if memoised is not None:
+            yield memoised
             continue
         try:
             entries = sorted((e for e in os.scandir(folder)
@@ -628,12 +672,12 @@ def _note_entries(ws: Workspace, start: dt.date | None, end: dt.date | None, mem
             if day is not None and ((start and day < start) or (end and day > end)):
                 continue  # cheap skip by the date in the id; re-checked after parsing
             if cache is None:
-                cache = MonthCache(folder)
+                cache = notecache.MonthCache(folder)
             yield Path(entry.path), entry, cache
 
 
-def iter_notes(ws: Workspace, start: dt.date | None = None, end: dt.date | None = None,
-               *, client: str | None = None, skip_ids=None) -> Iterator[Note]:
+def iter_notes(ws: WorkspaceView, start: dt.date | None = None, end: dt.date | None = None,
+               *, client: str | None = None, skip_ids: Collection[str] | None = None) -> Iterator[Note]:
     """Notes dated in [start, end], read only from the month folders of that range.
 
     ``skip_ids`` (a set of note ids, optional): files named after one of them are not read at
@@ -648,8 +692,9 @@ def iter_notes(ws: Workspace, start: dt.date | None = None, end: dt.date | None 
         yield note
 
 
-def readable_notes(ws: Workspace, start: dt.date | None = None, end: dt.date | None = None,
-                   *, client: str | None = None, skip_ids=None) -> tuple[list[Note], list[DataError]]:
+def readable_notes(ws: WorkspaceView, start: dt.date | None = None, end: dt.date | None = None,
+                   *, client: str | None = None,
+                   skip_ids: Collection[str] | None = None) -> tuple[list[Note], list[DataError]]:
     """``(notes, problems)``: like :func:`iter_notes`, but a note file that cannot be read is
     returned as its DataError instead of stopping the read, so one broken file never hides the
     others (``status`` alerts: see docs/plugins.md).  The fast path is :func:`iter_notes`; only
@@ -658,7 +703,7 @@ def readable_notes(ws: Workspace, start: dt.date | None = None, end: dt.date | N
         return list(ws.notes(start, end, client=client, skip_ids=skip_ids)), []
     except DataError:
         pass
-    known = ws._known_clients()
+    known = ws.known_clients()
     notes: list[Note] = []
     problems: list[DataError] = []
     for folder in _month_dirs(ws, start, end):
@@ -687,40 +732,60 @@ def readable_notes(ws: Workspace, start: dt.date | None = None, end: dt.date | N
 MEMO_MAX_NOTES = 4000  # about a year of one busy peer's notes; bounds memory in long exports
 
 
-def _remember(memo: dict, folder: Path, notes: list[Note]) -> None:
-    held = memo.get("count", 0)
-    if held + len(notes) > MEMO_MAX_NOTES:
-        generation = memo.get("generation")
-        memo.clear()
-        memo["generation"], held = generation, 0
-    memo[folder] = notes
-    memo["count"] = held + len(notes)
+class NoteMemo:
+    """The notes of whole month folders one WorkspaceView has read (several plugins of one
+    ``peerkit status`` read the same months), up to MEMO_MAX_NOTES notes, dropped as soon as
+    this process writes any file (the session's ``generation`` moves)."""
+
+    def __init__(self) -> None:
+        self.generation = -1
+        self.months: dict[Path, list[Note]] = {}
+        self.count = 0
+
+    def clear(self) -> None:
+        self.months.clear()
+        self.count = 0
+
+    def still_current(self, generation: int) -> NoteMemo:
+        """This memo, emptied first when files were written since it was filled."""
+        if generation != self.generation:
+            self.clear()
+            self.generation = generation
+        return self
+
+    def month(self, folder: Path) -> list[Note] | None:
+        return self.months.get(folder)
+
+    def remember(self, folder: Path, notes: list[Note]) -> None:
+        if self.count + len(notes) > MEMO_MAX_NOTES:
+            self.clear()
+        self.months[folder] = notes
+        self.count += len(notes)
 
 
-def _month_notes(ws: Workspace, start, end, skip_ids) -> Iterator[Note]:
+def _month_notes(ws: WorkspaceView, start: dt.date | None, end: dt.date | None,
+                 skip_ids: Collection[str] | None) -> Iterator[Note]:
     """The notes of the month folders of [start, end]; whole months are memoised for the
     rest of this process (several plugins of one 'peerkit status' read the same months),
     up to MEMO_MAX_NOTES notes, the memo being dropped as soon as this process writes any file."""
-    memo = ws._note_memo
-    if memo.get("generation") != storage.GENERATION[0]:
-        memo.clear()
-        memo["generation"] = storage.GENERATION[0]
-    known = ws._known_clients()
+    memo = ws.note_memo.still_current(session.current().generation)
+    known = ws.known_clients()
     current_folder = None
     collected: list[Note] = []
     whole = False
-    fresh: dict[str, tuple] = {}   # notes of this folder its cache could not serve
+    fresh: dict[str, tuple[Any, ...]] = {}   # notes of this folder its cache could not serve
     started = 0
-    for path, entry, cache in _note_entries(ws, start, end, memo=memo):
-        if isinstance(path, list):  # a memoised month: (list of notes, None, None)
-            for note in path:
+    for item in _note_entries(ws, start, end, memo=memo):
+        if isinstance(item, list):  # a memoised month: its notes
+            for note in item:
                 if not (skip_ids and note.id in skip_ids):
                     yield note
             continue
+        path, entry, cache = item
         folder = path.parent
         if folder != current_folder:
             if whole and current_folder is not None:
-                _remember(memo, current_folder, collected)
+                memo.remember(current_folder, collected)
             _refresh_stale(ws, current_folder, fresh, started)
             current_folder, collected, fresh, started = folder, [], {}, time.time_ns()
             whole = not skip_ids and _covers_month(folder, start, end)
@@ -742,20 +807,18 @@ def _month_notes(ws: Workspace, start, end, skip_ids) -> Iterator[Note]:
         collected.append(note)
         yield note
     if whole and current_folder is not None:
-        _remember(memo, current_folder, collected)
+        memo.remember(current_folder, collected)
     _refresh_stale(ws, current_folder, fresh, started)
 
 
-def _refresh_stale(ws: Workspace, folder: Path | None, fresh: dict, started: int) -> None:
+def _refresh_stale(ws: WorkspaceView, folder: Path | None, fresh: dict[str, Any], started: int) -> None:
     """A month whose cache served not every note read: write it again (see notecache)."""
     if folder is None or not fresh:
         return
-    from peerkit.notecache import refresh_after_read
-
-    refresh_after_read(ws.root, folder, fresh=fresh, started_ns=started)
+    notecache.refresh_after_read(ws.root, folder, fresh=fresh, started_ns=started)
 
 
-def _covers_month(folder: Path, start, end) -> bool:
+def _covers_month(folder: Path, start: dt.date | None, end: dt.date | None) -> bool:
     """Whether [start, end] holds the whole month of ``notes/YYYY/MM`` (so all of it is read)."""
     try:
         y, m = int(folder.parent.name), int(folder.name)
@@ -769,7 +832,7 @@ def _covers_month(folder: Path, start, end) -> bool:
     return (start is None or start <= first) and (end is None or end >= last)
 
 
-def load_note_by_id(ws: Workspace, note_id: str) -> Note:
+def load_note_by_id(ws: WorkspaceView, note_id: str) -> Note:
     check_id(note_id, "note id")
     day = date_in_name(note_id)
     candidates = []
@@ -785,6 +848,38 @@ def load_note_by_id(ws: Workspace, note_id: str) -> Note:
     raise DataError(f"unknown note id {note_id!r} (see 'peerkit note list')")
 
 
-def _zoned(note: Note, ws: Workspace) -> Note:
+def _zoned(note: Note, ws: WorkspaceView) -> Note:
     note.zone = ws.timezone
     return note
+
+
+# ---------------------------------------------------------------------------- cache values
+
+
+def note_cache_value(path: Path) -> dict[str, Any]:
+    """What a note cache holds for the note file ``path`` (validated here once, all but the
+    client id, which readers check): see ``peerkit.notecache``."""
+    return note_from_dict(storage.read_toml(path), path, expect_id=path.stem).to_dict()
+
+
+def client_cache_value(path: Path) -> dict[str, Any]:
+    """What the clients cache holds for the client file ``path``: its values, once they are
+    known to be a valid client (readers validate again, cheaply)."""
+    data = storage.read_toml(path)
+    client_from_dict(data, path, expect_id=path.stem)  # only valid clients are cached
+    return data
+
+
+def refresh_note_cache(folder: Path) -> None:
+    """Rebuild the cache of one month of notes (call while holding the workspace lock)."""
+    notecache.refresh(folder, build=note_cache_value)
+
+
+def refresh_client_cache(folder: Path) -> None:
+    """Rebuild the cache of the clients folder (call while holding the workspace lock)."""
+    notecache.refresh(folder, name=notecache.CLIENTS_CACHE_NAME, build=client_cache_value)
+
+
+def refresh_all_note_caches(notes_root: Path) -> int:
+    """Rebuild the cache of every month of notes; return how many."""
+    return notecache.refresh_all(notes_root, build=note_cache_value)

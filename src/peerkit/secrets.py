@@ -17,8 +17,17 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from peerkit import session
 from peerkit.errors import DataError, SecretError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from keyring.backend import KeyringBackend
+
+T = TypeVar("T")
 
 SERVICE = "peerkit"
 INDEX_KEY = ".peerkit-secret-names"
@@ -31,7 +40,7 @@ REMEDY = ("install and unlock an OS keyring (macOS Keychain, Windows Credential 
 _INSECURE = ("PlaintextKeyring", "null.Keyring", "fail.Keyring")
 
 
-def _backend_names(kr) -> list[str]:
+def _backend_names(kr: KeyringBackend) -> list[str]:
     backends = getattr(kr, "backends", None)
     items = backends if backends else [kr]
     return [f"{type(b).__module__}.{type(b).__name__}" for b in items]
@@ -39,10 +48,9 @@ def _backend_names(kr) -> list[str]:
 
 REMEMBERED_NAME = "keyring-backend"
 _CLASS_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$")
-_detected = False   # True when this process's backend came from keyring's own detection
 
 
-def remembered_file():
+def remembered_file() -> Path:
     from peerkit.userconfig import config_dir
 
     return config_dir() / REMEMBERED_NAME
@@ -70,14 +78,13 @@ def _configured_elsewhere() -> bool:
     try:
         from keyring.core import _config_path
 
-        return _config_path().exists()
+        return bool(_config_path().exists())  # type: ignore[no-untyped-call]
     except Exception:  # noqa: BLE001 - keyring's internals moved: let keyring decide
         return True
 
 
-def _choose():
+def _choose() -> KeyringBackend:
     """The process's keyring: one set already (tests, callers), the recorded one, or detected."""
-    global _detected
     import keyring.core
 
     if keyring.core._keyring_backend is not None or _configured_elsewhere():
@@ -92,30 +99,29 @@ def _choose():
             keyring.core.set_keyring(kr)
             return kr
     kr = keyring.get_keyring()
-    _detected = True
+    session.current().keyring_detected = True  # recorded by _remember once it holds a secret
     return kr
 
 
-def _remember(kr) -> None:
+def _remember(kr: KeyringBackend) -> None:
     """Record a detected backend that holds the user's secrets (never a chain of backends)."""
-    global _detected
-    if not _detected or getattr(kr, "backends", None) is not None:
+    if not session.current().keyring_detected or getattr(kr, "backends", None) is not None:
         return
-    _detected = False
+    session.current().keyring_detected = False
     name = f"{type(kr).__module__}.{type(kr).__name__}"
     if not _CLASS_RE.match(name) or _remembered() == name:
         return
     try:
-        from peerkit import storage
+        from peerkit import files
 
         path = remembered_file()
-        storage.ensure_dir(path.parent)
-        storage.atomic_write_text(path, name + "\n")
+        files.ensure_dir(path.parent)
+        files.atomic_write_plain(path, (name + "\n").encode("utf-8"))
     except Exception:  # noqa: BLE001 - only a speed-up: an unwritable config folder is fine
         pass
 
 
-def backend():
+def backend() -> KeyringBackend:
     """The keyring backend, checked: refuses missing and plaintext backends."""
     try:
         import keyring  # noqa: F401
@@ -173,7 +179,7 @@ def check_name(name: str) -> str:
     return name
 
 
-def _call(fn, *args):
+def _call(fn: Callable[..., T], *args: Any) -> T:
     try:
         return fn(*args)
     except SecretError:
@@ -182,8 +188,8 @@ def _call(fn, *args):
         raise _failure(exc, "refused the request") from None
 
 
-def _names(kr) -> list[str]:
-    raw = _call(kr.get_password, SERVICE, INDEX_KEY)
+def _names(kr: KeyringBackend) -> list[str]:
+    raw: str | None = _call(kr.get_password, SERVICE, INDEX_KEY)
     try:
         names = json.loads(raw) if raw else []
     except ValueError:
@@ -205,7 +211,7 @@ def set_secret(name: str, value: str) -> None:
 def get_secret(name: str) -> str | None:
     check_name(name)
     kr = backend()
-    value = _call(kr.get_password, SERVICE, name)
+    value: str | None = _call(kr.get_password, SERVICE, name)
     if value is not None:
         _remember(kr)
     return value

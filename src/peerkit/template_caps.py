@@ -16,7 +16,7 @@ operands are already capped, right after:
   ``translate`` as methods, and the ``center``, ``indent``, ``join``, ``replace``, ``batch``
   and ``slice`` filters.
 
-The limit is :data:`peerkit.templating.MAX_VALUE_LENGTH`; going past it raises
+The limit is :data:`MAX_VALUE_LENGTH`; going past it raises
 :class:`TooLarge`, which the render reports as "template output too large" (exit 3).
 What these cannot see (a huge list printed whole, a block filter over a long loop) is left to
 the render's memory limit (:mod:`peerkit.render_limits`).
@@ -29,7 +29,10 @@ import types
 from typing import Any
 
 from jinja2.compiler import CodeGenerator
-from jinja2.sandbox import SandboxedEscapeFormatter, SandboxedFormatter, SecurityError
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import SandboxedEscapeFormatter, SandboxedFormatter
+
+MAX_VALUE_LENGTH = 1_000_000     # a template may not build a string or list longer than this
 
 
 class TooLarge(SecurityError):
@@ -37,9 +40,7 @@ class TooLarge(SecurityError):
 
 
 def limit() -> int:
-    from peerkit import templating
-
-    return templating.MAX_VALUE_LENGTH
+    return MAX_VALUE_LENGTH
 
 
 def check_size(size: int) -> None:
@@ -89,7 +90,7 @@ def check_percent(fmt: Any, values: Any) -> None:
     check_size(len(fmt) + specs * longest)
 
 
-def _arg(args: tuple, kwargs: dict, index: int, name: str, default: Any = None) -> Any:
+def _arg(args: tuple[Any, ...], kwargs: dict[str, Any], index: int, name: str, default: Any = None) -> Any:
     return args[index] if len(args) > index else kwargs.get(name, default)
 
 
@@ -97,7 +98,8 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def predict_method(s: str, name: str, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+def predict_method(s: str, name: str, args: tuple[Any, ...],
+                   kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
     """Check what ``s.<name>(*args, **kwargs)`` would build; returns the (possibly
     materialised) arguments to call it with."""
     if name in ("center", "ljust", "rjust", "zfill"):
@@ -229,21 +231,21 @@ def _filter(original: Any, check: Any) -> Any:
     return wrapper
 
 
-def _skip_ctx(args: tuple) -> tuple:
+def _skip_ctx(args: tuple[Any, ...]) -> tuple[Any, ...]:
     """Filters marked pass_eval_context get the EvalContext first."""
     from jinja2.nodes import EvalContext
 
     return args[1:] if args and isinstance(args[0], EvalContext) else args
 
 
-def _check_center(args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+def _check_center(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
     width = _arg(args, kwargs, 1, "width", 80)
     if _is_int(width):
         check_size(width)
     return args, kwargs
 
 
-def _check_indent(args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+def _check_indent(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
     text = str(args[0]) if args else ""
     width = _arg(args, kwargs, 1, "width", 4)
     step = len(width) if isinstance(width, str) else (width if _is_int(width) else 0)
@@ -251,7 +253,7 @@ def _check_indent(args: tuple, kwargs: dict) -> tuple[tuple, dict]:
     return args, kwargs
 
 
-def _check_join(args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+def _check_join(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
     rest = _skip_ctx(args)
     head = args[: len(args) - len(rest)]
     if rest:
@@ -263,21 +265,21 @@ def _check_join(args: tuple, kwargs: dict) -> tuple[tuple, dict]:
     return args, kwargs
 
 
-def _check_replace(args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+def _check_replace(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
     rest = _skip_ctx(args)
     if len(rest) >= 3:
         predict_method(str(rest[0]), "replace", tuple(str(a) for a in rest[1:3]) + tuple(rest[3:4]), {})
     return args, kwargs
 
 
-def _check_format(args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+def _check_format(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
     if args:
         check_percent(str(args[0]), kwargs or tuple(args[1:]))
     return args, kwargs
 
 
 def _check_count(index: int, name: str) -> Any:
-    def check(args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+    def check(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
         count = _arg(args, kwargs, index, name, 0)
         if _is_int(count):
             check_size(count)
@@ -286,7 +288,7 @@ def _check_count(index: int, name: str) -> Any:
     return check
 
 
-def cap_filters(filters: dict) -> None:
+def cap_filters(filters: dict[str, Any]) -> None:
     """Replace the filters that can build large values with size-checked ones."""
     checks = {"center": _check_center, "indent": _check_indent, "join": _check_join,
               "replace": _check_replace, "format": _check_format,

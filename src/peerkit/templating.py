@@ -10,17 +10,22 @@ listed in ``[templates] allowed_hosts`` is refused (exit 3) naming the template 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from peerkit import session
 from peerkit.errors import DataError, PeerkitError
 
 if TYPE_CHECKING:  # pragma: no cover
+    import jinja2
+    import jinja2.runtime
+    import jinja2.sandbox
+
     from peerkit.workspace import Workspace
 
 FORMATS = ("html", "md", "txt")
 MAX_OUTPUT_CHARS = 20_000_000
-MAX_VALUE_LENGTH = 1_000_000     # a template may not build a string or list longer than this
 RENDER_SECONDS = 20              # wall-clock limit for one render (POSIX main thread)
 
 
@@ -44,9 +49,9 @@ def search_path(workspace: Workspace | None) -> list[tuple[str, Path]]:
     return out
 
 
-def list_templates(workspace: Workspace | None) -> list[dict]:
+def list_templates(workspace: Workspace | None) -> list[dict[str, Any]]:
     """Every template name with where it comes from (the first match wins)."""
-    seen: dict[str, dict] = {}
+    seen: dict[str, dict[str, Any]] = {}
     for source, folder in search_path(workspace):
         if not folder.is_dir():
             continue
@@ -76,14 +81,14 @@ def md_escape(value: Any) -> str:
     return text.replace("\n", "  \n")
 
 
-def _escape_marker(m: re.Match) -> str:
+def _escape_marker(m: re.Match[str]) -> str:
     marker = m.group(2)
     if marker[0].isdigit():  # "1." -> "1\\." keeps the number, loses the list meaning
         return m.group(1) + marker[:-1] + "\\" + marker[-1]
     return m.group(1) + "\\" + marker
 
 
-def _sandbox_class():
+def _sandbox_class() -> type[jinja2.sandbox.ImmutableSandboxedEnvironment]:
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
     from peerkit import template_caps as caps
@@ -96,18 +101,20 @@ def _sandbox_class():
         intercepted_binops = frozenset(["*", "**", "+", "%"])
         code_generator_class = caps.CappedCodeGenerator
 
-        def call_binop(self, context, operator, left, right):
+        def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any,
+                       right: Any) -> Any:
             return caps.call_binop(operator, left, right)
 
-        def wrap_str_format(self, value):
-            return caps.capped_str_method(self, value)
+        def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+            method: Callable[..., str] | None = caps.capped_str_method(self, value)
+            return method
 
         capped_concat = staticmethod(caps.capped_concat)
 
     return LimitedSandbox
 
 
-def environment(workspace: Workspace | None, fmt: str):
+def environment(workspace: Workspace | None, fmt: str) -> jinja2.Environment:
     import jinja2
 
     if fmt not in FORMATS:
@@ -196,7 +203,7 @@ def check_markdown(workspace: Workspace | None, where: str, text: str) -> None:
         raise DataError(where, f"the Markdown it produced {problem}, so it was not rendered{hint}")
 
 
-def render(workspace: Workspace | None, name: str, context: dict, *, fmt: str) -> str:
+def render(workspace: Workspace | None, name: str, context: dict[str, Any], *, fmt: str) -> str:
     """Render template ``name`` (``notes/note.md.j2``) for ``fmt`` (html, md or txt).
 
     Errors (a missing template, a typo such as ``{{ client.nmae }}``, a sandbox violation)
@@ -222,7 +229,8 @@ def _preload(workspace: Workspace | None, fmt: str) -> None:
     import peerkit.template_caps  # noqa: F401
 
     search_path(workspace)  # loads the plugins (their template_dirs) in this process
-    if fmt in FORMATS and not _warm.get(fmt):
+    warm = session.current().warm_formats
+    if fmt in FORMATS and fmt not in warm:
         # Jinja caches lexers per configuration, and re caches patterns: fill both here with a
         # template of our own so every child does not rebuild them
         env = environment(workspace, fmt)
@@ -230,15 +238,12 @@ def _preload(workspace: Workspace | None, fmt: str) -> None:
                         ).render(x=[1])
         peerkit.htmlsafe.rebuild('<!DOCTYPE html><html><head><style>p{}</style></head>'
                                  '<body><a href="#a" style="x">b</a></body></html>')
-        _warm[fmt] = True
+        warm.add(fmt)
 
 
-_warm: dict[str, bool] = {}
-
-
-def _render_here(workspace: Workspace | None, name: str, context: dict, fmt: str) -> str:
+def _render_here(workspace: Workspace | None, name: str, context: dict[str, Any], fmt: str) -> str:
     import jinja2
-    from jinja2.sandbox import SecurityError
+    from jinja2.exceptions import SecurityError
 
     env = environment(workspace, fmt)
     try:
@@ -248,7 +253,7 @@ def _render_here(workspace: Workspace | None, name: str, context: dict, fmt: str
     except jinja2.TemplateSyntaxError as exc:
         raise DataError(f"template {exc.filename or name}", f"syntax error: {exc.message}",
                         line=exc.lineno) from None
-    from peerkit.template_caps import TooLarge
+    from peerkit.template_caps import MAX_VALUE_LENGTH, TooLarge
 
     where = f"template {template.filename or name}"
     try:
@@ -284,9 +289,9 @@ def _render_here(workspace: Workspace | None, name: str, context: dict, fmt: str
     return text
 
 
-def _render_capped(template, context: dict, where: str) -> str:
+def _render_capped(template: jinja2.Template, context: dict[str, Any], where: str) -> str:
     """Render chunk by chunk, stopping as soon as the output passes MAX_OUTPUT_CHARS."""
-    chunks = []
+    chunks: list[str] = []
     total = 0
     for chunk in template.generate(**context):
         total += len(chunk)
@@ -315,14 +320,14 @@ class _time_limit:
         self.seconds = seconds
         self.active = False
 
-    def __enter__(self):
+    def __enter__(self) -> _time_limit:
         import signal
         import threading
 
         if not hasattr(signal, "SIGALRM") or threading.current_thread() is not threading.main_thread():
             return self
 
-        def on_alarm(signum, frame):
+        def on_alarm(signum: int, frame: object) -> None:
             raise _RenderTimeout()
 
         self.previous = signal.signal(signal.SIGALRM, on_alarm)
@@ -330,13 +335,12 @@ class _time_limit:
         self.active = True
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         import signal
 
         if self.active:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, self.previous)
-        return False
 
 
 _LINT_RULES = (

@@ -94,9 +94,9 @@ def _unsafe_reason(path: Path) -> str:
     return ""
 
 
-def load() -> dict[str, dict]:
+def load() -> dict[str, dict[str, Any]]:
     """Every trusted workspace by real path.  An unsafe or broken trust file is an error."""
-    from peerkit import storage
+    from peerkit import files
 
     path = trust_file()
     if not path.is_file():
@@ -104,28 +104,28 @@ def load() -> dict[str, dict]:
     problem = _unsafe_reason(path)
     if problem:
         raise DataError(f"{problem}; peerkit ignores its trust list until that is fixed")
-    data = storage.read_toml(path)
-    found: dict[str, dict] = {}
+    data = files.read_plain_toml(path)
+    found: dict[str, dict[str, Any]] = {}
     entries = data.get("workspace", [])
     if not isinstance(entries, list):
-        raise DataError(storage.display_path(path), "[[workspace]] must be an array of tables")
+        raise DataError(files.display_path(path), "[[workspace]] must be an array of tables")
     for i, entry in enumerate(entries):
         if not isinstance(entry, dict) or not isinstance(entry.get("path"), str) \
                 or not isinstance(entry.get("plugins", {}), dict):
-            raise DataError(storage.display_path(path), f"workspace entry {i + 1}: needs 'path' and a "
+            raise DataError(files.display_path(path), f"workspace entry {i + 1}: needs 'path' and a "
                             "[workspace.plugins] table; run 'peerkit trust --revoke' and trust again")
         found[entry["path"]] = entry
     return found
 
 
-def _save(entries: dict[str, dict]) -> None:
-    from peerkit import storage
+def _save(entries: dict[str, dict[str, Any]]) -> None:
+    from peerkit import files
 
     path = trust_file()
-    storage.ensure_dir(path.parent)
+    files.ensure_dir(path.parent)
     header = ("Workspaces whose plugins/*.py peerkit may run (see 'peerkit trust --help').\n"
               "Edit with 'peerkit trust' and 'peerkit trust --revoke', not by hand.")
-    storage.write_toml(path, {"workspace": [entries[k] for k in sorted(entries)]}, header=header)
+    files.write_plain_toml(path, {"workspace": [entries[k] for k in sorted(entries)]}, header=header)
 
 
 class _Locked:
@@ -134,9 +134,9 @@ class _Locked:
     def __enter__(self) -> _Locked:
         from filelock import FileLock, Timeout
 
-        from peerkit import storage
+        from peerkit import files
 
-        storage.ensure_dir(config_dir())
+        files.ensure_dir(config_dir())
         self.lock = FileLock(str(config_dir() / (TRUST_NAME + ".lock")), timeout=10)
         try:
             self.lock.acquire()
@@ -153,7 +153,7 @@ def _locked() -> _Locked:
     return _Locked()
 
 
-def trust(root: Path | str) -> dict:
+def trust(root: Path | str) -> dict[str, Any]:
     """Record ``root`` (real path, owner, SHA-256 of each plugin file) as trusted."""
     root = real(root)
     plugins = {}
@@ -197,7 +197,7 @@ class Verdict:
     """The trust status of one workspace, read once per command."""
 
     root: Path
-    entry: dict | None
+    entry: dict[str, Any] | None
     error: str = ""  # the trust file could not be read
     other_owner: bool = False
     problems: dict[str, str] = field(default_factory=dict)

@@ -12,12 +12,17 @@ keys that disagree are an error (exit 3), never a silent choice.
 """
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from peerkit.dates import fiscal_year
 from peerkit.validate import Fields
+
+if TYPE_CHECKING:  # pragma: no cover
+    from peerkit.workspace import Workspace
+Warn = Callable[[str], None]
 
 DEFAULT_LIMIT = 24
 DEFAULT_START = (7, 1)
@@ -61,12 +66,13 @@ def _start(f: Fields, key: str) -> tuple[int, int]:
     return month, day
 
 
-def unmanaged_rule(ws, warn=None) -> UnmanagedRule:
+def unmanaged_rule(ws: Workspace, warn: Warn | None = None) -> UnmanagedRule:
     """The workspace's rule, read once per Workspace.  ``warn(text)`` receives the warnings
     about old keys (default: stderr)."""
-    cached = getattr(ws, "_peerkit_unmanaged_rule", None)
-    if cached is not None:
-        return cached
+    return ws.memo("peerkit.unmanaged", lambda: _read_rule(ws, warn))
+
+
+def _read_rule(ws: Workspace, warn: Warn | None) -> UnmanagedRule:
     if warn is None:
         from peerkit.output import message
 
@@ -77,14 +83,13 @@ def unmanaged_rule(ws, warn=None) -> UnmanagedRule:
     limit = _setting(billing, tables, "unmanaged_units", ("notes", "caseload"), _limit,
                      DEFAULT_LIMIT, warn)
     start = _setting(billing, tables, "fiscal_year_start", ("caseload",), _start, DEFAULT_START, warn)
-    rule = UnmanagedRule(limit, start)
-    with contextlib.suppress(AttributeError):
-        ws._peerkit_unmanaged_rule = rule
-    return rule
+    return UnmanagedRule(limit, start)
 
 
 def _setting(billing: Fields, tables: dict[str, Fields], key: str, old_tables: tuple[str, ...],
-             read, default, warn):
+             read: Callable[[Fields, str], Any], default: Any, warn: Warn) -> Any:
+    """The value of ``[billing] key``, else of the old tables' key (with a warning), else the
+    default (a limit or a (month, day) start: see the callers)."""
     old = {name: read(tables[name], key) for name in old_tables if key in tables[name].data}
     new_name = f"[billing] {key}"
     if key in billing.data:

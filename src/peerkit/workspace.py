@@ -5,24 +5,38 @@ import contextlib
 import datetime as dt
 import getpass
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterator
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from peerkit import storage
+from peerkit import session, storage
 from peerkit.errors import DataError, LockError, PeerkitError, UsageError
+from peerkit.notecache import CACHE_NAME, CLIENTS_CACHE_NAME
+from peerkit.records import (
+    Client,
+    KnownClients,
+    Note,
+    NoteMemo,
+    check_id,
+    iter_notes,
+    load_clients,
+    load_note_by_id,
+    refresh_client_cache,
+    refresh_note_cache,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
-    from peerkit.records import Client, Note
     from peerkit.units import UnitRule
 
-from peerkit.discovery import CONFIG_NAME, find_root  # noqa: F401 - re-exported
+from peerkit.discovery import CONFIG_NAME as CONFIG_NAME  # re-exported
+from peerkit.discovery import LOCK_NAME as LOCK_NAME  # re-exported
+from peerkit.discovery import find_root
 
-LOCK_NAME = ".peerkit.lock"
 LOCK_TIMEOUT_ENV = "PEERKIT_LOCK_TIMEOUT"
 DEFAULT_LOCK_TIMEOUT_SECONDS = 10.0
 SCHEMA_VERSION = 1
+T = TypeVar("T")
 
 
 def lock_timeout() -> float:
@@ -49,14 +63,17 @@ class Workspace:
 
     Attributes:
         root: the workspace folder (the one holding peerkit.toml), a ``Path``.
+        note_memo: the notes of whole months read so far (``records.NoteMemo``), for the rest
+            of the command or until it writes a file.
     """
 
     def __init__(self, root: Path):
         self.root = Path(root)
         storage.register_root(self.root)
         self._clients: dict[str, Client] | None = None
-        self._note_memo: dict = {}
-        self._known = None
+        self._known: KnownClients | None = None
+        self._memos: dict[str, object] = {}
+        self.note_memo = NoteMemo()
 
     @classmethod
     def open(cls, explicit: str | Path | None = None, start: Path | None = None) -> Workspace:
@@ -85,7 +102,7 @@ class Workspace:
             return str(path)
 
     @cached_property
-    def config(self) -> dict:
+    def config(self) -> dict[str, Any]:
         """peerkit.toml, read and validated once (plain dicts and lists)."""
         from peerkit.config import validate_config
 
@@ -120,7 +137,14 @@ class Workspace:
         self.__dict__["config"] = data  # what the cached property would hold
         return problems
 
-    def section(self, name: str) -> dict:
+    def forget_config(self) -> None:
+        """Drop peerkit.toml as read so far, and what was computed from it (after a command
+        changed the file): the next use reads it again."""
+        for name in ("config", "unit_rule", "timezone"):
+            self.__dict__.pop(name, None)
+        self._memos.clear()
+
+    def section(self, name: str) -> dict[str, Any]:
         """A top-level table of peerkit.toml (``[caseload]``, ``[wrap]``...), or ``{}``."""
         value = self.config.get(name, {})
         if not isinstance(value, dict):
@@ -135,7 +159,7 @@ class Workspace:
         return UnitRule.from_config(self.section("billing"), self.path(CONFIG_NAME))
 
     @property
-    def provider(self) -> dict:
+    def provider(self) -> dict[str, Any]:
         """The ``[provider]`` table (name, credentials; secrets only as ``keyring:`` references)."""
         return self.section("provider")
 
@@ -151,15 +175,11 @@ class Workspace:
     def clients(self) -> dict[str, Client]:
         """Every client record, by id (read once per command)."""
         if self._clients is None:
-            from peerkit.records import load_clients
-
             self._clients = load_clients(self)
         return self._clients
 
     def client(self, client_id: str) -> Client:
         """One client by id; an unknown id is a DataError (exit 3)."""
-        from peerkit.records import check_id
-
         check_id(client_id, "client id")
         found = self.clients().get(client_id)
         if found is None:
@@ -169,35 +189,41 @@ class Workspace:
 
     def forget_notes(self) -> None:
         """Drop the notes this process memoised (a long export does, workspace by workspace)."""
-        self._note_memo.clear()
+        self.note_memo.clear()
 
     def forget_clients(self) -> None:
         """Drop the clients read so far (after a command changed a client file)."""
         self._clients = None
         self._known = None
 
-    def _known_clients(self):
-        """Client ids that exist, checked by file without parsing every client."""
-        if self._known is None:
-            from peerkit.records import KnownClients
+    def clients_read(self) -> dict[str, Client] | None:
+        """The clients :meth:`clients` has read so far, or None when it has not (reads nothing)."""
+        return self._clients
 
-            self._known = KnownClients(self)
+    def known_clients(self) -> KnownClients:
+        """Client ids that exist (``"C001" in ws.known_clients()``), checked by file without
+        parsing every client."""
+        if self._known is None:
+            self._known = KnownClients(self.path("clients"), self.clients_read)
         return self._known
 
+    def memo(self, key: str, make: Callable[[], T]) -> T:
+        """``make()``, computed once for this workspace object and kept under ``key`` (a
+        plugin's settings parsed from peerkit.toml: use the plugin's name as the key)."""
+        if key not in self._memos:
+            self._memos[key] = make()
+        return cast(T, self._memos[key])
+
     def notes(self, start: dt.date | None = None, end: dt.date | None = None,
-              *, client: str | None = None, skip_ids=None) -> Iterator[Note]:
+              *, client: str | None = None, skip_ids: Collection[str] | None = None) -> Iterator[Note]:
         """Service notes whose date is in [start, end] (``None``: open-ended), read from
         notes/YYYY/MM only; ``client``: only this client's notes.
 
         ``skip_ids``: optional set of note ids whose files are not read at all."""
-        from peerkit.records import iter_notes
-
         return iter_notes(self, start, end, client=client, skip_ids=skip_ids)
 
     def note(self, note_id: str) -> Note:
         """One note by id (its file is found from the date in the id); unknown: DataError."""
-        from peerkit.records import load_note_by_id
-
         return load_note_by_id(self, note_id)
 
     # ------------------------------------------------------------ writing
@@ -239,7 +265,7 @@ class Workspace:
             wrote_owner = self._write_owner(owner_path)
             storage.sweep_temp_files(self.root)
             storage.sweep_pending_exports()
-            storage.TOUCHED.clear()
+            session.current().take_touched()
             yield self
         finally:
             try:
@@ -274,15 +300,13 @@ class Workspace:
 
     def _refresh_note_caches(self) -> None:
         """Bring the caches of every folder this command wrote a note or client in up to date."""
-        from peerkit.notecache import CACHE_NAME, CLIENTS_CACHE_NAME, refresh, refresh_clients
-
         notes, clients = self.path("notes"), self.path("clients")
-        touched = [p for p in storage.TOUCHED if p.name not in (CACHE_NAME, CLIENTS_CACHE_NAME)]
-        storage.TOUCHED.clear()
+        touched = [p for p in session.current().take_touched()
+                   if p.name not in (CACHE_NAME, CLIENTS_CACHE_NAME)]
         for folder in sorted({p.parent for p in touched if p.parent.parent.parent == notes}):
-            refresh(folder)
+            refresh_note_cache(folder)
         if any(p.parent == clients for p in touched):
-            refresh_clients(clients)
+            refresh_client_cache(clients)
 
     def audit(self, command: str, *, records: list[str] | tuple[str, ...] = (),
               output: str | Path | None = None, action: str = "") -> None:

@@ -139,9 +139,9 @@ def test_never_through_a_symbolic_link(ws_path, tmp_path):
     assert not (elsewhere / notecache.CACHE_NAME).exists()
     month.unlink()
     shutil.move(str(elsewhere), month)
-    from peerkit import storage
+    from peerkit import session
 
-    storage.forget_paths()   # a new command: the folders' real paths are looked up again
+    session.current().new_command()   # a new command: the folders' real paths are looked up again
     target = tmp_path / "target.json"
     target.write_text("keep")
     month_cache(ws_path).symlink_to(target)          # a planted link where the cache goes

@@ -111,11 +111,10 @@ def test_the_memo_is_bounded(ws_path, monkeypatch):
     monkeypatch.setattr(records, "MEMO_MAX_NOTES", 10)
     ws = Workspace(ws_path)
     assert len(list(ws.notes(*NOV))) == 25
-    memo = ws._note_memo
-    assert sum(len(v) for k, v in memo.items() if k not in ("generation", "count")) <= 25
-    assert memo.get("count", 0) <= 25
+    memo = ws.note_memo
+    assert sum(len(v) for v in memo.months.values()) == memo.count <= 25
     ws.forget_notes()
-    assert ws._note_memo == {}
+    assert memo.months == {} and memo.count == 0
     assert len(list(ws.notes(*NOV))) == 25
 
 

@@ -384,6 +384,7 @@ def test_caches_refreshed_again_keep_their_entries(run, ws_path):
     import time
 
     from peerkit import notecache
+    from peerkit.records import refresh_note_cache
 
     assert run("crypt", "enable").exit_code == 0
     folder = ws_path / "notes" / "2026" / "11"
@@ -391,8 +392,8 @@ def test_caches_refreshed_again_keep_their_entries(run, ws_path):
     assert cache.entries and all(e.get("sealed", "").startswith("enc:v1:") and e["note"] == {}
                                  for e in cache.entries.values())
     time.sleep(notecache.RACY_NS / 1e9 + 0.2)  # files older than the racy margin: entries current
-    notecache.refresh(folder)
-    notecache.refresh(folder)  # reuses entries: must write dates back as JSON
+    refresh_note_cache(folder)
+    refresh_note_cache(folder)  # reuses entries: must write dates back as JSON
     again = notecache.MonthCache(folder)
     assert set(again.entries) == set(cache.entries)
     assert b"Public library" not in (folder / notecache.CACHE_NAME).read_bytes()

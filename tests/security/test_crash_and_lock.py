@@ -143,6 +143,7 @@ AUDITOR = textwrap.dedent("""
 
 def test_concurrent_audit_appends_keep_the_chain(tmp_path):
     from peerkit.audit import verify
+    from peerkit.plugins import get_plugins
     from peerkit.workspace import Workspace
 
     (tmp_path / "peerkit.toml").write_text("schema = 1\n")
@@ -150,7 +151,7 @@ def test_concurrent_audit_appends_keep_the_chain(tmp_path):
     for p in procs:
         assert p.wait(timeout=120) == 0
     assert len((tmp_path / "audit.log").read_text().splitlines()) == 200
-    assert verify(Workspace(tmp_path)) == []
+    assert verify(Workspace(tmp_path), get_plugins()) == []
 
 
 @pytest.mark.parametrize("value", ["abc", "-1", "nan", "inf", "10s"])

@@ -11,7 +11,7 @@ import keyring.backend
 import keyring.core
 import pytest
 
-from peerkit import secrets
+from peerkit import secrets, session
 from peerkit.errors import SecretError
 from peerkit.testing import memory_keyring
 
@@ -34,7 +34,7 @@ def fresh_process(monkeypatch):
     STORE.clear()
     monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)
     monkeypatch.setattr(keyring.core, "_keyring_backend", None)
-    monkeypatch.setattr(secrets, "_detected", False)
+    monkeypatch.setattr(session.current(), "keyring_detected", False)
 
     def no_detection(*args, **kwargs):
         raise AssertionError("keyring detected a backend although one was recorded")

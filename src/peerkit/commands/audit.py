@@ -22,8 +22,9 @@ def audit_verify(ws: Workspace) -> None:
     """Check that no line of audit.log was edited, removed or inserted, and that every signed
     note still matches its seal (exit 1 if not)."""
     from peerkit.audit import verify, verify_seals
+    from peerkit.context import current_plugins
 
-    problems = verify(ws)
+    problems = verify(ws, current_plugins())
     seals = verify_seals(ws)
     for p in problems + seals:
         click.echo(p)

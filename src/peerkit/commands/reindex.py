@@ -23,15 +23,15 @@ def reindex(ws: Workspace) -> None:
     Useful after notes were written by another program or copied in from elsewhere: until
     then peerkit reads those files directly, which is correct but slower.
     """
-    from peerkit.notecache import refresh, refresh_clients
     from peerkit.output import progress
+    from peerkit.records import refresh_client_cache, refresh_note_cache
 
     with ws.lock():
         months = _month_folders(ws.path("notes"))
         with progress(months, label="Reindexing months") as bar:
             for folder in bar:
-                refresh(folder)
-        refresh_clients(ws.path("clients"))
+                refresh_note_cache(folder)
+        refresh_client_cache(ws.path("clients"))
     message(f"Rebuilt the note cache of {len(months)} month folder(s) and the client cache.")
 
 
