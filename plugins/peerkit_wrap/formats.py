@@ -152,7 +152,7 @@ def render_xlsx(plan: model.Plan, ws: Workspace):
     c = d["crisis"]
     cfg = model.settings(ws)
     wb = Workbook()
-    wb.remove(wb.active)
+    wb.remove(wb.worksheets[0])  # the empty sheet a new workbook starts with
 
     about = _Sheet(wb, "About this plan", ["Field", "Value"], [28, 70])
     about.add("Plan", "Wellness and crisis action plan (compatible with WRAP-style planning)")
