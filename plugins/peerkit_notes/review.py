@@ -990,8 +990,8 @@ def import_review(path: Path | str, *, reviewer: str | None = None, dry_run: boo
                     d.problem = "changed during the import; run it again"
                     continue
                 _write_review(note, d, name, at)
-                ws_root, note_id = d.target()
-                changed.setdefault(ws_root, []).append(note_id)
+                root, note_id = d.target()
+                changed.setdefault(root, []).append(note_id)
                 results[d.row] = "recorded"
         for root, ids in changed.items():
             n_app = sum(1 for d in todo if d.ws_root == root and results.get(d.row) == "recorded"

@@ -10,7 +10,7 @@ import click
 
 from peerkit import dates
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # pragma: no cover
     from click.shell_completion import CompletionItem
 
 F = TypeVar("F", bound=Callable[..., Any])
