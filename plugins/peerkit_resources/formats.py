@@ -370,7 +370,7 @@ def export_xlsx(resources: list[dict], ws) -> bytes:
     from peerkit.excel import DATE_FORMAT, neutral_properties, set_text
 
     wb = Workbook()
-    sheet = wb.active
+    sheet = wb.worksheets[0]  # a new workbook has one sheet (wb.active, typed Optional)
     sheet.title = XLSX_SHEET
     for c, name in enumerate(XLSX_COLUMNS, 1):
         set_text(sheet.cell(row=1, column=c), name, f"header {name}")

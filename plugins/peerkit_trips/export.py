@@ -45,7 +45,7 @@ def write_xlsx(trips: list, path, *, title: str, with_client: bool = False) -> N
     from peerkit.excel import DATE_FORMAT, save_workbook, set_text
 
     wb = openpyxl.Workbook()
-    sh = wb.active
+    sh = wb.worksheets[0]  # a new workbook has one sheet (wb.active, typed Optional)
     sh.title = "Mileage log"
     set_text(sh.cell(1, 1), title)
     sh.cell(1, 1).font = Font(bold=True)
@@ -70,7 +70,7 @@ def write_xlsx(trips: list, path, *, title: str, with_client: bool = False) -> N
     sh.cell(total, 1, "Total").font = Font(bold=True)
     miles_col = get_column_letter(7)
     sh.cell(total, 7, f"=SUM({miles_col}{head + 1}:{miles_col}{max(r, head + 1)})").number_format = "0.0"
-    sh.freeze_panes = sh.cell(head + 1, 1)
+    sh.freeze_panes = f"A{head + 1}"
     sh.auto_filter.ref = f"A{head}:{get_column_letter(len(cols))}{max(r, head)}"
     for c, width in enumerate((12, 28, 28, 40, 14, 14, 10, 18, 10), 1):
         if c <= len(cols):

@@ -150,7 +150,7 @@ def render_xlsx(plan: model.Plan, ws: Workspace):
 
     d = plan.data
     wb = Workbook()
-    wb.remove(wb.active)
+    wb.remove(wb.worksheets[0])  # the empty sheet a new workbook starts with
     _about_sheet(wb, plan, model.settings(ws))
     for key, _title, parts in model.TEXT_SECTIONS:
         _text_sheet(wb, d, key, parts)

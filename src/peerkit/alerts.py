@@ -29,7 +29,7 @@ class Alert:
         if self.severity not in SEVERITIES:
             raise ValueError(f"severity must be one of {SEVERITIES}")
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, str | None]:
         """``{"source", "subject", "severity", "due" (ISO date or null), "message"}``."""
         return {"source": self.source, "subject": self.subject, "severity": self.severity,
                 "due": self.due.isoformat() if self.due else None, "message": self.message}

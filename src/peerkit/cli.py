@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from peerkit import __version__
 from peerkit.errors import PeerkitError
 from peerkit.lazy import LazyCommand, resolve
+
+if TYPE_CHECKING:  # pragma: no cover
+    from peerkit.plugins import Plugins
 
 # Core commands, imported only when they run (their one-line help is repeated here so that
 # ``peerkit --help`` imports none of them; a test keeps the two in step).
@@ -63,7 +67,7 @@ class PeerkitGroup(click.Group):
 
     def _plugin_commands(self, ctx: click.Context) -> dict[str, click.Command]:
         root = ctx.find_root()
-        cached = root.meta.get("peerkit.commands")
+        cached: dict[str, click.Command] | None = root.meta.get("peerkit.commands")
         if cached is not None:
             return cached
         from peerkit.context import plugins_for
@@ -101,9 +105,10 @@ class PeerkitGroup(click.Group):
             plugins = plugins_for(ctx.find_root())
             owner = plugins.commands.get(cmd_name, ("?",))[0]
             try:
-                return plugins.load_command(owner, cmd_name, cmd)
+                loaded: click.Command = plugins.load_command(owner, cmd_name, cmd)
             except PeerkitError as exc:
                 raise PeerkitClickError(exc.message, exc.exit_code) from None
+            return loaded
         try:
             return resolve(cmd)
         except Exception as exc:  # noqa: BLE001 - a core command that cannot load is a bug
@@ -121,7 +126,7 @@ class PeerkitGroup(click.Group):
         with formatter.section("Commands"):
             formatter.write_dl([(n, c.get_short_help_str(limit)) for n, c in commands])
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: click.Context) -> Any:
         os.umask(0o077)  # everything peerkit creates is private to the user
         _new_command()
         try:
@@ -186,7 +191,7 @@ def _show_plugin_failures(ctx: click.Context, exit_code: int, stop: bool = True)
     """Plugin failures a command did not show itself (``collect`` hooks, see
     docs/plugins.md): one line each on stderr, and the command exits with their code (raised
     as click's Exit when ``stop``, else returned)."""
-    plugins = ctx.find_root().meta.get("peerkit.plugins")
+    plugins: Plugins | None = ctx.find_root().meta.get("peerkit.plugins")
     failures = plugins.take_failures() if plugins is not None else []
     if not failures:
         return exit_code
@@ -205,7 +210,8 @@ def _show_plugin_failures(ctx: click.Context, exit_code: int, stop: bool = True)
 @click.option("--disable-plugin", multiple=True, metavar="NAME", help="Do not load this plugin (repeatable).")
 @click.version_option(__version__, "--version", prog_name="peerkit", message="%(prog)s %(version)s")
 @click.pass_context
-def cli(ctx: click.Context, workspace: str | None, no_plugins: bool, disable_plugin: tuple[str, ...]):
+def cli(ctx: click.Context, workspace: str | None, no_plugins: bool,
+        disable_plugin: tuple[str, ...]) -> None:
     """Records, invoices and plans for certified peer support specialists.
 
     \b

@@ -12,12 +12,17 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    import click
 
 LIMIT = 200
 
 
-def _workspace(ctx) -> Path | None:
+def _workspace(ctx: click.Context) -> Path | None:
     from peerkit.discovery import find_root
 
     params = ctx.find_root().params or {}
@@ -27,7 +32,7 @@ def _workspace(ctx) -> Path | None:
         return None
 
 
-def _stems(folder: Path, incomplete: str, skip=("index",)) -> list[str]:
+def _stems(folder: Path, incomplete: str, skip: tuple[str, ...] = ("index",)) -> list[str]:
     try:
         entries = list(os.scandir(folder))
     except OSError:
@@ -37,7 +42,7 @@ def _stems(folder: Path, incomplete: str, skip=("index",)) -> list[str]:
     return [n for n in names if n.startswith(incomplete) and n not in skip][:LIMIT]
 
 
-def note_ids(ctx, incomplete: str) -> list[str]:
+def note_ids(ctx: click.Context, incomplete: str) -> list[str]:
     """Note ids, newest first; ``N-2026-11`` reads only that month's folder."""
     root = _workspace(ctx)
     if root is None:
@@ -61,27 +66,27 @@ def note_ids(ctx, incomplete: str) -> list[str]:
     return found[:LIMIT]
 
 
-def client_ids(ctx, incomplete: str) -> list[str]:
+def client_ids(ctx: click.Context, incomplete: str) -> list[str]:
     root = _workspace(ctx)
     return _stems(root / "clients", incomplete) if root else []
 
 
-def invoice_numbers(ctx, incomplete: str) -> list[str]:
+def invoice_numbers(ctx: click.Context, incomplete: str) -> list[str]:
     root = _workspace(ctx)
     return _stems(root / "invoices", incomplete) if root else []
 
 
-def resource_ids(ctx, incomplete: str) -> list[str]:
+def resource_ids(ctx: click.Context, incomplete: str) -> list[str]:
     root = _workspace(ctx)
     return _stems(root / "resources", incomplete) if root else []
 
 
-def incident_ids(ctx, incomplete: str) -> list[str]:
+def incident_ids(ctx: click.Context, incomplete: str) -> list[str]:
     root = _workspace(ctx)
     return _stems(root / "incidents", incomplete) if root else []
 
 
-def credential_ids(ctx, incomplete: str) -> list[str]:
+def credential_ids(ctx: click.Context, incomplete: str) -> list[str]:
     import tomllib
 
     root = _workspace(ctx)
@@ -95,11 +100,12 @@ def credential_ids(ctx, incomplete: str) -> list[str]:
     return sorted(i for i in ids if isinstance(i, str) and i.startswith(incomplete))[:LIMIT]
 
 
-KINDS = {"note": note_ids, "client": client_ids, "invoice": invoice_numbers,
-         "resource": resource_ids, "incident": incident_ids, "credential": credential_ids}
+KINDS: dict[str, Callable[[click.Context, str], list[str]]] = {
+    "note": note_ids, "client": client_ids, "invoice": invoice_numbers,
+    "resource": resource_ids, "incident": incident_ids, "credential": credential_ids}
 
 
-def complete_ids(kind: str, ctx, incomplete: str) -> list[str]:
+def complete_ids(kind: str, ctx: click.Context, incomplete: str) -> list[str]:
     """Ids of one kind of record starting with ``incomplete`` (never raises)."""
     try:
         return KINDS[kind](ctx, incomplete)
@@ -107,10 +113,11 @@ def complete_ids(kind: str, ctx, incomplete: str) -> list[str]:
         return []
 
 
-def format_names(hook: str, what: str, builtins: tuple[str, ...] = ()):
+def format_names(hook: str, what: str, builtins: tuple[str, ...] = (),
+                 ) -> Callable[[click.Context, click.Parameter, str], list[str]]:
     """A ``shell_complete`` callback listing the names of a formats hook (plus ``builtins``)."""
 
-    def complete(ctx, param, incomplete: str) -> list[str]:
+    def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
         names = set(builtins)
         try:
             with contextlib.redirect_stderr(io.StringIO()):   # plugin warnings would land mid-prompt
@@ -124,7 +131,7 @@ def format_names(hook: str, what: str, builtins: tuple[str, ...] = ()):
     return complete
 
 
-def script(shell: str, cli, prog_name: str = "peerkit") -> str:
+def script(shell: str, cli: click.Command, prog_name: str = "peerkit") -> str:
     """The completion script click generates for ``shell`` (bash, zsh or fish)."""
     from click.shell_completion import get_completion_class
 

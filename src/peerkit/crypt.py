@@ -26,11 +26,15 @@ import datetime as dt
 import hashlib
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import PurePath
-from typing import Any, TypeGuard
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from peerkit.errors import DataError
+
+if TYPE_CHECKING:  # pragma: no cover - cryptography is imported when a value is sealed or opened
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 PREFIX = "enc:v1:"
 FORMAT = "1"
@@ -139,7 +143,7 @@ def _to_json(value: Any) -> Any:
     return value
 
 
-def _from_json(obj: dict) -> Any:
+def _from_json(obj: dict[str, Any]) -> Any:
     if len(obj) == 1:
         (key, value), = obj.items()
         if key == "$dt":
@@ -198,10 +202,10 @@ def token_key_id(token: str) -> str | None:
     return kid if sep and len(kid) == KEY_ID_CHARS else None
 
 
-_AEAD_CACHE: dict[bytes, Any] = {}
+_AEAD_CACHE: dict[bytes, AESGCM] = {}
 
 
-def _aead(key: bytes):
+def _aead(key: bytes) -> AESGCM:
     aead = _AEAD_CACHE.get(key)
     if aead is None:
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -212,7 +216,7 @@ def _aead(key: bytes):
     return aead
 
 
-def _invalid_tag():
+def _invalid_tag() -> type[InvalidTag]:
     from cryptography.exceptions import InvalidTag
 
     return InvalidTag
@@ -229,7 +233,7 @@ def dotted(path: tuple[str, ...]) -> str:
 
 
 def open_value(keys: Mapping[str, bytes], kind: str, record: str, path: tuple[str, ...], token: str,
-               where: Any) -> Any:
+               where: str | Callable[[], str]) -> Any:
     """The value of ``token``; CryptError naming ``where`` (a str, or a callable giving it)
     and the field when it does not open."""
     try:
@@ -293,14 +297,14 @@ def is_encrypted_field(kind: str, path: tuple[str, ...]) -> bool:
     return False
 
 
-def _item_name(item: Mapping, index: int) -> str:
+def _item_name(item: Mapping[str, Any], index: int) -> str:
     name: Any = item.get("id")
     if hasattr(name, "unwrap"):
         name = name.unwrap()
     return name if isinstance(name, str) and name else str(index)
 
 
-def leaves(data: Mapping, prefix: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any, Any, Any]]:
+def leaves(data: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any, Any, Any]]:
     """(path, value, container, key) for every leaf: a value that is not a table and not a
     list holding tables.  Items of arrays of tables are named by their id, else their index."""
     for key, value in list(data.items()):  # dict: also tomlkit's tables and documents
@@ -314,13 +318,14 @@ def leaves(data: Mapping, prefix: tuple[str, ...] = ()) -> Iterator[tuple[tuple[
             yield path, value, data, key
 
 
-def _leaf_map(data: Mapping | None) -> dict[tuple[str, ...], Any]:
+def _leaf_map(data: Mapping[str, Any] | None) -> dict[tuple[str, ...], Any]:
     if not data:
         return {}
     return {path: value for path, value, _, _ in leaves(data)}
 
 
-def open_record(data: Any, kind: str, record: str, keys: Mapping[str, bytes], where: Any) -> Any:
+def open_record(data: Any, kind: str, record: str, keys: Mapping[str, bytes],
+                where: str | Callable[[], str]) -> Any:
     """Replace every token in ``data`` (a dict or a tomlkit document) by its value, in place."""
     for path, value, container, key in leaves(data):
         if is_token(value):
@@ -328,12 +333,12 @@ def open_record(data: Any, kind: str, record: str, keys: Mapping[str, bytes], wh
     return data
 
 
-def has_tokens(data: Mapping) -> bool:
+def has_tokens(data: Mapping[str, Any]) -> bool:
     return any(is_token(v) for _, v, _, _ in leaves(data))
 
 
 def seal_record(data: Any, kind: str, record: str, keys: Mapping[str, bytes], current: str | None,
-                where: str, previous: Mapping | None = None) -> Any:
+                where: str, previous: Mapping[str, Any] | None = None) -> Any:
     """Encrypt, in place, every value of an encrypted field with the key ``current``.
 
     Values already tokens are opened first; a value equal to the one the ``previous`` version
@@ -358,7 +363,7 @@ def seal_record(data: Any, kind: str, record: str, keys: Mapping[str, bytes], cu
     return data
 
 
-def key_ids_used(data: Mapping) -> dict[str, int]:
+def key_ids_used(data: Mapping[str, Any]) -> dict[str, int]:
     """How many values of ``data`` each key id encrypts."""
     out: dict[str, int] = {}
     for _, value, _, _ in leaves(data):
@@ -368,7 +373,7 @@ def key_ids_used(data: Mapping) -> dict[str, int]:
     return out
 
 
-def plain_fields(data: Mapping, kind: str) -> list[str]:
+def plain_fields(data: Mapping[str, Any], kind: str) -> list[str]:
     """Fields that should be encrypted in ``kind`` but are in clear."""
     return [dotted(p) for p, v, _, _ in leaves(data) if is_encrypted_field(kind, p) and not is_token(v)]
 

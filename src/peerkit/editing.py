@@ -8,6 +8,7 @@ import subprocess
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from peerkit import storage
 from peerkit.errors import DataError, UsageError
@@ -20,7 +21,7 @@ def editor_command() -> list[str]:
     return shlex.split(editor)
 
 
-def edit_in_editor(path: Path, validate: Callable[[dict, Path], object]) -> bool:
+def edit_in_editor(path: Path, validate: Callable[[dict[str, Any], Path], object]) -> bool:
     """Open a private copy of ``path`` in $EDITOR; on save, validate it and replace ``path``.
 
     Returns False when nothing changed.  When the edited text is invalid the original file is

@@ -13,13 +13,20 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peerkit.errors import DataError
 from peerkit.storage import atomic_path, display_path
+
+if TYPE_CHECKING:  # pragma: no cover - openpyxl is imported only where a workbook is used
+    from openpyxl.cell.cell import Cell, MergedCell
+    from openpyxl.workbook.workbook import Workbook
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+    from openpyxl.worksheet.worksheet import Worksheet
 
 MAX_CELL_CHARS = 32_767
 MONEY_FORMAT = '"$"#,##0.00'
@@ -64,8 +71,15 @@ def check_length(text: str, where: str) -> None:
                                  "Shorten it or split it with an addendum")
 
 
-def set_text(cell, value: Any, where: str = "a cell") -> None:
-    """Write user text into a (normal-mode) cell so a spreadsheet never evaluates it."""
+def set_text(cell: Cell | MergedCell, value: Any, where: str = "a cell") -> None:
+    """Write user text into a (normal-mode) cell so a spreadsheet never evaluates it.
+
+    ``cell``: what ``Worksheet.cell`` returns; a merged cell (not the first of its range)
+    holds no value, so giving one is a bug (TypeError)."""
+    from openpyxl.cell.cell import MergedCell
+
+    if isinstance(cell, MergedCell):
+        raise TypeError("set_text: a merged cell cannot hold a value")
     text = clean_cell_text("" if value is None else str(value))
     check_length(text, where)
     cell.value = text
@@ -74,7 +88,7 @@ def set_text(cell, value: Any, where: str = "a cell") -> None:
         cell.quotePrefix = True
 
 
-def text_cell(ws, value: Any, where: str = "a cell"):
+def text_cell(ws: WriteOnlyWorksheet, value: Any, where: str = "a cell") -> Cell:
     """A write-only cell holding user text safely (for ``Workbook(write_only=True)``)."""
     from openpyxl.cell import WriteOnlyCell
 
@@ -87,7 +101,7 @@ def text_cell(ws, value: Any, where: str = "a cell"):
     return cell
 
 
-def typed_cell(ws, value: Any, number_format: str | None = None):
+def typed_cell(ws: WriteOnlyWorksheet, value: Any, number_format: str | None = None) -> Cell:
     """A write-only cell for a typed value (date, time, number, Decimal money)."""
     from openpyxl.cell import WriteOnlyCell
 
@@ -105,7 +119,7 @@ def typed_cell(ws, value: Any, number_format: str | None = None):
     return cell
 
 
-def neutral_properties(wb) -> None:
+def neutral_properties(wb: Workbook) -> None:
     """Neutral document properties: no user name, a fixed timestamp (deterministic files)."""
     props = wb.properties
     props.creator = "peerkit"
@@ -115,7 +129,8 @@ def neutral_properties(wb) -> None:
     props.modified = fixed
 
 
-def save_workbook(wb, path: Path | str, *, before_replace=None) -> Path:
+def save_workbook(wb: Workbook, path: Path | str, *,
+                  before_replace: Callable[[Path], None] | None = None) -> Path:
     """Save atomically with mode 0600; a disk-full error leaves no partial file behind.
     ``before_replace(path)``: see ``peerkit.storage.atomic_path`` (exports audit there)."""
     path = Path(path)
@@ -192,7 +207,7 @@ def _check_part(info: zipfile.ZipInfo, where: str) -> None:
         raise DataError(where, "expands to far more than its size (a zip bomb?); refusing it")
 
 
-def open_workbook(path: Path | str):
+def open_workbook(path: Path | str) -> Workbook:
     """Open an .xlsx for reading safely (read-only, no macros, no external links)."""
     import openpyxl
 
@@ -215,7 +230,7 @@ def _read_failure(exc: Exception) -> str:
     return f"could not read this spreadsheet ({name}); open it in Excel and save it again as .xlsx"
 
 
-def iter_rows(path: Path | str, ws, *, max_rows: int = 1_000_000, max_cols: int = 200,
+def iter_rows(path: Path | str, ws: Worksheet | ReadOnlyWorksheet, *, max_rows: int = 1_000_000, max_cols: int = 200,
               allow_formulas: bool = False) -> Iterator[tuple[int, list[Any]]]:
     """(row_number, values) for each row; formulas refused with their cell reference."""
     from openpyxl.utils import get_column_letter
@@ -224,12 +239,12 @@ def iter_rows(path: Path | str, ws, *, max_rows: int = 1_000_000, max_cols: int 
     try:
         if hasattr(ws, "reset_dimensions"):
             ws.reset_dimensions()  # never trust the declared size: rows would be dropped silently
-        for r_index, row in enumerate(ws.iter_rows(), start=1):
+        for r_index, row in enumerate(ws.rows, start=1):  # .rows is iter_rows()
             if r_index > max_rows:
                 raise DataError(where, f"sheet '{ws.title}' has more than {max_rows:,} rows; refusing it")
             if len(row) > max_cols:
                 raise DataError(where, f"sheet '{ws.title}' row {r_index} has more than {max_cols} columns")
-            values = []
+            values: list[Any] = []
             for c_index, cell in enumerate(row, start=1):
                 value = getattr(cell, "value", None)
                 if getattr(cell, "data_type", None) == "f" and not allow_formulas:

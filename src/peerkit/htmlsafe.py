@@ -115,11 +115,11 @@ _CSS_STRING = re.compile(r"\"([^\"]*)\"|'([^']*)'")
 
 
 def _css_unescape(text: str) -> str:
-    def one(m: re.Match) -> str:
+    def one(m: re.Match[str]) -> str:
         if m.group(1):
             cp = int(m.group(1), 16)
             return chr(cp) if 0 < cp <= 0x10FFFF and not 0xD800 <= cp <= 0xDFFF else "\ufffd"
-        return m.group(2)
+        return str(m.group(2))  # the group that matched when group 1 did not
 
     return _CSS_ESCAPE.sub(one, text)
 
@@ -223,20 +223,20 @@ class _Rebuilder(HTMLParser):
         if tag == "head":
             self.put_csp()
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.start(tag, attrs, "")
 
-    def handle_startendtag(self, tag, attrs):
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.start(tag, attrs, " /")
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
         if not _TAG_NAME.match(tag):
             self.name_problem("has a tag name peerkit cannot read")
             return
         self.put_csp()
         self.emit(f"</{tag}>")
 
-    def handle_data(self, data):
+    def handle_data(self, data: str) -> None:
         raw_element = self.cdata_elem  # inside <script> or <style>: html.parser passes raw text
         if raw_element:
             if "<" in data:
@@ -252,24 +252,24 @@ class _Rebuilder(HTMLParser):
             self.put_csp()
         self.emit(str(escape(data)))  # as Jinja escapes: a rebuilt render reads the same
 
-    def handle_decl(self, decl):
+    def handle_decl(self, decl: str) -> None:
         if decl.lower().startswith("doctype") and not "".join(self.out).strip():
             self.emit("<!DOCTYPE html>")
 
-    def handle_comment(self, data):  # dropped from the output; reported by the lint only
+    def handle_comment(self, data: str) -> None:  # dropped from the output; reported by the lint only
         if self.csp is None and re.search(r"<\s*head\b", data, re.IGNORECASE):
             self.problem("has an HTML comment containing <head> (it once hid peerkit's security policy)")
 
-    def handle_pi(self, data):
+    def handle_pi(self, data: str) -> None:
         pass
 
-    def parse_marked_section(self, i, report=1):
+    def parse_marked_section(self, i: int, report: bool = True) -> int:
         """``<![...`` (CDATA or a stray marked section): dropped up to the next ``>``, as browsers
         treat it outside SVG/MathML (html.parser's own version raises AssertionError)."""
         end = self.rawdata.find(">", i + 3)
         return -1 if end < 0 else end + 1
 
-    def unknown_decl(self, data):
+    def unknown_decl(self, data: str) -> None:
         pass
 
     def finish(self) -> str:

@@ -5,6 +5,7 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from peerkit import storage
 from peerkit.errors import DataError
@@ -15,7 +16,7 @@ _DATE_KEYS = {"date", "admitted", "discharged", "start", "end", "from", "to", "i
               "learned_at", "reviewed", "written", "updates"}
 
 
-def read_records(source: str, *, list_key: str | None = None) -> tuple[list[dict], str]:
+def read_records(source: str, *, list_key: str | None = None) -> tuple[list[dict[str, Any]], str]:
     """Read one record or a list of records from a TOML/JSON file or ``-`` (stdin).
 
     TOML: a single table, or ``[[<list_key>]]`` tables.  JSON: an object or an array.
@@ -50,7 +51,7 @@ def _item_where(where: str, i: int, n: int) -> str:
     return f"{where} (record {i + 1})" if n > 1 else where
 
 
-def _convert_json(value, key: str | None = None):
+def _convert_json(value: Any, key: str | None = None) -> Any:
     if isinstance(value, dict):
         return {k: _convert_json(v, k) for k, v in value.items()}
     if isinstance(value, list):

@@ -2,18 +2,28 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from peerkit import dates
 
+if TYPE_CHECKING:  # pragma: no cover
+    from click.shell_completion import CompletionItem
 
-class DateType(click.ParamType):
+F = TypeVar("F", bound=Callable[..., Any])
+R = TypeVar("R")
+
+
+class DateType(click.ParamType[dt.date]):
     """YYYY-MM-DD, today, yesterday."""
 
     name = "date"
 
-    def convert(self, value, param, ctx):
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> dt.date:
         if isinstance(value, dt.date):
             return value
         try:
@@ -28,7 +38,8 @@ class PastDateType(DateType):
 
     name = "date"
 
-    def convert(self, value, param, ctx):
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> dt.date:
         day = super().convert(value, param, ctx)
         if day > dates.today():
             self.fail(f"{day.isoformat()} is in the future: give the day it was done "
@@ -36,10 +47,11 @@ class PastDateType(DateType):
         return day
 
 
-class TimeType(click.ParamType):
+class TimeType(click.ParamType[dt.time]):
     name = "time"
 
-    def convert(self, value, param, ctx):
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> dt.time:
         if isinstance(value, dt.time):
             return value
         try:
@@ -48,16 +60,17 @@ class TimeType(click.ParamType):
             self.fail(str(exc), param, ctx)
 
 
-class IdType(click.ParamType):
+class IdType(click.ParamType[str]):
     """A record id that is a safe file name; ``kind`` (note, client, invoice, resource,
     incident, credential) makes the shell complete the ids of that kind of record."""
 
     name = "id"
 
-    def __init__(self, kind: str | None = None):
+    def __init__(self, kind: str | None = None) -> None:
         self.kind = kind
 
-    def shell_complete(self, ctx, param, incomplete):
+    def shell_complete(self, ctx: click.Context, param: click.Parameter,
+                       incomplete: str) -> list[CompletionItem]:
         from click.shell_completion import CompletionItem
 
         if self.kind is None:
@@ -66,13 +79,14 @@ class IdType(click.ParamType):
 
         return [CompletionItem(i) for i in complete_ids(self.kind, ctx, incomplete)]
 
-    def convert(self, value, param, ctx):
-        from peerkit.records import id_problem
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> str:
+        from peerkit.validate import id_problem
 
         problem = id_problem(value)
         if problem:
             self.fail(f"{problem}", param, ctx)
-        return value
+        return str(value)  # id_problem accepted it, so it is non-empty text
 
 
 DATE = DateType()
@@ -87,25 +101,25 @@ INCIDENT_ID = IdType("incident")
 CREDENTIAL_ID = IdType("credential")
 
 
-def json_option(f):
+def json_option(f: F) -> F:
     """``--json``: print machine-readable JSON to stdout (parameter ``as_json``)."""
     return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(f)
 
 
-def out_option(f):
+def out_option(f: F) -> F:
     """``--out PATH`` (``-`` for stdout where it makes sense)."""
     return click.option("--out", "-o", "out", metavar="PATH", default=None,
                         help="Write to this file ('-' for stdout).")(f)
 
 
-def range_options(f):
+def range_options(f: F) -> F:
     """``--from D --to D``."""
     f = click.option("--to", "date_to", type=DATE, default=None, help="Last day (YYYY-MM-DD, today).")(f)
     f = click.option("--from", "date_from", type=DATE, default=None, help="First day (YYYY-MM-DD, today).")(f)
     return f
 
 
-def as_of_option(f):
+def as_of_option(f: F) -> F:
     return click.option("--as-of", "as_of", type=DATE, default=None,
                         help="Pretend today is this day (YYYY-MM-DD).")(f)
 
@@ -178,17 +192,16 @@ def resolve_period(week: str | None, date_from: dt.date | None, date_to: dt.date
     return Period(date_from, date_to, all=all_notes)
 
 
-def period_options(f):
+def period_options(f: Callable[..., R]) -> Callable[..., R]:
     """``--week W``, ``--from D``, ``--to D``, ``--all``, passed as one ``period`` (a Period).
 
     Every command acting on a set of notes uses this, so the four options mean the same
     everywhere: one week (weeks start on ``[billing] week_start``); a range of days (either
     end may be left open); every date.
     """
-    import functools
-
     @functools.wraps(f)
-    def new(*args, week=None, date_from=None, date_to=None, all_notes=False, **kwargs):
+    def new(*args: Any, week: str | None = None, date_from: dt.date | None = None,
+            date_to: dt.date | None = None, all_notes: bool = False, **kwargs: Any) -> R:
         kwargs["period"] = resolve_period(week, date_from, date_to, all_notes)
         return f(*args, **kwargs)
 

@@ -2,15 +2,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, Generic, Literal, TypeVar
 
 import click
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def _default(value: Any) -> Any:
@@ -54,7 +59,10 @@ def table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
     for row in cells:
         for i, v in enumerate(row):
             widths[i] = max(widths[i], len(v))
-    line = lambda vals: "  ".join(v.ljust(widths[i]) for i, v in enumerate(vals)).rstrip()  # noqa: E731
+
+    def line(vals: Sequence[str]) -> str:
+        return "  ".join(v.ljust(widths[i]) for i, v in enumerate(vals)).rstrip()
+
     out = [line(list(headers)), line(["-" * w for w in widths])]
     out.extend(line(r) for r in cells)
     return "\n".join(out)
@@ -73,7 +81,8 @@ def echo_table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> None:
     click.echo(table(rows, headers))
 
 
-def progress(items: Iterable, *, length: int | None = None, label: str = "", enabled: bool = True):
+def progress(items: Iterable[T], *, length: int | None = None, label: str = "",
+             enabled: bool = True) -> AbstractContextManager[Iterable[T]]:
     """A progress bar on stderr when stderr is a terminal; the plain iterable otherwise.
 
     Use as ``with progress(items, label="Exporting") as bar: for item in bar: ...``.  The bar
@@ -84,7 +93,7 @@ def progress(items: Iterable, *, length: int | None = None, label: str = "", ena
     return _Plain(items)
 
 
-def show_progress(enabled: bool = True, stream=None) -> bool:
+def show_progress(enabled: bool = True, stream: IO[Any] | None = None) -> bool:
     """Whether a progress bar is drawn: ``enabled``, stderr is a terminal, TERM is not dumb."""
     stream = stream if stream is not None else sys.stderr
     try:
@@ -94,19 +103,20 @@ def show_progress(enabled: bool = True, stream=None) -> bool:
     return bool(enabled and tty and os.environ.get("TERM") != "dumb")
 
 
-class _Plain:
-    def __init__(self, items):
+class _Plain(Generic[T]):
+    def __init__(self, items: Iterable[T]) -> None:
         self.items = items
 
-    def __enter__(self):
+    def __enter__(self) -> Iterable[T]:
         return self.items
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> Literal[False]:
         return False
 
 
 def write_output(out: str | None, data: str | bytes, default_name: str | None = None, *,
-                 audit=None, announce: bool = True) -> Path | None:
+                 audit: Callable[[Path | None], None] | None = None,
+                 announce: bool = True) -> Path | None:
     """Write text/bytes to ``out`` (atomic, 0600), or stdout for ``-``/None text.
 
     ``out`` may name a folder (see :func:`out_target`): the file ``default_name`` is written
@@ -200,8 +210,10 @@ def out_target(out: str | None, default_name: str | None) -> OutTarget:
     return OutTarget(path, into_folder)
 
 
-def resolves_out(formats, *, default: str, aliases: dict[str, str] | None = None,
-                  file_name=None):
+def resolves_out(formats: Iterable[str] | Callable[[], Iterable[str]], *, default: str,
+                 aliases: dict[str, str] | None = None,
+                 file_name: Callable[[dict[str, Any]], str] | None = None,
+                 ) -> Callable[[Callable[..., R]], Callable[..., R]]:
     """Decorator for a command taking ``fmt`` and ``out`` (put it among the click options):
     before the command runs, ``fmt`` becomes ``--format``, else what ``--out``'s suffix names
     (:func:`format_for_out`: refused with exit 2 when it names no known format), else
@@ -209,11 +221,9 @@ def resolves_out(formats, *, default: str, aliases: dict[str, str] | None = None
     an ``--out`` naming a folder becomes the file ``file_name(params)`` inside it, and its path
     is printed on stdout after the command.  ``formats``: names, or a function returning
     them (plugins' formats)."""
-    import functools
-
-    def decorate(f):
+    def decorate(f: Callable[..., R]) -> Callable[..., R]:
         @functools.wraps(f)
-        def command(*args, **params):
+        def command(*args: Any, **params: Any) -> R:
             names = formats() if callable(formats) else formats
             params["fmt"] = format_for_out(params.get("out"), params.get("fmt"), names,
                                            default=default, aliases=aliases)

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import contextlib
 import sys
+from types import ModuleType
+from typing import NoReturn
 
 from peerkit.errors import EXIT_SECRET, PeerkitError
 
@@ -32,7 +34,7 @@ class PdfUnavailable(PeerkitError):
     exit_code = EXIT_SECRET
 
 
-def weasyprint():
+def weasyprint() -> ModuleType:
     """The weasyprint module, or PdfUnavailable saying what to install."""
     try:
         # WeasyPrint prints a banner on stdout when a library is missing: keep stdout for data.
@@ -42,10 +44,11 @@ def weasyprint():
         raise PdfUnavailable(INSTALL_PACKAGE) from None
     except OSError:
         raise PdfUnavailable(INSTALL_LIBRARIES) from None
-    return module
+    loaded: ModuleType = module  # the import is Any when WeasyPrint is not installed
+    return loaded
 
 
-def _no_fetch(url: str, *args, **kwargs):
+def _no_fetch(url: str, *args: object, **kwargs: object) -> NoReturn:
     raise PdfUnavailable(f"PDF rendering fetches nothing; the template names {url.split(':', 1)[0]}: "
                          "resource (make the template self-contained)")
 
@@ -56,7 +59,8 @@ def html_to_pdf(html: str, *, page: str = LETTER) -> bytes:
     style = f"<style>{page}</style>"  # last in <head>: wins over the template's own @page
     html = html.replace("</head>", style + "</head>", 1) if "</head>" in html else style + html
     try:
-        return wp.HTML(string=html, url_fetcher=_no_fetch).write_pdf()
+        pdf: bytes = wp.HTML(string=html, url_fetcher=_no_fetch).write_pdf()  # wp: untyped module
+        return pdf
     except PeerkitError:
         raise
     except Exception as exc:  # noqa: BLE001 - a rendering failure names no content

@@ -122,14 +122,14 @@ def run_limited(func: Callable[..., str], *args: Any, where: str, seconds: float
     return _result(result, where)
 
 
-def _in_process(func: Callable[..., str], args: tuple, where: str) -> str:
+def _in_process(func: Callable[..., str], args: tuple[Any, ...], where: str) -> str:
     try:
         return func(*args)
     except MemoryError:
         raise DataError(where, "template used too much memory and was stopped") from None
 
 
-def _outcome(func: Callable[..., str], args: tuple) -> tuple:
+def _outcome(func: Callable[..., str], args: tuple[Any, ...]) -> tuple[Any, ...]:
     try:
         return ("ok", func(*args))
     except MemoryError:
@@ -140,10 +140,11 @@ def _outcome(func: Callable[..., str], args: tuple) -> tuple:
         return ("bug", type(exc).__name__)
 
 
-def _result(result: tuple, where: str) -> str:
+def _result(result: tuple[Any, ...], where: str) -> str:
     kind = result[0]
     if kind == "ok":
-        return result[1]
+        text: str = result[1]
+        return text
     if kind == "memory":
         raise DataError(where, "template used too much memory and was stopped; "
                                f"{ENV} sets the limit in MiB (default {DEFAULT_MB})")

@@ -21,10 +21,26 @@ these fixtures with ``pytest -p peerkit``; ``-p no:peerkit`` turns them off.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import pytest
+
+if TYPE_CHECKING:  # pragma: no cover - nothing of peerkit is imported until a fixture runs
+    from click.testing import Result
+
+    from peerkit.memory_keyring import MemoryKeyring
+    from peerkit.plugins import Plugins
+
+T = TypeVar("T")
+
+
+class Register(Protocol):
+    """What ``peerkit_register`` gives: ``register(plugin, name="test_plugin") -> plugin``."""
+
+    def __call__(self, plugin: T, name: str = ...) -> T: ...
+
 
 # Variables that change what peerkit does; peerkit_env removes them for the test.
 PEERKIT_VARIABLES = (
@@ -38,7 +54,7 @@ def builtin_plugin_names() -> list[str]:
     """The names of peerkit's own feature plugins (entry points of the peerkit distribution)."""
     from importlib.metadata import entry_points
 
-    names = []
+    names: list[str] = []
     for ep in entry_points(group="peerkit"):
         dist = getattr(ep, "dist", None)
         if dist is not None and (dist.metadata["Name"] or "").lower() == "peerkit":
@@ -46,27 +62,9 @@ def builtin_plugin_names() -> list[str]:
     return sorted(names)
 
 
-def memory_keyring():
+def memory_keyring() -> MemoryKeyring:
     """A fresh in-memory keyring backend (``.store`` holds what was set)."""
-    import keyring.backend
-
-    class MemoryKeyring(keyring.backend.KeyringBackend):
-        """An in-memory keyring so tests never touch the machine's real keyring."""
-
-        priority = 1
-
-        def __init__(self):
-            super().__init__()
-            self.store: dict[tuple[str, str], str] = {}
-
-        def get_password(self, service, username):
-            return self.store.get((service, username))
-
-        def set_password(self, service, username, password):
-            self.store[(service, username)] = password
-
-        def delete_password(self, service, username):
-            self.store.pop((service, username), None)
+    from peerkit.memory_keyring import MemoryKeyring
 
     return MemoryKeyring()
 
@@ -78,13 +76,14 @@ class Runner:
     ``input=`` text for stdin; ``env=`` extra environment variables for the call.
     """
 
-    def __init__(self, workspace: Path | None):
+    def __init__(self, workspace: Path | None) -> None:
         from click.testing import CliRunner
 
         self.workspace = workspace
         self.runner = CliRunner()
 
-    def __call__(self, *args: Any, input=None, workspace: Path | None | bool = True, env=None):
+    def __call__(self, *args: Any, input: str | bytes | None = None, workspace: Path | None | bool = True,
+                 env: Mapping[str, str | None] | None = None) -> Result:
         from peerkit.cli import cli
 
         argv = [str(a) for a in args]
@@ -96,7 +95,8 @@ class Runner:
 
 
 @pytest.fixture
-def peerkit_env(monkeypatch, tmp_path_factory):
+def peerkit_env(monkeypatch: pytest.MonkeyPatch,
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[MemoryKeyring]:
     """No leakage from the machine: PEERKIT_* variables, HOME, keyring, installed plugins."""
     import keyring
 
@@ -119,7 +119,7 @@ def peerkit_env(monkeypatch, tmp_path_factory):
 
 
 @pytest.fixture
-def peerkit_workspace(peerkit_env, tmp_path) -> Path:
+def peerkit_workspace(peerkit_env: MemoryKeyring, tmp_path: Path) -> Path:
     """A private copy of the example workspace, in ``tmp_path / "ws"``."""
     import shutil
 
@@ -133,7 +133,7 @@ def peerkit_workspace(peerkit_env, tmp_path) -> Path:
 
 
 @pytest.fixture
-def peerkit_empty_workspace(peerkit_env, tmp_path) -> Path:
+def peerkit_empty_workspace(peerkit_env: MemoryKeyring, tmp_path: Path) -> Path:
     """A new, empty workspace in ``tmp_path / "empty"``."""
     from peerkit.commands.init import create_workspace
 
@@ -141,13 +141,13 @@ def peerkit_empty_workspace(peerkit_env, tmp_path) -> Path:
 
 
 @pytest.fixture
-def peerkit_run(peerkit_workspace) -> Runner:
+def peerkit_run(peerkit_workspace: Path) -> Runner:
     """A CLI runner bound to ``peerkit_workspace``."""
     return Runner(peerkit_workspace)
 
 
 @pytest.fixture
-def peerkit_register(peerkit_env):
+def peerkit_register(peerkit_env: MemoryKeyring) -> Iterator[Register]:
     """``register(plugin, name)``: load ``plugin`` in every peerkit run of this test.
 
     The object replaces an installed (entry point) or workspace plugin of the same name, so a
@@ -157,10 +157,10 @@ def peerkit_register(peerkit_env):
 
     registered: list[tuple[str, object]] = []
 
-    def factory(**kwargs):
+    def factory(**kwargs: Any) -> Plugins:
         return plugin_mod.Plugins(**kwargs, objects=list(registered))
 
-    def register(plugin: object, name: str = "test_plugin") -> object:
+    def register(plugin: T, name: str = "test_plugin") -> T:
         registered[:] = [(n, p) for n, p in registered if n != name]
         registered.append((name, plugin))
         plugin_mod.set_plugins(None)  # a plugin set built before this call is stale

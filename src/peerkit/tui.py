@@ -55,7 +55,7 @@ def invoice_args(week: str, fmt: str, folder: str, preview: bool) -> list[str]:
     return ["invoice", "--week", week, "--format", fmt, "--out", folder.rstrip("/") + "/"]
 
 
-class PeerkitTui(App):
+class PeerkitTui(App[None]):
     """The forms; ``workspace`` is the folder every command runs on."""
 
     TITLE = "peerkit"
@@ -101,7 +101,10 @@ class PeerkitTui(App):
         yield Footer()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        value = lambda wid: self.query_one(f"#{wid}", Input).value  # noqa: E731
+        def value(wid: str) -> str:
+            text: str = self.query_one(f"#{wid}", Input).value
+            return text
+
         if event.button.id == "add-note":
             args = note_add_args({name: value(f"note-{name}") for name, _l, _d in NOTE_FIELDS})
         elif event.button.id == "sign-notes":

@@ -4,9 +4,11 @@ Units are always computed from the real minutes by the workspace's rule, never t
 """
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Generic, Protocol, TypeVar
 
 from peerkit.validate import Fields
 
@@ -17,7 +19,30 @@ UNITS_PER = ("note", "day")
 NOT_BILLED = ("void", "denied")
 
 
-def is_billable(note) -> bool:
+class BillableNote(Protocol):
+    """What the unit maths reads of a note (:class:`peerkit.records.Note` has it all); a
+    ``status`` is read when the note has one."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def client(self) -> str: ...
+    @property
+    def date(self) -> dt.date: ...
+    @property
+    def start(self) -> dt.time: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def modifier(self) -> str: ...
+    @property
+    def minutes(self) -> int: ...
+
+
+N = TypeVar("N", bound=BillableNote)
+
+
+def is_billable(note: object) -> bool:
     """Whether a note's minutes can be billed (every view computes units through this)."""
     return getattr(note, "status", "") not in NOT_BILLED
 
@@ -37,9 +62,9 @@ class UnitRule:
     units_per: str = "note"
 
     @classmethod
-    def from_config(cls, billing: dict, path: Path | str = "peerkit.toml") -> UnitRule:
+    def from_config(cls, billing: dict[str, Any], path: Path | str = "peerkit.toml") -> UnitRule:
         f = Fields(billing, path, "billing.")
-        minutes = f.opt("unit_minutes", int, 15)
+        minutes: int = f.opt("unit_minutes", int, 15)
         if minutes <= 0:
             f.fail("unit_minutes", "must be a positive number of minutes")
         return cls(unit_minutes=minutes,
@@ -62,16 +87,18 @@ class UnitRule:
 
 
 @dataclass(frozen=True)
-class UnitGroup:
-    """Notes billed together as one line: one note, or one client+code+day bundle."""
+class UnitGroup(Generic[N]):
+    """Notes billed together as one line: one note, or one client+code+day bundle.
 
-    key: tuple
-    notes: tuple
+    ``key``: (date, client, code, modifier), and the note id when billed per note."""
+
+    key: tuple[dt.date | str, ...]
+    notes: tuple[N, ...]
     minutes: int
     units: int
 
 
-def group_units(notes: Iterable, rule: UnitRule) -> list[UnitGroup]:
+def group_units(notes: Iterable[N], rule: UnitRule) -> list[UnitGroup[N]]:
     """Apply the rule to notes (objects with client, date, code, modifier, minutes, id).
 
     Per note: one group per note.  Per day: one group per (client, date, code, modifier),
@@ -83,7 +110,7 @@ def group_units(notes: Iterable, rule: UnitRule) -> list[UnitGroup]:
         groups = [UnitGroup((n.date, n.client, n.code, n.modifier, n.id), (n,), n.minutes,
                             rule.units(n.minutes)) for n in notes]
     else:
-        bundles: dict[tuple, list] = {}
+        bundles: dict[tuple[dt.date | str, ...], list[N]] = {}
         for n in notes:
             bundles.setdefault((n.date, n.client, n.code, n.modifier), []).append(n)
         groups = []
@@ -100,11 +127,11 @@ def group_units(notes: Iterable, rule: UnitRule) -> list[UnitGroup]:
 BILLING_ORDER = {"approved": 0, "submitted": 1, "signed": 2, "draft": 3}
 
 
-def billing_order(note) -> tuple:
+def billing_order(note: BillableNote) -> tuple[int, dt.time, str]:
     return (BILLING_ORDER.get(getattr(note, "status", ""), len(BILLING_ORDER)), note.start, note.id)
 
 
-def units_by_note(notes: Sequence, rule: UnitRule) -> dict[str, int]:
+def units_by_note(notes: Sequence[N], rule: UnitRule) -> dict[str, int]:
     """Units attributed to each note id: the one unit computation of every view (note
     list/show, caseload, invoice, review workbook).
 

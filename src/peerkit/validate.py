@@ -79,7 +79,7 @@ class Fields:
         label = f"field '{field}': " if field else ""
         raise DataError(self.where(), f"{label}{problem}", line=line)
 
-    def _check_type(self, key: str, value: Any, kind: type | tuple) -> Any:
+    def _check_type(self, key: str, value: Any, kind: type[Any] | tuple[type[Any], ...]) -> Any:
         kinds = kind if isinstance(kind, tuple) else (kind,)
         ok = False
         for k in kinds:
@@ -99,7 +99,7 @@ class Fields:
 
     def record_id(self, key: str = "id", expect: str | None = None) -> str:
         """A required id that is a safe file name and, when ``expect`` is given, matches it."""
-        value = self.req(key, str)
+        value: str = self.req(key, str)
         problem = id_problem(value)
         if problem:
             self.fail(key, problem)
@@ -107,12 +107,12 @@ class Fields:
             self.fail(key, f"must match the file name ({expect}.toml)")
         return value
 
-    def req(self, key: str, kind: type | tuple) -> Any:
+    def req(self, key: str, kind: type[Any] | tuple[type[Any], ...]) -> Any:
         if key not in self.data:
             self.fail(key, "is required but missing")
         return self._check_type(key, self.data[key], kind)
 
-    def opt(self, key: str, kind: type | tuple, default: Any = None) -> Any:
+    def opt(self, key: str, kind: type[Any] | tuple[type[Any], ...], default: Any = None) -> Any:
         if key not in self.data:
             return default
         return self._check_type(key, self.data[key], kind)
@@ -126,7 +126,7 @@ class Fields:
 
     def choice(self, key: str, choices: Iterable[str], default: str | None = None) -> str:
         choices = list(choices)
-        value = self.opt(key, str, default) if default is not None else self.req(key, str)
+        value: str = self.opt(key, str, default) if default is not None else self.req(key, str)
         if value not in choices:
             self.fail(key, f"must be one of {', '.join(repr(c) for c in choices)}")
         return value

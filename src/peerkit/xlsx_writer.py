@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from types import TracebackType
 from typing import Any, Literal
 
 from peerkit.excel import DATE_FORMAT, TIME_FORMAT, check_length, clean_cell_text, needs_quote_prefix
@@ -51,7 +52,7 @@ def checked_text(value: str, where: str) -> str:
 class Sheet:
     """One worksheet, written row by row (each row once, in order)."""
 
-    def __init__(self, book: StreamingWorkbook, ws):
+    def __init__(self, book: StreamingWorkbook, ws: Any) -> None:  # ws: an xlsxwriter Worksheet (untyped)
         self._book = book
         self._ws = ws
         self.rows = 0
@@ -149,7 +150,8 @@ class StreamingWorkbook:
     def add_sheet(self, name: str) -> Sheet:
         return Sheet(self, self._wb.add_worksheet(name))
 
-    def __exit__(self, exc_type, exc, tb) -> Literal[False]:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> Literal[False]:
         try:
             if exc_type is None:
                 try:

@@ -3,17 +3,22 @@ from __future__ import annotations
 
 import os
 import stat
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from peerkit.context import plugins_for
 from peerkit.output import message
 
+if TYPE_CHECKING:  # pragma: no cover
+    from peerkit.workspace import Workspace
+
 SYNCED_HINTS = ("dropbox", "onedrive", "google drive", "googledrive", "icloud", "box sync", "mega")
 
 
-def workspace_warnings(ws) -> list[str]:
-    out = []
+def workspace_warnings(ws: Workspace) -> list[str]:
+    out: list[str] = []
     for dirpath, dirnames, filenames in os.walk(ws.root):
         dirnames[:] = [d for d in dirnames if d not in (".git", "__pycache__")]
         for name in [*dirnames, *filenames]:
@@ -23,7 +28,7 @@ def workspace_warnings(ws) -> list[str]:
             except OSError:
                 continue
             if mode & (stat.S_IRWXG | stat.S_IRWXO):
-                out.append(f"{ws.rel(p)}: readable by other users; run 'chmod -R go-rwx {ws.root}'")
+                out.append(f"{ws.rel(Path(p))}: readable by other users; run 'chmod -R go-rwx {ws.root}'")
         if len(out) > 20:
             out.append("... (more files readable by others)")
             break
@@ -37,11 +42,11 @@ def workspace_warnings(ws) -> list[str]:
     return out
 
 
-def secret_references(data: dict, prefix: str = "") -> list[tuple[str, str]]:
+def secret_references(data: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
     """Every ``key = "keyring:NAME"`` in a config: [(dotted key, NAME)]."""
     from peerkit.config import SECRET_PREFIX
 
-    found = []
+    found: list[tuple[str, str]] = []
     for key, value in data.items():
         if isinstance(value, dict):
             found.extend(secret_references(value, f"{prefix}{key}."))
@@ -50,12 +55,12 @@ def secret_references(data: dict, prefix: str = "") -> list[tuple[str, str]]:
     return found
 
 
-def missing_secrets(config: dict) -> list[str]:
+def missing_secrets(config: dict[str, Any]) -> list[str]:
     """A warning for each secret peerkit.toml refers to that is not in the keyring."""
     from peerkit.errors import PeerkitError
     from peerkit.secrets import get_secret
 
-    out = []
+    out: list[str] = []
     for key, name in secret_references(config):
         try:
             if get_secret(name) is None:
@@ -68,7 +73,7 @@ def missing_secrets(config: dict) -> list[str]:
 
 @click.command()
 @click.pass_context
-def doctor(ctx):
+def doctor(ctx: click.Context) -> None:
     """Check the installation, the keyring and the workspace; exit 1 on any warning."""
     from peerkit.errors import PeerkitError
 

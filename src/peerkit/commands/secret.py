@@ -2,25 +2,30 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from peerkit.options import json_option
 from peerkit.output import emit_json, message
 
+if TYPE_CHECKING:  # pragma: no cover
+    from peerkit.workspace import Workspace
 
-def _workspace(ctx):
+
+def _workspace(ctx: click.Context) -> Workspace | None:
     """The workspace whose audit log records secret changes (None outside a workspace)."""
     from peerkit.context import workspace_for
     from peerkit.errors import PeerkitError
 
     try:
-        return workspace_for(ctx)
+        ws: Workspace = workspace_for(ctx)
     except PeerkitError:
         return None
+    return ws
 
 
-def _check_audit_possible(ctx) -> None:
+def _check_audit_possible(ctx: click.Context) -> None:
     """Refuse before touching the keyring when the audit entry could not be written."""
     ws = _workspace(ctx)
     if ws is not None:
@@ -29,14 +34,14 @@ def _check_audit_possible(ctx) -> None:
         check_writable(ws.root)
 
 
-def _audit(ctx, action: str, name: str) -> None:
+def _audit(ctx: click.Context, action: str, name: str) -> None:
     ws = _workspace(ctx)
     if ws is not None:
         ws.audit("secret", action=action, records=[name])
 
 
 @click.group()
-def secret():
+def secret() -> None:
     """Store, read and delete secrets (tax ID, bank details) in the OS keyring."""
 
 
@@ -44,7 +49,7 @@ def secret():
 @click.argument("name")
 @click.option("--stdin", "from_stdin", is_flag=True, help="Read the value from standard input.")
 @click.pass_context
-def secret_set(ctx, name: str, from_stdin: bool):
+def secret_set(ctx: click.Context, name: str, from_stdin: bool) -> None:
     """Store secret NAME (prompted without echo, or read from stdin with --stdin)."""
     from peerkit.secrets import check_name, set_secret
 
@@ -61,7 +66,7 @@ def secret_set(ctx, name: str, from_stdin: bool):
 
 @secret.command(name="get")
 @click.argument("name")
-def secret_get(name: str):
+def secret_get(name: str) -> None:
     """Print secret NAME to stdout (exit 4 when it is not set)."""
     from peerkit.secrets import require_secret
 
@@ -71,7 +76,7 @@ def secret_get(name: str):
 @secret.command(name="delete")
 @click.argument("name")
 @click.pass_context
-def secret_delete(ctx, name: str):
+def secret_delete(ctx: click.Context, name: str) -> None:
     """Delete secret NAME from the keyring."""
     from peerkit.secrets import delete_secret
 
@@ -83,7 +88,7 @@ def secret_delete(ctx, name: str):
 
 @secret.command(name="list")
 @json_option
-def secret_list(as_json: bool):
+def secret_list(as_json: bool) -> None:
     """List the names of stored secrets (never their values)."""
     from peerkit.secrets import list_secrets
 

@@ -1,7 +1,9 @@
 """peerkit status: everything that needs attention, from every plugin's alerts."""
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import click
 
@@ -9,8 +11,13 @@ from peerkit.context import plugins_for, workspace_for
 from peerkit.options import as_of_option, json_option
 from peerkit.output import emit_json
 
+if TYPE_CHECKING:  # pragma: no cover
+    from peerkit.alerts import Alert
+    from peerkit.plugins import Plugins
+    from peerkit.workspace import Workspace
 
-def collect(plugins, ws, today) -> tuple[list, list[str]]:
+
+def collect(plugins: Plugins, ws: Workspace, today: dt.date) -> tuple[list[Alert], list[str]]:
     """``(alerts, problems)``: every alert the plugins gave, sorted, and one line for each
     thing that could not be read (a plugin's DataError names file, line and field; a plugin
     that failed to load).  The ``alerts`` hook's failure policy is ``collect``: one plugin
@@ -41,7 +48,7 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def status_text(alerts: list, day, problems: Sequence[str] = ()) -> str:
+def status_text(alerts: list[Alert], day: dt.date, problems: Sequence[str] = ()) -> str:
     """Grouped by severity (errors first), sorted by due date inside a group, one line each;
     then what could not be read.  "Nothing needs attention" only when everything was read."""
     if not alerts and not problems:
@@ -82,7 +89,7 @@ def status_text(alerts: list, day, problems: Sequence[str] = ()) -> str:
 @as_of_option
 @json_option
 @click.pass_context
-def status(ctx, as_of, as_json: bool):
+def status(ctx: click.Context, as_of: dt.date | None, as_json: bool) -> None:
     """Everything that needs attention, sorted by due date and grouped by severity.
 
     Exit 1 when anything is overdue (an error-level alert); exit 3 when some data could not be

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -11,25 +12,29 @@ from peerkit.errors import DataError
 from peerkit.options import json_option
 from peerkit.output import echo_table, emit_json, message
 
+if TYPE_CHECKING:  # pragma: no cover
+    from peerkit.workspace import Workspace
 
-def _maybe_workspace(ctx):
+
+def _maybe_workspace(ctx: click.Context) -> Workspace | None:
     from peerkit.errors import PeerkitError
 
     try:
-        return workspace_for(ctx)
+        ws: Workspace = workspace_for(ctx)
     except PeerkitError:
         return None
+    return ws
 
 
 @click.group()
-def templates():
+def templates() -> None:
     """List templates, or copy a default one into the workspace to change it."""
 
 
 @templates.command(name="list")
 @json_option
 @click.pass_context
-def templates_list(ctx, as_json: bool):
+def templates_list(ctx: click.Context, as_json: bool) -> None:
     """List every template and where it comes from (workspace, plugin, default)."""
     from peerkit.templating import list_templates
 
@@ -44,7 +49,7 @@ def templates_list(ctx, as_json: bool):
 @click.argument("name")
 @click.option("--force", is_flag=True, help="Replace the workspace's copy if there is one.")
 @click.pass_context
-def templates_copy(ctx, name: str, force: bool):
+def templates_copy(ctx: click.Context, name: str, force: bool) -> None:
     """Copy template NAME into the workspace's templates/ folder, where it takes precedence."""
     from peerkit.templating import list_templates
 
@@ -63,7 +68,7 @@ def templates_copy(ctx, name: str, force: bool):
 
 @templates.command(name="check")
 @click.pass_context
-def templates_check(ctx):
+def templates_check(ctx: click.Context) -> None:
     """Warn about risky constructs in the workspace's templates, with file and line.
 
     |safe, autoescape false, scripts, javascript: links, <meta http-equiv=refresh>, <base>,

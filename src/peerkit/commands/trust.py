@@ -17,7 +17,8 @@ def _workspace_root(ctx: click.Context, directory: Path | None) -> Path:
     if directory is None:
         from peerkit.context import workspace_for
 
-        return workspace_for(ctx).root
+        root: Path = workspace_for(ctx).root
+        return root
     if not (directory / CONFIG_NAME).is_file():
         raise DataError(storage.display_path(directory / CONFIG_NAME),
                         "not found: this folder is not a peerkit workspace")

@@ -2,15 +2,19 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from peerkit.context import pass_workspace
 
+if TYPE_CHECKING:  # pragma: no cover
+    from peerkit.workspace import Workspace
+
 
 @click.command()
 @pass_workspace
-def tui(ws):
+def tui(ws: Workspace) -> None:
     """Forms for people who do not live in a shell: add a note, sign, the week's invoice.
 
     Needs the optional extra: pip install 'peerkit[tui]'.  Each form runs the matching
