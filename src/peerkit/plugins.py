@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import importlib.metadata
 import importlib.util
 import os
 import sys
@@ -51,7 +52,7 @@ class PluginInfo:
     error: str = ""
     hooks: list[str] = field(default_factory=list)
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         return {"name": self.name, "version": self.version, "source": self.source,
                 "hooks": sorted(self.hooks), "error": self.error or None}
 
@@ -153,7 +154,7 @@ class Plugins:
     def _load_entrypoints(self) -> None:
         from importlib.metadata import entry_points
 
-        seen_dists: dict = {}
+        seen_dists: dict[str | int, tuple[str, str]] = {}
         for ep in sorted(entry_points(group=GROUP), key=lambda e: e.name):
             if not self._wanted(ep.name):
                 continue
@@ -244,7 +245,7 @@ class Plugins:
             self.pm.unregister(name=name)
 
     # ------------------------------------------------------------------ calling
-    def call(self, hook: str, *, kwargs_for: Callable[[str], dict] | None = None,
+    def call(self, hook: str, *, kwargs_for: Callable[[str], dict[str, Any]] | None = None,
              policy: str | None = None, **kwargs: Any) -> list[tuple[str, Any]]:
         """Call each plugin's implementation of ``hook`` on its own: the one way peerkit
         calls plugins.
@@ -411,13 +412,14 @@ class Plugins:
                            exit_code=EXIT_DATA)
 
 
-def _dist_identity(dist, seen: dict) -> tuple[str, str]:
+def _dist_identity(dist: importlib.metadata.Distribution | None,
+                   seen: dict[str | int, tuple[str, str]]) -> tuple[str, str]:
     """(Name, Version) of an entry point's distribution, read once per distribution: the
     header lines of its METADATA up to the first blank line (the long description after it,
     peerkit's whole README, is never parsed)."""
     if dist is None:
         return "", ""
-    key = str(getattr(dist, "_path", "")) or id(dist)
+    key: str | int = str(getattr(dist, "_path", "")) or id(dist)
     if key not in seen:
         fields: dict[str, str] = {}
         text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or ""
@@ -429,7 +431,7 @@ def _dist_identity(dist, seen: dict) -> tuple[str, str]:
                 fields[field] = value.strip()
         if "Name" not in fields:  # an unusual layout: let importlib.metadata parse it
             meta = dist.metadata
-            fields = {"Name": meta["Name"] or "", "Version": meta["Version"] or ""}
+            fields = {"Name": str(meta["Name"] or ""), "Version": str(meta["Version"] or "")}
         seen[key] = (fields.get("Name", ""), fields.get("Version", ""))
     return seen[key]
 
@@ -500,7 +502,7 @@ def _check_result(result: Any, contract: hookspecs.Contract) -> tuple[Any, str]:
             bad.append(type(value).__name__)
     if not bad:
         return result, ""
-    good: list | dict
+    good: list[Any] | dict[Any, Any]
     if contract.returns is list:
         good = [v for v in result if _item_ok(contract.item, v)[0]]
     else:
@@ -587,7 +589,7 @@ def get_plugins() -> Plugins:
     with defaults on first use when the CLI has not built one."""
     from peerkit import session
 
-    found = session.current().plugins
+    found: Plugins | None = session.current().plugins
     if found is None:
         from peerkit.discovery import find_root
 

@@ -130,7 +130,7 @@ def _keyring_warnings() -> tuple[bool, list[str]]:
     return True, []
 
 
-def _workspace_checks(ws, keyring_ok: bool) -> list[str]:
+def _workspace_checks(ws: Workspace, keyring_ok: bool) -> list[str]:
     """Plugin files, permissions, templates, peerkit.toml and the secrets it names."""
     from peerkit.errors import PeerkitError
     from peerkit.templating import lint_workspace
