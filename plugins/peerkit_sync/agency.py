@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -145,7 +146,54 @@ def pull(agency: Agency, progress=None) -> list[PeerResult]:
             make_private(folder)
         return ("committed local decisions; " if committed else "") + ("updated" if merged else "up to date")
 
-    return _each(agency, work, progress)
+    results = _each(agency, work, progress)
+    changed = [(agency.folder(peer), result) for peer, result in zip(agency.peers, results, strict=True)
+               if result.ok and not result.message.endswith("up to date")]
+    built = warm_caches([folder for folder, _ in changed])
+    for (_, result), done in zip(changed, built, strict=True):
+        if not done:
+            result.message += " (caches not built: the first command there will be slower)"
+    return results
+
+
+def _warm_one(folder: str) -> bool:
+    """Build one clone's note and client caches under its workspace lock (what ``peerkit
+    reindex`` does).  A clone carries no caches (git ignores them), so without this the first
+    export after a pull parses every note.  False if it could not (the caches are only speed)."""
+    from peerkit.records import refresh_all_note_caches, refresh_client_cache
+    from peerkit.workspace import Workspace
+
+    try:
+        ws = Workspace(Path(folder))
+        with ws.lock():
+            refresh_all_note_caches(ws.path("notes"))
+            refresh_client_cache(ws.path("clients"))
+    except Exception:  # noqa: BLE001 - a cache that cannot be built is rebuilt by the next read
+        return False
+    return True
+
+
+def warm_caches(folders: list[Path]) -> list[bool]:
+    """Warm the caches of the clones a pull cloned or updated: parsing notes is CPU work, so one
+    process per core (threads would share one core); in this process when there is one clone.
+
+    A cache trusts only files older than its start by ``notecache.RACY_NS`` (2 s: a coarse file
+    system's clock), so files git has just written are not cached until that much time has
+    passed: wait for it first, else the caches would be built and still not be believed."""
+    if not folders:
+        return []
+    from peerkit.notecache import RACY_NS
+
+    time.sleep(RACY_NS / 1e9)
+    if len(folders) <= 1 or (os.cpu_count() or 1) == 1:
+        return [_warm_one(str(folder)) for folder in folders]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+    with ProcessPoolExecutor(max_workers=min(len(folders), os.cpu_count() or 1),
+                             mp_context=multiprocessing.get_context(method)) as pool:
+        return list(pool.map(_warm_one, [str(folder) for folder in folders]))
 
 
 def push(agency: Agency, progress=None) -> list[PeerResult]:

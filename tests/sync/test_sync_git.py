@@ -373,3 +373,38 @@ def test_a_bad_agency_toml_is_exit_3_naming_file_line_and_field(tmp_path, text, 
     assert result.exit_code == 3, result.output
     assert expected in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_agency_pull_builds_the_clones_caches(tmp_path):
+    """A clone carries no caches (git ignores them); the pull builds them, so the first export
+    does not parse every note.  The caches built equal what ``peerkit reindex`` builds."""
+    remotes = {}
+    for name in ("ana", "ben"):
+        remotes[name] = bare(tmp_path, name)
+        ok(Runner(workspace(tmp_path, name, f"{name.title()} Example"))("sync", "--init", str(remotes[name])))
+    folder = _agency(tmp_path, {name: str(remote) for name, remote in remotes.items()})
+    ok(Runner(None)("agency", "--agency", folder, "pull", workspace=False))
+    from peerkit.notecache import CLIENTS_CACHE_NAME, MonthCache
+
+    for name in remotes:
+        for month, cache_name in ((folder / name / NOTE_DIR, ".notes-cache.json"),
+                                  (folder / name / "clients", CLIENTS_CACHE_NAME)):
+            cache = MonthCache(month, cache_name)
+            files = sorted(month.glob("*.toml"))
+            assert files
+            # every file is in the cache and the cache is believed (not "racy": built too soon)
+            assert all(cache.current(f.name, f.stat()) is not None for f in files), f"{name}: {month}"
+        assert git("status", "--porcelain", cwd=folder / name) == ""
+
+
+def test_agency_pull_says_when_a_clone_s_caches_could_not_be_built(tmp_path, monkeypatch):
+    from peerkit_sync import agency
+
+    remote = bare(tmp_path, "ana")
+    ok(Runner(workspace(tmp_path, "ana", "Ana Example"))("sync", "--init", str(remote)))
+    folder = _agency(tmp_path, {"ana": str(remote)})
+    monkeypatch.setattr(agency, "_warm_one", lambda folder: False)
+    result = ok(Runner(None)("agency", "--agency", folder, "pull", "--json", workspace=False))
+    assert json.loads(result.stdout)[0]["message"] == (
+        "cloned (caches not built: the first command there will be slower)")
+    assert not (folder / "ana" / NOTE_DIR / ".notes-cache.json").exists()
