@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from peerkit.money import to_cents
+from peerkit_invoice.billed_notes import current_notes
 from peerkit_invoice.model import Index, InvoiceLine, Settings, billed_lines, load_snapshot
 
 
@@ -67,7 +68,7 @@ def pending(ws, settings: Settings, index: Index, today: dt.date) -> list[Invoic
     if not days:
         return []
     wanted = {n for ids in billed for n in ids}
-    notes = {n.id: n for n in ws.notes(min(days), max(days)) if n.id in wanted}
+    notes = current_notes(ws, wanted, min(days), max(days))  # cached by the files' signatures
     out = []
     for ids, b in sorted(billed.items(), key=lambda kv: (kv[1].template.date or dt.date.min, kv[0])):
         adjustment = _adjustment(ws, settings, b, [notes.get(i) for i in ids], ids)
