@@ -73,6 +73,7 @@ def current_notes(ws, wanted: set[str], first: dt.date, last: dt.date) -> dict:
     if cached is not None:
         notes = _believe(ws, cached, folders, RACY_NS)
         if notes is not None:
+            ws.notes(first, last)  # reads nothing (lazy): tells a peerkit.derived recording the range
             return notes
     started = time.time_ns()
     listing = _listing(folders)

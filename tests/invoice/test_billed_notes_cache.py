@@ -23,8 +23,10 @@ def reads(monkeypatch):
     real = records.iter_notes
 
     def counting(ws, start=None, end=None, **kw):
-        calls.append((start, end))
-        return real(ws, start, end, **kw)
+        def reading():   # counted when read, not when merely asked for (iter_notes is lazy)
+            calls.append((start, end))
+            yield from real(ws, start, end, **kw)
+        return reading()
 
     monkeypatch.setattr(records, "iter_notes", counting)
     return calls

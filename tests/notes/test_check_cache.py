@@ -9,8 +9,8 @@ import json
 import pytest
 from notes_helpers import note_dict, set_setting, write_note
 
-from peerkit import notecache, storage
-from peerkit_notes import checkcache, checks
+from peerkit import derived, notecache, storage
+from peerkit_notes import checks
 from tests.conftest import BUILTINS
 
 NOV = ("--from", "2026-11-01", "--to", "2026-11-30")
@@ -47,7 +47,7 @@ def _warm(run, runs):
 
 def test_an_unchanged_workspace_is_answered_from_the_cache(run, ws_path, runs):
     first = _warm(run, runs)
-    cache = ws_path / "notes" / checkcache.CACHE_NAME
+    cache = ws_path / "notes" / ".checks-cache.json"
     assert cache.is_file() and oct(cache.stat().st_mode & 0o777) == "0o600"
     assert _check(run) == first and runs == []
     # the same answer as without any cache
@@ -105,7 +105,7 @@ def test_signed_late_on_a_draft_follows_the_clock(run, ws_path, runs, monkeypatc
     assert late and late[0][3] != first[0][3]                    # ... but the clock's finding is new
     monkeypatch.delenv("PEERKIT_NOW")
     runs.clear()
-    fresh_cache = ws_path / "notes" / checkcache.CACHE_NAME
+    fresh_cache = ws_path / "notes" / ".checks-cache.json"
     fresh_cache.unlink()
     monkeypatch.setenv("PEERKIT_NOW", "2026-11-27T20:00:00")
     assert _check(run) == later and len(runs) == 1               # exactly what a fresh run says
@@ -141,14 +141,14 @@ def test_the_rules_code_is_part_of_the_key(tmp_path):
     pkg.mkdir()
     (pkg / "__init__.py").write_text("")
     (pkg / "rules.py").write_text("def rule(note, ctx):\n    return None\n")
-    before = checkcache._tree(pkg)
+    before = derived.source_tree(pkg)
     (pkg / "rules.py").write_text("def rule(note, ctx):\n    return 'now it says something'\n")
-    assert checkcache._tree(pkg) != before
+    assert derived.source_tree(pkg) != before
 
 
 def test_a_damaged_cache_is_ignored(run, ws_path, runs):
     first = _warm(run, runs)
-    cache = ws_path / "notes" / checkcache.CACHE_NAME
+    cache = ws_path / "notes" / ".checks-cache.json"
     data = json.loads(cache.read_text())
     data["files"]["clients"] = {}
     data["findings"] = []
