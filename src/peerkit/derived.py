@@ -65,12 +65,23 @@ def remembered(ws, name: str, key: Any, compute: Callable[[], tuple[Any, bool]],
 
 # ------------------------------------------------------------------ what an answer depends on
 
+_identities: dict = {}
+
+
 def code_identity(packages) -> dict | None:
-    """peerkit's version and the signatures of the source files of peerkit and ``packages``."""
+    """peerkit's version and the signatures of the source files of peerkit and ``packages``
+    (looked at once per process)."""
+    names = tuple(sorted({"peerkit", *packages}))
+    if names not in _identities:
+        _identities[names] = _code_identity(names)
+    return _identities[names]
+
+
+def _code_identity(names) -> dict | None:
     import peerkit
 
     out: dict = {"peerkit": peerkit.__version__}
-    for name in sorted({"peerkit", *packages}):
+    for name in names:
         module = sys.modules.get(name)
         where = getattr(module, "__file__", None)
         if not where:
@@ -125,6 +136,7 @@ class Recording:
     def __enter__(self):
         ws = self.ws
         notes, note = ws.notes, ws.note
+        self.saved = {k: ws.__dict__[k] for k in ("notes", "note") if k in ws.__dict__}
 
         def recorded_notes(start=None, end=None, **kw):
             self.take(start, end)
@@ -138,7 +150,11 @@ class Recording:
         return self
 
     def __exit__(self, *exc):
-        del self.ws.notes, self.ws.note   # the class's methods again
+        for name in ("notes", "note"):   # the class's methods (or what was set before) again
+            if name in self.saved:
+                setattr(self.ws, name, self.saved[name])
+            else:
+                delattr(self.ws, name)
         return False
 
 
