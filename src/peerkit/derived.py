@@ -51,6 +51,8 @@ def remembered(ws, name: str, key: Any, compute: Callable[[], tuple[Any, bool]],
     if full["code"] is not None and not os.environ.get("PEERKIT_DEBUG"):
         data = load(path, full)
         if data is not None and unchanged(ws, data.get("files"), data.get("started_ns"), RACY_NS):
+            for outer in _active:   # an answer being computed around this one depends on them too
+                outer.absorb(data["files"])
             return data["value"]
     started = time.time_ns()
     files = listing(ws, [*BASE, *(f"dir:{f}" for f in folders)])
@@ -106,6 +108,9 @@ def source_tree(path: Path) -> dict:
     return out
 
 
+_active: list = []   # the recordings under way, innermost last
+
+
 class Recording:
     """While ``compute()`` reads notes through the workspace (``ws.notes``, ``ws.note``), the
     month folders each read may look in are listed into ``files`` -- before the read, so a file
@@ -113,6 +118,16 @@ class Recording:
 
     def __init__(self, ws, files: dict | None):
         self.ws, self.files = ws, files
+
+    def absorb(self, files: dict) -> None:
+        """Files a kept answer used inside this computation was just found to match."""
+        if self.files is None:
+            return
+        for key, value in files.items():
+            if key in self.files and self.files[key] != value:
+                self.files = None   # changed between the two looks: keep nothing
+                return
+            self.files[key] = value
 
     def take(self, start, end) -> None:
         from peerkit.dates import month_folders
@@ -147,9 +162,11 @@ class Recording:
             return note(note_id)
 
         ws.notes, ws.note = recorded_notes, recorded_note
+        _active.append(self)
         return self
 
     def __exit__(self, *exc):
+        _active.remove(self)
         for name in ("notes", "note"):   # the class's methods (or what was set before) again
             if name in self.saved:
                 setattr(self.ws, name, self.saved[name])

@@ -100,3 +100,24 @@ def test_a_billed_note_older_than_the_alert_window_still_shows_its_adjustment(ru
     after = _alerts(run, later)
     assert len(computed) == 2
     assert any(s == f"INV-2026-0001 {NOTE}" and "-4 units" in m for s, m in after)
+
+
+def test_a_kept_inner_answer_watches_its_files_for_the_outer_one(run, ws_path, computed, monkeypatch):
+    """The alerts are computed again (a new note) while the pending adjustments inside them are
+    still kept: the files those depend on must be watched by the kept alerts too."""
+    monkeypatch.setenv("PEERKIT_TODAY", "2026-12-02")
+    assert run("invoice", "--week", "2026-W47", "--format", "json").exit_code == 0
+    later = "2027-04-15"
+    first = _alerts(run, later)
+    assert _alerts(run, later) == first
+    data = storage.read_toml(ws_path / NOTE_PATH)
+    data.update(id="N-2027-03-01-C001-9", date=dt.date(2027, 3, 1))
+    storage.write_toml(ws_path / "notes/2027/03/N-2027-03-01-C001-9.toml", data)
+    assert any(s.startswith("2027-03-01..") for s, _m in _alerts(run, later))
+    assert any(s.startswith("2027-03-01..") for s, _m in _alerts(run, later))   # kept
+    path = ws_path / NOTE_PATH
+    text = path.read_text().replace('status = "approved"', 'status = "denied"')
+    with open(path, "w") as f:
+        f.write(text)
+    after = _alerts(run, later)
+    assert any(s == f"INV-2026-0001 {NOTE}" and "-4 units" in m for s, m in after)
