@@ -183,15 +183,21 @@ def all_months(ws) -> list[str]:
                   for m in y.iterdir() if m.is_dir() and m.name.isdigit())
 
 
+# Not records: invoices/index.json is a cache of the snapshots (checked against them and rebuilt
+# from them by every reader), so only the snapshots it is made from are watched.
+NOT_RECORDS = frozenset({"index.json"})
+
+
 def signatures(folder: Path) -> dict | None:
-    """``{file name: signature}`` of the folder's non-hidden files; None if it does not exist."""
+    """``{file name: signature}`` of the folder's records (not hidden, not ``NOT_RECORDS``);
+    None if it does not exist."""
     from peerkit.notecache import signature
 
     try:
         out = {}
         with os.scandir(folder) as scan:
             for entry in scan:
-                if not entry.name.startswith("."):
+                if not entry.name.startswith(".") and entry.name not in NOT_RECORDS:
                     out[entry.name] = signature(entry.stat(follow_symlinks=False))
         return out
     except (FileNotFoundError, NotADirectoryError):
