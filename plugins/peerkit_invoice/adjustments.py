@@ -92,8 +92,8 @@ def _pending(ws, settings: Settings, index: Index, today: dt.date) -> list[Invoi
     if not active:
         return []
     # the billed lines kept in the index (a snapshot is parsed only if its lines were unreadable)
-    issued = [(e.number, e.lines if e.lines is not None else billed_lines(load_snapshot(ws, e.number).lines))
-              for e in active]
+    issued = [(e.number, lines if (lines := e.billed()) is not None
+               else billed_lines(load_snapshot(ws, e.number).lines)) for e in active]
     billed: dict[tuple[str, ...], _Billed] = {}
     for number, lines in issued:
         for line in lines:

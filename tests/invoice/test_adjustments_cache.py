@@ -63,3 +63,18 @@ def test_the_index_as_passed_is_part_of_the_question(run, ws_path, today, comput
     assert all(kind != "adjustment" for kind, *_ in reissue)
     (ws_path / "notes" / ".adjustments-cache.json").unlink()
     assert _preview(run, "--reissue", week="2026-W47") == reissue
+
+
+def test_a_damaged_billed_line_in_the_index_is_read_from_the_snapshot(run, ws_path, today):
+    """The index's billed lines are parsed only when adjustments need them; one that does not
+    parse is never believed: that invoice's lines are read from its snapshot."""
+    assert run("invoice", "--week", "2026-W47", "--format", "json").exit_code == 0
+    index = ws_path / "invoices" / "index.json"
+    data = json.loads(index.read_text())
+    for line in data["invoices"][0]["lines"]:
+        line["units"] = "not a number"
+    index.write_text(json.dumps(data))
+    path = ws_path / NOTE_PATH
+    path.write_text(path.read_text().replace('status = "approved"', 'status = "denied"'))
+    [line] = _preview(run)
+    assert line[:4] == ("adjustment", [NOTE], -4, "-46.44")
