@@ -14,7 +14,8 @@ last time, from ``notes/.<name>-cache.json``, when it provably still holds, else
   ``ws.note``, taken before each read.
 
 It is believed only when all of that is identical and nothing in it changed less than
-``notecache.RACY_NS`` before the answer was computed (the note cache's "racily clean" rule);
+``notecache.RACY_NS`` before the workspace object that computed it was opened (its memoised
+notes, clients and settings may be that old) (the note cache's "racily clean" rule);
 anything else runs ``compute()`` again.  ``compute()`` returns ``(value, keep)``: ``value``
 must be JSON (lists, dicts, text, numbers); ``keep=False`` (e.g. a broken record was found)
 keeps nothing.  ``compute()`` must read the records only through the workspace (``ws.notes``,
@@ -54,7 +55,7 @@ def remembered(ws, name: str, key: Any, compute: Callable[[], tuple[Any, bool]],
             for outer in _active:   # an answer being computed around this one depends on them too
                 outer.absorb(data["files"])
             return data["value"]
-    started = time.time_ns()
+    started = opened(ws)
     files = listing(ws, [*BASE, *(f"dir:{f}" for f in folders)])
     with Recording(ws, files) as recording:
         value, keep = compute()
@@ -63,6 +64,13 @@ def remembered(ws, name: str, key: Any, compute: Callable[[], tuple[Any, bool]],
         payload = {"version": VERSION, **full, "started_ns": started, "files": files, "value": value}
         write_after_read(ws.root, path, json.dumps(payload, separators=(",", ":")).encode("utf-8"))
     return value
+
+
+def opened(ws) -> int:
+    """When ``ws`` was opened: what it memoised (notes, clients, peerkit.toml) may have been read
+    any time since, so an answer is judged against that moment, not the moment it was computed
+    (a file changed in between is then too recent to be believed)."""
+    return min(time.time_ns(), getattr(ws, "opened_ns", None) or time.time_ns())
 
 
 # ------------------------------------------------------------------ what an answer depends on
