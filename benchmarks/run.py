@@ -50,6 +50,7 @@ AFTER_COLD = [
     ("invoice --week --preview (md, after a cold start)", ("invoice",), ["invoice", "--week", WEEK, "--preview"]),
 ]
 CACHE_FILES = ("notes/*/*/.notes-cache.json", "clients/.clients-cache.json", "invoices/index.json",
+               "invoices/.billed-notes-cache.json", "notes/.*-cache.json",
                "resources/.index.sqlite", "activities/*/*/.*-cache.json")
 
 PROFILES = {
@@ -191,6 +192,12 @@ class Bench:
         self.env.pop("PEERKIT_DEBUG", None)
         self.data.mkdir(parents=True, exist_ok=True)
         self.scratch = Path(tempfile.mkdtemp(prefix=".scratch-", dir=self.data))
+        # An installed peerkit has its .pyc files; with PYTHONDONTWRITEBYTECODE=1 inherited (some
+        # shells and sandboxes set it) every run compiled ~50 modules from source (~140 ms
+        # profiled, issue 19). The children write theirs in the scratch folder (the first,
+        # uncounted round fills it), never next to the sources.
+        self.env.pop("PYTHONDONTWRITEBYTECODE", None)
+        self.env["PYTHONPYCACHEPREFIX"] = str(self.scratch / "pycache")
         self.only = re.compile(args.only) if args.only else None
         self.skip = re.compile(args.skip) if args.skip else None
         self.available: dict[tuple, bool] = {}

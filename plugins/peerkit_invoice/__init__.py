@@ -41,6 +41,30 @@ def alerts(workspace, today):
     import datetime as dt
 
     from peerkit.alerts import Alert
+    from peerkit.derived import remembered
+
+    fresh: list = []
+
+    def run():
+        fresh.extend(_alerts(workspace, today))
+        return [a.as_json() for a in fresh if isinstance(a, Alert)], all(isinstance(a, Alert) for a in fresh)
+
+    # kept in notes/.invoice-alerts-cache.json while no record it read changed (issue 19)
+    kept = remembered(workspace, "invoice-alerts", {"today": today.isoformat()}, run,
+                      packages=("peerkit_invoice",), folders=("invoices",))
+    if fresh:
+        return fresh
+    try:
+        return [Alert(a["source"], a["subject"], a["severity"],
+                      dt.date.fromisoformat(a["due"]) if a["due"] else None, a["message"]) for a in kept]
+    except (KeyError, TypeError, ValueError):  # not what peerkit wrote: computed, never believed
+        return _alerts(workspace, today)
+
+
+def _alerts(workspace, today) -> list:
+    import datetime as dt
+
+    from peerkit.alerts import Alert
     from peerkit.dates import week_containing
     from peerkit.records import readable_notes
     from peerkit_invoice import model

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from peerkit.money import to_cents
+from peerkit_invoice.billed_notes import current_notes
 from peerkit_invoice.model import Index, InvoiceLine, Settings, billed_lines, load_snapshot
 
 
@@ -39,7 +40,49 @@ class _Billed:
 
 
 def pending(ws, settings: Settings, index: Index, today: dt.date) -> list[InvoiceLine]:
-    """The adjustment lines the next issued invoice must carry (empty when none).
+    """The adjustment lines the next issued invoice must carry (empty when none), kept in
+    notes/.adjustments-cache.json while no record they were computed from changed
+    (``peerkit.derived``: peerkit.toml, invoices/, the billed notes; the index as passed)."""
+    from peerkit.derived import remembered
+
+    fresh: list[InvoiceLine] = []
+
+    def run():
+        fresh.extend(_pending(ws, settings, index, today))
+        return [_line_json(line) for line in fresh], True
+
+    key = {"today": today.isoformat(),
+           "index": sorted([e.number, e.status] for e in index.entries.values())}
+    kept = remembered(ws, "adjustments", key, run, packages=("peerkit_invoice",), folders=("invoices",))
+    if fresh or not kept:
+        return fresh
+    try:
+        return [_line_from_json(item) for item in kept]
+    except (KeyError, TypeError, ValueError, ArithmeticError):  # not peerkit's: never believed
+        return _pending(ws, settings, index, today)
+
+
+def _line_json(line: InvoiceLine) -> list:
+    return [line.date.isoformat() if line.date else None, line.client, line.code, line.modifier,
+            line.minutes, line.units, str(line.rate), str(line.amount), list(line.notes),
+            line.original_invoice, line.description]
+
+
+def _line_from_json(item: list) -> InvoiceLine:
+    day, client, code, modifier, minutes, units, rate, amount, notes, original, description = item
+    if not all(isinstance(v, str) for v in (client, code, modifier, original, description)) \
+            or not isinstance(minutes, int) or not isinstance(units, int) \
+            or not all(isinstance(n, str) for n in notes):
+        raise TypeError("not a kept adjustment")
+    return InvoiceLine(
+        date=dt.date.fromisoformat(day) if day else None, kind="adjustment", client=client,
+        code=code, modifier=modifier, minutes=minutes, units=units, quantity=Decimal(units),
+        rate=Decimal(rate), amount=Decimal(amount), notes=tuple(notes), original_invoice=original,
+        description=description)
+
+
+def _pending(ws, settings: Settings, index: Index, today: dt.date) -> list[InvoiceLine]:
+    """The adjustment lines, computed.
 
     Lines are matched by their notes: the service line of an issued invoice plus every
     adjustment line naming the same notes (also one whose original invoice was voided by
@@ -49,8 +92,8 @@ def pending(ws, settings: Settings, index: Index, today: dt.date) -> list[Invoic
     if not active:
         return []
     # the billed lines kept in the index (a snapshot is parsed only if its lines were unreadable)
-    issued = [(e.number, e.lines if e.lines is not None else billed_lines(load_snapshot(ws, e.number).lines))
-              for e in active]
+    issued = [(e.number, lines if (lines := e.billed()) is not None
+               else billed_lines(load_snapshot(ws, e.number).lines)) for e in active]
     billed: dict[tuple[str, ...], _Billed] = {}
     for number, lines in issued:
         for line in lines:
@@ -67,7 +110,7 @@ def pending(ws, settings: Settings, index: Index, today: dt.date) -> list[Invoic
     if not days:
         return []
     wanted = {n for ids in billed for n in ids}
-    notes = {n.id: n for n in ws.notes(min(days), max(days)) if n.id in wanted}
+    notes = current_notes(ws, wanted, min(days), max(days))  # cached by the files' signatures
     out = []
     for ids, b in sorted(billed.items(), key=lambda kv: (kv[1].template.date or dt.date.min, kv[0])):
         adjustment = _adjustment(ws, settings, b, [notes.get(i) for i in ids], ids)

@@ -450,6 +450,19 @@ class IndexEntry:
     # adjustment lines of the snapshot, so they need not parse the snapshot; None when its
     # lines could not be read (then adjustments read the snapshot and report its problem).
     lines: tuple[InvoiceLine, ...] | None = ()
+    # The lines as index.json stores them, parsed on first use (``billed``): a reader whose
+    # adjustments are kept (peerkit.derived) never pays for five years of billed lines.
+    raw_lines: list | None = None
+
+    def billed(self) -> tuple[InvoiceLine, ...] | None:
+        """The billed lines (None when they cannot be read: adjustments then read the snapshot)."""
+        if self.raw_lines is not None:
+            raw, self.raw_lines = self.raw_lines, None
+            try:
+                self.lines = tuple(_line_from_json(line, self.notes) for line in raw)
+            except (KeyError, TypeError, ValueError, AttributeError, IndexError, ArithmeticError):
+                self.lines = None
+        return self.lines
 
     def to_toml(self) -> dict:
         return {"number": self.number, "status": self.status, "start": self.start, "end": self.end,
@@ -546,8 +559,8 @@ def index_text(entries) -> str:
         items.append({"number": e.number, "status": e.status, "start": e.start.isoformat(),
                       "end": e.end.isoformat(), "issued": e.issued.isoformat() if e.issued else None,
                       "size": e.size, "notes": list(e.notes),
-                      "lines": None if e.lines is None
-                      else [_line_json(line, positions) for line in e.lines]})
+                      "lines": None if e.billed() is None
+                      else [_line_json(line, positions) for line in e.billed() or ()]})
     return json.dumps({"about": INDEX_ABOUT, "schema": INDEX_SCHEMA, "invoices": items},
                       indent=1) + "\n"
 
@@ -574,12 +587,14 @@ def _read_index(path: Path) -> dict[str, IndexEntry] | None:
         for item in items:
             notes = tuple(str(n) for n in item["notes"])
             # an index without "lines" (written before schema 2, or a TOML one) is rebuilt
-            lines = None if item["lines"] is None else tuple(
-                _line_from_json(line, notes) for line in item["lines"])
+            raw = item["lines"]
+            if raw is not None and not (isinstance(raw, list) and all(isinstance(x, dict) for x in raw)):
+                return None
             e = IndexEntry(number=str(item["number"]), status=str(item["status"]),
                            start=_day(item["start"]), end=_day(item["end"]),
                            issued=_day(item["issued"]) if item.get("issued") else None,
-                           notes=notes, size=int(item.get("size", -1)), lines=lines)
+                           notes=notes, size=int(item.get("size", -1)),
+                           lines=None if raw is None else (), raw_lines=raw)
             entries[e.number] = e
     except (KeyError, TypeError, ValueError, AttributeError, IndexError, ArithmeticError):
         return None

@@ -85,30 +85,38 @@ def run_checks(ws, notes: Iterable[Note], *, today: dt.date | None = None,
         ctx.notes = notes_between(ctx, first, last)
     findings: list[Finding] = []
     for note in sorted(checked, key=lambda n: (n.date, n.id)):
-        file = ws.rel(note.path) if note.path is not None else ""
-        for check in checks:
-            try:
-                messages = as_messages(check.check(note, ctx))
-            except PeerkitError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - an agency rule must not stop the run
-                import os
+        findings += check_note(ws, note, checks, ctx, signing=signing)
+    return findings
 
-                if os.environ.get("PEERKIT_DEBUG"):
-                    raise
-                # fail closed: a rule that could not run is a finding of its own severity
-                # (an error-level one blocks 'note sign'), never a pass
-                findings.append(Finding(note.id, file, check.name, check.severity,
-                                        f"the check failed to run ({type(exc).__name__}), so the "
-                                        "note is not known to pass it; tell the author of the "
-                                        "plugin that adds it, or disable that plugin"))
-                continue
-            severity = check.severity
-            if severity == "error" and note.status == "draft" and not signing \
-                    and check.name in LENIENT_ON_DRAFT:
-                severity = "warning"
-            for msg in messages:
-                findings.append(Finding(note.id, file, check.name, severity, msg))
+
+def check_note(ws, note: Note, checks: list[NoteCheck], ctx: CheckContext, *,
+               signing: bool = False) -> list[Finding]:
+    """The findings of ``checks`` on one note, in the order of ``checks`` (see run_checks)."""
+    findings: list[Finding] = []
+    file = ws.rel(note.path) if note.path is not None else ""
+    for check in checks:
+        try:
+            messages = as_messages(check.check(note, ctx))
+        except PeerkitError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - an agency rule must not stop the run
+            import os
+
+            if os.environ.get("PEERKIT_DEBUG"):
+                raise
+            # fail closed: a rule that could not run is a finding of its own severity
+            # (an error-level one blocks 'note sign'), never a pass
+            findings.append(Finding(note.id, file, check.name, check.severity,
+                                    f"the check failed to run ({type(exc).__name__}), so the "
+                                    "note is not known to pass it; tell the author of the "
+                                    "plugin that adds it, or disable that plugin"))
+            continue
+        severity = check.severity
+        if severity == "error" and note.status == "draft" and not signing \
+                and check.name in LENIENT_ON_DRAFT:
+            severity = "warning"
+        for msg in messages:
+            findings.append(Finding(note.id, file, check.name, severity, msg))
     return findings
 
 

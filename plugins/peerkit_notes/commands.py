@@ -502,18 +502,24 @@ def note_check(ws, period, client, as_json):
     JSON: [{"note", "file", "rule", "severity", "message"}].  Void notes are skipped; on a
     draft a missing element is a warning (signing turns it into an error).
     """
+    from peerkit_notes.checkcache import checked_findings
     from peerkit_notes.checks import run_checks
 
     date_from, date_to = period.start, period.end
-    notes = [n for n in ws.notes(date_from, date_to) if client is None or n.client == client]
-    findings = run_checks(ws, notes, complete=None if client else (date_from, date_to))
+
+    def run():
+        notes = [n for n in ws.notes(date_from, date_to) if client is None or n.client == client]
+        found = run_checks(ws, notes, complete=None if client else (date_from, date_to))
+        return (found, sum(1 for n in notes if n.status != "void"),
+                sorted(n.id for n in notes if n.status == "draft"))
+
+    findings, checked = checked_findings(ws, date_from, date_to, client, run)  # cached (issue 19)
     errors = sum(1 for f in findings if f.severity == "error")
     if as_json:
         emit_json([f.as_json() for f in findings])
     else:
         for f in findings:
             click.echo(f"{f.severity.upper():<8} {f.note}  {f.rule}: {f.message}")
-        checked = sum(1 for n in notes if n.status != "void")
         message(f"{checked} note(s) checked: {errors} error(s), {len(findings) - errors} warning(s).")
     if errors:
         click.get_current_context().exit(1)

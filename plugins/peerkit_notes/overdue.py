@@ -36,18 +36,42 @@ def note_alerts(ws, today: dt.date) -> list:
     """
     s = settings(ws)
     ref = reference_time(today)
+    problems: list = []
+    try:
+        drafts = [(nid, dt.datetime.fromisoformat(due)) for nid, due in _drafts(ws, today, s, problems)]
+    except (TypeError, ValueError):  # a kept answer peerkit did not write: computed, never believed
+        problems = []
+        drafts = _draft_deadlines(ws, today, s, problems)
     out: list = []
-    notes, problems = _window_notes(ws, today)
-    for note in notes:
-        if note.status != "draft":
-            continue
-        due = deadline(note, s.deadline_hours)
+    for note_id, due in drafts:
         if ref > due:
-            out.append(Alert("notes", note.id, "error", due.date(),
+            out.append(Alert("notes", note_id, "error", due.date(),
                              f"draft not signed {s.deadline_hours:g} h after the service: sign it "
-                             f"now (peerkit note sign {note.id}); it will be a LATE ENTRY"))
+                             f"now (peerkit note sign {note_id}); it will be a LATE ENTRY"))
         else:
-            out.append(Alert("notes", note.id, "warning", due.date(),
+            out.append(Alert("notes", note_id, "warning", due.date(),
                              f"draft: sign it by {due.strftime('%Y-%m-%d %H:%M')} "
-                             f"(peerkit note sign {note.id})"))
+                             f"(peerkit note sign {note_id})"))
     return out + problems
+
+
+def _drafts(ws, today: dt.date, s, problems: list) -> list:
+    """``[[note id, deadline (ISO)]]`` of the window's drafts, kept in
+    notes/.draft-alerts-cache.json while no record read changed (peerkit.derived, issue 19);
+    the clock is applied to them afresh on every run."""
+    from peerkit.derived import remembered
+
+    def run():
+        found = [[nid, due.isoformat()] for nid, due in _draft_deadlines(ws, today, s, problems)]
+        return found, not problems
+
+    kept = remembered(ws, "draft-alerts", {"today": today.isoformat()}, run, packages=("peerkit_notes",))
+    if not isinstance(kept, list) or not all(isinstance(d, list) and len(d) == 2 for d in kept):
+        raise TypeError("not a kept answer")
+    return kept
+
+
+def _draft_deadlines(ws, today: dt.date, s, problems: list) -> list[tuple[str, dt.datetime]]:
+    notes, unreadable = _window_notes(ws, today)
+    problems.extend(unreadable)
+    return [(n.id, deadline(n, s.deadline_hours)) for n in notes if n.status == "draft"]

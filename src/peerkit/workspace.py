@@ -5,6 +5,7 @@ import contextlib
 import datetime as dt
 import getpass
 import os
+import time
 from collections.abc import Callable, Collection, Iterator
 from functools import cached_property
 from pathlib import Path
@@ -69,6 +70,8 @@ class Workspace:
 
     def __init__(self, root: Path):
         self.root = Path(root)
+        # peerkit.derived: what this object reads or memoises is no older than this moment
+        self.opened_ns = time.time_ns()
         storage.register_root(self.root)
         self._clients: dict[str, Client] | None = None
         self._known: KnownClients | None = None

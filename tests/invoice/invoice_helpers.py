@@ -47,7 +47,10 @@ def set_billing(ws_path: Path, key: str, value: str) -> None:
 
 
 # a read may refresh the note and client caches (taking the workspace lock to do so): no data
-NOT_DATA = {".notes-cache.json", ".clients-cache.json", ".peerkit.lock"}
+NOT_DATA = {".notes-cache.json", ".clients-cache.json", ".peerkit.lock",
+            # kept answers a read may write (peerkit.derived, issue 19): caches, not records
+            ".billed-notes-cache.json", ".adjustments-cache.json", ".invoice-alerts-cache.json",
+            ".caseload-alerts-cache.json", ".draft-alerts-cache.json", ".checks-cache.json"}
 
 
 def tree(folder: Path) -> dict:

@@ -1,0 +1,285 @@
+"""Results computed from the workspace's records, kept while every record they read is unchanged.
+
+``remembered(ws, name, key, compute, packages=...)`` returns what ``compute()`` returned the
+last time, from ``notes/.<name>-cache.json``, when it provably still holds, else runs
+``compute()`` and keeps its answer.  Kept with the answer (issue 19, speed):
+
+* ``key``: the caller's question (e.g. today's date and its options);
+* the code's identity: peerkit's version and the size and mtime of every ``.py`` file of
+  peerkit's core and of ``packages`` (the plugin computing it);
+* the stat signature (``peerkit.notecache.signature``: size, mtime, ctime, inode) of
+  ``peerkit.toml``, of every file under ``clients/`` and ``templates/`` and of the files of
+  the caller's ``folders`` (e.g. ``invoices``), taken before ``compute()`` runs; and of every
+  file of every month folder of notes that ``compute()`` reads through ``ws.notes`` /
+  ``ws.note``, taken before each read.
+
+It is believed only when all of that is identical and nothing in it changed less than
+``notecache.RACY_NS`` before the workspace object that computed it was opened (its memoised
+notes, clients and settings may be that old) (the note cache's "racily clean" rule);
+anything else runs ``compute()`` again.  ``compute()`` returns ``(value, keep)``: ``value``
+must be JSON (lists, dicts, text, numbers); ``keep=False`` (e.g. a broken record was found)
+keeps nothing.  ``compute()`` must read the records only through the workspace (``ws.notes``,
+``ws.note``, ``ws.clients()``, ``ws.section``) or in ``folders`` -- what it reads otherwise is
+not watched (a cache of its own that answers without reading must still call ``ws.notes(start,
+end)`` for the range it stands for: the call itself reads nothing until iterated).
+Written like the other caches after a read: under the workspace lock only if it is free, never
+through a link (``notecache.write_after_read``); a damaged or foreign file is ignored.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+VERSION = 1
+BASE = ("peerkit.toml", "clients", "templates")
+
+
+def cache_path(ws, name: str) -> Path:
+    return ws.path("notes", f".{name}-cache.json")
+
+
+def remembered(ws, name: str, key: Any, compute: Callable[[], tuple[Any, bool]], *,
+               packages: tuple[str, ...] = (), folders: tuple[str, ...] = ()) -> Any:
+    from peerkit.notecache import RACY_NS, write_after_read
+
+    full = {"key": key, "code": code_identity(packages)}
+    path = cache_path(ws, name)
+    if full["code"] is not None and not os.environ.get("PEERKIT_DEBUG"):
+        data = load(path, full)
+        if data is not None and unchanged(ws, data.get("files"), data.get("started_ns"), RACY_NS):
+            for outer in _active:   # an answer being computed around this one depends on them too
+                outer.absorb(data["files"])
+            return data["value"]
+    started = opened(ws)
+    files = listing(ws, [*BASE, *(f"dir:{f}" for f in folders)])
+    with Recording(ws, files) as recording:
+        value, keep = compute()
+    files = recording.files
+    if keep and files is not None and full["code"] is not None and ws.path("notes").is_dir():
+        payload = {"version": VERSION, **full, "started_ns": started, "files": files, "value": value}
+        write_after_read(ws.root, path, json.dumps(payload, separators=(",", ":")).encode("utf-8"))
+    return value
+
+
+def opened(ws) -> int:
+    """When ``ws`` was opened: what it memoised (notes, clients, peerkit.toml) may have been read
+    any time since, so an answer is judged against that moment, not the moment it was computed
+    (a file changed in between is then too recent to be believed)."""
+    return min(time.time_ns(), getattr(ws, "opened_ns", None) or time.time_ns())
+
+
+# ------------------------------------------------------------------ what an answer depends on
+
+_identities: dict = {}
+
+
+def code_identity(packages) -> dict | None:
+    """peerkit's version and the signatures of the source files of peerkit and ``packages``
+    (looked at once per process)."""
+    names = tuple(sorted({"peerkit", *packages}))
+    if names not in _identities:
+        _identities[names] = _code_identity(names)
+    return _identities[names]
+
+
+def _code_identity(names) -> dict | None:
+    import peerkit
+
+    out: dict = {"peerkit": peerkit.__version__}
+    for name in names:
+        module = sys.modules.get(name)
+        where = getattr(module, "__file__", None)
+        if not where:
+            return None
+        path = Path(where)
+        out[name] = source_tree(path.parent if path.name == "__init__.py" else path)
+    return out
+
+
+def source_tree(path: Path) -> dict:
+    """Size and mtime of the .py files of a package (or of one module)."""
+    if path.is_file():
+        st = path.stat()
+        return {path.name: [st.st_size, st.st_mtime_ns]}
+    out = {}
+    for folder, dirs, files in os.walk(path):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in files:
+            if name.endswith(".py"):
+                st = os.stat(os.path.join(folder, name))
+                out[os.path.relpath(os.path.join(folder, name), path)] = [st.st_size, st.st_mtime_ns]
+    return out
+
+
+_active: list = []   # the recordings under way, innermost last
+
+
+class Recording:
+    """While ``compute()`` reads notes through the workspace (``ws.notes``, ``ws.note``), the
+    month folders each read may look in are listed into ``files`` -- before the read, so a file
+    changed or removed after it was listed is seen by the next run."""
+
+    def __init__(self, ws, files: dict | None):
+        self.ws, self.files = ws, files
+
+    def absorb(self, files: dict) -> None:
+        """Files a kept answer used inside this computation was just found to match."""
+        if self.files is None:
+            return
+        for key, value in files.items():
+            if key in self.files and self.files[key] != value:
+                self.files = None   # changed between the two looks: keep nothing
+                return
+            self.files[key] = value
+
+    def take(self, start, end) -> None:
+        from peerkit.dates import month_folders
+
+        if self.files is None:
+            return
+        months = month_folders(start, end)
+        if months is None:
+            keys = ["notes/*", *(f"notes/{name}" for name in all_months(self.ws))]
+        else:
+            keys = [f"notes/{y:04d}/{m:02d}" for y, m in months]
+        wanted = [k for k in keys if k not in self.files]
+        if not wanted:
+            return
+        listed = listing(self.ws, wanted)
+        if listed is None:
+            self.files = None   # unreadable: nothing is kept
+            return
+        self.files.update(listed)
+
+    def __enter__(self):
+        ws = self.ws
+        notes, note = ws.notes, ws.note
+        self.saved = {k: ws.__dict__[k] for k in ("notes", "note") if k in ws.__dict__}
+
+        def recorded_notes(start=None, end=None, **kw):
+            self.take(start, end)
+            return notes(start, end, **kw)
+
+        def recorded_note(note_id):
+            self.take(None, None)   # it may look in any month folder
+            return note(note_id)
+
+        ws.notes, ws.note = recorded_notes, recorded_note
+        _active.append(self)
+        return self
+
+    def __exit__(self, *exc):
+        _active.remove(self)
+        for name in ("notes", "note"):   # the class's methods (or what was set before) again
+            if name in self.saved:
+                setattr(self.ws, name, self.saved[name])
+            else:
+                delattr(self.ws, name)
+        return False
+
+
+def all_months(ws) -> list[str]:
+    root = ws.path("notes")
+    if not root.is_dir():
+        return []
+    return sorted(f"{y.name}/{m.name}" for y in root.iterdir() if y.is_dir() and y.name.isdigit()
+                  for m in y.iterdir() if m.is_dir() and m.name.isdigit())
+
+
+# Not records: invoices/index.json is a cache of the snapshots (checked against them and rebuilt
+# from them by every reader), so only the snapshots it is made from are watched.
+NOT_RECORDS = frozenset({"index.json"})
+
+
+def signatures(folder: Path) -> dict | None:
+    """``{file name: signature}`` of the folder's records (not hidden, not ``NOT_RECORDS``);
+    None if it does not exist."""
+    from peerkit.notecache import signature
+
+    try:
+        out = {}
+        with os.scandir(folder) as scan:
+            for entry in scan:
+                if not entry.name.startswith(".") and entry.name not in NOT_RECORDS:
+                    out[entry.name] = signature(entry.stat(follow_symlinks=False))
+        return out
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+def _tree_of(root: Path) -> dict | None:
+    if not root.is_dir():
+        return None
+    out = {}
+    for folder, dirs, _files in os.walk(root):
+        dirs.sort()
+        out[os.path.relpath(folder, root)] = signatures(Path(folder))
+    return out
+
+
+def listing(ws, keys: list[str]) -> dict | None:
+    """The signatures behind each key (peerkit.toml, clients, templates, notes/*, notes/YYYY/MM);
+    None when something cannot be read."""
+    from peerkit.notecache import signature
+
+    out: dict = {}
+    try:
+        for key in keys:
+            if key == "peerkit.toml":
+                out[key] = signature(os.stat(ws.path("peerkit.toml")))
+            elif key == "clients":
+                out[key] = signatures(ws.path("clients"))
+            elif key == "templates":
+                out[key] = _tree_of(ws.path("templates"))
+            elif key == "notes/*":
+                out[key] = all_months(ws)
+            elif key.startswith("dir:") and ".." not in key and not key[4:].startswith("/"):
+                out[key] = signatures(ws.path(*key[4:].split("/")))
+            elif key.startswith("notes/") and key.count("/") == 2:
+                out[key] = signatures(ws.path(*key.split("/")))
+            else:
+                return None
+    except OSError:
+        return None
+    return out
+
+
+# ------------------------------------------------------------------ believing an answer
+
+def load(path: Path, expected: dict) -> dict | None:
+    """The cache file's data if it is peerkit's and answers ``expected`` (key and code)."""
+    try:
+        if path.is_symlink() or not path.is_file():
+            return None
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict) or data.get("version") != VERSION \
+            or any(data.get(k) != v for k, v in expected.items()):
+        return None
+    return data
+
+
+def _too_recent(value, limit: int) -> bool:
+    if isinstance(value, dict):
+        return any(_too_recent(v, limit) for v in value.values())
+    if isinstance(value, list) and len(value) == 4 and all(isinstance(v, int) for v in value):
+        return value[1] >= limit or value[2] >= limit   # mtime, ctime
+    return False
+
+
+def unchanged(ws, files, started_ns, racy_ns: int) -> bool:
+    """Every listed file still has its signature, none changed too close to the computation."""
+    try:
+        if not isinstance(files, dict) or not files:
+            return False
+        if listing(ws, list(files)) != files:
+            return False
+        return not _too_recent(files, int(started_ns) - racy_ns)
+    except (TypeError, ValueError):
+        return False
