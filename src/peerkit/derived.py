@@ -33,17 +33,26 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal
+
+from peerkit import session
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from peerkit.workspace import Workspace
 
 VERSION = 1
+Files = dict[str, Any]   # key (peerkit.toml, clients, notes/YYYY/MM...) -> the signatures behind it
 BASE = ("peerkit.toml", "clients", "templates")
 
 
-def cache_path(ws, name: str) -> Path:
+def cache_path(ws: Workspace, name: str) -> Path:
     return ws.path("notes", f".{name}-cache.json")
 
 
-def remembered(ws, name: str, key: Any, compute: Callable[[], tuple[Any, bool]], *,
+def remembered(ws: Workspace, name: str, key: Any, compute: Callable[[], tuple[Any, bool]], *,
                packages: tuple[str, ...] = (), folders: tuple[str, ...] = ()) -> Any:
     from peerkit.notecache import RACY_NS, write_after_read
 
@@ -52,8 +61,8 @@ def remembered(ws, name: str, key: Any, compute: Callable[[], tuple[Any, bool]],
     if full["code"] is not None and not os.environ.get("PEERKIT_DEBUG"):
         data = load(path, full)
         if data is not None and unchanged(ws, data.get("files"), data.get("started_ns"), RACY_NS):
-            for outer in _active:   # an answer being computed around this one depends on them too
-                outer.absorb(data["files"])
+            for outer in session.current().recordings:   # an answer computed around this one
+                outer.absorb(data["files"])                 # depends on them too
             return data["value"]
     started = opened(ws)
     files = listing(ws, [*BASE, *(f"dir:{f}" for f in folders)])
@@ -66,31 +75,31 @@ def remembered(ws, name: str, key: Any, compute: Callable[[], tuple[Any, bool]],
     return value
 
 
-def opened(ws) -> int:
+def opened(ws: Workspace) -> int:
     """When ``ws`` was opened: what it memoised (notes, clients, peerkit.toml) may have been read
     any time since, so an answer is judged against that moment, not the moment it was computed
     (a file changed in between is then too recent to be believed)."""
-    return min(time.time_ns(), getattr(ws, "opened_ns", None) or time.time_ns())
+    return min(time.time_ns(), ws.opened_ns)
 
 
 # ------------------------------------------------------------------ what an answer depends on
 
-_identities: dict = {}
 
-
-def code_identity(packages) -> dict | None:
+def code_identity(packages: tuple[str, ...]) -> dict[str, Any] | None:
     """peerkit's version and the signatures of the source files of peerkit and ``packages``
-    (looked at once per process)."""
+    (looked at once per process: ``Session.code_identities``)."""
     names = tuple(sorted({"peerkit", *packages}))
-    if names not in _identities:
-        _identities[names] = _code_identity(names)
-    return _identities[names]
+    known = session.current().code_identities
+    if names not in known:
+        known[names] = _code_identity(names)
+    found: dict[str, Any] | None = known[names]
+    return found
 
 
-def _code_identity(names) -> dict | None:
+def _code_identity(names: tuple[str, ...]) -> dict[str, Any] | None:
     import peerkit
 
-    out: dict = {"peerkit": peerkit.__version__}
+    out: dict[str, Any] = {"peerkit": peerkit.__version__}
     for name in names:
         module = sys.modules.get(name)
         where = getattr(module, "__file__", None)
@@ -101,12 +110,12 @@ def _code_identity(names) -> dict | None:
     return out
 
 
-def source_tree(path: Path) -> dict:
+def source_tree(path: Path) -> dict[str, list[int]]:
     """Size and mtime of the .py files of a package (or of one module)."""
     if path.is_file():
         st = path.stat()
         return {path.name: [st.st_size, st.st_mtime_ns]}
-    out = {}
+    out: dict[str, list[int]] = {}
     for folder, dirs, files in os.walk(path):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
         for name in files:
@@ -116,18 +125,17 @@ def source_tree(path: Path) -> dict:
     return out
 
 
-_active: list = []   # the recordings under way, innermost last
-
-
 class Recording:
-    """While ``compute()`` reads notes through the workspace (``ws.notes``, ``ws.note``), the
-    month folders each read may look in are listed into ``files`` -- before the read, so a file
-    changed or removed after it was listed is seen by the next run."""
+    """While ``compute()`` reads notes through the workspace (``ws.notes``, ``ws.note``:
+    :meth:`peerkit.workspace.Workspace.watching_reads`), the month folders each read may look in
+    are listed into ``files`` -- before the read, so a file changed or removed after it was
+    listed is seen by the next run."""
 
-    def __init__(self, ws, files: dict | None):
+    def __init__(self, ws: Workspace, files: Files | None):
         self.ws, self.files = ws, files
+        self._watching: Any = None
 
-    def absorb(self, files: dict) -> None:
+    def absorb(self, files: Files) -> None:
         """Files a kept answer used inside this computation was just found to match."""
         if self.files is None:
             return
@@ -137,7 +145,7 @@ class Recording:
                 return
             self.files[key] = value
 
-    def take(self, start, end) -> None:
+    def take(self, start: dt.date | None, end: dt.date | None) -> None:
         from peerkit.dates import month_folders
 
         if self.files is None:
@@ -156,34 +164,20 @@ class Recording:
             return
         self.files.update(listed)
 
-    def __enter__(self):
-        ws = self.ws
-        notes, note = ws.notes, ws.note
-        self.saved = {k: ws.__dict__[k] for k in ("notes", "note") if k in ws.__dict__}
-
-        def recorded_notes(start=None, end=None, **kw):
-            self.take(start, end)
-            return notes(start, end, **kw)
-
-        def recorded_note(note_id):
-            self.take(None, None)   # it may look in any month folder
-            return note(note_id)
-
-        ws.notes, ws.note = recorded_notes, recorded_note
-        _active.append(self)
+    def __enter__(self) -> Recording:
+        self._watching = self.ws.watching_reads(self.take)
+        self._watching.__enter__()
+        session.current().recordings.append(self)
         return self
 
-    def __exit__(self, *exc):
-        _active.remove(self)
-        for name in ("notes", "note"):   # the class's methods (or what was set before) again
-            if name in self.saved:
-                setattr(self.ws, name, self.saved[name])
-            else:
-                delattr(self.ws, name)
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> Literal[False]:
+        session.current().recordings.remove(self)
+        self._watching.__exit__(exc_type, exc, tb)
         return False
 
 
-def all_months(ws) -> list[str]:
+def all_months(ws: Workspace) -> list[str]:
     root = ws.path("notes")
     if not root.is_dir():
         return []
@@ -196,13 +190,13 @@ def all_months(ws) -> list[str]:
 NOT_RECORDS = frozenset({"index.json"})
 
 
-def signatures(folder: Path) -> dict | None:
+def signatures(folder: Path) -> dict[str, list[int]] | None:
     """``{file name: signature}`` of the folder's records (not hidden, not ``NOT_RECORDS``);
     None if it does not exist."""
     from peerkit.notecache import signature
 
     try:
-        out = {}
+        out: dict[str, list[int]] = {}
         with os.scandir(folder) as scan:
             for entry in scan:
                 if not entry.name.startswith(".") and entry.name not in NOT_RECORDS:
@@ -212,22 +206,22 @@ def signatures(folder: Path) -> dict | None:
         return None
 
 
-def _tree_of(root: Path) -> dict | None:
+def _tree_of(root: Path) -> dict[str, Any] | None:
     if not root.is_dir():
         return None
-    out = {}
+    out: dict[str, Any] = {}
     for folder, dirs, _files in os.walk(root):
         dirs.sort()
         out[os.path.relpath(folder, root)] = signatures(Path(folder))
     return out
 
 
-def listing(ws, keys: list[str]) -> dict | None:
+def listing(ws: Workspace, keys: list[str]) -> Files | None:
     """The signatures behind each key (peerkit.toml, clients, templates, notes/*, notes/YYYY/MM);
     None when something cannot be read."""
     from peerkit.notecache import signature
 
-    out: dict = {}
+    out: Files = {}
     try:
         for key in keys:
             if key == "peerkit.toml":
@@ -251,7 +245,7 @@ def listing(ws, keys: list[str]) -> dict | None:
 
 # ------------------------------------------------------------------ believing an answer
 
-def load(path: Path, expected: dict) -> dict | None:
+def load(path: Path, expected: dict[str, Any]) -> dict[str, Any] | None:
     """The cache file's data if it is peerkit's and answers ``expected`` (key and code)."""
     try:
         if path.is_symlink() or not path.is_file():
@@ -265,15 +259,15 @@ def load(path: Path, expected: dict) -> dict | None:
     return data
 
 
-def _too_recent(value, limit: int) -> bool:
+def _too_recent(value: Any, limit: int) -> bool:
     if isinstance(value, dict):
         return any(_too_recent(v, limit) for v in value.values())
     if isinstance(value, list) and len(value) == 4 and all(isinstance(v, int) for v in value):
-        return value[1] >= limit or value[2] >= limit   # mtime, ctime
+        return bool(value[1] >= limit or value[2] >= limit)   # mtime, ctime
     return False
 
 
-def unchanged(ws, files, started_ns, racy_ns: int) -> bool:
+def unchanged(ws: Workspace, files: Any, started_ns: Any, racy_ns: int) -> bool:
     """Every listed file still has its signature, none changed too close to the computation."""
     try:
         if not isinstance(files, dict) or not files:

@@ -32,6 +32,9 @@ class Session:
         crypt_states: workspace root -> (keys file signature, its state, its opened keys).
         plugins: the ``peerkit.plugins.Plugins`` of the running command (None: not built yet).
         warm_formats: template formats whose Jinja caches this process filled.
+        code_identities: ``peerkit.derived``: the source files' signatures of peerkit and of
+            each plugin computing a kept answer, looked at once per process.
+        recordings: ``peerkit.derived``: the kept answers being computed, innermost last.
         keyring_detected: the keyring backend came from keyring's own detection (so
             ``secrets`` records it once it holds a secret); kept across commands.
     """
@@ -45,6 +48,8 @@ class Session:
     plugins: Any = None
     warm_formats: set[str] = field(default_factory=set)
     keyring_detected: bool = False
+    code_identities: dict[tuple[str, ...], Any] = field(default_factory=dict)
+    recordings: list[Any] = field(default_factory=list)
 
     def wrote(self, path: Path) -> None:
         """Record that ``path`` was replaced or removed by this process."""

@@ -77,6 +77,7 @@ class Workspace:
         self._known: KnownClients | None = None
         self._memos: dict[str, object] = {}
         self.note_memo = NoteMemo()
+        self._read_watchers: list[Callable[[dt.date | None, dt.date | None], None]] = []
 
     @classmethod
     def open(cls, explicit: str | Path | None = None, start: Path | None = None) -> Workspace:
@@ -223,11 +224,26 @@ class Workspace:
         notes/YYYY/MM only; ``client``: only this client's notes.
 
         ``skip_ids``: optional set of note ids whose files are not read at all."""
+        for watch in self._read_watchers:
+            watch(start, end)
         return iter_notes(self, start, end, client=client, skip_ids=skip_ids)
 
     def note(self, note_id: str) -> Note:
         """One note by id (its file is found from the date in the id); unknown: DataError."""
+        for watch in self._read_watchers:
+            watch(None, None)   # it may look in any month folder
         return load_note_by_id(self, note_id)
+
+    @contextlib.contextmanager
+    def watching_reads(self, watch: Callable[[dt.date | None, dt.date | None], None]) -> Iterator[None]:
+        """While the block runs, ``watch(start, end)`` is called before each read of notes through
+        :meth:`notes` (its period) and :meth:`note` (``None, None``: any month).
+        ``peerkit.derived`` lists this way the files a kept answer depends on."""
+        self._read_watchers.append(watch)
+        try:
+            yield
+        finally:
+            self._read_watchers.remove(watch)
 
     # ------------------------------------------------------------ writing
     @contextlib.contextmanager

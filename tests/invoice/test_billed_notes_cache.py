@@ -8,7 +8,7 @@ import json
 import pytest
 from invoice_helpers import assert_no_traceback
 
-from peerkit import derived, notecache, records, storage
+from peerkit import derived, notecache, records, storage, workspace
 from peerkit_invoice import billed_notes
 
 NOTE = "N-2026-11-16-C001-1"       # approved, 65 min = 4 units at 11.61 = 46.44 on 2026-W47
@@ -31,6 +31,7 @@ def reads(monkeypatch):
         return reading()
 
     monkeypatch.setattr(records, "iter_notes", counting)
+    monkeypatch.setattr(workspace, "iter_notes", counting)   # Workspace.notes calls it by name
     return calls
 
 
@@ -142,8 +143,13 @@ def test_a_recent_file_is_not_believed(run, ws_path, today, monkeypatch):
     assert _adjustments(run) == []
     calls = []
     real = records.iter_notes
-    monkeypatch.setattr(records, "iter_notes",
-                        lambda ws, start=None, end=None, **kw: calls.append(start) or real(ws, start, end, **kw))
+
+    def counting(ws, start=None, end=None, **kw):
+        calls.append(start)
+        return real(ws, start, end, **kw)
+
+    monkeypatch.setattr(records, "iter_notes", counting)
+    monkeypatch.setattr(workspace, "iter_notes", counting)   # Workspace.notes calls it by name
     assert _adjustments(run) == []
     assert any(c is not None and c.isoformat() == "2026-11-16" for c in calls)
 
