@@ -16,7 +16,7 @@ from typing import Any, Literal, overload
 from peerkit import storage
 from peerkit.dates import month_folder_files
 from peerkit.errors import DataError
-from peerkit.records import check_id, date_in_name
+from peerkit.records import check_id
 from peerkit.validate import Fields, clean_text
 
 FOLDER = "trips"
@@ -176,13 +176,3 @@ def mileage_rate(ws) -> Decimal | None:
     """``[billing] mileage_rate`` (dollars per mile, as text), or None when not set."""
     f = Fields(ws.section("billing"), ws.path("peerkit.toml"), prefix="billing.")
     return f.money("mileage_rate", required=False)
-
-
-def find_trip_file(ws, trip_id: str) -> Path:
-    check_id(trip_id, "trip id")
-    day = date_in_name(trip_id)
-    if day is not None:
-        p = ws.path(FOLDER, f"{day:%Y}", f"{day:%m}", f"{trip_id}.toml")
-        if p.is_file():
-            return p
-    raise DataError(f"no trip {trip_id!r} in {FOLDER}/: see 'peerkit trip list'")

@@ -119,9 +119,8 @@ class PeerkitGroup(click.Group):
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The command list without importing any command's module."""
+        # never empty: the core commands (CORE_COMMANDS) are always listed
         commands = [(n, c) for n, c in sorted(self._placeholders(ctx).items()) if not c.hidden]
-        if not commands:
-            return
         limit = formatter.width - 6 - max(len(n) for n, _ in commands)
         with formatter.section("Commands"):
             formatter.write_dl([(n, c.get_short_help_str(limit)) for n, c in commands])

@@ -32,13 +32,15 @@ def _workspace(ctx: click.Context) -> Path | None:
         return None
 
 
-def _stems(folder: Path, incomplete: str, skip: tuple[str, ...] = ("index",)) -> list[str]:
+def _stems(folder: Path, incomplete: str, skip: tuple[str, ...] = ("index",),
+           newest_first: bool = False) -> list[str]:
     try:
         entries = list(os.scandir(folder))
     except OSError:
         return []
-    names = sorted(e.name[:-5] for e in entries
-                   if e.name.endswith(".toml") and not e.name.startswith(".") and e.is_file())
+    names = sorted((e.name[:-5] for e in entries
+                    if e.name.endswith(".toml") and not e.name.startswith(".") and e.is_file()),
+                   reverse=newest_first)
     return [n for n in names if n.startswith(incomplete) and n not in skip][:LIMIT]
 
 
@@ -60,7 +62,7 @@ def note_ids(ctx: click.Context, incomplete: str) -> list[str]:
                                                             reverse=True) if m.is_dir()]
     found: list[str] = []
     for month in months:
-        found += reversed(_stems(month, incomplete))
+        found += _stems(month, incomplete, newest_first=True)  # the LIMIT newest, not the oldest
         if len(found) >= LIMIT:
             break
     return found[:LIMIT]

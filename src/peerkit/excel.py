@@ -14,7 +14,6 @@ import datetime as dt
 import re
 import zipfile
 from collections.abc import Callable, Iterator
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -98,24 +97,6 @@ def text_cell(ws: WriteOnlyWorksheet, value: Any, where: str = "a cell") -> Cell
     cell.data_type = "s"
     if needs_quote_prefix(text):
         cell.quotePrefix = True
-    return cell
-
-
-def typed_cell(ws: WriteOnlyWorksheet, value: Any, number_format: str | None = None) -> Cell:
-    """A write-only cell for a typed value (date, time, number, Decimal money)."""
-    from openpyxl.cell import WriteOnlyCell
-
-    if isinstance(value, Decimal):
-        value = float(value)  # xlsx stores doubles; totals are checked against Decimal sums
-    cell = WriteOnlyCell(ws, value=value)
-    if number_format:
-        cell.number_format = number_format
-    elif isinstance(value, dt.datetime):
-        cell.number_format = "yyyy-mm-dd hh:mm"
-    elif isinstance(value, dt.date):
-        cell.number_format = DATE_FORMAT
-    elif isinstance(value, dt.time):
-        cell.number_format = TIME_FORMAT
     return cell
 
 
@@ -224,9 +205,11 @@ def open_workbook(path: Path | str) -> Workbook:
 
 def _read_failure(exc: Exception) -> str:
     name = type(exc).__name__
-    text = repr(exc)
-    if "Entit" in name or "Entit" in text or "DTD" in text:
-        return "unsafe spreadsheet (it declares XML entities); refusing it"
+    chain: BaseException | None = exc  # openpyxl wraps defusedxml's EntitiesForbidden in a ValueError
+    while chain is not None:
+        if "Entit" in type(chain).__name__ or "Entit" in repr(chain) or "DTD" in repr(chain):
+            return "unsafe spreadsheet (it declares XML entities); refusing it"
+        chain = chain.__cause__ or chain.__context__
     return f"could not read this spreadsheet ({name}); open it in Excel and save it again as .xlsx"
 
 
