@@ -150,13 +150,17 @@ def read_bytes(path: Path) -> bytes:
         raise DataError(display_path(path), "is a folder, not a file") from None
     except PermissionError:
         raise DataError(display_path(path), "permission denied reading the file") from None
-    with os.fdopen(fd, "rb") as fh:
-        mode = os.fstat(fd).st_mode
+    try:
+        mode = os.fstat(fd).st_mode   # before fdopen, which refuses a folder with its own error
         if stat.S_ISDIR(mode):
             raise DataError(display_path(path), "is a folder, not a file")
         if not stat.S_ISREG(mode):
             raise DataError(display_path(path), "is not a regular file (a device or pipe); "
                                                 "it was not read")
+    except BaseException:
+        os.close(fd)
+        raise
+    with os.fdopen(fd, "rb") as fh:
         return fh.read()
 
 
