@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, TypeGuard
 
+from peerkit import session
 from peerkit.errors import DataError
 
 if TYPE_CHECKING:  # pragma: no cover - cryptography is imported when a value is sealed or opened
@@ -108,22 +109,20 @@ def _lp(*parts: str) -> bytes:
 _AAD_HEAD = _lp("peerkit-enc", FORMAT)
 
 
-_AAD_RECORDS: dict[tuple[str, str, str], bytes] = {}
-_AAD_PATHS: dict[tuple[str, ...], bytes] = {}
-
-
 def associated_data(kid: str, kind: str, record: str, path: tuple[str, ...]) -> bytes:
     """Length-prefixed (version, key id, kind, record id, number of segments, segments...)."""
-    head = _AAD_RECORDS.get((kid, kind, record))
+    state = session.current()
+    records, paths = state.aad_records, state.aad_paths
+    head = records.get((kid, kind, record))
     if head is None:
-        if len(_AAD_RECORDS) > 4096:
-            _AAD_RECORDS.clear()
-        head = _AAD_RECORDS[(kid, kind, record)] = _AAD_HEAD + _lp(kid, kind, record)
-    tail = _AAD_PATHS.get(path)
+        if len(records) > 4096:
+            records.clear()
+        head = records[(kid, kind, record)] = _AAD_HEAD + _lp(kid, kind, record)
+    tail = paths.get(path)
     if tail is None:
-        if len(_AAD_PATHS) > 4096:
-            _AAD_PATHS.clear()
-        tail = _AAD_PATHS[path] = _lp(str(len(path)), *path)
+        if len(paths) > 4096:
+            paths.clear()
+        tail = paths[path] = _lp(str(len(path)), *path)
     return head + tail
 
 
@@ -202,17 +201,15 @@ def token_key_id(token: str) -> str | None:
     return kid if sep and len(kid) == KEY_ID_CHARS else None
 
 
-_AEAD_CACHE: dict[bytes, AESGCM] = {}
-
-
 def _aead(key: bytes) -> AESGCM:
-    aead = _AEAD_CACHE.get(key)
+    ciphers = session.current().ciphers   # dropped when a command starts
+    aead: AESGCM | None = ciphers.get(key)
     if aead is None:
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-        if len(_AEAD_CACHE) > 16:
-            _AEAD_CACHE.clear()
-        aead = _AEAD_CACHE[key] = AESGCM(key)
+        if len(ciphers) > 16:
+            ciphers.clear()
+        aead = ciphers[key] = AESGCM(key)
     return aead
 
 

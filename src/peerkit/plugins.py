@@ -566,20 +566,24 @@ def _shown(filename: str) -> str:
 # own factory with set_factory() (for instance one passing ``objects=``) and restores the old
 # one afterwards.
 Factory = Callable[..., Plugins]
-_factory: Factory = Plugins
 
 
 def new_plugins(*, workspace_root: Path | None = None, no_plugins: bool = False,
                 disable: Iterable[str] = ()) -> Plugins:
     """Build the Plugins of one run through the installed factory (default: ``Plugins``)."""
-    return _factory(workspace_root=workspace_root, no_plugins=no_plugins, disable=disable)
+    from peerkit import session
+
+    factory: Factory = session.current().plugin_factory or Plugins
+    return factory(workspace_root=workspace_root, no_plugins=no_plugins, disable=disable)
 
 
 def set_factory(factory: Factory | None) -> Factory:
     """Install ``factory`` (``None``: the default) for new Plugins; return the previous one."""
-    global _factory
-    previous = _factory
-    _factory = factory or Plugins
+    from peerkit import session
+
+    state = session.current()
+    previous: Factory = state.plugin_factory or Plugins
+    state.plugin_factory = factory
     set_plugins(None)
     return previous
 

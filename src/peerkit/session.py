@@ -35,6 +35,10 @@ class Session:
         code_identities: ``peerkit.derived``: the source files' signatures of peerkit and of
             each plugin computing a kept answer, looked at once per process.
         recordings: ``peerkit.derived``: the kept answers being computed, innermost last.
+        plugin_factory: what builds the ``Plugins`` of a run (None: ``Plugins`` itself;
+            ``plugins.set_factory``: the ``peerkit`` pytest plugin installs its own).
+        ciphers: ``peerkit.crypt``: AES-GCM objects by key, dropped when a command starts.
+        aad_records, aad_paths: ``peerkit.crypt``: the associated data built so far.
         keyring_detected: the keyring backend came from keyring's own detection (so
             ``secrets`` records it once it holds a secret); kept across commands.
     """
@@ -49,6 +53,10 @@ class Session:
     warm_formats: set[str] = field(default_factory=set)
     keyring_detected: bool = False
     code_identities: dict[tuple[str, ...], Any] = field(default_factory=dict)
+    plugin_factory: Any = None
+    ciphers: dict[bytes, Any] = field(default_factory=dict)
+    aad_records: dict[tuple[str, str, str], bytes] = field(default_factory=dict)
+    aad_paths: dict[tuple[str, ...], bytes] = field(default_factory=dict)
     recordings: list[Any] = field(default_factory=list)
 
     def wrote(self, path: Path) -> None:
@@ -66,6 +74,7 @@ class Session:
         self.real_dirs.clear()
         self.crypt_roots.clear()
         self.crypt_states.clear()
+        self.ciphers.clear()
 
 
 _SESSION = Session()
