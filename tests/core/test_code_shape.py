@@ -163,3 +163,31 @@ def test_no_function_longer_than_the_limit(root):
             for name, line, length in _function_lengths(path) if length > MAX_FUNCTION_LINES]
     assert not long, (f"functions over {MAX_FUNCTION_LINES} lines (split them along the data's steps):\n"
                       + "\n".join(long))
+
+
+def _module_state(path: Path):
+    """Module-level names bound to a mutable container that are not CONSTANT tables, and
+    ``global`` statements: state a running command would share with the next one."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    containers = (ast.Dict, ast.List, ast.Set, ast.DictComp, ast.ListComp, ast.SetComp)
+    for node in tree.body:
+        target = node.targets[0] if isinstance(node, ast.Assign) else (
+            node.target if isinstance(node, ast.AnnAssign) and node.value is not None else None)
+        value = getattr(node, "value", None)
+        mutable = isinstance(value, containers) or (
+            isinstance(value, ast.Call) and isinstance(value.func, ast.Name)
+            and value.func.id in ("set", "dict", "list", "defaultdict", "OrderedDict"))
+        name = getattr(target, "id", "")
+        if mutable and name != "__all__" and not name.isupper():
+            yield node.lineno, name
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Global):
+            yield node.lineno, "global " + ", ".join(node.names)
+
+
+def test_the_core_keeps_no_state_at_module_level():
+    """What a command learns lives on ``peerkit.session.Session`` (issue 14); a CONSTANT table
+    is fine, a lower-case module-level dict, list or set (a cache, a registry) is not."""
+    found = [f"{path.relative_to(ROOT)}:{line} {name}" for path in sorted((ROOT / "src" / "peerkit").rglob("*.py"))
+             for line, name in _module_state(path)]
+    assert not found, "module-level state (put it on the session):\n" + "\n".join(found)
