@@ -90,6 +90,7 @@ class Plugins:
         # every hook's contract: peerkit's, then those of the plugins' published hooks
         self.contracts: dict[str, hookspecs.Contract] = dict(hookspecs.CONTRACTS)
         self.spec_errors: dict[str, str] = {}  # {plugin name: why its hookspecs module failed}
+        self._all_entry_points: Any = None   # every group's entry points, read once (_entry_points)
         self._load_hookspecs()
         self.info: dict[str, PluginInfo] = {}
         self.failures: list[HookFailure] = []  # from ``collect`` hooks; see take_failures()
@@ -112,9 +113,7 @@ class Plugins:
     def _load_hookspecs(self) -> None:
         """Add the hook specifications every installed plugin publishes (see the module doc).
         A module that fails to import or to add is recorded: its plugin then fails to load."""
-        from importlib.metadata import entry_points
-
-        for ep in sorted(entry_points(group=SPEC_GROUP), key=lambda e: e.name):
+        for ep in sorted(self._entry_points(SPEC_GROUP), key=lambda e: e.name):
             if ep.name in self.spec_errors:
                 continue
             try:
@@ -151,11 +150,17 @@ class Plugins:
             return False
         return self.only is None or name in self.only
 
-    def _load_entrypoints(self) -> None:
-        from importlib.metadata import entry_points
+    def _entry_points(self, group: str) -> importlib.metadata.EntryPoints:
+        """The entry points of ``group``: every distribution's list is read once per Plugins
+        (a scan of site-packages costs ~5 ms, and both groups are wanted at every start)."""
+        if self._all_entry_points is None:   # Python 3.11: SelectableGroups; 3.12+: EntryPoints
+            self._all_entry_points = importlib.metadata.entry_points()
+        found: importlib.metadata.EntryPoints = self._all_entry_points.select(group=group)
+        return found
 
+    def _load_entrypoints(self) -> None:
         seen_dists: dict[str | int, tuple[str, str]] = {}
-        for ep in sorted(entry_points(group=GROUP), key=lambda e: e.name):
+        for ep in sorted(self._entry_points(GROUP), key=lambda e: e.name):
             if not self._wanted(ep.name):
                 continue
             if ep.name in self.info:

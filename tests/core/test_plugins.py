@@ -133,7 +133,10 @@ def _with_spec_entry_point(monkeypatch, tmp_path, name, source):
 
     def entry_points(**kwargs):
         found = real(**kwargs)
-        return [*found, extra] if kwargs.get("group") == "peerkit.hookspecs" else found
+        if kwargs:
+            return [*found, extra] if kwargs.get("group") == "peerkit.hookspecs" else found
+        every = [*real(group="peerkit"), *real(group="peerkit.hookspecs"), extra]
+        return importlib.metadata.EntryPoints(every)   # all groups at once: select() later
 
     monkeypatch.setattr(importlib.metadata, "entry_points", entry_points)
 
