@@ -21,6 +21,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import peerkit_sync.repo as repo
 from peerkit import storage
@@ -124,45 +125,58 @@ def _each(agency: Agency, work: Callable[[Peer], str], progress=None, jobs: int 
 
 
 def pull(agency: Agency, progress=None) -> list[PeerResult]:
-    """Clone every peer that is not here yet; fetch and merge the others (never pushes)."""
-    def work(peer: Peer) -> str:
-        folder = agency.folder(peer)
-        if not (folder / ".git").exists():
-            if folder.exists() and any(folder.iterdir()):
-                raise PeerkitError(f"{peer.name}/ exists and is not a clone: move it away and pull again")
-            git(["clone", "-q", "--branch", peer.branch, "--", peer.remote, str(folder)], agency.root,
-                what="clone")
-            repo.configure(folder)
-            make_private(folder)
-            return "cloned"
-        repo.refuse_mid_operation(folder)
-        repo.configure(folder)
-        committed = repo.commit_all(folder, agency.reviewer, "peerkit review: decisions recorded by the reviewer\n")
-        if not repo.fetch(folder):
-            raise PeerkitError(f"{peer.name}/ has no remote 'origin'")
-        try:
-            merged = repo.merge(folder, peer.branch, agency.reviewer, repo.validate_records)
-        finally:
-            make_private(folder)
-        return ("committed local decisions; " if committed else "") + ("updated" if merged else "up to date")
+    """Clone every peer that is not here yet; fetch and merge the others (never pushes).  The
+    caches of each clone cloned or updated are built while the other peers are fetched
+    (:class:`CacheWarmer`)."""
+    with CacheWarmer(min(os.cpu_count() or 1, len(agency.peers))) as warmer:
+        def work(peer: Peer) -> str:
+            done = _pull_one(agency, peer)
+            if not done.endswith("up to date"):
+                warmer.add(agency.folder(peer))
+            return done
 
-    results = _each(agency, work, progress)
-    changed = [(agency.folder(peer), result) for peer, result in zip(agency.peers, results, strict=True)
-               if result.ok and not result.message.endswith("up to date")]
-    built = warm_caches([folder for folder, _ in changed])
-    for (_, result), done in zip(changed, built, strict=True):
-        if not done:
+        results = _each(agency, work, progress)
+        built = warmer.results()
+    for peer, result in zip(agency.peers, results, strict=True):
+        if built.get(agency.folder(peer)) is False:
             result.message += " (caches not built: the first command there will be slower)"
     return results
 
 
-def _warm_one(folder: str) -> bool:
+def _pull_one(agency: Agency, peer: Peer) -> str:
+    folder = agency.folder(peer)
+    if not (folder / ".git").exists():
+        if folder.exists() and any(folder.iterdir()):
+            raise PeerkitError(f"{peer.name}/ exists and is not a clone: move it away and pull again")
+        git(["clone", "-q", "--branch", peer.branch, "--", peer.remote, str(folder)], agency.root,
+            what="clone")
+        repo.configure(folder)
+        make_private(folder)
+        return "cloned"
+    repo.refuse_mid_operation(folder)
+    repo.configure(folder)
+    committed = repo.commit_all(folder, agency.reviewer, "peerkit review: decisions recorded by the reviewer\n")
+    if not repo.fetch(folder):
+        raise PeerkitError(f"{peer.name}/ has no remote 'origin'")
+    try:
+        merged = repo.merge(folder, peer.branch, agency.reviewer, repo.validate_records)
+    finally:
+        make_private(folder)
+    return ("committed local decisions; " if committed else "") + ("updated" if merged else "up to date")
+
+
+def _warm_one(folder: str, ready_ns: int = 0) -> bool:
     """Build one clone's note and client caches under its workspace lock (what ``peerkit
     reindex`` does).  A clone carries no caches (git ignores them), so without this the first
-    export after a pull parses every note.  False if it could not (the caches are only speed)."""
+    export after a pull parses every note.  False if it could not (the caches are only speed).
+
+    A cache trusts only files older than its start by ``notecache.RACY_NS`` (2 s: a coarse file
+    system's clock), so it waits until ``ready_ns`` (that long after git wrote the files):
+    built sooner, the caches would not be believed."""
     from peerkit.records import refresh_all_note_caches, refresh_client_cache
     from peerkit.workspace import Workspace
 
+    time.sleep(max(0, ready_ns - time.time_ns()) / 1e9)
     try:
         ws = Workspace(Path(folder))
         with ws.lock():
@@ -173,27 +187,49 @@ def _warm_one(folder: str) -> bool:
     return True
 
 
-def warm_caches(folders: list[Path]) -> list[bool]:
-    """Warm the caches of the clones a pull cloned or updated: parsing notes is CPU work, so one
-    process per core (threads would share one core); in this process when there is one clone.
+class CacheWarmer:
+    """Builds clones' caches while the pull goes on: parsing notes is CPU work and a pull mostly
+    waits for git, so one process per core takes each clone as soon as git is done with it
+    (``processes`` <= 1: in the calling thread).  The processes are started by a fork server or
+    spawned, never forked from this process while the pull's threads run git."""
 
-    A cache trusts only files older than its start by ``notecache.RACY_NS`` (2 s: a coarse file
-    system's clock), so files git has just written are not cached until that much time has
-    passed: wait for it first, else the caches would be built and still not be believed."""
-    if not folders:
-        return []
-    from peerkit.notecache import RACY_NS
+    def __init__(self, processes: int):
+        self.processes = processes
+        self.pool: Any = None
+        self.pending: dict[Path, Any] = {}
+        self.done: dict[Path, bool] = {}
 
-    time.sleep(RACY_NS / 1e9)
-    if len(folders) <= 1 or (os.cpu_count() or 1) == 1:
-        return [_warm_one(str(folder)) for folder in folders]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    def __enter__(self) -> CacheWarmer:
+        if self.processes > 1:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
 
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-    with ProcessPoolExecutor(max_workers=min(len(folders), os.cpu_count() or 1),
-                             mp_context=multiprocessing.get_context(method)) as pool:
-        return list(pool.map(_warm_one, [str(folder) for folder in folders]))
+            method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+            self.pool = ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context(method))
+        return self
+
+    def add(self, folder: Path) -> None:
+        from peerkit.notecache import RACY_NS
+
+        ready = time.time_ns() + RACY_NS
+        if self.pool is None:
+            self.done[folder] = _warm_one(str(folder), ready)
+        else:
+            self.pending[folder] = self.pool.submit(_warm_one, str(folder), ready)
+
+    def results(self) -> dict[Path, bool]:
+        """``{folder: built}`` of every clone added, once all are done."""
+        for folder, future in self.pending.items():
+            try:
+                self.done[folder] = bool(future.result())
+            except Exception:  # noqa: BLE001 - a worker that died: those caches are not built
+                self.done[folder] = False
+        self.pending.clear()
+        return self.done
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def push(agency: Agency, progress=None) -> list[PeerResult]:

@@ -403,7 +403,7 @@ def test_agency_pull_says_when_a_clone_s_caches_could_not_be_built(tmp_path, mon
     remote = bare(tmp_path, "ana")
     ok(Runner(workspace(tmp_path, "ana", "Ana Example"))("sync", "--init", str(remote)))
     folder = _agency(tmp_path, {"ana": str(remote)})
-    monkeypatch.setattr(agency, "_warm_one", lambda folder: False)
+    monkeypatch.setattr(agency, "_warm_one", lambda folder, ready_ns=0: False)
     result = ok(Runner(None)("agency", "--agency", folder, "pull", "--json", workspace=False))
     assert json.loads(result.stdout)[0]["message"] == (
         "cloned (caches not built: the first command there will be slower)")
