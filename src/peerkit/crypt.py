@@ -97,7 +97,9 @@ def new_key() -> bytes:
 # ----------------------------------------------------------------------------- encoding
 
 
-def _lp(*parts: str) -> bytes:
+def length_prefixed(*parts: str) -> bytes:
+    """Each part as its UTF-8 length (4 bytes, big-endian) then its bytes: associated data that
+    no two different lists of parts can share."""
     out = []
     for part in parts:
         raw = part.encode("utf-8")
@@ -106,7 +108,7 @@ def _lp(*parts: str) -> bytes:
     return b"".join(out)
 
 
-_AAD_HEAD = _lp("peerkit-enc", FORMAT)
+_AAD_HEAD = length_prefixed("peerkit-enc", FORMAT)
 
 
 def associated_data(kid: str, kind: str, record: str, path: tuple[str, ...]) -> bytes:
@@ -117,12 +119,12 @@ def associated_data(kid: str, kind: str, record: str, path: tuple[str, ...]) -> 
     if head is None:
         if len(records) > 4096:
             records.clear()
-        head = records[(kid, kind, record)] = _AAD_HEAD + _lp(kid, kind, record)
+        head = records[(kid, kind, record)] = _AAD_HEAD + length_prefixed(kid, kind, record)
     tail = paths.get(path)
     if tail is None:
         if len(paths) > 4096:
             paths.clear()
-        tail = paths[path] = _lp(str(len(path)), *path)
+        tail = paths[path] = length_prefixed(str(len(path)), *path)
     return head + tail
 
 
@@ -201,16 +203,17 @@ def token_key_id(token: str) -> str | None:
     return kid if sep and len(kid) == KEY_ID_CHARS else None
 
 
-def _aead(key: bytes) -> AESGCM:
+def aead(key: bytes) -> AESGCM:
+    """The AES-GCM cipher of ``key`` (kept on the session until the next command starts)."""
     ciphers = session.current().ciphers   # dropped when a command starts
-    aead: AESGCM | None = ciphers.get(key)
-    if aead is None:
+    cipher: AESGCM | None = ciphers.get(key)
+    if cipher is None:
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
         if len(ciphers) > 16:
             ciphers.clear()
-        aead = ciphers[key] = AESGCM(key)
-    return aead
+        cipher = ciphers[key] = AESGCM(key)
+    return cipher
 
 
 def _invalid_tag() -> type[InvalidTag]:
@@ -221,7 +224,7 @@ def _invalid_tag() -> type[InvalidTag]:
 
 def seal_value(key: bytes, kid: str, kind: str, record: str, path: tuple[str, ...], value: Any) -> str:
     nonce = os.urandom(NONCE_BYTES)
-    blob = _aead(key).encrypt(nonce, pad(encode_plain(value)), associated_data(kid, kind, record, path))
+    blob = aead(key).encrypt(nonce, pad(encode_plain(value)), associated_data(kid, kind, record, path))
     return f"{PREFIX}{kid}:{base64.b64encode(nonce + blob).decode('ascii')}"
 
 
@@ -264,7 +267,7 @@ def _open_value(keys: Mapping[str, bytes], kind: str, record: str, path: tuple[s
         raise CryptError(f"field '{dotted(path)}': the encrypted value is truncated; "
                          "restore it from a backup or git")
     try:
-        padded = _aead(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:],
+        padded = aead(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:],
                                     associated_data(kid, kind, record, path))
         return decode_plain(unpad(padded))
     except _invalid_tag():

@@ -46,7 +46,7 @@ def keys_path(root: Path) -> Path:
 
 def wrap_for_peer(wrap_key: bytes, data_key: bytes, kid: str) -> str:
     nonce = os.urandom(12)
-    blob = crypt._aead(wrap_key).encrypt(nonce, data_key, crypt._lp("peerkit-wrap", "1", kid))
+    blob = crypt.aead(wrap_key).encrypt(nonce, data_key, crypt.length_prefixed("peerkit-wrap", "1", kid))
     return base64.b64encode(nonce + blob).decode("ascii")
 
 
@@ -55,7 +55,7 @@ def unwrap_peer(wrap_key: bytes, wrapped: str, kid: str) -> bytes | None:
 
     try:
         raw = base64.b64decode(wrapped, validate=True)
-        key = crypt._aead(wrap_key).decrypt(raw[:12], raw[12:], crypt._lp("peerkit-wrap", "1", kid))
+        key = crypt.aead(wrap_key).decrypt(raw[:12], raw[12:], crypt.length_prefixed("peerkit-wrap", "1", kid))
     except (InvalidTag, ValueError):
         return None
     return key if crypt.key_id(key) == kid else None
