@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import sys
 from types import ModuleType
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from peerkit.errors import EXIT_SECRET, PeerkitError
 
@@ -48,9 +48,33 @@ def weasyprint() -> ModuleType:
     return loaded
 
 
+def _refusal(url: str) -> str:
+    return (f"PDF rendering fetches nothing; the template names {url.split(':', 1)[0]}: "
+            "resource (make the template self-contained)")
+
+
 def _no_fetch(url: str, *args: object, **kwargs: object) -> NoReturn:
-    raise PdfUnavailable(f"PDF rendering fetches nothing; the template names {url.split(':', 1)[0]}: "
-                         "resource (make the template self-contained)")
+    """WeasyPrint before 70: a plain function is the fetcher."""
+    raise PdfUnavailable(_refusal(url))
+
+
+def _fetcher(wp: ModuleType) -> Any:
+    """What refuses every fetch for this WeasyPrint: from 70 on a ``URLFetcher`` whose ``fetch``
+    raises a ``FatalURLFetchingError`` (any other error is swallowed there and the resource
+    silently left out); before 70, :func:`_no_fetch`."""
+    base = getattr(wp, "URLFetcher", None)
+    fatal = getattr(getattr(wp, "urls", None), "FatalURLFetchingError", None)
+    if base is None or fatal is None:
+        return _no_fetch
+
+    class Refused(fatal):  # type: ignore[misc, valid-type]  # WeasyPrint is untyped here
+        pass
+
+    class NoFetch(base):  # type: ignore[misc, valid-type]
+        def fetch(self, url: str, headers: object = None) -> NoReturn:
+            raise Refused(_refusal(url))
+
+    return NoFetch()
 
 
 def html_to_pdf(html: str, *, page: str = LETTER) -> bytes:
@@ -58,10 +82,15 @@ def html_to_pdf(html: str, *, page: str = LETTER) -> bytes:
     wp = weasyprint()
     style = f"<style>{page}</style>"  # last in <head>: wins over the template's own @page
     html = html.replace("</head>", style + "</head>", 1) if "</head>" in html else style + html
+    fatal = getattr(getattr(wp, "urls", None), "FatalURLFetchingError", None) or ()
     try:
-        pdf: bytes = wp.HTML(string=html, url_fetcher=_no_fetch).write_pdf()  # wp: untyped module
+        pdf: bytes = wp.HTML(string=html, url_fetcher=_fetcher(wp)).write_pdf()  # wp: untyped module
         return pdf
     except PeerkitError:
         raise
+    except fatal as exc:  # WeasyPrint 70+: our fetcher's refusal (a BaseException there)
+        text = str(exc)   # our own words only: anything else could name the address
+        raise PdfUnavailable(text if text.startswith("PDF rendering fetches nothing")
+                             else "PDF rendering fetches nothing (make the template self-contained)") from None
     except Exception as exc:  # noqa: BLE001 - a rendering failure names no content
         raise PeerkitError(f"the PDF could not be rendered ({type(exc).__name__})") from None
