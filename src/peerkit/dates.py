@@ -14,16 +14,43 @@ if TYPE_CHECKING:  # pragma: no cover
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
+def _fixed_today() -> dt.date | None:
+    raw = os.environ.get("PEERKIT_TODAY")
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise _bad_clock("PEERKIT_TODAY", "a date as YYYY-MM-DD") from None
+
+
+def _fixed_now() -> dt.datetime | None:
+    raw = os.environ.get("PEERKIT_NOW")
+    if not raw:
+        return None
+    try:
+        return dt.datetime.fromisoformat(raw)
+    except ValueError:
+        raise _bad_clock("PEERKIT_NOW", "a date and time as YYYY-MM-DDTHH:MM:SS") from None
+
+
+def _bad_clock(name: str, shape: str) -> Exception:
+    from peerkit.errors import UsageError
+
+    return UsageError(f"{name} must be {shape} (or unset it to use the machine's clock)")
+
+
 def today() -> dt.date:
     """Today's date, the one clock of every command: ``PEERKIT_TODAY=YYYY-MM-DD`` fixes it
     (scripts replaying a day, tests); without it ``PEERKIT_NOW``'s day (earlier or later than
-    the real day alike), else the machine's date."""
-    fixed = os.environ.get("PEERKIT_TODAY")
+    the real day alike), else the machine's date.  A value that does not parse is a usage error
+    (exit 2) naming the variable."""
+    fixed = _fixed_today()
     if fixed:
-        return dt.date.fromisoformat(fixed)
-    fixed_now = os.environ.get("PEERKIT_NOW")
+        return fixed
+    fixed_now = _fixed_now()
     if fixed_now:
-        return dt.datetime.fromisoformat(fixed_now).date()
+        return fixed_now.date()
     return dt.date.today()
 
 
@@ -32,12 +59,13 @@ def now() -> dt.datetime:
 
     ``PEERKIT_NOW=YYYY-MM-DDTHH:MM:SS`` fixes it; without it, ``PEERKIT_TODAY`` fixes the day
     (the machine's time of day on that day), so ``now().date() == today()`` always."""
-    fixed = os.environ.get("PEERKIT_NOW")
+    fixed = _fixed_now()
     if fixed:
-        return dt.datetime.fromisoformat(fixed)
+        return fixed
     current = dt.datetime.now().replace(microsecond=0)
-    if os.environ.get("PEERKIT_TODAY"):
-        return dt.datetime.combine(today(), current.time())
+    day = _fixed_today()
+    if day:
+        return dt.datetime.combine(day, current.time())
     return current
 
 

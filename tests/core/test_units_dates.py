@@ -98,3 +98,20 @@ def test_rate_formats_refuse_non_finite_rates(bad):
         fmt_rate(Decimal(bad))
     with pytest.raises(ValueError, match="finite"):
         rate_number_format(Decimal(bad))
+
+
+@pytest.mark.parametrize("name, value, shape", [
+    ("PEERKIT_TODAY", "abc", "a date as YYYY-MM-DD"),
+    ("PEERKIT_TODAY", "2026-02-30", "a date as YYYY-MM-DD"),
+    ("PEERKIT_NOW", "2026-13-01T10:00:00", "a date and time as YYYY-MM-DDTHH:MM:SS"),
+])
+def test_a_bad_clock_variable_is_a_usage_error_naming_it(run, monkeypatch, name, value, shape):
+    """The environment is read when used; a value that does not parse is exit 2 naming the
+    variable (it was an internal error, exit 70, before)."""
+    monkeypatch.delenv("PEERKIT_TODAY", raising=False)
+    monkeypatch.delenv("PEERKIT_NOW", raising=False)
+    monkeypatch.setenv(name, value)
+    result = run("status")
+    assert result.exit_code == 2, result.output
+    assert f"{name} must be {shape}" in result.stderr
+    assert "internal error" not in result.output
