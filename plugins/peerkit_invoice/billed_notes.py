@@ -93,12 +93,9 @@ def _question(first: dt.date, last: dt.date, wanted: set[str]) -> str:
 
 
 def _month_folders(ws, first: dt.date, last: dt.date) -> list[Path]:
-    out = []
-    y, m = first.year, first.month
-    while (y, m) <= (last.year, last.month):
-        out.append(ws.path("notes", f"{y:04d}", f"{m:02d}"))
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return out
+    from peerkit.dates import month_folders
+
+    return [ws.path("notes", f"{y:04d}", f"{m:02d}") for y, m in month_folders(first, last)]
 
 
 def _listing(folders: list[Path]) -> dict | None:

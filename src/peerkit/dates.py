@@ -163,6 +163,15 @@ def month_folders(start: dt.date | None, end: dt.date | None) -> list[tuple[int,
     return out
 
 
+def month_dirs(root: Path) -> list[Path]:
+    """Every ``root/YYYY/MM`` folder (both names digits), in order; none when ``root`` is not a
+    folder."""
+    if not root.is_dir():
+        return []
+    return [month for year in sorted(root.iterdir()) if year.is_dir() and year.name.isdigit()
+            for month in sorted(year.iterdir()) if month.is_dir() and month.name.isdigit()]
+
+
 def month_folder_files(root: Path, start: dt.date | None, end: dt.date | None) -> list[Path]:
     """The ``*.toml`` files of ``root/YYYY/MM/`` folders from ``start``'s month to ``end``'s
     (every month folder when the range is open), folder by folder, by name; hidden files
@@ -170,7 +179,7 @@ def month_folder_files(root: Path, start: dt.date | None, end: dt.date | None) -
     by the caller: a month folder holds the whole month."""
     months = month_folders(start, end)
     folders = ([root / f"{y:04d}" / f"{m:02d}" for y, m in months] if months is not None
-               else sorted(p for p in root.glob("*/*") if p.is_dir()))
+               else month_dirs(root))
     return [p for folder in folders if folder.is_dir()
             for p in sorted(folder.glob("*.toml")) if not p.name.startswith(".")]
 

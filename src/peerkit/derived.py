@@ -178,11 +178,9 @@ class Recording:
 
 
 def all_months(ws: Workspace) -> list[str]:
-    root = ws.path("notes")
-    if not root.is_dir():
-        return []
-    return sorted(f"{y.name}/{m.name}" for y in root.iterdir() if y.is_dir() and y.name.isdigit()
-                  for m in y.iterdir() if m.is_dir() and m.name.isdigit())
+    from peerkit.dates import month_dirs
+
+    return [f"{m.parent.name}/{m.name}" for m in month_dirs(ws.path("notes"))]
 
 
 # Not records: invoices/index.json is a cache of the snapshots (checked against them and rebuilt

@@ -283,13 +283,9 @@ def _under_free_lock(root: Path, work: Callable[[], None]) -> bool:
 
 
 def refresh_all(notes_root: Path, *, build: Callable[[Path], dict[str, Any]]) -> int:
-    n = 0
-    if not notes_root.is_dir():
-        return 0
-    for year in sorted(notes_root.iterdir()):
-        if year.is_dir() and year.name.isdigit():
-            for month in sorted(year.iterdir()):
-                if month.is_dir() and month.name.isdigit():
-                    refresh(month, build=build)
-                    n += 1
-    return n
+    from peerkit.dates import month_dirs
+
+    months = month_dirs(notes_root)
+    for month in months:
+        refresh(month, build=build)
+    return len(months)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from peerkit import notecache, session, storage
-from peerkit.dates import month_folders
+from peerkit.dates import month_dirs, month_folders
 from peerkit.errors import DataError
 from peerkit.validate import Fields, clean_text
 from peerkit.validate import id_problem as id_problem  # re-exported: plugins check ids with it
@@ -636,16 +636,10 @@ def _month_dirs(ws: WorkspaceView, start: dt.date | None, end: dt.date | None) -
     months = month_folders(start, end)
     if months is not None:
         return [root / f"{y:04d}" / f"{m:02d}" for y, m in months]
-    found = []
-    for year in sorted(p for p in root.iterdir() if p.is_dir() and p.name.isdigit()):
-        for month in sorted(p for p in year.iterdir() if p.is_dir() and p.name.isdigit()):
-            key = (int(year.name), int(month.name))
-            if start is not None and key < (start.year, start.month):
-                continue
-            if end is not None and key > (end.year, end.month):
-                continue
-            found.append(month)
-    return found
+    low = (start.year, start.month) if start is not None else (0, 0)
+    high = (end.year, end.month) if end is not None else (10_000, 0)
+    return [month for month in month_dirs(root)
+            if low <= (int(month.parent.name), int(month.name)) <= high]
 
 
 _NoteEntry = tuple[Path, os.DirEntry[str], notecache.MonthCache]

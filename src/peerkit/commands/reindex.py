@@ -1,7 +1,6 @@
 """peerkit reindex: rebuild the caches that make reading notes fast."""
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -23,21 +22,15 @@ def reindex(ws: Workspace) -> None:
     Useful after notes were written by another program or copied in from elsewhere: until
     then peerkit reads those files directly, which is correct but slower.
     """
+    from peerkit.dates import month_dirs
     from peerkit.output import progress
     from peerkit.records import refresh_client_cache, refresh_note_cache
 
     with ws.lock():
-        months = _month_folders(ws.path("notes"))
+        months = month_dirs(ws.path("notes"))
         with progress(months, label="Reindexing months") as bar:
             for folder in bar:
                 refresh_note_cache(folder)
         refresh_client_cache(ws.path("clients"))
     message(f"Rebuilt the note cache of {len(months)} month folder(s) and the client cache.")
 
-
-def _month_folders(notes_root: Path) -> list[Path]:
-    """notes/YYYY/MM folders, in order."""
-    if not notes_root.is_dir():
-        return []
-    return [month for year in sorted(notes_root.iterdir()) if year.is_dir() and year.name.isdigit()
-            for month in sorted(year.iterdir()) if month.is_dir() and month.name.isdigit()]
