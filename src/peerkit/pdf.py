@@ -58,16 +58,15 @@ def _no_fetch(url: str, *args: object, **kwargs: object) -> NoReturn:
     raise PdfUnavailable(_refusal(url))
 
 
-def _fetcher(wp: ModuleType) -> Any:
+def _fetcher(wp: ModuleType, fatal: Any) -> Any:
     """What refuses every fetch for this WeasyPrint: from 70 on a ``URLFetcher`` whose ``fetch``
     raises a ``FatalURLFetchingError`` (any other error is swallowed there and the resource
     silently left out); before 70, :func:`_no_fetch`."""
     base = getattr(wp, "URLFetcher", None)
-    fatal = getattr(getattr(wp, "urls", None), "FatalURLFetchingError", None)
     if base is None or fatal is None:
         return _no_fetch
 
-    class Refused(fatal):  # type: ignore[misc, valid-type]  # WeasyPrint is untyped here
+    class Refused(fatal):  # type: ignore[misc]  # WeasyPrint is untyped here
         pass
 
     class NoFetch(base):  # type: ignore[misc, valid-type]
@@ -82,13 +81,14 @@ def html_to_pdf(html: str, *, page: str = LETTER) -> bytes:
     wp = weasyprint()
     style = f"<style>{page}</style>"  # last in <head>: wins over the template's own @page
     html = html.replace("</head>", style + "</head>", 1) if "</head>" in html else style + html
-    fatal = getattr(getattr(wp, "urls", None), "FatalURLFetchingError", None) or ()
+    fatal = getattr(getattr(wp, "urls", None), "FatalURLFetchingError", None)
+    refused = fatal if fatal is not None else ()   # WeasyPrint before 70: nothing to catch here
     try:
-        pdf: bytes = wp.HTML(string=html, url_fetcher=_fetcher(wp)).write_pdf()  # wp: untyped module
+        pdf: bytes = wp.HTML(string=html, url_fetcher=_fetcher(wp, fatal)).write_pdf()  # wp: untyped module
         return pdf
     except PeerkitError:
         raise
-    except fatal as exc:  # WeasyPrint 70+: our fetcher's refusal (a BaseException there)
+    except refused as exc:  # WeasyPrint 70+: our fetcher's refusal (a BaseException there)
         text = str(exc)   # our own words only: anything else could name the address
         raise PdfUnavailable(text if text.startswith("PDF rendering fetches nothing")
                              else "PDF rendering fetches nothing (make the template self-contained)") from None
