@@ -17,30 +17,15 @@ def register_commands(cli):
 def alerts(workspace, today):
     """Authorizations over, under-used or ending soon; caseload limits; unmanaged units.
     A note file that cannot be read is returned as its DataError after the other alerts."""
-    import datetime as dt
-
-    from peerkit.alerts import Alert
-    from peerkit.derived import remembered
+    from peerkit.derived import remembered_alerts
     from peerkit_caseload.model import compute
-
-    fresh: list = []
 
     def run():
         problems: list = []
-        fresh.extend(compute(workspace, today, problems).alerts + problems)
-        return [a.as_json() for a in fresh if isinstance(a, Alert)], not problems
+        return compute(workspace, today, problems).alerts + problems
 
     # kept in notes/.caseload-alerts-cache.json while no record it read changed (issue 19)
-    kept = remembered(workspace, "caseload-alerts", {"today": today.isoformat()}, run,
-                      packages=("peerkit_caseload",))
-    if fresh:
-        return fresh
-    try:
-        return [Alert(a["source"], a["subject"], a["severity"],
-                      dt.date.fromisoformat(a["due"]) if a["due"] else None, a["message"]) for a in kept]
-    except (KeyError, TypeError, ValueError):  # not what peerkit wrote: computed, never believed
-        problems: list = []
-        return compute(workspace, today, problems).alerts + problems
+    return remembered_alerts(workspace, "caseload-alerts", today, run, packages=("peerkit_caseload",))
 
 
 @hookimpl

@@ -38,27 +38,11 @@ def alerts(workspace, today):
     pending billing adjustment (a note on an issued invoice changed, denied or voided since)
     until the invoice carrying it is issued.  A note file that cannot be read is returned as
     its DataError after the alerts of the others (``status`` shows it and exits 3)."""
-    import datetime as dt
-
-    from peerkit.alerts import Alert
-    from peerkit.derived import remembered
-
-    fresh: list = []
-
-    def run():
-        fresh.extend(_alerts(workspace, today))
-        return [a.as_json() for a in fresh if isinstance(a, Alert)], all(isinstance(a, Alert) for a in fresh)
+    from peerkit.derived import remembered_alerts
 
     # kept in notes/.invoice-alerts-cache.json while no record it read changed (issue 19)
-    kept = remembered(workspace, "invoice-alerts", {"today": today.isoformat()}, run,
-                      packages=("peerkit_invoice",), folders=("invoices",))
-    if fresh:
-        return fresh
-    try:
-        return [Alert(a["source"], a["subject"], a["severity"],
-                      dt.date.fromisoformat(a["due"]) if a["due"] else None, a["message"]) for a in kept]
-    except (KeyError, TypeError, ValueError):  # not what peerkit wrote: computed, never believed
-        return _alerts(workspace, today)
+    return remembered_alerts(workspace, "invoice-alerts", today, lambda: _alerts(workspace, today),
+                             packages=("peerkit_invoice",), folders=("invoices",))
 
 
 def _alerts(workspace, today) -> list:

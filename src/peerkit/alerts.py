@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 SEVERITIES = ("error", "warning", "info")
 
@@ -33,6 +34,13 @@ class Alert:
         """``{"source", "subject", "severity", "due" (ISO date or null), "message"}``."""
         return {"source": self.source, "subject": self.subject, "severity": self.severity,
                 "due": self.due.isoformat() if self.due else None, "message": self.message}
+
+    @classmethod
+    def from_json(cls, data: Any) -> Alert:
+        """The alert :meth:`as_json` gave; KeyError, TypeError or ValueError for anything else."""
+        due = data["due"]
+        return cls(data["source"], data["subject"], data["severity"],
+                   dt.date.fromisoformat(due) if due else None, data["message"])
 
 
 def sort_alerts(alerts: list[Alert]) -> list[Alert]:

@@ -75,6 +75,29 @@ def remembered(ws: Workspace, name: str, key: Any, compute: Callable[[], tuple[A
     return value
 
 
+def remembered_alerts(ws: Workspace, name: str, today: dt.date, compute: Callable[[], list[Any]], *,
+                      packages: tuple[str, ...] = (), folders: tuple[str, ...] = ()) -> list[Any]:
+    """A plugin's ``alerts`` for ``today``, kept in ``notes/.<name>-cache.json`` as
+    :func:`remembered` keeps any answer.  ``compute()`` returns alerts and the DataErrors of
+    records it could not read; only a list of alerts alone is kept (a broken record is reported
+    again on every run), and a kept list that does not read back as alerts is computed again."""
+    from peerkit.alerts import Alert
+
+    fresh: list[Any] = []
+
+    def run() -> tuple[Any, bool]:
+        fresh.extend(compute())
+        return [a.as_json() for a in fresh if isinstance(a, Alert)], all(isinstance(a, Alert) for a in fresh)
+
+    kept = remembered(ws, name, {"today": today.isoformat()}, run, packages=packages, folders=folders)
+    if fresh:
+        return fresh
+    try:
+        return [Alert.from_json(a) for a in kept]
+    except (KeyError, TypeError, ValueError):  # not what peerkit wrote: computed, never believed
+        return compute()
+
+
 def opened(ws: Workspace) -> int:
     """When ``ws`` was opened: what it memoised (notes, clients, peerkit.toml) may have been read
     any time since, so an answer is judged against that moment, not the moment it was computed
