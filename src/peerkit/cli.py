@@ -225,5 +225,9 @@ def cli(ctx: click.Context, workspace: str | None, no_plugins: bool,
 
 
 def main(argv: list[str] | None = None) -> None:
+    """The ``peerkit`` program (its console script and ``python -m peerkit``)."""
+    from peerkit import session
+
     os.umask(0o077)
+    session.current().remember_entry_points = True   # see peerkit.entrypoints
     cli.main(args=argv, prog_name="peerkit")

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import importlib.metadata
 import importlib.util
 import os
 import sys
@@ -37,7 +36,7 @@ from typing import Any
 
 import pluggy
 
-from peerkit import hookspecs
+from peerkit import entrypoints, hookspecs
 
 GROUP = "peerkit"
 SPEC_GROUP = "peerkit.hookspecs"  # {plugin name: module of the hook specifications it publishes}
@@ -90,7 +89,7 @@ class Plugins:
         # every hook's contract: peerkit's, then those of the plugins' published hooks
         self.contracts: dict[str, hookspecs.Contract] = dict(hookspecs.CONTRACTS)
         self.spec_errors: dict[str, str] = {}  # {plugin name: why its hookspecs module failed}
-        self._all_entry_points: Any = None   # every group's entry points, read once (_entry_points)
+        self._all_entry_points: list[entrypoints.Found] | None = None   # read once (_entry_points)
         self._load_hookspecs()
         self.info: dict[str, PluginInfo] = {}
         self.failures: list[HookFailure] = []  # from ``collect`` hooks; see take_failures()
@@ -150,16 +149,18 @@ class Plugins:
             return False
         return self.only is None or name in self.only
 
-    def _entry_points(self, group: str) -> importlib.metadata.EntryPoints:
-        """The entry points of ``group``: every distribution's list is read once per Plugins
-        (a scan of site-packages costs ~5 ms, and both groups are wanted at every start)."""
-        if self._all_entry_points is None:   # Python 3.11: SelectableGroups; 3.12+: EntryPoints
-            self._all_entry_points = importlib.metadata.entry_points()
-        found: importlib.metadata.EntryPoints = self._all_entry_points.select(group=group)
-        return found
+    def _entry_points(self, group: str) -> list[entrypoints.Found]:
+        """The entry points of ``group``: both groups are read at once, once per Plugins
+        (from ``importlib.metadata``, or what the ``peerkit`` program remembered of it:
+        ``peerkit.entrypoints``)."""
+        if self._all_entry_points is None:
+            from peerkit import session
+
+            how = entrypoints.remembered if session.current().remember_entry_points else entrypoints.read
+            self._all_entry_points = how((GROUP, SPEC_GROUP))
+        return [ep for ep in self._all_entry_points if ep.group == group]
 
     def _load_entrypoints(self) -> None:
-        seen_dists: dict[str | int, tuple[str, str]] = {}
         for ep in sorted(self._entry_points(GROUP), key=lambda e: e.name):
             if not self._wanted(ep.name):
                 continue
@@ -167,11 +168,10 @@ class Plugins:
                 warn(f"two installed plugins are named {ep.name!r} ({self.info[ep.name].module} and "
                      f"{ep.value}); only the first was loaded — uninstall one")
                 continue
-            dist_name, version = _dist_identity(getattr(ep, "dist", None), seen_dists)
-            source = "built-in" if dist_name.lower() == "peerkit" else "installed"
+            source = "built-in" if ep.dist_name.lower() == "peerkit" else "installed"
             if source == "installed" and self.no_plugins:
                 continue
-            info = PluginInfo(ep.name, source, version=version, module=ep.value)
+            info = PluginInfo(ep.name, source, version=ep.version, module=ep.value)
             self.info[ep.name] = info
             try:
                 module = ep.load()
@@ -183,8 +183,6 @@ class Plugins:
         """Import plugins/*.py, but only files the user trusted as they are now (peerkit.trust)."""
         if not folder.is_dir():
             return
-        from peerkit.trust import Verdict
-
         verdict = None  # read the trust list only when there is a plugin file to check
         refused = []
         for path in sorted(folder.glob("*.py")):
@@ -199,7 +197,10 @@ class Plugins:
             self.info[name] = info
             try:
                 source = path.read_bytes()  # hashed and run from the same bytes (no .pyc)
-                verdict = verdict or Verdict.of(folder.parent)
+                if verdict is None:
+                    from peerkit.trust import Verdict  # hashlib: only when there is a file
+
+                    verdict = Verdict.of(folder.parent)
                 info.error = verdict.problem(path.name, source)
                 if info.error:  # counts as a plugin that failed to load
                     refused.append(path.name)
@@ -415,30 +416,6 @@ class Plugins:
         raise PeerkitError(f"cannot {action}: {which} {names} failed to load (see 'peerkit plugins'); "
                            f"fix {it}, or run 'peerkit {options} ...' to {action} without {it}",
                            exit_code=EXIT_DATA)
-
-
-def _dist_identity(dist: importlib.metadata.Distribution | None,
-                   seen: dict[str | int, tuple[str, str]]) -> tuple[str, str]:
-    """(Name, Version) of an entry point's distribution, read once per distribution: the
-    header lines of its METADATA up to the first blank line (the long description after it,
-    peerkit's whole README, is never parsed)."""
-    if dist is None:
-        return "", ""
-    key: str | int = str(getattr(dist, "_path", "")) or id(dist)
-    if key not in seen:
-        fields: dict[str, str] = {}
-        text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or ""
-        for line in text.splitlines():
-            if not line.strip():
-                break
-            field, sep, value = line.partition(":")
-            if sep and field in ("Name", "Version") and field not in fields:
-                fields[field] = value.strip()
-        if "Name" not in fields:  # an unusual layout: let importlib.metadata parse it
-            meta = dist.metadata
-            fields = {"Name": str(meta["Name"] or ""), "Version": str(meta["Version"] or "")}
-        seen[key] = (fields.get("Name", ""), fields.get("Version", ""))
-    return seen[key]
 
 
 EXIT_DATA = 3

@@ -41,6 +41,9 @@ class Session:
         aad_records, aad_paths: ``peerkit.crypt``: the associated data built so far.
         keyring_detected: the keyring backend came from keyring's own detection (so
             ``secrets`` records it once it holds a secret); kept across commands.
+        remember_entry_points: the plugins' entry points come from the user's cache
+            (``peerkit.entrypoints.remembered``): set by the ``peerkit`` program itself, not
+            by tests or programs embedding peerkit; kept across commands.
     """
 
     touched: set[Path] = field(default_factory=set)
@@ -58,6 +61,7 @@ class Session:
     aad_records: dict[tuple[str, str, str], bytes] = field(default_factory=dict)
     aad_paths: dict[tuple[str, ...], bytes] = field(default_factory=dict)
     recordings: list[Any] = field(default_factory=list)
+    remember_entry_points: bool = False
 
     def wrote(self, path: Path) -> None:
         """Record that ``path`` was replaced or removed by this process."""

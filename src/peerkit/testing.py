@@ -46,7 +46,7 @@ class Register(Protocol):
 PEERKIT_VARIABLES = (
     "PEERKIT_WORKSPACE", "PEERKIT_DISABLE_PLUGINS", "PEERKIT_LOAD_PLUGINS", "PEERKIT_TRACE_PLUGINS",
     "PEERKIT_DEBUG", "PEERKIT_STRICT_PLUGINS", "PEERKIT_ALLOW_INSECURE_KEYRING", "PEERKIT_TODAY",
-    "PEERKIT_NOW", "PEERKIT_LOCK_TIMEOUT", "VISUAL", "EDITOR",
+    "PEERKIT_NOW", "PEERKIT_LOCK_TIMEOUT", "PEERKIT_CACHE_DIR", "VISUAL", "EDITOR",
 )
 
 
@@ -109,6 +109,7 @@ def peerkit_env(monkeypatch: pytest.MonkeyPatch,
     # peerkit's own per-user settings (such as the list of trusted workspaces) in a private folder
     monkeypatch.setenv("PEERKIT_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))
     monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)   # caches under the temporary HOME
     backend = memory_keyring()
     previous = keyring.get_keyring()
     keyring.set_keyring(backend)

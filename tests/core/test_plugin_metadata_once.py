@@ -1,7 +1,7 @@
 """The plugin loader reads each distribution's metadata once, and only its header (issue 19)."""
 from __future__ import annotations
 
-from peerkit import plugins
+from peerkit import entrypoints, plugins
 
 
 class CountingDist:
@@ -27,11 +27,11 @@ def test_each_distribution_is_read_once_and_only_its_header_counts():
     dist = CountingDist("/site/peerkit-1.2.3.dist-info", HEADER)
     same = CountingDist("/site/peerkit-1.2.3.dist-info", HEADER)   # another entry point's copy
     for d in (dist, same, dist, dist):
-        assert plugins._dist_identity(d, seen) == ("peerkit", "1.2.3")
+        assert entrypoints.dist_identity(d, seen) == ("peerkit", "1.2.3")
     assert dist.reads + same.reads == 1
     other = CountingDist("/site/agency_plugin-0.4.dist-info", "Name: agency-plugin\nVersion: 0.4\n")
-    assert plugins._dist_identity(other, seen) == ("agency-plugin", "0.4")
-    assert plugins._dist_identity(None, seen) == ("", "")
+    assert entrypoints.dist_identity(other, seen) == ("agency-plugin", "0.4")
+    assert entrypoints.dist_identity(None, seen) == ("", "")
 
 
 def test_loaded_builtins_still_carry_peerkits_name_and_version():
