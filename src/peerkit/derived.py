@@ -60,7 +60,7 @@ def remembered(ws: Workspace, name: str, key: Any, compute: Callable[[], tuple[A
     path = cache_path(ws, name)
     if full["code"] is not None and not os.environ.get("PEERKIT_DEBUG"):
         data = load(path, full)
-        if data is not None and unchanged(ws, data.get("files"), data.get("started_ns"), RACY_NS):
+        if data is not None and unchanged(ws, data.get("files")):
             for outer in session.current().recordings:   # an answer computed around this one
                 outer.absorb(data["files"])                 # depends on them too
             return data["value"]
@@ -69,7 +69,11 @@ def remembered(ws: Workspace, name: str, key: Any, compute: Callable[[], tuple[A
     with Recording(ws, files) as recording:
         value, keep = compute()
     files = recording.files
-    if keep and files is not None and full["code"] is not None and ws.path("notes").is_dir():
+    # an answer that read a file changed less than RACY_NS before the workspace was opened is
+    # not kept: a later change in the same clock tick would go unseen (decided here once, as a
+    # kept answer is believed only while its files keep exactly these signatures)
+    if keep and files is not None and full["code"] is not None and ws.path("notes").is_dir() \
+            and not _too_recent(files, started - RACY_NS):
         payload = {"version": VERSION, **full, "started_ns": started, "files": files, "value": value}
         write_after_read(ws.root, path, json.dumps(payload, separators=(",", ":")).encode("utf-8"))
     return value
@@ -243,8 +247,12 @@ def listing(ws: Workspace, keys: list[str]) -> Files | None:
     from peerkit.notecache import signature
 
     out: Files = {}
+    seen = session.current().listed(str(ws.root))   # this command's looks, until it writes
     try:
         for key in keys:
+            if key in seen:
+                out[key] = seen[key]
+                continue
             if key == "peerkit.toml":
                 out[key] = signature(os.stat(ws.path("peerkit.toml")))
             elif key == "clients":
@@ -259,6 +267,7 @@ def listing(ws: Workspace, keys: list[str]) -> Files | None:
                 out[key] = signatures(ws.path(*key.split("/")))
             else:
                 return None
+            seen[key] = out[key]
     except OSError:
         return None
     return out
@@ -280,21 +289,26 @@ def load(path: Path, expected: dict[str, Any]) -> dict[str, Any] | None:
     return data
 
 
-def _too_recent(value: Any, limit: int) -> bool:
-    if isinstance(value, dict):
-        return any(_too_recent(v, limit) for v in value.values())
-    if isinstance(value, list) and len(value) == 4 and all(isinstance(v, int) for v in value):
-        return bool(value[1] >= limit or value[2] >= limit)   # mtime, ctime
+def _too_recent(files: Files, limit: int) -> bool:
+    """Whether any signature in ``files`` (``listing``'s shape) has an mtime or ctime at or
+    after ``limit``."""
+    stack: list[Any] = [files]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list) and len(value) == 4 and all(isinstance(v, int) for v in value):
+            if value[1] >= limit or value[2] >= limit:   # mtime, ctime
+                return True
     return False
 
 
-def unchanged(ws: Workspace, files: Any, started_ns: Any, racy_ns: int) -> bool:
-    """Every listed file still has its signature, none changed too close to the computation."""
+def unchanged(ws: Workspace, files: Any) -> bool:
+    """Every listed file still has its signature (a kept answer was never written from files
+    changed too close to its computation: see :func:`remembered`)."""
     try:
         if not isinstance(files, dict) or not files:
             return False
-        if listing(ws, list(files)) != files:
-            return False
-        return not _too_recent(files, int(started_ns) - racy_ns)
+        return listing(ws, list(files)) == files
     except (TypeError, ValueError):
         return False

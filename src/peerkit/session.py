@@ -41,6 +41,8 @@ class Session:
         aad_records, aad_paths: ``peerkit.crypt``: the associated data built so far.
         keyring_detected: the keyring backend came from keyring's own detection (so
             ``secrets`` records it once it holds a secret); kept across commands.
+        listings: ``peerkit.derived``: the signatures listed per workspace in this command
+            (see :meth:`listed`).
         remember_entry_points: the plugins' entry points come from the user's cache
             (``peerkit.entrypoints.remembered``): set by the ``peerkit`` program itself, not
             by tests or programs embedding peerkit; kept across commands.
@@ -62,6 +64,15 @@ class Session:
     aad_paths: dict[tuple[str, ...], bytes] = field(default_factory=dict)
     recordings: list[Any] = field(default_factory=list)
     remember_entry_points: bool = False
+    listings: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)
+
+    def listed(self, root: str) -> dict[str, Any]:
+        """``peerkit.derived.listing``'s signatures of workspace ``root`` looked at so far in this
+        command: dropped when this process writes a file (``generation``) or a command starts."""
+        found = self.listings.get(root)
+        if found is None or found[0] != self.generation:
+            found = self.listings[root] = (self.generation, {})
+        return found[1]
 
     def wrote(self, path: Path) -> None:
         """Record that ``path`` was replaced or removed by this process."""
@@ -79,6 +90,7 @@ class Session:
         self.crypt_roots.clear()
         self.crypt_states.clear()
         self.ciphers.clear()
+        self.listings.clear()
 
 
 _SESSION = Session()

@@ -57,3 +57,30 @@ def test_recording_restores_the_workspace_methods(ws_path):
     ws = Workspace(ws_path)
     _statuses(ws)
     assert "notes" not in ws.__dict__ and "note" not in ws.__dict__
+
+
+def test_an_answer_read_from_files_changed_just_before_is_not_kept(ws_path, monkeypatch):
+    monkeypatch.setattr(notecache, "RACY_NS", 3600 * 10**9)   # every file counts as just changed
+    _statuses(Workspace(ws_path))
+    assert not derived.cache_path(Workspace(ws_path), "test-statuses").exists()
+    monkeypatch.setattr(notecache, "RACY_NS", 0)
+    _statuses(Workspace(ws_path))
+    assert derived.cache_path(Workspace(ws_path), "test-statuses").exists()
+
+
+def test_a_commands_listing_is_looked_at_once_until_this_process_writes(ws_path):
+    from peerkit import session
+
+    session.current().new_command()
+    ws = Workspace(ws_path)
+    before = derived.listing(ws, ["notes/2026/11"])
+    path = ws_path / NOTE
+    path.write_text(path.read_text() + "\n")            # another program: seen by the next command
+    assert derived.listing(ws, ["notes/2026/11"]) == before
+    session.current().new_command()
+    changed = derived.listing(ws, ["notes/2026/11"])
+    assert changed != before
+    data = storage.read_toml(path)
+    data["status"] = "denied"
+    storage.write_toml(path, data)                      # this process writes: looked at again
+    assert derived.listing(ws, ["notes/2026/11"]) != changed
