@@ -297,9 +297,9 @@ def _too_recent(files: Files, limit: int) -> bool:
         value = stack.pop()
         if isinstance(value, dict):
             stack.extend(value.values())
-        elif isinstance(value, list) and len(value) == 4 and all(isinstance(v, int) for v in value):
-            if value[1] >= limit or value[2] >= limit:   # mtime, ctime
-                return True
+        elif isinstance(value, list) and len(value) == 4 and all(isinstance(v, int) for v in value) \
+                and (value[1] >= limit or value[2] >= limit):   # mtime, ctime
+            return True
     return False
 
 

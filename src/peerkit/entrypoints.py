@@ -14,7 +14,7 @@ user's cache folder and believed while nothing it came from changed:
 An answer read less than :data:`RACY_SECONDS` after one of those folders or files changed is
 not kept (a change within the same clock tick would go unseen).  The cache holds module names
 and distribution names and versions -- nothing of a workspace, nothing of a person -- in
-``$PEERKIT_CACHE_DIR``, else ``$XDG_CACHE_HOME/peerkit``, else ``~/.cache/peerkit``.  A cache
+the user's cache folder (``peerkit.userconfig.cache_dir``).  A cache
 that cannot be read or written is ignored: peerkit then reads the metadata, as without one.
 Tests and programs embedding peerkit get :func:`read` (nothing remembered across processes).
 """
@@ -32,7 +32,6 @@ from typing import Any
 
 FORMAT = 1
 RACY_SECONDS = 2.0
-CACHE_ENV = "PEERKIT_CACHE_DIR"
 
 
 @dataclass(frozen=True)
@@ -109,22 +108,11 @@ def remembered(groups: tuple[str, ...]) -> list[Found]:
     return found
 
 
-def cache_dir() -> Path | None:
-    """The user's cache folder for peerkit (None: no home folder known)."""
-    explicit = os.environ.get(CACHE_ENV)
-    if explicit:
-        return Path(explicit).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    try:
-        base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
-    except RuntimeError:
-        return None
-    return base / "peerkit"
-
-
 def cache_file() -> Path | None:
     """One file per interpreter (each virtual environment has its own answer)."""
     import zlib
+
+    from peerkit.userconfig import cache_dir
 
     folder = cache_dir()
     if folder is None:

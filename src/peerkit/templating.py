@@ -9,6 +9,8 @@ listed in ``[templates] allowed_hosts`` is refused (exit 3) naming the template 
 """
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -130,6 +132,7 @@ def environment(workspace: Workspace | None, fmt: str) -> jinja2.Environment:
     )
     if fmt == "md":
         kwargs["finalize"] = lambda v: v if isinstance(v, _Raw) else md_escape(v)
+    kwargs["bytecode_cache"] = _code_cache(fmt)
     env = _sandbox_class()(**kwargs)
     env.filters["money"] = _money
     env.filters["rate"] = _rate
@@ -139,6 +142,42 @@ def environment(workspace: Workspace | None, fmt: str) -> jinja2.Environment:
 
     cap_filters(env.filters)
     return env
+
+
+def _code_cache(fmt: str) -> jinja2.BytecodeCache | None:
+    """Compiled templates, kept in the user's cache folder (``templates/``; issue 19: compiling
+    the invoice template took ~15 ms of every render).  Jinja believes a file only for the same
+    template name and path, the same source text (its SHA-1) and the same Jinja and Python;
+    peerkit adds to the key what changes the generated code: the output format (escaping) and
+    the size and time of peerkit's code generator (``template_caps``) and of this module.  The
+    folder is the user's own, like Python's ``__pycache__``: nothing is read from or written to
+    a workspace, so a colleague's workspace can only bring template source, which is compiled
+    (in the sandbox) whenever its text is new.  A folder that cannot be written is no cache."""
+    import jinja2
+
+    from peerkit import template_caps
+    from peerkit.userconfig import cache_dir
+
+    folder = cache_dir()
+    if folder is None:
+        return None
+    code = [(os.stat(f).st_size, os.stat(f).st_mtime_ns) for f in (template_caps.__file__, __file__)]
+    salt = f"{fmt}|{jinja2.__version__}|{code}"
+
+    class CodeCache(jinja2.FileSystemBytecodeCache):
+        def get_cache_key(self, name: str, filename: str | None = None) -> str:
+            return super().get_cache_key(f"{salt}|{name}", filename)
+
+        def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            with contextlib.suppress(OSError):   # e.g. the folder is a file: compiled
+                super().load_bytecode(bucket)
+
+        def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            with contextlib.suppress(OSError):   # read-only or full: compiled again next time
+                os.makedirs(self.directory, mode=0o700, exist_ok=True)
+                super().dump_bytecode(bucket)
+
+    return CodeCache(str(folder / "templates"), pattern="%s.jinja")
 
 
 class _Raw(str):
@@ -232,12 +271,15 @@ def _preload(workspace: Workspace | None, fmt: str) -> None:
     warm = session.current().warm_formats
     if fmt in FORMATS and fmt not in warm:
         # Jinja caches lexers per configuration, and re caches patterns: fill both here with a
-        # template of our own so every child does not rebuild them
+        # template of our own so every child does not rebuild them -- unless compiled templates
+        # are kept (_code_cache): then only a template's first render compiles
         env = environment(workspace, fmt)
-        env.from_string('{% for i in x %}{{ i ~ "a" }}{% if i %}{{ "%s"|format(i) }}{% endif %}{% endfor %}'
-                        ).render(x=[1])
-        peerkit.htmlsafe.rebuild('<!DOCTYPE html><html><head><style>p{}</style></head>'
-                                 '<body><a href="#a" style="x">b</a></body></html>')
+        if env.bytecode_cache is None:
+            env.from_string('{% for i in x %}{{ i ~ "a" }}{% if i %}{{ "%s"|format(i) }}{% endif %}{% endfor %}'
+                            ).render(x=[1])
+        if fmt == "html":
+            peerkit.htmlsafe.rebuild('<!DOCTYPE html><html><head><style>p{}</style></head>'
+                                     '<body><a href="#a" style="x">b</a></body></html>')
         warm.add(fmt)
 
 

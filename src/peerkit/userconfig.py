@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 ENV = "PEERKIT_CONFIG_DIR"
+CACHE_ENV = "PEERKIT_CACHE_DIR"
 
 
 def config_dir() -> Path:
@@ -26,6 +27,22 @@ def config_dir() -> Path:
         from peerkit.errors import DataError
 
         raise DataError(f"no config folder: set HOME or {ENV}") from None
+    return base / "peerkit"
+
+
+def cache_dir() -> Path | None:
+    """The user's cache folder for peerkit: ``$PEERKIT_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/peerkit``, else ``~/.cache/peerkit`` (None: no home folder known).  It
+    holds what peerkit can always work out again and nothing of a workspace: the installed
+    plugins' entry points and compiled templates.  Deleting it is always safe."""
+    explicit = os.environ.get(CACHE_ENV)
+    if explicit:
+        return Path(explicit).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    try:
+        base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    except RuntimeError:
+        return None
     return base / "peerkit"
 
 

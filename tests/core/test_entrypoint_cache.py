@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from peerkit import entrypoints
+from peerkit import entrypoints, userconfig
 
 GROUPS = ("peerkit", "peerkit.hookspecs")
 
@@ -133,10 +133,10 @@ def test_a_cache_folder_that_cannot_be_written_is_no_cache(site, tmp_path, monke
 def test_the_cache_folder_follows_the_environment(tmp_path, monkeypatch):
     monkeypatch.delenv("PEERKIT_CACHE_DIR", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    assert entrypoints.cache_dir() == tmp_path / "xdg" / "peerkit"
+    assert userconfig.cache_dir() == tmp_path / "xdg" / "peerkit"
     monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    assert entrypoints.cache_dir() == tmp_path / "home" / ".cache" / "peerkit"
+    assert userconfig.cache_dir() == tmp_path / "home" / ".cache" / "peerkit"
 
 
 def test_plugins_built_in_process_never_use_the_cache(site, monkeypatch):
