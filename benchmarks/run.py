@@ -50,7 +50,7 @@ AFTER_COLD = [
     ("invoice --week --preview (md, after a cold start)", ("invoice",), ["invoice", "--week", WEEK, "--preview"]),
 ]
 CACHE_FILES = ("notes/*/*/.notes-cache.json", "clients/.clients-cache.json", "invoices/index.json",
-               "invoices/.billed-notes-cache.json", "notes/.*-cache.json",
+               "invoices/.billed-notes-cache.json", "invoices/.billed-lines-cache.json", "notes/.*-cache.json",
                "resources/.index.sqlite", "activities/*/*/.*-cache.json")
 
 PROFILES = {

@@ -9,9 +9,13 @@ Files (all under ``invoices/`` in the workspace, written only while holding the 
 * ``invoices/<number>.toml`` -- the snapshot of one issued invoice: its period, lines,
   totals, the note ids it billed and ``status = "issued" | "void"``.  It never holds a
   secret (the tax ID and bank account are read from the keyring each time it is rendered).
-* ``invoices/index.json`` -- a cache of every snapshot's number, period, status, note ids
-  and billed lines (``billed_lines``), so finding "already invoiced" notes and the billing
-  adjustments (adjustments.py) read one small file.  Each entry records the
+* ``invoices/index.json`` -- a cache of every snapshot's number, period, status and note
+  ids, so finding "already invoiced" notes reads one small file; its billed lines
+  (``billed_lines``, what the billing adjustments of adjustments.py read) are kept beside it in
+  ``invoices/.billed-lines-cache.json`` (six times its size, read only when adjustments are
+  computed: issue 19), each entry with the size of the snapshot it was read from, so a line
+  list that does not belong to the snapshot as it is now is never used (the adjustments then
+  read the snapshot).  Each entry records the
   snapshot's size in bytes; when the folder's snapshot files and the index disagree (a
   file the index does not list, a listed file missing, a size that differs -- voiding a
   snapshot always changes its size), the index is rebuilt from the snapshots, which are
@@ -27,6 +31,7 @@ Files (all under ``invoices/`` in the workspace, written only while holding the 
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -43,7 +48,9 @@ from peerkit.validate import Fields
 
 INVOICE_DIR = "invoices"
 INDEX_NAME = "index.json"
-INDEX_SCHEMA = 2   # 2: each entry also keeps its billed lines ("lines")
+INDEX_SCHEMA = 3   # 2: each entry also kept its billed lines; 3: they are in LINES_NAME
+LINES_NAME = ".billed-lines-cache.json"
+LINES_SCHEMA = 1
 LEGACY_INDEX_NAMES = {"index.toml"}
 COUNTER_NAME = "counter.toml"
 COUNTER_HEADER = ("The last invoice number taken in each series (prefix-year).  peerkit never "
@@ -450,16 +457,18 @@ class IndexEntry:
     # adjustment lines of the snapshot, so they need not parse the snapshot; None when its
     # lines could not be read (then adjustments read the snapshot and report its problem).
     lines: tuple[InvoiceLine, ...] | None = ()
-    # The lines as index.json stores them, parsed on first use (``billed``): a reader whose
-    # adjustments are kept (peerkit.derived) never pays for five years of billed lines.
-    raw_lines: list | None = None
+    # Where the lines are when the entry came from index.json: LINES_NAME, read and parsed on
+    # first use (``billed``), so a reader whose adjustments are kept (peerkit.derived) never
+    # pays for five years of billed lines.
+    lines_file: _LinesFile | None = field(default=None, repr=False, compare=False)
 
     def billed(self) -> tuple[InvoiceLine, ...] | None:
         """The billed lines (None when they cannot be read: adjustments then read the snapshot)."""
-        if self.raw_lines is not None:
-            raw, self.raw_lines = self.raw_lines, None
+        if self.lines_file is not None:
+            source, self.lines_file = self.lines_file, None
+            raw = source.raw(self.number, self.size)
             try:
-                self.lines = tuple(_line_from_json(line, self.notes) for line in raw)
+                self.lines = None if raw is None else tuple(_line_from_json(line, self.notes) for line in raw)
             except (KeyError, TypeError, ValueError, AttributeError, IndexError, ArithmeticError):
                 self.lines = None
         return self.lines
@@ -553,48 +562,84 @@ def index_text(entries) -> str:
     than the same data in TOML)."""
     import json
 
-    items = []
-    for e in sorted(entries, key=lambda e: e.number):
-        positions = {n: i for i, n in enumerate(e.notes)}
-        items.append({"number": e.number, "status": e.status, "start": e.start.isoformat(),
-                      "end": e.end.isoformat(), "issued": e.issued.isoformat() if e.issued else None,
-                      "size": e.size, "notes": list(e.notes),
-                      "lines": None if e.billed() is None
-                      else [_line_json(line, positions) for line in e.billed() or ()]})
+    items = [{"number": e.number, "status": e.status, "start": e.start.isoformat(),
+              "end": e.end.isoformat(), "issued": e.issued.isoformat() if e.issued else None,
+              "size": e.size, "notes": list(e.notes)}
+             for e in sorted(entries, key=lambda e: e.number)]
     return json.dumps({"about": INDEX_ABOUT, "schema": INDEX_SCHEMA, "invoices": items},
                       indent=1) + "\n"
 
 
-def _read_index(path: Path) -> dict[str, IndexEntry] | None:
-    """The index's entries, or None when it is missing or unreadable (then it is rebuilt).
-    TOML (``[[invoice]]`` tables, as older writers made) is read too."""
+def lines_text(entries) -> str:
+    """The text of ``invoices/.billed-lines-cache.json``: each entry's billed lines (None when
+    they cannot be read) with its snapshot's size; note ids as positions in its ``notes``."""
     import json
-    import tomllib
+
+    items = {}
+    for e in sorted(entries, key=lambda e: e.number):
+        positions = {n: i for i, n in enumerate(e.notes)}
+        billed = e.billed()
+        items[e.number] = {"size": e.size, "lines": None if billed is None
+                           else [_line_json(line, positions) for line in billed]}
+    return json.dumps({"about": INDEX_ABOUT, "schema": LINES_SCHEMA, "invoices": items},
+                      separators=(",", ":")) + "\n"
+
+
+class _LinesFile:
+    """``invoices/.billed-lines-cache.json``, read once, on the first entry's ``billed()``."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.items: dict | None = None
+
+    def raw(self, number: str, size: int) -> list | None:
+        """The stored lines of invoice ``number`` if they were read from a snapshot of ``size``
+        bytes (its current size), else None."""
+        if self.items is None:
+            self.items = _read_lines(self.path)
+        item = self.items.get(number)
+        if not isinstance(item, dict) or item.get("size") != size:
+            return None
+        raw = item.get("lines")
+        if not (isinstance(raw, list) and all(isinstance(x, dict) for x in raw)):
+            return None
+        return raw
+
+
+def _read_lines(path: Path) -> dict:
+    import json
 
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return {}
+    if not isinstance(data, dict) or data.get("schema") != LINES_SCHEMA or not isinstance(data.get("invoices"), dict):
+        return {}
+    items: dict = data["invoices"]
+    return items
+
+
+def _read_index(path: Path) -> dict[str, IndexEntry] | None:
+    """The index's entries, or None when it is missing, unreadable or of another schema (then
+    it is rebuilt)."""
+    import json
+
     try:
-        items = json.loads(text)["invoices"]
-    except (ValueError, KeyError, TypeError, RecursionError):  # a cache: rebuilt when damaged
-        try:
-            items = tomllib.loads(text)["invoice"]
-        except (tomllib.TOMLDecodeError, KeyError, TypeError, RecursionError):
+        data = json.loads(path.read_bytes())
+        if data["schema"] != INDEX_SCHEMA:
             return None
+        items = data["invoices"]
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):  # a cache: rebuilt
+        return None
+    lines = _LinesFile(path.with_name(LINES_NAME))
     entries: dict[str, IndexEntry] = {}
     try:
         for item in items:
-            notes = tuple(str(n) for n in item["notes"])
-            # an index without "lines" (written before schema 2, or a TOML one) is rebuilt
-            raw = item["lines"]
-            if raw is not None and not (isinstance(raw, list) and all(isinstance(x, dict) for x in raw)):
-                return None
             e = IndexEntry(number=str(item["number"]), status=str(item["status"]),
                            start=_day(item["start"]), end=_day(item["end"]),
                            issued=_day(item["issued"]) if item.get("issued") else None,
-                           notes=notes, size=int(item.get("size", -1)),
-                           lines=None if raw is None else (), raw_lines=raw)
+                           notes=tuple(str(n) for n in item["notes"]), size=int(item.get("size", -1)),
+                           lines_file=lines)
             entries[e.number] = e
     except (KeyError, TypeError, ValueError, AttributeError, IndexError, ArithmeticError):
         return None
@@ -626,20 +671,30 @@ class Index:
         files = _snapshot_files(ws)
         entries = _read_index(invoice_dir(ws) / INDEX_NAME)
         if entries is not None and set(entries) == set(files) and all(
-                _size(p) == entries[n].size for n, p in files.items()):
+                _size(p) == entries[n].size for n, p in files.items()) \
+                and (not files or (invoice_dir(ws) / LINES_NAME).is_file()):
             return cls(entries, rebuilt=False)
         rebuilt = {n: _entry_from_snapshot(p) for n, p in sorted(files.items())}
         if files:  # stale after a copy, a restore or a pull: the next command reads one file
             from peerkit.notecache import write_after_read
 
+            write_after_read(ws.root, invoice_dir(ws) / LINES_NAME,
+                             lines_text(rebuilt.values()).encode("utf-8"))
             write_after_read(ws.root, invoice_dir(ws) / INDEX_NAME,
                              index_text(rebuilt.values()).encode("utf-8"))
         return cls(rebuilt, rebuilt=True)
 
     def save(self, ws) -> None:
-        """Write index.json with the current snapshots' sizes (call under the lock)."""
+        """Write index.json and its billed lines with the current snapshots' sizes (call under
+        the lock).  The lines first: each is tied to its snapshot's size, so lines from before
+        a change are never taken for the snapshot after it."""
+        for number, e in self.entries.items():
+            if e.billed() is None:   # not kept beside the index (or unreadable): the snapshot's
+                with contextlib.suppress(PeerkitError, OSError):
+                    e.lines = _entry_from_snapshot(snapshot_path(ws, number)).lines
         for number, e in self.entries.items():
             e.size = snapshot_path(ws, number).stat().st_size
+        storage.atomic_write_text(invoice_dir(ws) / LINES_NAME, lines_text(self.entries.values()))
         storage.atomic_write_text(invoice_dir(ws) / INDEX_NAME, index_text(self.entries.values()))
 
     def active(self) -> list[IndexEntry]:

@@ -69,11 +69,11 @@ def test_a_damaged_billed_line_in_the_index_is_read_from_the_snapshot(run, ws_pa
     """The index's billed lines are parsed only when adjustments need them; one that does not
     parse is never believed: that invoice's lines are read from its snapshot."""
     assert run("invoice", "--week", "2026-W47", "--format", "json").exit_code == 0
-    index = ws_path / "invoices" / "index.json"
-    data = json.loads(index.read_text())
-    for line in data["invoices"][0]["lines"]:
+    kept = ws_path / "invoices" / ".billed-lines-cache.json"
+    data = json.loads(kept.read_text())
+    for line in data["invoices"]["INV-2026-0001"]["lines"]:
         line["units"] = "not a number"
-    index.write_text(json.dumps(data))
+    kept.write_text(json.dumps(data))
     path = ws_path / NOTE_PATH
     path.write_text(path.read_text().replace('status = "approved"', 'status = "denied"'))
     [line] = _preview(run)

@@ -159,7 +159,7 @@ def test_same_period_twice_is_one_invoice(run, ws, ws_path, today):
     assert again["lines"] == first["lines"]
     assert again["total_amount"] == first["total_amount"]
     assert sorted(p.name for p in (ws_path / "invoices").iterdir()) == [
-        "INV-2026-0001.toml", "counter.toml", "index.json"]
+        ".billed-lines-cache.json", "INV-2026-0001.toml", "counter.toml", "index.json"]
     # also by --from/--to naming the same days
     same = invoice_json(run, "--from", "2026-11-16", "--to", "2026-11-22")
     assert same["number"] == "INV-2026-0001"
