@@ -541,7 +541,7 @@ def _invoice_weeks(args) -> list:
     """The invoices (unnumbered) of weeks [w_from, w_to): approved notes of each week."""
     root, weeks, w_from, w_to = args
     from peerkit.workspace import Workspace
-    from peerkit_invoice import model
+    from peerkit_invoice import issuing, model
 
     ws = Workspace(Path(root))
     settings = model.load_settings(ws)
@@ -557,7 +557,7 @@ def _invoice_weeks(args) -> list:
         inv = model.Invoice(number="", start=monday, end=sunday, pay_date=model.pay_date(settings, sunday),
                             issued=sunday + dt.timedelta(days=5), status="issued", provider=dict(provider),
                             agency=dict(agency))
-        inv.lines = model._service_lines(ws, settings, notes, late=False)
+        inv.lines = issuing._service_lines(ws, settings, notes, late=False)
         inv.sort_lines()
         out.append(inv)
     return out

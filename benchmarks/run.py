@@ -372,6 +372,16 @@ class Bench:
         jobs.append({"name": f"note check [{size}]", "group": "note check", "data": size, "path": ("note", "check"),
                      "argv": pk + ["--workspace", str(ws), "note", "check", "--from", start, "--to", end],
                      "ok": (0, 1), "floor": "floor: parse, fastest parser", "target": 1.5})
+        # note check of the whole history with its findings computed (the kept findings moved
+        # aside, the month caches warm): the rules' cost must grow linearly with the notes
+        for role in roles:
+            size, (start, end) = self.profile[role], self.span(role)
+            jobs.append({"name": f"note check, whole history, findings computed [{size}]", "group": "note check",
+                         "data": size, "path": ("note", "check"), "ok": (0, 1), "cold": True,
+                         "drop": ("notes/.checks-cache.json",), "notes": len(self.note_files(role)),
+                         "ws": str(self.ws(role)),
+                         "argv": pk + ["--workspace", str(self.ws(role)), "note", "check", "--from", start,
+                                       "--to", end], "floor": "floor: start-up (click+pluggy+entry points)"})
         size = self.profile["resources"]
         jobs.append({"name": f"resources search [{size}]", "group": "resources", "data": size,
                      "path": ("resources", "search"),
@@ -464,6 +474,28 @@ class Bench:
         for j in jobs:
             self._judge(self.rows[j["name"]], j)
         self._history_rows(jobs)
+        self._linear_row(jobs)
+
+    def _linear_row(self, jobs: list[dict]) -> None:
+        """The whole-history note check: the time over the start-up floor, per note, of the
+        longest history against the shortest (linear: <= 1.2x)."""
+        checks = [j for j in jobs if j["name"].startswith("note check, whole history")]
+        rows = [(j, self.rows[j["name"]]) for j in checks]
+        if len(rows) < 2:
+            return
+        (ja, a), (jb, b) = rows[0], rows[-1]
+        row = self.add(Row(name="note check per note, findings computed: "
+                                f"{jb['data']} / {ja['data']}", group="note check",
+                           data=f"{jb['notes']} vs {ja['notes']} notes", floor=a.name, target=1.2,
+                           target_text="<= 1.2x (linear in notes)"))
+        if a.status != "ok" or b.status != "ok" or not (a.median_s and b.median_s and a.floor_s):
+            row.status = b.status if b.status != "ok" else a.status
+            return
+        per_a = (a.median_s - a.floor_s) / ja["notes"]
+        per_b = (b.median_s - a.floor_s) / jb["notes"]
+        row.ratio = per_b / per_a
+        row.met = row.ratio <= 1.2
+        row.note = f"{per_a * 1000:.3f} vs {per_b * 1000:.3f} ms per note over the floor"
 
     def _judge(self, row: Row, j: dict) -> None:
         if row.status != "ok" or row.median_s is None:
@@ -509,7 +541,7 @@ class Bench:
         stash_dir.mkdir(parents=True)
         moved = []
         root = Path(j["ws"])
-        for n, path in enumerate(p for pattern in CACHE_FILES for p in root.glob(pattern)):
+        for n, path in enumerate(p for pattern in j.get("drop", CACHE_FILES) for p in root.glob(pattern)):
             aside = stash_dir / str(n)
             os.replace(path, aside)
             moved.append((path, aside))
