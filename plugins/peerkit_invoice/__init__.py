@@ -58,7 +58,7 @@ def _alerts(workspace, today) -> list:
     start = today - dt.timedelta(days=max(settings.late_lookback_days, ALERT_AGE_DAYS))
     if end < start:
         return []
-    index = model.Index.load(workspace)
+    index = model.Index.load(workspace, lines_since=today - dt.timedelta(days=settings.adjustment_lookback_days))
     found, problems = _adjustment_alerts(workspace, settings, index, today)
     invoiced = index.invoiced_notes()
     weeks: dict = {}

@@ -144,7 +144,7 @@ def prepare(ws, settings: Settings, start: dt.date, end: dt.date, *, reissue: bo
     """Decide what this request means and compute the invoice (writes nothing)."""
     from peerkit.dates import today
 
-    index = Index.load(ws)
+    index = Index.load(ws, lines_since=today() - dt.timedelta(days=settings.adjustment_lookback_days))
     existing = index.for_period(start, end)
     overlaps = index.overlapping(start, end)
     if overlaps:

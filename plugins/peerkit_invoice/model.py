@@ -502,22 +502,37 @@ def _snapshot_files(ws) -> dict[str, Path]:
     return out
 
 
-def _entry_from_snapshot(path: Path) -> IndexEntry:
+def _entry_from_snapshot(path: Path, *, with_lines: bool = True) -> IndexEntry:
+    """The index entry of one snapshot; ``with_lines=False`` reads only its root keys (lines
+    None: the adjustments read the snapshot itself if they ever need that invoice)."""
     size = path.stat().st_size  # before reading: a change while reading shows as a size mismatch
-    data = storage.read_toml(path)
+    data = storage.read_toml(path) if with_lines else _snapshot_header(path)
     f = Fields(data, path)
     number = f.req("number", str)
     if number != path.stem:
         f.fail("number", f"must match the file name ({path.stem}.toml)")
-    lines: tuple[InvoiceLine, ...] | None
+    lines: tuple[InvoiceLine, ...] | None = None
     try:
-        lines = billed_lines(InvoiceLine.from_toml(lf) for lf in f.table_list("lines"))
+        if with_lines:
+            lines = billed_lines(InvoiceLine.from_toml(lf) for lf in f.table_list("lines"))
     except (DataError, ArithmeticError, ValueError):
         lines = None
     return IndexEntry(number=number, status=f.choice("status", ("issued", "void"), "issued"),
                       start=f.req("start", dt.date), end=f.req("end", dt.date),
                       issued=f.opt("issued", dt.date), notes=tuple(f.text_list("notes")),
                       size=size, lines=lines)
+
+
+def _snapshot_header(path: Path) -> dict[str, Any]:
+    """A snapshot's root keys (number, period, status, note ids): the text before its first
+    table, which is all TOML lets root keys use.  A cut inside a value (a line of a multi-line
+    string that starts with "[") does not parse, and an encrypted value needs the whole record:
+    then the whole file is read."""
+    text = storage.read_text(path)
+    if storage.ENC_MARK not in text:
+        with contextlib.suppress(DataError):
+            return storage.parse_toml(text.split("\n[", 1)[0], path)
+    return storage.read_toml(path)
 
 
 def billed_lines(lines: Iterable[InvoiceLine]) -> tuple[InvoiceLine, ...]:
@@ -667,14 +682,20 @@ class Index:
         self.rebuilt = rebuilt
 
     @classmethod
-    def load(cls, ws) -> Index:
+    def load(cls, ws, *, lines_since: dt.date | None = None) -> Index:
+        """The index, rebuilt from the snapshots when it is stale.  ``lines_since``: a reader
+        that needs billed lines only of invoices whose period ended on or after that day (the
+        adjustments' lookback) lets a rebuild read just the root keys of older snapshots."""
         files = _snapshot_files(ws)
         entries = _read_index(invoice_dir(ws) / INDEX_NAME)
         if entries is not None and set(entries) == set(files) and all(
                 _size(p) == entries[n].size for n, p in files.items()) \
                 and (not files or (invoice_dir(ws) / LINES_NAME).is_file()):
             return cls(entries, rebuilt=False)
-        rebuilt = {n: _entry_from_snapshot(p) for n, p in sorted(files.items())}
+        rebuilt = {}
+        for n, p in sorted(files.items()):
+            e = _entry_from_snapshot(p, with_lines=lines_since is None)
+            rebuilt[n] = e if lines_since is None or e.end < lines_since else _entry_from_snapshot(p)
         if files:  # stale after a copy, a restore or a pull: the next command reads one file
             from peerkit.notecache import write_after_read
 
