@@ -158,20 +158,16 @@ def notes_between(ctx: CheckContext, start: dt.date, end: dt.date) -> list[Note]
 
     Notes passed to ``run_checks`` (``overrides``) replace the stored version of the same id;
     they are indexed by month once, so each call costs what its range holds, not all notes.
+    Their stored files are not read at all (``note add`` checks the note it has just written:
+    reading it back would only parse it again and rewrite its month's cache).
     """
-    months = ctx.cache.setdefault("months", {})
-    by_month = ctx.cache.get("overrides_by_month")
-    if by_month is None:
-        by_month = {}
-        for n in ctx.cache.get("overrides", {}).values():
-            by_month.setdefault((n.date.year, n.date.month), {})[n.id] = n
-        ctx.cache["overrides_by_month"] = by_month
+    months, by_month = ctx.cache.setdefault("months", {}), _overrides_by_month(ctx)
     out: list[Note] = []
     for y, m in month_folders(start, end) or []:
+        overrides = by_month.get((y, m), {})
         if (y, m) not in months:
             first, last = _month_bounds(y, m)
-            months[(y, m)] = list(ctx.workspace.notes(first, last))
-        overrides = by_month.get((y, m), {})
+            months[(y, m)] = list(ctx.workspace.notes(first, last, skip_ids=overrides or None))
         stored_ids = set()
         for n in months[(y, m)]:
             stored_ids.add(n.id)
@@ -179,6 +175,17 @@ def notes_between(ctx: CheckContext, start: dt.date, end: dt.date) -> list[Note]
                 out.append(overrides.get(n.id, n))
         out.extend(n for nid, n in overrides.items() if nid not in stored_ids and start <= n.date <= end)
     return out
+
+
+def _overrides_by_month(ctx: CheckContext) -> dict[tuple[int, int], dict[str, Note]]:
+    """The notes passed to ``run_checks``, by (year, month) of their date (indexed once)."""
+    by_month = ctx.cache.get("overrides_by_month")
+    if by_month is None:
+        by_month = {}
+        for n in ctx.cache.get("overrides", {}).values():
+            by_month.setdefault((n.date.year, n.date.month), {})[n.id] = n
+        ctx.cache["overrides_by_month"] = by_month
+    return by_month
 
 
 def _settings(ctx: CheckContext) -> model.NoteSettings:

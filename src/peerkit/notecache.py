@@ -266,14 +266,13 @@ def write_after_read(root: Path, path: Path, data: bytes) -> bool:
 
 def _under_free_lock(root: Path, work: Callable[[], None]) -> bool:
     """Run ``work`` holding the workspace lock if it is free this instant; never wait."""
-    from filelock import FileLock, Timeout
-
     from peerkit import storage
+    from peerkit.locking import FileLock, LockTimeout
 
-    lock = FileLock(str(Path(root) / LOCK_NAME), mode=storage.FILE_MODE)
+    lock = FileLock(Path(root) / LOCK_NAME, timeout=0, mode=storage.FILE_MODE)
     try:
         lock.acquire(blocking=False)
-    except (Timeout, OSError):
+    except (LockTimeout, OSError):
         return False  # a writer is at work (it refreshes what it writes): just read
     try:
         work()
