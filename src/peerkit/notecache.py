@@ -70,9 +70,12 @@ def _decode_hook(obj: dict[str, Any]) -> Any:
 
 
 class MonthCache:
-    """The cached values of one folder, as found on disk (possibly empty)."""
+    """The cached values of one folder, as found on disk (possibly empty).
 
-    def __init__(self, folder: Path, name: str = CACHE_NAME):
+    ``decode=False`` (for :func:`refresh`, which copies current entries as they are): the
+    values stay as stored, dates as ``{"$d": ...}``; nothing but ``sig`` is looked at."""
+
+    def __init__(self, folder: Path, name: str = CACHE_NAME, *, decode: bool = True):
         self.folder = folder
         self.started_ns = 0
         self.entries: dict[str, dict[str, Any]] = {}
@@ -85,7 +88,7 @@ class MonthCache:
         except OSError:
             return
         try:
-            data = json.loads(raw, object_hook=_decode_hook)
+            data = json.loads(raw, object_hook=_decode_hook if decode else None)
             if data.get("version") == VERSION and isinstance(data.get("entries"), dict):
                 self.started_ns = int(data["started_ns"])
                 self.entries = data["entries"]
@@ -95,7 +98,7 @@ class MonthCache:
     def current(self, name: str, st: os.stat_result) -> dict[str, Any] | None:
         """The cache entry of file ``name`` if, and only if, it is provably current."""
         entry = self.entries.get(name)
-        if not entry or entry.get("sig") != signature(st):
+        if not isinstance(entry, dict) or entry.get("sig") != signature(st):
             return None
         if st.st_ctime_ns >= self.started_ns - RACY_NS or st.st_mtime_ns >= self.started_ns - RACY_NS:
             return None
@@ -131,15 +134,21 @@ def refresh(folder: Path, *, name: str = CACHE_NAME, build: Callable[[Path], dic
     pass theirs).
 
     ``fresh``: ``{file name: (stat signature taken before it was read, cached value)}`` that the
-    caller has just parsed, used when the file's signature is still the same; ``started_ns``
+    caller has just parsed, used when the file's signature is still the same (before the old
+    cache's entry: a reader parsed the file because that entry did not serve it); ``started_ns``
     (with ``fresh``): when the caller started reading.  ``build=None`` parses nothing: files
-    neither fresh nor current in the old cache are left out (read from TOML next time)."""
+    neither fresh nor current in the old cache are left out (read from TOML next time).
+
+    The entries still current are copied as stored, without decoding and encoding them again
+    (a note added to a month of 130 costs the new note, not the month); the file is replaced
+    atomically but not fsynced: a cache lost or damaged by a crash is ignored, and the record
+    files it describes were fsynced when they were written."""
     from peerkit import storage
     from peerkit.cryptkeys import cache_sealing, seal_for_cache
     from peerkit.errors import PeerkitError
 
     started = time.time_ns() if started_ns is None else started_ns
-    old = MonthCache(folder, name)
+    old = MonthCache(folder, name, decode=False)
     sealing = cache_sealing(folder)  # issue 18: no plaintext of an encrypted field in a cache
     entries: dict[str, dict[str, Any]] = {}
     try:
@@ -153,14 +162,14 @@ def refresh(folder: Path, *, name: str = CACHE_NAME, build: Callable[[Path], dic
             st = entry.stat()
         except OSError:
             continue
-        cached = old.current(entry.name, st)
-        if cached is not None and ("sealed" in cached) == sealing:
-            entries[entry.name] = {"sig": cached["sig"], "note": _encode(cached["note"]),
-                                   **({"sealed": cached["sealed"]} if sealing else {})}
-            continue
         data = None
         if fresh and entry.name in fresh and fresh[entry.name][0] == signature(st):
             data = fresh[entry.name][1]
+        cached = old.current(entry.name, st) if data is None else None
+        if cached is not None and ("sealed" in cached) == sealing:
+            entries[entry.name] = {"sig": cached["sig"], "note": cached["note"],  # as stored
+                                   **({"sealed": cached["sealed"]} if sealing else {})}
+            continue
         if data is None:
             if build is None:
                 continue
@@ -181,17 +190,19 @@ def refresh(folder: Path, *, name: str = CACHE_NAME, build: Callable[[Path], dic
             continue
     payload = json.dumps({"version": VERSION, "started_ns": started, "entries": entries},
                          ensure_ascii=False, separators=(",", ":"))
-    if build is None:  # a reader's refresh: nothing it wrote changes what this process read
-        _write_cache_file(folder / name, payload.encode("utf-8"))
-        return
-    with contextlib.suppress(PeerkitError):  # a cache that cannot be written is simply not used
-        storage.atomic_write_bytes(folder / name, payload.encode("utf-8"))
+    if build is not None:  # a writer's refresh (under the lock): never through a link
+        try:
+            storage.guard_write(folder / name)
+        except PeerkitError:
+            return  # a cache that cannot be written is simply not used
+    _write_cache_file(folder / name, payload.encode("utf-8"))
 
 
 def _write_cache_file(path: Path, data: bytes) -> None:
     """Atomically replace a cache file (temporary file + rename, 0600), quietly: a cache that
     cannot be written is simply not used.  Unlike ``storage.atomic_write_bytes`` it does not
-    count as this process changing the workspace (the notes memoised in memory stay valid)."""
+    count as this process changing the workspace (the notes memoised in memory stay valid) and
+    does not fsync: a cache is never the only copy of anything (see :func:`refresh`)."""
     import tempfile
 
     from peerkit import storage
@@ -206,7 +217,6 @@ def _write_cache_file(path: Path, data: bytes) -> None:
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view):]
-            os.fsync(fd)
         finally:
             os.close(fd)
         os.replace(tmp, path)

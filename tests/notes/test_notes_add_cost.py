@@ -2,6 +2,7 @@
 back by its own checks, and its month's cache is refreshed as a rebuild would."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -75,16 +76,87 @@ def test_an_added_note_is_still_checked_against_the_notes_of_its_day(run, ws_pat
     assert ("N-2026-11-24-C001-2", "overlap") in rules
 
 
-def test_the_month_cache_after_an_add_is_what_a_rebuild_writes(run, ws_path, monkeypatch):
-    from peerkit.records import refresh_note_cache
+def _parsed_entries(folder):
+    """What a cache of ``folder`` must hold when every file is current: each file parsed."""
+    from peerkit.records import note_cache_value
 
+    return {p.name: {"sig": notecache.signature(p.stat()), "note": notecache._encode(note_cache_value(p))}
+            for p in sorted(folder.glob("*.toml"))}
+
+
+def test_the_month_cache_after_an_add_is_what_a_rebuild_writes(run, ws_path, monkeypatch):
     assert run("reindex").exit_code == 0
     monkeypatch.setattr(notecache, "RACY_NS", 0)  # the copy's files are only seconds old
     assert run(*ADD).exit_code == 0
     cache = ws_path / NOTES / notecache.CACHE_NAME
     after_add = json.loads(cache.read_text())
     assert "N-2026-11-24-C001-1.toml" in after_add["entries"]
-    refresh_note_cache(ws_path / NOTES)  # a full rebuild from the files
-    rebuilt = json.loads(cache.read_text())
-    assert after_add["entries"] == rebuilt["entries"]
+    assert after_add["entries"] == _parsed_entries(ws_path / NOTES)
     assert oct(cache.stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_cache_entry_readers_cannot_decode_is_replaced_by_the_next_read(run, ws_path, monkeypatch):
+    """Current entries are copied as stored: one that does not decode must not be kept for ever."""
+    from peerkit.workspace import Workspace
+
+    assert run("reindex").exit_code == 0
+    monkeypatch.setattr(notecache, "RACY_NS", 0)
+    cache = ws_path / NOTES / notecache.CACHE_NAME
+    data = json.loads(cache.read_text())
+    data["entries"]["N-2026-11-02-C001-1.toml"]["note"]["date"] = {"$d": "not a date"}
+    cache.write_text(json.dumps(data))
+    time.sleep(0.01)
+    # the writer's refresh copies the bad entry as it is; the add's checks then read the month,
+    # cannot use its cache, parse its files and write the cache again from them
+    assert run(*ADD).exit_code == 0
+    assert json.loads(cache.read_text())["entries"] == _parsed_entries(ws_path / NOTES)
+    reads: list[str] = []
+    real = storage.read_toml
+    monkeypatch.setattr(storage, "read_toml", lambda p: (reads.append(p.name), real(p))[1])
+    notes = list(Workspace(ws_path).notes(dt.date(2026, 11, 1), dt.date(2026, 11, 30)))
+    assert len(notes) == 26 and [r for r in reads if r.startswith("N-")] == []  # served by it
+
+
+def _temp_files(ws_path):
+    return [p for p in ws_path.rglob("*") if storage.TMP_MARK in p.name]
+
+
+def test_a_full_disk_adds_nothing_and_keeps_the_month_cache(run, ws_path, monkeypatch):
+    import errno
+
+    assert run("reindex").exit_code == 0
+    cache = ws_path / NOTES / notecache.CACHE_NAME
+    before = cache.read_bytes()
+
+    def full(fd, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "write", full)
+    result = run(*ADD)
+    monkeypatch.undo()
+    assert result.exit_code == 3 and "disk full" in result.output, result.output
+    assert not (ws_path / NOTES / "N-2026-11-24-C001-1.toml").exists()
+    assert cache.read_bytes() == before
+    assert _temp_files(ws_path) == []
+
+
+def test_a_month_cache_that_cannot_be_written_leaves_the_old_one(run, ws_path, monkeypatch):
+    import errno
+
+    assert run("reindex").exit_code == 0
+    cache = ws_path / NOTES / notecache.CACHE_NAME
+    before = cache.read_bytes()
+    real = os.replace
+
+    def replace(src, dst, **kw):
+        if os.fspath(dst).endswith(notecache.CACHE_NAME):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(src, dst, **kw)
+
+    monkeypatch.setattr(os, "replace", replace)
+    result = run(*ADD)
+    monkeypatch.undo()
+    assert result.exit_code == 0, result.output
+    assert (ws_path / NOTES / "N-2026-11-24-C001-1.toml").is_file()
+    assert cache.read_bytes() == before  # still valid: entries are checked file by file
+    assert _temp_files(ws_path) == []
