@@ -168,13 +168,44 @@ def notes_between(ctx: CheckContext, start: dt.date, end: dt.date) -> list[Note]
         if (y, m) not in months:
             first, last = _month_bounds(y, m)
             months[(y, m)] = list(ctx.workspace.notes(first, last, skip_ids=overrides or None))
-        stored_ids = set()
-        for n in months[(y, m)]:
-            stored_ids.add(n.id)
-            if start <= n.date <= end:
-                out.append(overrides.get(n.id, n))
-        out.extend(n for nid, n in overrides.items() if nid not in stored_ids and start <= n.date <= end)
+        _merge(out, months[(y, m)], overrides, start, end)
     return out
+
+
+def client_notes_between(ctx: CheckContext, client: str, start: dt.date, end: dt.date) -> list[Note]:
+    """At least every note of ``client`` that ``notes_between(ctx, start, end)`` holds (the
+    caller filters by client).  When the notes checked are all this client's (``note add``,
+    signing one person's notes), months not read whole yet are read for this client only
+    (``Workspace.notes(client=...)``: the other clients' notes are not built) and kept for the
+    run apart; otherwise, or for months already read whole, it is ``notes_between``."""
+    by_month = _overrides_by_month(ctx)
+    if ctx.cache.get("override_clients") != {client}:
+        return notes_between(ctx, start, end)  # several clients: each month is read once, whole
+    months = ctx.cache.setdefault("months", {})
+    mine = ctx.cache.setdefault("client_months", {}).setdefault(client, {})
+    out: list[Note] = []
+    for y, m in month_folders(start, end) or []:
+        overrides = by_month.get((y, m), {})
+        stored = months.get((y, m))
+        if stored is None:
+            if (y, m) not in mine:
+                first, last = _month_bounds(y, m)
+                mine[(y, m)] = list(ctx.workspace.notes(first, last, client=client,
+                                                        skip_ids=overrides or None))
+            stored = mine[(y, m)]
+        _merge(out, stored, overrides, start, end)
+    return out
+
+
+def _merge(out: list[Note], stored: list[Note], overrides: dict[str, Note], start: dt.date,
+           end: dt.date) -> None:
+    """Append to ``out`` the notes of one month dated in [start, end], ``overrides`` winning."""
+    stored_ids = set()
+    for n in stored:
+        stored_ids.add(n.id)
+        if start <= n.date <= end:
+            out.append(overrides.get(n.id, n))
+    out.extend(n for nid, n in overrides.items() if nid not in stored_ids and start <= n.date <= end)
 
 
 def _overrides_by_month(ctx: CheckContext) -> dict[tuple[int, int], dict[str, Note]]:
@@ -185,6 +216,7 @@ def _overrides_by_month(ctx: CheckContext) -> dict[tuple[int, int], dict[str, No
         for n in ctx.cache.get("overrides", {}).values():
             by_month.setdefault((n.date.year, n.date.month), {})[n.id] = n
         ctx.cache["overrides_by_month"] = by_month
+        ctx.cache["override_clients"] = {n.client for n in ctx.cache.get("overrides", {}).values()}
     return by_month
 
 
@@ -336,7 +368,7 @@ def authorization(note: Note, ctx: CheckContext):
     auth = client.authorization_for(note.date, note.code, note.modifier)
     if auth is not None:
         def auth_pool():
-            return [n for n in notes_between(ctx, auth.start, auth.end)
+            return [n for n in client_notes_between(ctx, note.client, auth.start, auth.end)
                     if n.client == note.client and n.code == note.code
                     and n.modifier == note.modifier and n.status not in NOT_COUNTED]
 
@@ -358,7 +390,7 @@ def authorization(note: Note, ctx: CheckContext):
         return (f"no authorization covers {note.code}{mod} on {note.date.isoformat()} and unmanaged "
                 "units are off ([billing] unmanaged_units = 0): get a prior authorization")
     def pool():
-        return [n for n in notes_between(ctx, start, end)
+        return [n for n in client_notes_between(ctx, note.client, start, end)
                 if n.client == note.client and n.status not in NOT_COUNTED
                 and client.authorization_for(n.date, n.code, n.modifier) is None]
 

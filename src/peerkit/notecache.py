@@ -72,14 +72,18 @@ def _decode_hook(obj: dict[str, Any]) -> Any:
 class MonthCache:
     """The cached values of one folder, as found on disk (possibly empty).
 
-    ``decode=False`` (for :func:`refresh`, which copies current entries as they are): the
-    values stay as stored, dates as ``{"$d": ...}``; nothing but ``sig`` is looked at."""
+    ``decode=False``: the values stay as stored (dates as ``{"$d": ...}``) until :meth:`get`
+    decodes the one asked for: for :func:`refresh`, which copies current entries as they are,
+    and for readers that use few of a month's entries (one client's notes, :meth:`other_client`).
+    An entry that does not decode is then not current (its file is read), where a decoded load
+    ignores the whole cache."""
 
     def __init__(self, folder: Path, name: str = CACHE_NAME, *, decode: bool = True):
         self.folder = folder
         self.started_ns = 0
         self.entries: dict[str, dict[str, Any]] = {}
         self.opener: Any = None  # issue 18: decrypts cached values of an encrypted workspace
+        self.decoded = decode
         path = folder / name
         try:
             if not path.is_file() or path.is_symlink():  # a link or pipe planted here: ignored
@@ -122,7 +126,29 @@ class MonthCache:
                 return None  # the file itself is read and reported
             return data if isinstance(data, dict) else None
         note: dict[str, Any] = entry["note"]  # a dict: checked by current()
+        if not self.decoded:
+            try:
+                note = _decode(note)
+            except (ValueError, TypeError, RecursionError):
+                return None
         return note
+
+    def other_client(self, name: str, st: os.stat_result, client: str) -> bool:
+        """Whether file ``name`` provably holds a note of another client than ``client`` (its
+        entry is current and names another client; an encrypted entry is not looked into)."""
+        entry = self.current(name, st)
+        if entry is None or "sealed" in entry:
+            return False
+        return bool(entry["note"].get("client") != client)
+
+
+def _decode(value: Any) -> Any:
+    """The values of a cache entry loaded with ``decode=False``, as ``_decode_hook`` gives them."""
+    if isinstance(value, dict):
+        return _decode_hook({k: _decode(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    return value
 
 
 def refresh(folder: Path, *, name: str = CACHE_NAME, build: Callable[[Path], dict[str, Any]] | None,

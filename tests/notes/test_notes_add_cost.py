@@ -160,3 +160,74 @@ def test_a_month_cache_that_cannot_be_written_leaves_the_old_one(run, ws_path, m
     assert (ws_path / NOTES / "N-2026-11-24-C001-1.toml").is_file()
     assert cache.read_bytes() == before  # still valid: entries are checked file by file
     assert _temp_files(ws_path) == []
+
+
+OCT = (dt.date(2026, 10, 1), dt.date(2026, 10, 31))
+
+
+def _october(ws_path):
+    """Signed October notes of C001 and C002 (H0038), inside C001's authorization window."""
+    from notes_helpers import note_dict, write_note
+
+    for day in (5, 12, 19, 26):
+        for client in ("C001", "C002"):
+            d = dt.date(2026, 10, day)
+            write_note(ws_path, note_dict(id=f"N-{d.isoformat()}-{client}-1", client=client, date=d,
+                                          status="signed", signed_at=dt.datetime(2026, 10, day, 12, 0),
+                                          author="Jordan Rivera", credentials="NC CPSS"))
+
+
+def _used(ws, notes, note_id):
+    from peerkit_notes.checks import run_checks
+
+    found = [f.message for f in run_checks(ws, notes) if f.rule == "authorization" and f.note == note_id]
+    assert len(found) == 1, found
+    return found[0].split(" are used")[0].rsplit(" ", 1)[-1]
+
+
+def _counts_agree(ws_path, base_note):
+    """One client's note (read for that client only) counts what a check of two clients'
+    notes (months read whole) counts."""
+    from notes_helpers import change
+
+    from peerkit.workspace import Workspace
+
+    other = change(base_note, id="N-2026-11-25-C002-9", client="C002", start=dt.time(13, 0),
+                   end=dt.time(13, 30))
+    alone = _used(Workspace(ws_path), [base_note], base_note.id)
+    together = _used(Workspace(ws_path), [base_note, other], base_note.id)
+    assert alone == together
+    return int(alone)
+
+
+def test_one_clients_authorization_counts_what_a_whole_read_counts(ws_path, base_note, monkeypatch):
+    _october(ws_path)
+    p = ws_path / "clients" / "C001.toml"
+    p.write_text(p.read_text().replace("units = 240", "units = 1", 1))
+    uncached = _counts_agree(ws_path, base_note)
+    from peerkit.records import refresh_all_note_caches
+
+    refresh_all_note_caches(ws_path / "notes")
+    monkeypatch.setattr(notecache, "RACY_NS", 0)  # every cache entry current: other clients skipped
+    assert _counts_agree(ws_path, base_note) == uncached
+    # October's C001 notes count: without them the total is smaller
+    for f in (ws_path / "notes" / "2026" / "10").glob("*-C001-1.toml"):
+        f.unlink()
+    assert _counts_agree(ws_path, base_note) < uncached
+
+
+def test_a_stale_cache_entry_never_hides_a_clients_note(ws_path, monkeypatch):
+    from peerkit.records import refresh_all_note_caches
+    from peerkit.workspace import Workspace
+
+    _october(ws_path)
+    refresh_all_note_caches(ws_path / "notes")
+    monkeypatch.setattr(notecache, "RACY_NS", 0)
+    path = ws_path / "notes" / "2026" / "10" / "N-2026-10-05-C002-1.toml"
+    # the cache says C002; the file now says C001 (changed in place, same size)
+    path.write_text(path.read_text().replace('client = "C002"', 'client = "C001"'))
+    ids = {n.id for n in Workspace(ws_path).notes(*OCT, client="C001")}
+    assert ids == {"N-2026-10-05-C001-1", "N-2026-10-12-C001-1", "N-2026-10-19-C001-1",
+                   "N-2026-10-26-C001-1", "N-2026-10-05-C002-1"}
+    assert {n.id for n in Workspace(ws_path).notes(*OCT, client="C002")} == {
+        "N-2026-10-12-C002-1", "N-2026-10-19-C002-1", "N-2026-10-26-C002-1"}
