@@ -88,6 +88,25 @@ class FileLock:
         finally:
             os.close(fd)
 
+    def read_data(self) -> bytes | None:
+        """What the holder last kept in the lock file (``write_data``); None where the lock is
+        filelock's (its file is its own).  Up to 1 MB."""
+        if self._fd is None:
+            return None
+        return os.pread(self._fd, 1 << 20, 0)
+
+    def write_data(self, data: bytes) -> None:
+        """Keep ``data`` in the lock file while holding it (the workspace sweep's record of the
+        folders it listed).  Not atomic: a reader must accept damaged data.  Nothing is kept
+        where the lock is filelock's."""
+        if self._fd is None:
+            return
+        os.ftruncate(self._fd, 0)
+        view = memoryview(data)
+        offset = 0
+        while offset < len(view):
+            offset += os.pwrite(self._fd, view[offset:], offset)
+
     def __enter__(self) -> FileLock:
         self.acquire()
         return self

@@ -281,7 +281,7 @@ class Workspace:
                 if not lock_path.is_symlink():
                     os.chmod(lock_path, storage.FILE_MODE)
             wrote_owner = self._write_owner(owner_path)
-            storage.sweep_temp_files(self.root)
+            storage.sweep_temp_files(self.root, record=lock)
             storage.sweep_pending_exports()
             session.current().take_touched()
             yield self
