@@ -9,7 +9,9 @@ does not implement ``flock`` (``ENOSYS``), the lock is filelock's, which handles
 Like filelock, the lock file is created if missing (0600, never through a symbolic link) and
 left in place on release; the kernel drops the lock when the process ends, even a killed
 one.  The lock is not re-entrant: a second :class:`FileLock` on the same path in the same
-process waits for the first, as two processes do.
+process waits for the first, as two processes do.  While it holds the lock, the holder may keep
+a few bytes in the lock file (``write_data``/``read_data``: the workspace sweep's record of the
+folders it listed, see ``peerkit.files.sweep_temp_files``); filelock never reads them.
 """
 from __future__ import annotations
 
@@ -105,7 +107,10 @@ class FileLock:
         view = memoryview(data)
         offset = 0
         while offset < len(view):
-            offset += os.pwrite(self._fd, view[offset:], offset)
+            written = os.pwrite(self._fd, view[offset:], offset)
+            if written <= 0:
+                raise OSError(errno.ENOSPC, "short write", self.path)
+            offset += written
 
     def __enter__(self) -> FileLock:
         self.acquire()

@@ -162,3 +162,18 @@ def test_a_file_system_without_flock_falls_back_to_filelock(tmp_path, monkeypatc
     with FileLock(path, timeout=1) as lock:
         assert isinstance(lock._fallback, filelock.FileLock)
         assert lock._fd is None
+
+
+def test_the_holder_keeps_data_in_the_lock_file(tmp_path):
+    path = tmp_path / ".peerkit.lock"
+    with FileLock(path, timeout=1) as lock:
+        assert lock.read_data() == b""
+        lock.write_data(b"a longer first record")
+        lock.write_data(b"second")
+        assert lock.read_data() == b"second"
+    with FileLock(path, timeout=1) as lock:
+        assert lock.read_data() == b"second"
+    released = FileLock(path)
+    assert released.read_data() is None  # only while held
+    released.write_data(b"ignored")
+    assert path.read_bytes() == b"second"
