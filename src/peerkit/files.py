@@ -529,21 +529,12 @@ def sweep_temp_files(root: Path, record: Any = None) -> int:
             folders[rel] = known  # listed before with no temporary file, unchanged since
             todo.extend(os.path.join(rel, d) for d in known[1])
             continue
-        subfolders, clean, listed = [], True, True
+        listed = True
         try:
-            with os.scandir(path) as entries:
-                for entry in entries:
-                    if entry.is_dir(follow_symlinks=False):
-                        if not entry.name.startswith(".git"):
-                            subfolders.append(entry.name)
-                    elif TMP_MARK in entry.name:
-                        if os.path.abspath(entry.path) in live:
-                            clean = False  # listed again next time: its export may be gone by then
-                            continue
-                        _silent_unlink(entry.path)
-                        n += 1
+            subfolders, removed, clean = _sweep_folder(path, live)
         except OSError:
             continue
+        n += removed
         if clean:  # (a folder a temporary file was removed from has a new ctime: listed again)
             folders[rel] = [st.st_ctime_ns, sorted(subfolders)]
         todo.extend(os.path.join(rel, d) for d in subfolders)
@@ -555,6 +546,25 @@ def sweep_temp_files(root: Path, record: Any = None) -> int:
         with contextlib.suppress(OSError):  # losing it only means the next sweep lists everything
             record.write_data(data)
     return n
+
+
+def _sweep_folder(path: str, live: set[str]) -> tuple[list[str], int, bool]:
+    """List one folder, removing its temporary files: (subfolders, how many removed, whether
+    no live export's file was left in it)."""
+    subfolders: list[str] = []
+    removed, clean = 0, True
+    with os.scandir(path) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                if not entry.name.startswith(".git"):
+                    subfolders.append(entry.name)
+            elif TMP_MARK in entry.name:
+                if os.path.abspath(entry.path) in live:
+                    clean = False  # listed again next time: its export may be gone by then
+                    continue
+                _silent_unlink(entry.path)
+                removed += 1
+    return subfolders, removed, clean
 
 
 def _read_sweep_record(record: Any) -> tuple[dict[str, list[Any]], int]:
