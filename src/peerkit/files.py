@@ -491,18 +491,102 @@ def write_plain_toml(path: Path, data: dict[str, Any], *, header: str | None = N
     atomic_write_plain(path, text.encode("utf-8"), verify=toml_verifier(path, intended))
 
 
-def sweep_temp_files(root: Path) -> int:
+SWEEP_RACY_NS = 2_000_000_000  # a folder changed less than 2 s before a sweep is listed again
+
+
+def sweep_temp_files(root: Path, record: Any = None) -> int:
     """Remove temporary files left by an interrupted run (call while holding the lock).
-    An export in flight in another process (listed in ``pending-exports/``) is left alone."""
-    n = 0
+    An export in flight in another process (listed in ``pending-exports/``) is left alone.
+
+    Every folder of the workspace is looked at (``.git*`` folders aside, links not followed).
+    With a ``record`` (the held workspace lock: ``peerkit.locking.FileLock``, whose
+    ``read_data``/``write_data`` keep a few bytes in the lock file) a folder is listed only when
+    it may have changed since the last sweep: the record holds each folder's ctime and
+    subfolders.  A folder whose ctime is the one recorded, and older than that sweep's start by
+    2 s (the racy margin of the note caches), has had no entry added or removed since it was
+    listed with no temporary file in it; its recorded subfolders are looked at in turn.
+    Creating, renaming or removing an entry always changes a folder's ctime, which no program
+    can set back.  No record, or a damaged one, means every folder is listed."""
+    root = Path(root)
     live = _live_pending()
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".git")]
-        for name in filenames:
-            if TMP_MARK in name:
-                full = os.path.join(dirpath, name)
-                if os.path.abspath(full) in live:
-                    continue
-                _silent_unlink(full)
-                n += 1
+    seen, seen_ns = _read_sweep_record(record)
+    started = time.time_ns()
+    folders: dict[str, list[Any]] = {}
+    n, listed = 0, False
+    todo = [""]
+    while todo:
+        rel = todo.pop()
+        path = os.path.join(root, rel) if rel else os.fspath(root)
+        try:
+            st = os.stat(path, follow_symlinks=not rel)  # the workspace folder itself may be a link
+        except OSError:
+            continue
+        if rel and not stat.S_ISDIR(st.st_mode):
+            continue  # never through a link
+        known = seen.get(rel)
+        if (known is not None and known[0] == st.st_ctime_ns
+                and st.st_ctime_ns < seen_ns - SWEEP_RACY_NS and st.st_mtime_ns < seen_ns - SWEEP_RACY_NS):
+            folders[rel] = known  # listed before with no temporary file, unchanged since
+            todo.extend(os.path.join(rel, d) for d in known[1])
+            continue
+        listed = True
+        try:
+            subfolders, removed, clean = _sweep_folder(path, live)
+        except OSError:
+            continue
+        n += removed
+        if clean:  # (a folder a temporary file was removed from has a new ctime: listed again)
+            folders[rel] = [st.st_ctime_ns, sorted(subfolders)]
+        todo.extend(os.path.join(rel, d) for d in subfolders)
+    if record is not None and listed:
+        import json
+
+        data = json.dumps({"version": 1, "started_ns": started, "folders": folders},
+                          separators=(",", ":")).encode()
+        with contextlib.suppress(OSError):  # losing it only means the next sweep lists everything
+            record.write_data(data)
     return n
+
+
+def _sweep_folder(path: str, live: set[str]) -> tuple[list[str], int, bool]:
+    """List one folder, removing its temporary files: (subfolders, how many removed, whether
+    no live export's file was left in it)."""
+    subfolders: list[str] = []
+    removed, clean = 0, True
+    with os.scandir(path) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                if not entry.name.startswith(".git"):
+                    subfolders.append(entry.name)
+            elif TMP_MARK in entry.name:
+                if os.path.abspath(entry.path) in live:
+                    clean = False  # listed again next time: its export may be gone by then
+                    continue
+                _silent_unlink(entry.path)
+                removed += 1
+    return subfolders, removed, clean
+
+
+def _read_sweep_record(record: Any) -> tuple[dict[str, list[Any]], int]:
+    """The folders the last sweep listed: {relative path: [ctime_ns, [subfolders]]}, its start."""
+    import json
+
+    try:
+        raw = record.read_data() if record is not None else None
+        if not raw:
+            return {}, 0
+        data = json.loads(raw)
+        folders, started = data["folders"], int(data["started_ns"])
+        if data.get("version") == 1 and isinstance(folders, dict) and all(
+                isinstance(v, list) and len(v) == 2 and isinstance(v[0], int) and isinstance(v[1], list)
+                and all(_plain_name(d) for d in v[1]) for v in folders.values()):
+            return folders, started
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
+        pass
+    return {}, 0
+
+
+def _plain_name(name: object) -> bool:
+    """A folder name that stays inside its parent (a damaged record never leads elsewhere)."""
+    return (isinstance(name, str) and name not in ("", ".", "..") and os.sep not in name
+            and (os.altsep is None or os.altsep not in name))

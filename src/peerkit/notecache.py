@@ -70,13 +70,20 @@ def _decode_hook(obj: dict[str, Any]) -> Any:
 
 
 class MonthCache:
-    """The cached values of one folder, as found on disk (possibly empty)."""
+    """The cached values of one folder, as found on disk (possibly empty).
 
-    def __init__(self, folder: Path, name: str = CACHE_NAME):
+    ``decode=False``: the values stay as stored (dates as ``{"$d": ...}``) until :meth:`get`
+    decodes the one asked for: for :func:`refresh`, which copies current entries as they are,
+    and for readers that use few of a month's entries (one client's notes, :meth:`other_client`).
+    An entry that does not decode is then not current (its file is read), where a decoded load
+    ignores the whole cache."""
+
+    def __init__(self, folder: Path, name: str = CACHE_NAME, *, decode: bool = True):
         self.folder = folder
         self.started_ns = 0
         self.entries: dict[str, dict[str, Any]] = {}
         self.opener: Any = None  # issue 18: decrypts cached values of an encrypted workspace
+        self.decoded = decode
         path = folder / name
         try:
             if not path.is_file() or path.is_symlink():  # a link or pipe planted here: ignored
@@ -85,7 +92,7 @@ class MonthCache:
         except OSError:
             return
         try:
-            data = json.loads(raw, object_hook=_decode_hook)
+            data = json.loads(raw, object_hook=_decode_hook if decode else None)
             if data.get("version") == VERSION and isinstance(data.get("entries"), dict):
                 self.started_ns = int(data["started_ns"])
                 self.entries = data["entries"]
@@ -95,7 +102,7 @@ class MonthCache:
     def current(self, name: str, st: os.stat_result) -> dict[str, Any] | None:
         """The cache entry of file ``name`` if, and only if, it is provably current."""
         entry = self.entries.get(name)
-        if not entry or entry.get("sig") != signature(st):
+        if not isinstance(entry, dict) or entry.get("sig") != signature(st):
             return None
         if st.st_ctime_ns >= self.started_ns - RACY_NS or st.st_mtime_ns >= self.started_ns - RACY_NS:
             return None
@@ -119,7 +126,29 @@ class MonthCache:
                 return None  # the file itself is read and reported
             return data if isinstance(data, dict) else None
         note: dict[str, Any] = entry["note"]  # a dict: checked by current()
+        if not self.decoded:
+            try:
+                note = _decode(note)
+            except (ValueError, TypeError, RecursionError):
+                return None
         return note
+
+    def other_client(self, name: str, st: os.stat_result, client: str) -> bool:
+        """Whether file ``name`` provably holds a note of another client than ``client`` (its
+        entry is current and names another client; an encrypted entry is not looked into)."""
+        entry = self.current(name, st)
+        if entry is None or "sealed" in entry:
+            return False
+        return bool(entry["note"].get("client") != client)
+
+
+def _decode(value: Any) -> Any:
+    """The values of a cache entry loaded with ``decode=False``, as ``_decode_hook`` gives them."""
+    if isinstance(value, dict):
+        return _decode_hook({k: _decode(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    return value
 
 
 def refresh(folder: Path, *, name: str = CACHE_NAME, build: Callable[[Path], dict[str, Any]] | None,
@@ -131,15 +160,21 @@ def refresh(folder: Path, *, name: str = CACHE_NAME, build: Callable[[Path], dic
     pass theirs).
 
     ``fresh``: ``{file name: (stat signature taken before it was read, cached value)}`` that the
-    caller has just parsed, used when the file's signature is still the same; ``started_ns``
+    caller has just parsed, used when the file's signature is still the same (before the old
+    cache's entry: a reader parsed the file because that entry did not serve it); ``started_ns``
     (with ``fresh``): when the caller started reading.  ``build=None`` parses nothing: files
-    neither fresh nor current in the old cache are left out (read from TOML next time)."""
+    neither fresh nor current in the old cache are left out (read from TOML next time).
+
+    The entries still current are copied as stored, without decoding and encoding them again
+    (a note added to a month of 130 costs the new note, not the month); the file is replaced
+    atomically but not fsynced: a cache lost or damaged by a crash is ignored, and the record
+    files it describes were fsynced when they were written."""
     from peerkit import storage
     from peerkit.cryptkeys import cache_sealing, seal_for_cache
     from peerkit.errors import PeerkitError
 
     started = time.time_ns() if started_ns is None else started_ns
-    old = MonthCache(folder, name)
+    old = MonthCache(folder, name, decode=False)
     sealing = cache_sealing(folder)  # issue 18: no plaintext of an encrypted field in a cache
     entries: dict[str, dict[str, Any]] = {}
     try:
@@ -153,14 +188,14 @@ def refresh(folder: Path, *, name: str = CACHE_NAME, build: Callable[[Path], dic
             st = entry.stat()
         except OSError:
             continue
-        cached = old.current(entry.name, st)
-        if cached is not None and ("sealed" in cached) == sealing:
-            entries[entry.name] = {"sig": cached["sig"], "note": _encode(cached["note"]),
-                                   **({"sealed": cached["sealed"]} if sealing else {})}
-            continue
         data = None
         if fresh and entry.name in fresh and fresh[entry.name][0] == signature(st):
             data = fresh[entry.name][1]
+        cached = old.current(entry.name, st) if data is None else None
+        if cached is not None and ("sealed" in cached) == sealing:
+            entries[entry.name] = {"sig": cached["sig"], "note": cached["note"],  # as stored
+                                   **({"sealed": cached["sealed"]} if sealing else {})}
+            continue
         if data is None:
             if build is None:
                 continue
@@ -181,17 +216,19 @@ def refresh(folder: Path, *, name: str = CACHE_NAME, build: Callable[[Path], dic
             continue
     payload = json.dumps({"version": VERSION, "started_ns": started, "entries": entries},
                          ensure_ascii=False, separators=(",", ":"))
-    if build is None:  # a reader's refresh: nothing it wrote changes what this process read
-        _write_cache_file(folder / name, payload.encode("utf-8"))
-        return
-    with contextlib.suppress(PeerkitError):  # a cache that cannot be written is simply not used
-        storage.atomic_write_bytes(folder / name, payload.encode("utf-8"))
+    if build is not None:  # a writer's refresh (under the lock): never through a link
+        try:
+            storage.guard_write(folder / name)
+        except PeerkitError:
+            return  # a cache that cannot be written is simply not used
+    _write_cache_file(folder / name, payload.encode("utf-8"))
 
 
 def _write_cache_file(path: Path, data: bytes) -> None:
     """Atomically replace a cache file (temporary file + rename, 0600), quietly: a cache that
     cannot be written is simply not used.  Unlike ``storage.atomic_write_bytes`` it does not
-    count as this process changing the workspace (the notes memoised in memory stay valid)."""
+    count as this process changing the workspace (the notes memoised in memory stay valid) and
+    does not fsync: a cache is never the only copy of anything (see :func:`refresh`)."""
     import tempfile
 
     from peerkit import storage
@@ -206,7 +243,6 @@ def _write_cache_file(path: Path, data: bytes) -> None:
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view):]
-            os.fsync(fd)
         finally:
             os.close(fd)
         os.replace(tmp, path)
@@ -266,14 +302,13 @@ def write_after_read(root: Path, path: Path, data: bytes) -> bool:
 
 def _under_free_lock(root: Path, work: Callable[[], None]) -> bool:
     """Run ``work`` holding the workspace lock if it is free this instant; never wait."""
-    from filelock import FileLock, Timeout
-
     from peerkit import storage
+    from peerkit.locking import FileLock, LockTimeout
 
-    lock = FileLock(str(Path(root) / LOCK_NAME), mode=storage.FILE_MODE)
+    lock = FileLock(Path(root) / LOCK_NAME, timeout=0, mode=storage.FILE_MODE)
     try:
         lock.acquire(blocking=False)
-    except (Timeout, OSError):
+    except (LockTimeout, OSError):
         return False  # a writer is at work (it refreshes what it writes): just read
     try:
         work()

@@ -646,9 +646,10 @@ _NoteEntry = tuple[Path, os.DirEntry[str], notecache.MonthCache]
 
 
 def _note_entries(ws: WorkspaceView, start: dt.date | None, end: dt.date | None,
-                  memo: NoteMemo | None = None) -> Iterator[_NoteEntry | list[Note]]:
-    """(path, dir entry, month cache) for each note file that may hold a note in [start, end];
-    for a month already in ``memo``, its list of notes instead."""
+                  memo: NoteMemo | None = None, *, decode: bool = True) -> Iterator[_NoteEntry | list[Note]]:
+    """(folder, dir entry, month cache) for each note file that may hold a note in [start, end];
+    for a month already in ``memo``, its list of notes instead.  ``decode=False``: the caches
+    decode only the entries asked for (see ``notecache.MonthCache``)."""
     for folder in _month_dirs(ws, start, end):
         memoised = memo.month(folder) if memo is not None else None
         if memoised is not None:
@@ -666,8 +667,8 @@ def _note_entries(ws: WorkspaceView, start: dt.date | None, end: dt.date | None,
             if day is not None and ((start and day < start) or (end and day > end)):
                 continue  # cheap skip by the date in the id; re-checked after parsing
             if cache is None:
-                cache = notecache.MonthCache(folder)
-            yield Path(entry.path), entry, cache
+                cache = notecache.MonthCache(folder, decode=decode)
+            yield folder, entry, cache
 
 
 def iter_notes(ws: WorkspaceView, start: dt.date | None = None, end: dt.date | None = None,
@@ -678,7 +679,7 @@ def iter_notes(ws: WorkspaceView, start: dt.date | None = None, end: dt.date | N
     all (e.g. notes already invoiced).  Parsed values come from the month's cache when it is
     provably current (see ``peerkit.notecache``), else from the TOML file.
     """
-    for note in _month_notes(ws, start, end, skip_ids):
+    for note in _month_notes(ws, start, end, skip_ids, client):
         if (start and note.date < start) or (end and note.date > end):
             continue
         if client and note.client != client:
@@ -758,10 +759,14 @@ class NoteMemo:
 
 
 def _month_notes(ws: WorkspaceView, start: dt.date | None, end: dt.date | None,
-                 skip_ids: Collection[str] | None) -> Iterator[Note]:
+                 skip_ids: Collection[str] | None, client: str | None = None) -> Iterator[Note]:
     """The notes of the month folders of [start, end]; whole months are memoised for the
     rest of this process (several plugins of one 'peerkit status' read the same months),
-    up to MEMO_MAX_NOTES notes, the memo being dropped as soon as this process writes any file."""
+    up to MEMO_MAX_NOTES notes, the memo being dropped as soon as this process writes any file.
+
+    ``client``: the notes of the other clients that a current cache entry shows are skipped
+    without building them (files the cache does not serve are parsed and checked as always);
+    the caller filters the rest."""
     memo = ws.note_memo.still_current(session.current().generation)
     known = ws.known_clients()
     current_folder = None
@@ -769,27 +774,30 @@ def _month_notes(ws: WorkspaceView, start: dt.date | None, end: dt.date | None,
     whole = False
     fresh: dict[str, tuple[Any, ...]] = {}   # notes of this folder its cache could not serve
     started = 0
-    for item in _note_entries(ws, start, end, memo=memo):
+    for item in _note_entries(ws, start, end, memo=memo, decode=client is None):
         if isinstance(item, list):  # a memoised month: its notes
             for note in item:
                 if not (skip_ids and note.id in skip_ids):
                     yield note
             continue
-        path, entry, cache = item
-        folder = path.parent
+        folder, entry, cache = item
         if folder != current_folder:
             if whole and current_folder is not None:
                 memo.remember(current_folder, collected)
             _refresh_stale(ws, current_folder, fresh, started)
             current_folder, collected, fresh, started = folder, [], {}, time.time_ns()
-            whole = not skip_ids and _covers_month(folder, start, end)
-        if skip_ids and path.stem in skip_ids:
+            whole = not skip_ids and client is None and _covers_month(folder, start, end)
+        if skip_ids and entry.name[:-5] in skip_ids:  # the file name less ".toml"
             continue
         data = None
-        try:  # noqa: SIM105 - per-file loop: cheaper than contextlib.suppress
-            data = cache.get(entry.name, entry.stat())
+        try:
+            st = entry.stat()
+            if client is not None and cache.other_client(entry.name, st, client):
+                continue
+            data = cache.get(entry.name, st)
         except OSError:
             pass
+        path = folder / entry.name
         if data is not None and data.get("client") in known:
             note = note_from_valid_dict(data, path)
         else:

@@ -248,13 +248,12 @@ class Workspace:
     # ------------------------------------------------------------ writing
     @contextlib.contextmanager
     def lock(self) -> Iterator[Workspace]:
-        """Serialise every mutating command on this workspace (filelock on .peerkit.lock).
+        """Serialise every mutating command on this workspace (flock on .peerkit.lock).
 
         A second writer waits up to PEERKIT_LOCK_TIMEOUT seconds, then stops naming the
         holder.  Temporary files left by an interrupted run are removed once the lock is held.
         """
-        from filelock import FileLock, Timeout
-
+        from peerkit.locking import FileLock, LockTimeout
         from peerkit.trust import check_writable
 
         timeout = lock_timeout()  # before anything is touched: a bad value is exit 2
@@ -263,10 +262,10 @@ class Workspace:
         owner_path = self.path(LOCK_NAME + ".owner")
         for p in (lock_path, owner_path):
             storage.guard_write(p)  # a link here would be truncated or overwritten
-        lock = FileLock(str(lock_path), timeout=timeout)
+        lock = FileLock(lock_path, timeout=timeout, mode=storage.FILE_MODE)
         try:
             lock.acquire()
-        except Timeout:
+        except LockTimeout:
             holder = ""
             with contextlib.suppress(OSError):
                 holder = owner_path.read_text().strip()
@@ -282,7 +281,7 @@ class Workspace:
                 if not lock_path.is_symlink():
                     os.chmod(lock_path, storage.FILE_MODE)
             wrote_owner = self._write_owner(owner_path)
-            storage.sweep_temp_files(self.root)
+            storage.sweep_temp_files(self.root, record=lock)
             storage.sweep_pending_exports()
             session.current().take_touched()
             yield self
