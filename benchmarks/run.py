@@ -311,6 +311,10 @@ class Bench:
             {"name": "floor: import click", "group": "start-up", "argv": [py, "-c", "import click"], "info": True},
             {"name": "floor: start-up (click+pluggy+entry points)", "group": "start-up",
              "argv": [py, "-c", "import click, pluggy, importlib.metadata as m; m.entry_points(group='peerkit')"]},
+            # what the md invoice's two libraries cost to import, for the record of its miss
+            {"name": "floor: start-up + import jinja2 and keyring", "group": "start-up",
+             "argv": [py, "-c", "import click, pluggy, importlib.metadata as m; m.entry_points(group='peerkit'); "
+                      "import jinja2.sandbox, keyring, keyrings.alt.file"], "info": True},
             {"name": "peerkit --version", "group": "start-up", "argv": pk + ["--version"],
              "floor": "floor: start-up (click+pluggy+entry points)", "target": 1.2},
             {"name": "peerkit --help", "group": "start-up", "argv": pk + ["--help"],
