@@ -51,7 +51,8 @@ ELEMENTS = (("place", "place of service (--place)"), ("location", "location (--l
 
 def run_checks(ws, notes: Iterable[Note], *, today: dt.date | None = None,
                signing: bool = False,
-               complete: tuple[dt.date | None, dt.date | None] | None = None) -> list[Finding]:
+               complete: tuple[dt.date | None, dt.date | None] | None = None,
+               skip: frozenset[str] = frozenset()) -> list[Finding]:
     """Run every ``note_checks`` rule on ``notes``; return the findings (sorted).
 
     :param ws: the Workspace the notes belong to.
@@ -63,6 +64,8 @@ def run_checks(ws, notes: Iterable[Note], *, today: dt.date | None = None,
     :param complete: optional ``(start, end)`` saying ``notes`` holds *every* note of the
         workspace in that range (``None`` = open end); whole months inside it are not read
         again.  Purely a speed-up.
+    :param skip: names of rules not run (their findings are taken from elsewhere:
+        ``checkcache.period_findings`` runs the clock's rules apart).
     :return: ``[Finding(note, file, rule, severity, message)]``; ``file`` is relative to the
         workspace root.  A rule that raises becomes a finding of the rule's own severity
         naming the rule (an error-level rule that fails blocks signing).
@@ -71,7 +74,7 @@ def run_checks(ws, notes: Iterable[Note], *, today: dt.date | None = None,
     from peerkit.context import current_plugins
 
     notes = [n for n in notes]
-    checks = collect_checks(current_plugins())
+    checks = [c for c in collect_checks(current_plugins()) if c.name not in skip]
     ctx = CheckContext(workspace=ws, clients=ws.clients(), today=today or dates.today(),
                        settings=ws.section("notes"))
     ctx.cache["signing"] = signing
