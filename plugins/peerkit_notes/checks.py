@@ -27,6 +27,7 @@ their stored copies (so a note can be checked before it is saved).
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Iterable
 
@@ -207,12 +208,17 @@ def word_count(text: str) -> int:
     return len(_WORD.findall(text or ""))
 
 
+def _fewer_words(text: str, minimum: int) -> bool:
+    """``word_count(text) < minimum``, reading no further than the minimum-th word."""
+    return len(list(itertools.islice(_WORD.finditer(text or ""), minimum))) < minimum
+
+
 def narrative_too_short(note: Note, ctx: CheckContext):
     minimum = _settings(ctx).min_words
     if minimum <= 0:
         return None
     short = [f"{label} ({word_count(getattr(note, key))} word(s))" for key, label in NARRATIVE
-             if str(getattr(note, key) or "").strip() and word_count(getattr(note, key)) < minimum]
+             if str(getattr(note, key) or "").strip() and _fewer_words(getattr(note, key), minimum)]
     if short:
         return (f"too short: {', '.join(short)}; each needs at least {minimum} words saying what "
                 "was done and how the person responded ([notes] min_words)")
@@ -435,13 +441,35 @@ def _names_in(text: str, index) -> set[str]:
     return named
 
 
+_FEW_FIRST_WORDS = 48   # up to this many, each is looked for as a substring (C speed)
+
+
+def _may_name_another(ctx: CheckContext, index, folded: str, own: str) -> bool:
+    """False only when ``folded`` (every field, case-folded) holds no first word of a name of a
+    client other than ``own``: then no field names one.  A word of the text is a substring of
+    it, so with few names each first word is looked for as a substring (a few C-level scans);
+    with many, the text is cut into its words once (cost independent of the clients)."""
+    if "" in index:   # a name without a word character: always looked at field by field
+        return True
+    firsts = ctx.cache.get("name_firsts")
+    if firsts is None:
+        firsts = ctx.cache["name_firsts"] = {first: frozenset().union(*(c for _t, _p, c in entries))
+                                             for first, entries in index.items()}
+    if len(firsts) <= _FEW_FIRST_WORDS:
+        return any(first in folded for first, cids in firsts.items() if cids != {own})
+    return any(firsts[first] != {own} for first in set(_NAME_TOKEN.findall(folded)).intersection(firsts))
+
+
 def other_client_name(note: Note, ctx: CheckContext):
     index = _name_index(ctx)
     if not index:
         return []
+    fields = [(field, getattr(note, field) or "") for field in (*model.NARRATIVE, "location")]
+    if not _may_name_another(ctx, index, "\n".join(text for _f, text in fields).casefold(),
+                             note.client):
+        return []
     out = []
-    for field in (*model.NARRATIVE, "location"):
-        text = getattr(note, field) or ""
+    for field, text in fields:
         if not text:
             continue
         for cid in sorted(_names_in(text, index) - {note.client}):
@@ -473,14 +501,30 @@ def _phones_by_client(ctx: CheckContext) -> dict[str, set[str]]:
     return phones
 
 
+# Every identifier find_in_text looks for (an SSN, a Medicaid ID, a phone number) has three
+# digits in a row: a text without them holds none, and is not searched further.
+_THREE_DIGITS = re.compile(r"\d\d\d")
+
+
+def _other_phones(ctx: CheckContext, client_id: str) -> set[str]:
+    """The phone numbers of every client but ``client_id`` (once per client and run)."""
+    by_client = ctx.cache.setdefault("other_phones", {})
+    if client_id not in by_client:
+        by_client[client_id] = {d for cid, ds in _phones_by_client(ctx).items()
+                                if cid != client_id for d in ds}
+    return by_client[client_id]
+
+
 def identifier_in_narrative(note: Note, ctx: CheckContext):
     """SSN-, Medicaid-ID-shaped text or another client's phone number in the narrative."""
     from peerkit.identifiers import find_in_text
 
-    others = {d for cid, ds in _phones_by_client(ctx).items() if cid != note.client for d in ds}
     out = []
     for field in model.NARRATIVE:
-        for what in find_in_text(getattr(note, field) or "", others):
+        text = getattr(note, field) or ""
+        if not _THREE_DIGITS.search(text):
+            continue
+        for what in find_in_text(text, _other_phones(ctx, note.client)):
             out.append(f"the {field} contains {what}: a note never holds identifiers; remove it")
     return out
 
