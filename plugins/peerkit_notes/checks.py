@@ -97,7 +97,7 @@ def check_note(ws, note: Note, checks: list[NoteCheck], ctx: CheckContext, *,
                signing: bool = False) -> list[Finding]:
     """The findings of ``checks`` on one note, in the order of ``checks`` (see run_checks)."""
     findings: list[Finding] = []
-    file = ws.rel(note.path) if note.path is not None else ""
+    file: str | None = None   # the note's file, for its findings (most notes have none)
     for check in checks:
         try:
             messages = as_messages(check.check(note, ctx))
@@ -110,6 +110,7 @@ def check_note(ws, note: Note, checks: list[NoteCheck], ctx: CheckContext, *,
                 raise
             # fail closed: a rule that could not run is a finding of its own severity
             # (an error-level one blocks 'note sign'), never a pass
+            file = _file_of(ws, note) if file is None else file
             findings.append(Finding(note.id, file, check.name, check.severity,
                                     f"the check failed to run ({type(exc).__name__}), so the "
                                     "note is not known to pass it; tell the author of the "
@@ -120,8 +121,13 @@ def check_note(ws, note: Note, checks: list[NoteCheck], ctx: CheckContext, *,
                 and check.name in LENIENT_ON_DRAFT:
             severity = "warning"
         for msg in messages:
+            file = _file_of(ws, note) if file is None else file
             findings.append(Finding(note.id, file, check.name, severity, msg))
     return findings
+
+
+def _file_of(ws, note: Note) -> str:
+    return ws.rel(note.path) if note.path is not None else ""
 
 
 def collect_checks(plugins) -> list[NoteCheck]:
