@@ -35,7 +35,8 @@ import peerkit_notes.model as model
 from peerkit.checks import CheckContext, Finding, NoteCheck, as_messages
 from peerkit.dates import month_folders
 from peerkit.errors import PeerkitError
-from peerkit.records import Note
+from peerkit.identifiers import find_in_text
+from peerkit.records import Note, seal_problem
 
 NOT_COUNTED = ("void", "denied")  # never billed: not counted against authorizations
 LENIENT_ON_DRAFT = ("required-elements", "identifier-in-narrative", "narrative-too-short")
@@ -461,9 +462,12 @@ def _may_name_another(ctx: CheckContext, index, folded: str, own: str) -> bool:
     if firsts is None:
         firsts = ctx.cache["name_firsts"] = {first: frozenset().union(*(c for _t, _p, c in entries))
                                              for first, entries in index.items()}
+    others = ctx.cache.setdefault("name_firsts_of_others", {})
+    if own not in others:   # the first words of names that name a client other than ``own``
+        others[own] = frozenset(first for first, cids in firsts.items() if cids != {own})
     if len(firsts) <= _FEW_FIRST_WORDS:
-        return any(first in folded for first, cids in firsts.items() if cids != {own})
-    return any(firsts[first] != {own} for first in set(_NAME_TOKEN.findall(folded)).intersection(firsts))
+        return any(first in folded for first in others[own])
+    return not others[own].isdisjoint(_NAME_TOKEN.findall(folded))
 
 
 def other_client_name(note: Note, ctx: CheckContext):
@@ -523,8 +527,6 @@ def _other_phones(ctx: CheckContext, client_id: str) -> set[str]:
 
 def identifier_in_narrative(note: Note, ctx: CheckContext):
     """SSN-, Medicaid-ID-shaped text or another client's phone number in the narrative."""
-    from peerkit.identifiers import find_in_text
-
     out = []
     for field in model.NARRATIVE:
         text = getattr(note, field) or ""
@@ -576,8 +578,6 @@ def duplicate(note: Note, ctx: CheckContext):
 
 
 def seal_broken(note: Note, ctx: CheckContext):
-    from peerkit.records import seal_problem
-
     return seal_problem(note)
 
 
