@@ -224,3 +224,36 @@ def test_a_damaged_cache_is_ignored(run, ws_path, runs, tmp_path):
     assert _export(run, tmp_path) == first
     cache.write_text("[not json")
     assert _export(run, tmp_path) == first
+
+
+class _NoClock:
+    """A 'today' that no kept rule may look at: any comparison raises."""
+
+    def __bool__(self):
+        return True
+
+    def _refuse(self, other):
+        raise AssertionError("a kept rule read the clock")
+
+    __lt__ = __le__ = __gt__ = __ge__ = __eq__ = __ne__ = _refuse
+    __hash__ = object.__hash__
+
+
+def test_only_the_clock_rules_read_the_clock(ws_path, monkeypatch):
+    """Every built-in rule but CLOCK's is kept without today's date: none may read the clock
+    (a rule added later that does must be added to checkcache.CLOCK, or this fails)."""
+    from peerkit import dates
+
+    def no_clock(*a, **kw):
+        raise AssertionError("a kept rule read the clock")
+
+    write_note(ws_path, note_dict(id="N-2026-11-27-C002-1", date=dt.date(2026, 11, 27)))
+    ws = Workspace(ws_path)
+    notes = list(ws.notes())
+    monkeypatch.setattr(dates, "now", no_clock)
+    monkeypatch.setattr(dates, "today", no_clock)
+    findings = checks.run_checks(ws, notes, today=_NoClock(), skip=checkcache.CLOCK)
+    assert findings and not [f for f in findings if "failed to run" in f.message]
+    # ... and the clock's rules do read it (a rule that raises is a "failed to run" finding)
+    every = checks.run_checks(ws, notes, today=_NoClock(), skip=frozenset())
+    assert {f.rule for f in every if "failed to run" in f.message} == checkcache.CLOCK
