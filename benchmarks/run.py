@@ -150,6 +150,13 @@ def run_child(argv: list[str], *, env: dict, cwd: str | None = None, sample_tree
     return Run(seconds, proc.returncode, usage.ru_maxrss / 1024, peak_tree[0], text, inner)
 
 
+def forget_export_findings(dirs: list[Path]) -> None:
+    """Remove the findings `note export` keeps per workspace (notes/.export-checks-cache.json):
+    the next export checks every note again, as after a change to every workspace."""
+    for d in dirs:
+        (d / "notes" / ".export-checks-cache.json").unlink(missing_ok=True)
+
+
 def last_line(text: str) -> str:
     lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
     return lines[-1][:200] if lines else ""
@@ -659,6 +666,11 @@ class Bench:
                                "--out", str(out), *map(str, dirs)]
         row = self.add(Row(name=name, group="export", data=size, command=" ".join(self._shown(argv)),
                            floor="floor: fastest xlsx writer", target=1.25, target_text="<= 1.25x floor"))
+        again = self.add(Row(name=f"note export again, nothing changed [{size}]", group="export", data=size,
+                             command="(same command)", floor="floor: fastest xlsx writer", target=1.25,
+                             target_text="<= 1.25x floor",
+                             note="the checks' findings kept by the export before (the row above removes "
+                                  "them before each run: every note is checked, as after a change)"))
         mem = self.add(Row(name=f"note export peak memory (MB) [{size}]", group="export", data=size,
                            command="(same run)", target=250, target_text="<= 250 MB",
                            note="the sampled RSS sum of its process tree (every 50 ms)"))
@@ -670,7 +682,7 @@ class Bench:
         wanted = self.wanted(name)
         exported = False
         if not wanted:
-            for r in (row, mem, *(self.rows[f"floor: write rows, {w}"] for w in floors.WRITERS)):
+            for r in (row, again, mem, *(self.rows[f"floor: write rows, {w}"] for w in floors.WRITERS)):
                 r.status = "skipped (--only/--skip)"
             self.add(Row(name="floor: fastest xlsx writer", group="export", status="skipped (--only/--skip)"))
             return
@@ -678,6 +690,7 @@ class Bench:
             peaks = []
             for r in range(self.heavy_runs):
                 out.unlink(missing_ok=True)
+                forget_export_findings(dirs)   # untimed: every note is checked, as after a change
                 self.say(f"export run {r + 1}/{self.heavy_runs} ({len(dirs)} workspaces) ...")
                 res = run_child(argv, env=self.env, sample_tree=True)
                 if self.missing(res, ("note", "export")):
@@ -699,6 +712,18 @@ class Bench:
                 mem.peak_mb = max(peaks)
                 mem.ratio = mem.peak_mb / 250
                 mem.met = mem.peak_mb <= 250
+                for r in range(self.heavy_runs):   # the findings the last run kept are used
+                    out.unlink(missing_ok=True)
+                    self.say(f"export again run {r + 1}/{self.heavy_runs} ...")
+                    res = run_child(argv, env=self.env, sample_tree=True)
+                    if res.code not in (0, 1) or not out.exists():
+                        again.status = f"failed: exit {res.code}: {last_line(res.stderr)}"
+                        break
+                    again.runs_s.append(res.seconds)
+                    again.peak_mb = max(again.peak_mb or 0, res.tree_mb)
+                    self.say(f"  {res.seconds:.1f} s, peak (tree) {res.tree_mb:.0f} MB")
+                if again.runs_s:
+                    again.median_s = statistics.median(again.runs_s)
         # the same rows, from memory
         pickled = self.scratch / "rows.pickle"
         if exported:
@@ -748,10 +773,11 @@ class Bench:
             self.add(Row(name="floor: fastest xlsx writer", group="export", data=size, command=best.command,
                          runs_s=best.runs_s, median_s=best.median_s, peak_mb=best.peak_mb,
                          note=best.name.split(", ", 1)[1]))
-            if row.median_s:
-                row.floor_s = best.median_s
-                row.ratio = row.median_s / best.median_s
-                row.met = row.ratio <= 1.25
+            for r in (row, again):
+                if r.median_s:
+                    r.floor_s = best.median_s
+                    r.ratio = r.median_s / best.median_s
+                    r.met = r.ratio <= 1.25
         else:
             self.add(Row(name="floor: fastest xlsx writer", group="export", status="not available"))
 

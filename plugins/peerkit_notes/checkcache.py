@@ -109,3 +109,73 @@ def _recheck_drafts(ws, findings: list[Finding], drafts: list[str], order: dict,
     for note_id in drafts:
         out += check_note(ws, ws.note(note_id), volatile, ctx)
     return sorted(out, key=lambda f: (order.get(f.note, len(order)), rank.get(f.rule, len(rank))))
+
+
+# ---------------------------------------------------------------- the export's findings
+
+EXPORT_NAME = "export-checks"   # notes/.export-checks-cache.json (peerkit.derived)
+# Rules whose findings depend on the clock (today's date, or the time now): never kept; they
+# run again on every note each time (they look at the note alone, so that costs little).
+CLOCK = frozenset({"future-date", "signed-late"})
+FAILED = "the check failed to run"   # how check_note words a rule that raised (never kept)
+
+
+def period_findings(ws, notes: list, today: dt.date,
+                    period: tuple[dt.date | None, dt.date | None]) -> list[Finding]:
+    """The findings of ``run_checks(ws, notes, today=today, complete=period)`` -- ``notes``
+    being every note of ``ws`` in ``period`` -- for ``peerkit note export``.
+
+    Every rule but the clock's (:data:`CLOCK`) is kept in ``notes/.export-checks-cache.json``
+    (:mod:`peerkit.derived`) for the period, with what it was computed from (settings,
+    clients, templates, the note files of every month folder the rules read, the rules' code),
+    and not with today's date: the clock's rules run again on every note.  Nothing is kept
+    when a rule is not a built-in one (it may read anything), when a rule failed to run, or
+    when a note cannot be read (the error stops the export as before)."""
+    from peerkit.derived import remembered
+    from peerkit_notes.checks import run_checks
+
+    rules = _rules()
+    if rules is None or os.environ.get("PEERKIT_DEBUG"):
+        return run_checks(ws, notes, today=today, complete=period)
+    fresh: list[Finding] = []
+
+    def compute():
+        ws.notes(*period)   # the period's month folders are watched even when seeded below
+        fresh.extend(run_checks(ws, notes, today=today, complete=period, skip=CLOCK))
+        kept = [[f.note, f.file, f.rule, f.severity, f.message] for f in fresh]
+        return {"findings": kept}, not any(f.message.startswith(FAILED) for f in fresh)
+
+    key = {"period": [str(period[0]), str(period[1])], "rules": rules, "skip": sorted(CLOCK)}
+    value = remembered(ws, EXPORT_NAME, key, compute,
+                       packages=tuple(sorted({r[2].split(".")[0] for r in rules})))
+    found = fresh
+    if not fresh:
+        try:
+            found = [Finding(*item) for item in value["findings"]]
+            if not all(isinstance(x, str) for f in found for x in (f.note, f.file, f.rule,
+                                                                   f.severity, f.message)):
+                raise TypeError("not a kept answer")
+        except (KeyError, TypeError, ValueError):   # not what peerkit wrote: never believed
+            found = run_checks(ws, notes, today=today, complete=period, skip=CLOCK)
+    return _with_clock_rules(ws, notes, found, today)
+
+
+def _with_clock_rules(ws, notes: list, findings: list[Finding], today: dt.date) -> list[Finding]:
+    """``findings`` (every rule but the clock's) with the clock's rules' findings on every
+    checked note, in ``run_checks``' order: by note (date, id), then by rule."""
+    from peerkit.context import current_plugins
+    from peerkit_notes.checks import check_note, collect_checks
+
+    checks = collect_checks(current_plugins())
+    rank = {c.name: i for i, c in enumerate(checks)}
+    clock = [c for c in checks if c.name in CLOCK]
+    checked = sorted((n for n in notes if n.status != "void"), key=lambda n: (n.date, n.id))
+    place = {n.id: i for i, n in enumerate(checked)}
+    out = list(findings)
+    if clock and checked:
+        ctx = CheckContext(workspace=ws, clients=ws.clients(), today=today,
+                           settings=ws.section("notes"))
+        ctx.cache.update(signing=False, overrides={}, months={})
+        for note in checked:
+            out += check_note(ws, note, clock, ctx)
+    return sorted(out, key=lambda f: (place.get(f.note, len(place)), rank.get(f.rule, len(rank))))

@@ -27,6 +27,7 @@ their stored copies (so a note can be checked before it is saved).
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Iterable
 
@@ -34,7 +35,8 @@ import peerkit_notes.model as model
 from peerkit.checks import CheckContext, Finding, NoteCheck, as_messages
 from peerkit.dates import month_folders
 from peerkit.errors import PeerkitError
-from peerkit.records import Note
+from peerkit.identifiers import find_in_text
+from peerkit.records import Note, seal_problem
 
 NOT_COUNTED = ("void", "denied")  # never billed: not counted against authorizations
 LENIENT_ON_DRAFT = ("required-elements", "identifier-in-narrative", "narrative-too-short")
@@ -51,7 +53,8 @@ ELEMENTS = (("place", "place of service (--place)"), ("location", "location (--l
 
 def run_checks(ws, notes: Iterable[Note], *, today: dt.date | None = None,
                signing: bool = False,
-               complete: tuple[dt.date | None, dt.date | None] | None = None) -> list[Finding]:
+               complete: tuple[dt.date | None, dt.date | None] | None = None,
+               skip: frozenset[str] = frozenset()) -> list[Finding]:
     """Run every ``note_checks`` rule on ``notes``; return the findings (sorted).
 
     :param ws: the Workspace the notes belong to.
@@ -63,6 +66,8 @@ def run_checks(ws, notes: Iterable[Note], *, today: dt.date | None = None,
     :param complete: optional ``(start, end)`` saying ``notes`` holds *every* note of the
         workspace in that range (``None`` = open end); whole months inside it are not read
         again.  Purely a speed-up.
+    :param skip: names of rules not run (their findings are taken from elsewhere:
+        ``checkcache.period_findings`` runs the clock's rules apart).
     :return: ``[Finding(note, file, rule, severity, message)]``; ``file`` is relative to the
         workspace root.  A rule that raises becomes a finding of the rule's own severity
         naming the rule (an error-level rule that fails blocks signing).
@@ -71,7 +76,7 @@ def run_checks(ws, notes: Iterable[Note], *, today: dt.date | None = None,
     from peerkit.context import current_plugins
 
     notes = [n for n in notes]
-    checks = collect_checks(current_plugins())
+    checks = [c for c in collect_checks(current_plugins()) if c.name not in skip]
     ctx = CheckContext(workspace=ws, clients=ws.clients(), today=today or dates.today(),
                        settings=ws.section("notes"))
     ctx.cache["signing"] = signing
@@ -93,7 +98,7 @@ def check_note(ws, note: Note, checks: list[NoteCheck], ctx: CheckContext, *,
                signing: bool = False) -> list[Finding]:
     """The findings of ``checks`` on one note, in the order of ``checks`` (see run_checks)."""
     findings: list[Finding] = []
-    file = ws.rel(note.path) if note.path is not None else ""
+    file: str | None = None   # the note's file, for its findings (most notes have none)
     for check in checks:
         try:
             messages = as_messages(check.check(note, ctx))
@@ -106,6 +111,7 @@ def check_note(ws, note: Note, checks: list[NoteCheck], ctx: CheckContext, *,
                 raise
             # fail closed: a rule that could not run is a finding of its own severity
             # (an error-level one blocks 'note sign'), never a pass
+            file = _file_of(ws, note) if file is None else file
             findings.append(Finding(note.id, file, check.name, check.severity,
                                     f"the check failed to run ({type(exc).__name__}), so the "
                                     "note is not known to pass it; tell the author of the "
@@ -116,8 +122,13 @@ def check_note(ws, note: Note, checks: list[NoteCheck], ctx: CheckContext, *,
                 and check.name in LENIENT_ON_DRAFT:
             severity = "warning"
         for msg in messages:
+            file = _file_of(ws, note) if file is None else file
             findings.append(Finding(note.id, file, check.name, severity, msg))
     return findings
+
+
+def _file_of(ws, note: Note) -> str:
+    return ws.rel(note.path) if note.path is not None else ""
 
 
 def collect_checks(plugins) -> list[NoteCheck]:
@@ -243,12 +254,17 @@ def word_count(text: str) -> int:
     return len(_WORD.findall(text or ""))
 
 
+def _fewer_words(text: str, minimum: int) -> bool:
+    """``word_count(text) < minimum``, reading no further than the minimum-th word."""
+    return len(list(itertools.islice(_WORD.finditer(text or ""), minimum))) < minimum
+
+
 def narrative_too_short(note: Note, ctx: CheckContext):
     minimum = _settings(ctx).min_words
     if minimum <= 0:
         return None
     short = [f"{label} ({word_count(getattr(note, key))} word(s))" for key, label in NARRATIVE
-             if str(getattr(note, key) or "").strip() and word_count(getattr(note, key)) < minimum]
+             if str(getattr(note, key) or "").strip() and _fewer_words(getattr(note, key), minimum)]
     if short:
         return (f"too short: {', '.join(short)}; each needs at least {minimum} words saying what "
                 "was done and how the person responded ([notes] min_words)")
@@ -472,13 +488,38 @@ def _names_in(text: str, index) -> set[str]:
     return named
 
 
+_FEW_FIRST_WORDS = 48   # up to this many, each is looked for as a substring (C speed)
+
+
+def _may_name_another(ctx: CheckContext, index, folded: str, own: str) -> bool:
+    """False only when ``folded`` (every field, case-folded) holds no first word of a name of a
+    client other than ``own``: then no field names one.  A word of the text is a substring of
+    it, so with few names each first word is looked for as a substring (a few C-level scans);
+    with many, the text is cut into its words once (cost independent of the clients)."""
+    if "" in index:   # a name without a word character: always looked at field by field
+        return True
+    firsts = ctx.cache.get("name_firsts")
+    if firsts is None:
+        firsts = ctx.cache["name_firsts"] = {first: frozenset().union(*(c for _t, _p, c in entries))
+                                             for first, entries in index.items()}
+    others = ctx.cache.setdefault("name_firsts_of_others", {})
+    if own not in others:   # the first words of names that name a client other than ``own``
+        others[own] = frozenset(first for first, cids in firsts.items() if cids != {own})
+    if len(firsts) <= _FEW_FIRST_WORDS:
+        return any(first in folded for first in others[own])
+    return not others[own].isdisjoint(_NAME_TOKEN.findall(folded))
+
+
 def other_client_name(note: Note, ctx: CheckContext):
     index = _name_index(ctx)
     if not index:
         return []
+    fields = [(field, getattr(note, field) or "") for field in (*model.NARRATIVE, "location")]
+    if not _may_name_another(ctx, index, "\n".join(text for _f, text in fields).casefold(),
+                             note.client):
+        return []
     out = []
-    for field in (*model.NARRATIVE, "location"):
-        text = getattr(note, field) or ""
+    for field, text in fields:
         if not text:
             continue
         for cid in sorted(_names_in(text, index) - {note.client}):
@@ -510,14 +551,28 @@ def _phones_by_client(ctx: CheckContext) -> dict[str, set[str]]:
     return phones
 
 
+# Every identifier find_in_text looks for (an SSN, a Medicaid ID, a phone number) has three
+# digits in a row: a text without them holds none, and is not searched further.
+_THREE_DIGITS = re.compile(r"\d\d\d")
+
+
+def _other_phones(ctx: CheckContext, client_id: str) -> set[str]:
+    """The phone numbers of every client but ``client_id`` (once per client and run)."""
+    by_client = ctx.cache.setdefault("other_phones", {})
+    if client_id not in by_client:
+        by_client[client_id] = {d for cid, ds in _phones_by_client(ctx).items()
+                                if cid != client_id for d in ds}
+    return by_client[client_id]
+
+
 def identifier_in_narrative(note: Note, ctx: CheckContext):
     """SSN-, Medicaid-ID-shaped text or another client's phone number in the narrative."""
-    from peerkit.identifiers import find_in_text
-
-    others = {d for cid, ds in _phones_by_client(ctx).items() if cid != note.client for d in ds}
     out = []
     for field in model.NARRATIVE:
-        for what in find_in_text(getattr(note, field) or "", others):
+        text = getattr(note, field) or ""
+        if not _THREE_DIGITS.search(text):
+            continue
+        for what in find_in_text(text, _other_phones(ctx, note.client)):
             out.append(f"the {field} contains {what}: a note never holds identifiers; remove it")
     return out
 
@@ -563,8 +618,6 @@ def duplicate(note: Note, ctx: CheckContext):
 
 
 def seal_broken(note: Note, ctx: CheckContext):
-    from peerkit.records import seal_problem
-
     return seal_problem(note)
 
 

@@ -255,10 +255,12 @@ class ExportResult:
 
 
 def _run_checks(ws: Workspace, notes: list[Note], today: dt.date, complete) -> list:
-    """``note check``'s findings; ``notes`` is every note of ``ws`` in ``complete``."""
-    from peerkit_notes.checks import run_checks
+    """``note check``'s findings; ``notes`` is every note of ``ws`` in ``complete``.  Kept
+    from the last export of the same period while nothing they depend on changed (the clock's
+    rules run again): ``checkcache.period_findings``."""
+    from peerkit_notes.checkcache import period_findings
 
-    return run_checks(ws, notes, today=today, complete=complete)
+    return period_findings(ws, notes, today, complete)
 
 
 def _workspace_keys(workspaces: list[Workspace]) -> list[str]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import os
 import re
 from pathlib import Path
@@ -230,6 +231,7 @@ def system_timezone() -> str:
     return DEFAULT_TIMEZONE
 
 
+@functools.lru_cache(maxsize=4096)   # a note's minutes are asked for several times per command
 def elapsed_minutes(day: dt.date, start: dt.time, end: dt.time, zone_name: str = "") -> int:
     """Real minutes from ``start`` to ``end`` (local wall-clock times of ``day``) in the zone.
 

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import math
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
@@ -49,6 +51,41 @@ def checked_text(value: str, where: str) -> str:
     return text
 
 
+_PLAIN_TYPES = (str, int, float, Decimal, dt.date, dt.time, type(None))
+# What xlsxwriter's _escape_control_characters changes: control characters, "_xHHHH_" and the
+# two non-characters; and what its _escape_data changes (a double quote is left as it is).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
+_SPECIAL = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")   # either
+# needs_quote_prefix is only true of a text starting with one of these
+_MAY_START_FORMULA = frozenset("=+-@\t\r\n\0 ")
+_COLUMN_NAMES: list[str] = []
+
+
+def _plain(cells: Sequence[Any]) -> bool:
+    """Only values :meth:`Sheet._append_plain` writes (not a bool, which is an int; not an
+    infinite or NaN float, which xlsxwriter refuses)."""
+    for v in cells:
+        if not isinstance(v, _PLAIN_TYPES) or isinstance(v, bool) \
+                or (isinstance(v, float) and not math.isfinite(v)):
+            return False
+    return True
+
+
+def _column_name(col: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA (xlsxwriter's ``xl_col_to_name``, remembered)."""
+    while len(_COLUMN_NAMES) <= col:
+        from xlsxwriter.utility import xl_col_to_name
+
+        _COLUMN_NAMES.append(xl_col_to_name(len(_COLUMN_NAMES)))
+    return _COLUMN_NAMES[col]
+
+
+def _preserve_whitespace(text: str) -> bool:
+    """xlsxwriter's rule (``utility._preserve_whitespace``: ``^\\s`` or ``\\s$``): white space
+    first or last."""
+    return text[:1].isspace() or text[-1:].isspace()
+
+
 class Sheet:
     """One worksheet, written row by row (each row once, in order)."""
 
@@ -74,6 +111,9 @@ class Sheet:
                where: Callable[[int], str] | None = None, checked: bool = False) -> None:
         """Write the next row; ``where(column index)`` names a cell in errors.  ``checked``:
         its text was already passed through :func:`checked_text` (e.g. in a worker process)."""
+        if not bold and _plain(cells) and self._unformatted(self.rows):
+            self._append_plain(cells, where, checked)
+            return
         row = self.rows
         ws, fmt = self._ws, self._book.formats
         for c, value in enumerate(cells):
@@ -104,6 +144,56 @@ class Sheet:
             else:
                 raise TypeError(f"cannot write a {type(value).__name__} to a cell")
         self.rows += 1
+
+    def _unformatted(self, row: int) -> bool:
+        """No row or column format that xlsxwriter would give the cells of ``row``."""
+        ws = self._ws
+        return row not in ws.row_info and not any(i.column_format for i in ws.col_info.values())
+
+    def _append_plain(self, cells: Sequence[Any], where: Callable[[int], str] | None,
+                      checked: bool) -> None:
+        """A row of text, numbers, dates and times (no bold, no formula), its XML written here
+        as xlsxwriter's constant-memory mode writes it (``Worksheet._write_cell``) -- without
+        its per-cell layers (argument conversion, the row table, attribute lists), which cost
+        several times the XML itself on a large export (issue 19).  Equal byte for byte to
+        xlsxwriter's own row (tests/notes/test_review_xlsxwriter.py), but for one case: a text
+        that reads ``<r>...</r>`` is escaped like any text (xlsxwriter would write it unescaped,
+        as rich-text XML)."""
+        row = self.rows
+        self.rows += 1
+        used = [c for c, value in enumerate(cells) if value is not None]
+        if not used:
+            return
+        ws, fmt = self._ws, self._book.formats
+        if row > ws.previous_row:       # the row before, if xlsxwriter still holds it
+            ws._write_single_row(row)
+        ws._check_dimensions(row, used[0])
+        ws._check_dimensions(row, used[-1])
+        ws._write_row(row, None, ws.row_info.get(row))
+        number = str(row + 1)
+        out: list[str] = []
+        for c in used:
+            value = cells[c]
+            ref = _column_name(c) + number
+            if isinstance(value, str):
+                text = value if checked else checked_text(value, where(c) if where else "a cell")
+                style = (f' s="{fmt["quote"]._get_xf_index()}"'
+                         if text[:1] in _MAY_START_FORMULA and needs_quote_prefix(text) else "")
+                if _SPECIAL.search(text):
+                    if _CONTROL.search(text):
+                        text = ws._escape_control_characters(text)
+                    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                space = ' xml:space="preserve"' if _preserve_whitespace(text) else ""
+                out.append(f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{text}</t></is></c>')
+            elif isinstance(value, (int, float, Decimal)):
+                out.append(f'<c r="{ref}"><v>{float(value) if isinstance(value, Decimal) else value:.16G}</v></c>')
+            else:   # a date, time or datetime (_plain let nothing else through)
+                kind = ("datetime" if isinstance(value, dt.datetime)
+                        else "date" if isinstance(value, dt.date) else "time")
+                serial = ws._convert_date_time(value)
+                out.append(f'<c r="{ref}" s="{fmt[kind]._get_xf_index()}"><v>{serial:.16G}</v></c>')
+        ws.fh.write("".join(out))
+        ws._xml_end_tag("row")
 
     def autofilter(self, last_row: int, last_col: int) -> None:
         """Filter buttons on the header over rows 1..last_row (1-based, as Excel shows them)."""

@@ -26,6 +26,7 @@ EXPECTED_ROWS = [
     "note check [month]",
     "resources search [resources200]",
     "note export to xlsx [agency-smoke]",
+    "note export again, nothing changed [agency-smoke]",
     "note export peak memory (MB) [agency-smoke]",
     "floor: write rows, openpyxl-write-only",
     "floor: write rows, xlsxwriter",

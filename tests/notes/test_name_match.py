@@ -48,3 +48,66 @@ def test_examples():
     assert _names_in("Call Taylor about the doe.", index) == set()
     assert _names_in("Call Taylor Doering.", index) == set()
     assert _names_in("sam\n  EXAMPLE", index) == {"C001"}
+
+
+class _Note:
+    def __init__(self, client, texts):
+        self.client = client
+        self.purpose, self.intervention, self.response, self.plan, self.location = texts
+
+
+def _named_by_rule(note, ctx):
+    from peerkit_notes.checks import other_client_name
+
+    return sorted(re.findall(r"the (\w+) names another person served \(client (C\d+)\)",
+                             "\n".join(other_client_name(note, ctx))))
+
+
+@settings(max_examples=300, deadline=None)
+@given(names=st.lists(NAME, min_size=1, max_size=4), texts=st.lists(TEXT, min_size=5, max_size=5),
+       own=st.integers(0, 3), few=st.booleans())
+def test_the_rule_with_its_quick_rejection_agrees_with_regex(names, texts, own, few):
+    """other-client-name first looks whether any field holds a first word of another client's
+    name (as substrings with few names, as words with many): never a name missed."""
+    import peerkit_notes.checks as checks
+
+    client = f"C{min(own, len(names) - 1):03d}"
+    note = _Note(client, texts)
+    want = sorted((field, cid) for field, text in zip(("purpose", "intervention", "response", "plan",
+                                                      "location"), texts, strict=True)
+                  for cid in _reference(text, names) if cid != client)
+    saved = checks._FEW_FIRST_WORDS
+    checks._FEW_FIRST_WORDS = 48 if few else 0   # substrings, or the text's words
+    try:
+        assert _named_by_rule(note, _Ctx(names)) == want
+    finally:
+        checks._FEW_FIRST_WORDS = saved
+
+
+@given(text=TEXT, minimum=st.integers(0, 9))
+def test_fewer_words_agrees_with_word_count(text, minimum):
+    from peerkit_notes.checks import _fewer_words, word_count
+
+    assert _fewer_words(text, minimum) == (word_count(text) < minimum)
+
+
+DIGITS = st.sampled_from(["123-45-6789", "900000001A", "(919) 555-0100", "919.555.0100", "12", "1234",
+                          "555 0100", "x", " ", "-", "A"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(parts=st.lists(st.one_of(DIGITS, WORD), max_size=8))
+def test_identifier_rule_agrees_with_find_in_text(parts):
+    """identifier-in-narrative skips texts without three digits in a row: never one that holds
+    an identifier."""
+    from peerkit.identifiers import find_in_text
+    from peerkit_notes.checks import identifier_in_narrative
+
+    text = "".join(parts)
+    ctx = _Ctx(["Sam Example", "Riley Doe"])
+    ctx.clients["C000"].extra = {"phone": "919-555-0100"}
+    ctx.clients["C001"].extra = {}
+    note = _Note("C001", [text, "", "", "", ""])
+    want = [f"the purpose contains {what}: a note never holds identifiers; remove it"
+            for what in find_in_text(text, {"9195550100"})]
+    assert identifier_in_narrative(note, ctx) == want
