@@ -13,6 +13,7 @@ EXPECTED_ROWS = [
     "floor: python -c pass",
     "floor: import click",
     "floor: start-up (click+pluggy+entry points)",
+    "floor: start-up + import jinja2 and keyring",
     "peerkit --version",
     "peerkit --help",
     *(f"{label} [month]" for label in (
@@ -24,6 +25,8 @@ EXPECTED_ROWS = [
     "floor: parse with tomllib [month]",
     "floor: parse, fastest parser",
     "note check [month]",
+    "note check, whole history, findings computed [month]",
+    "note check per note, findings computed: month / month",
     "resources search [resources200]",
     "note export to xlsx [agency-smoke]",
     "note export again, nothing changed [agency-smoke]",
@@ -53,6 +56,7 @@ def test_smoke_run_writes_every_row(tmp_path):
         capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "Traceback" not in proc.stderr
+    assert "skipped" not in proc.stderr   # e.g. "invoice history skipped": the data must be whole
     files = list(results.glob("*-smoke.json"))
     assert len(files) == 1
     doc = json.loads(files[0].read_text())
