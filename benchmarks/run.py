@@ -359,7 +359,9 @@ class Bench:
             for label, path, argv in COLD:
                 jobs.append({"name": f"{label} [{size}]", "group": "cold caches", "data": size, "path": path,
                              "argv": pk + ["--workspace", ws, *argv], "ok": (0, 1), "cold": True,
-                             "floor": "floor: start-up (click+pluggy+entry points)", "target": 2.0,
+                             # the first command rebuilds the caches: judged by the history rule
+                             # (5years / year), shown against the floor for reference
+                             "floor": "floor: start-up (click+pluggy+entry points)",
                              "ws": ws, "label": label, "role": role})
             for label, path, argv in AFTER_COLD:
                 jobs.append({"name": f"{label} [{size}]", "group": "cold caches", "data": size, "path": path,
