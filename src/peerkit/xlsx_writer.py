@@ -52,6 +52,8 @@ def checked_text(value: str, where: str) -> str:
 
 
 _PLAIN_TYPES = (str, int, float, Decimal, dt.date, dt.time, type(None))
+_INTERNALS = ("_write_single_row", "_check_dimensions", "_write_row", "_escape_control_characters",
+              "_convert_date_time", "_xml_end_tag")
 # What xlsxwriter's _escape_control_characters changes: control characters, "_xHHHH_" and the
 # two non-characters; and what its _escape_data changes (a double quote is left as it is).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
@@ -93,6 +95,10 @@ class Sheet:
         self._book = book
         self._ws = ws
         self.rows = 0
+        # the plain-row path uses xlsxwriter's constant-memory internals: only where they are
+        # there as 3.x has them (a test keeps its XML equal to xlsxwriter's own rows)
+        self._fast = getattr(ws, "constant_memory", False) and hasattr(ws, "fh") and all(
+            callable(getattr(ws, name, None)) for name in _INTERNALS)
 
     def set_widths(self, widths: Sequence[float], hidden: Sequence[int] = ()) -> None:
         """Column widths in characters (stored exactly as given, as openpyxl stores them) and
@@ -146,9 +152,10 @@ class Sheet:
         self.rows += 1
 
     def _unformatted(self, row: int) -> bool:
-        """No row or column format that xlsxwriter would give the cells of ``row``."""
+        """No row or column format that xlsxwriter would give the cells of ``row`` (and the
+        internals the plain-row path needs are there)."""
         ws = self._ws
-        return row not in ws.row_info and not any(i.column_format for i in ws.col_info.values())
+        return self._fast and row not in ws.row_info and not any(i.column_format for i in ws.col_info.values())
 
     def _append_plain(self, cells: Sequence[Any], where: Callable[[int], str] | None,
                       checked: bool) -> None:

@@ -78,3 +78,16 @@ def test_rows_it_does_not_take_go_through_xlsxwriter(tmp_path):
     assert [c.value for c in ws[2]][:2] == [True, "b"]
     assert ws["A3"].value == "=C1*2"
     assert ws["A4"].value == "=1+2" and ws["A4"].quotePrefix and ws["B4"].quotePrefix
+
+
+def test_without_the_internals_it_needs_every_row_goes_through_xlsxwriter(tmp_path, monkeypatch):
+    """A future xlsxwriter without the constant-memory internals the plain rows use: the sheet
+    falls back to xlsxwriter's own calls and the workbook holds the same cells."""
+    rows = [["N-1", dt.date(2026, 11, 16), 4, Decimal("46.44"), "a & b <c>"], [None, "x", 1.5]]
+    normal = _sheet_xml(tmp_path, "normal", rows, plain=True)
+    with xlsx_writer.StreamingWorkbook(tmp_path / "probe.xlsx") as wb:
+        assert wb.add_sheet("Notes")._fast
+    monkeypatch.setattr(xlsx_writer, "_INTERNALS", (*xlsx_writer._INTERNALS, "_no_such_internal"))
+    with xlsx_writer.StreamingWorkbook(tmp_path / "probe2.xlsx") as wb:
+        assert not wb.add_sheet("Notes")._fast
+    assert _sheet_xml(tmp_path, "fallback", rows, plain=True) == normal
