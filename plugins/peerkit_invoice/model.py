@@ -502,11 +502,16 @@ def _snapshot_files(ws) -> dict[str, Path]:
     return out
 
 
-def _entry_from_snapshot(path: Path, *, with_lines: bool = True) -> IndexEntry:
-    """The index entry of one snapshot; ``with_lines=False`` reads only its root keys (lines
-    None: the adjustments read the snapshot itself if they ever need that invoice)."""
+def _entry_from_snapshot(path: Path, *, lines_since: dt.date | None = None) -> IndexEntry:
+    """The index entry of one snapshot.  ``lines_since``: a snapshot whose period ended before
+    that day gives only its root keys (lines None: the adjustments read the snapshot itself if
+    they ever need that invoice); the file is read once either way."""
     size = path.stat().st_size  # before reading: a change while reading shows as a size mismatch
-    data = storage.read_toml(path) if with_lines else _snapshot_header(path)
+    text = storage.read_text(path)
+    data = _snapshot_header(text, path) if lines_since is not None else None
+    with_lines = data is None or not (isinstance(data.get("end"), dt.date) and data["end"] < lines_since)
+    if with_lines:
+        data = storage.parse_record(text, path)
     f = Fields(data, path)
     number = f.req("number", str)
     if number != path.stem:
@@ -523,16 +528,17 @@ def _entry_from_snapshot(path: Path, *, with_lines: bool = True) -> IndexEntry:
                       size=size, lines=lines)
 
 
-def _snapshot_header(path: Path) -> dict[str, Any]:
-    """A snapshot's root keys (number, period, status, note ids): the text before its first
-    table, which is all TOML lets root keys use.  A cut inside a value (a line of a multi-line
-    string that starts with "[") does not parse, and an encrypted value needs the whole record:
-    then the whole file is read."""
-    text = storage.read_text(path)
-    if storage.ENC_MARK not in text:
-        with contextlib.suppress(DataError):
-            return storage.parse_toml(text.split("\n[", 1)[0], path)
-    return storage.read_toml(path)
+def _snapshot_header(text: str, path: Path) -> dict[str, Any] | None:
+    """A snapshot's root keys (number, period, status, note ids): its text before the first
+    table, which is all TOML lets root keys use.  None when that does not parse (a cut inside
+    a value: a line of a multi-line string that starts with "[") or the file holds encrypted
+    values (they need the whole record): then the whole text is parsed."""
+    if storage.ENC_MARK in text:
+        return None
+    try:
+        return storage.parse_toml(text.split("\n[", 1)[0], path)
+    except DataError:
+        return None
 
 
 def billed_lines(lines: Iterable[InvoiceLine]) -> tuple[InvoiceLine, ...]:
@@ -692,10 +698,7 @@ class Index:
                 _size(p) == entries[n].size for n, p in files.items()) \
                 and (not files or (invoice_dir(ws) / LINES_NAME).is_file()):
             return cls(entries, rebuilt=False)
-        rebuilt = {}
-        for n, p in sorted(files.items()):
-            e = _entry_from_snapshot(p, with_lines=lines_since is None)
-            rebuilt[n] = e if lines_since is None or e.end < lines_since else _entry_from_snapshot(p)
+        rebuilt = {n: _entry_from_snapshot(p, lines_since=lines_since) for n, p in sorted(files.items())}
         if files:  # stale after a copy, a restore or a pull: the next command reads one file
             from peerkit.notecache import write_after_read
 

@@ -43,7 +43,8 @@ from peerkit.files import (
 # What features use of peerkit.files, re-exported, and this module's own functions.
 __all__ = ["DIR_MODE", "ENC_MARK", "FILE_MODE", "PENDING_DIR", "TMP_MARK", "atomic_path",
            "atomic_write_bytes", "atomic_write_text", "display_path", "dumps_toml", "edit_toml",
-           "ensure_dir", "guard_read", "guard_write", "key_line", "parse_toml", "read_bytes", "read_text",
+           "ensure_dir", "guard_read", "guard_write", "key_line", "parse_record", "parse_toml", "read_bytes",
+           "read_text",
            "read_toml", "register_root", "sweep_pending_exports", "sweep_temp_files", "write_toml"]
 
 ENC_MARK = "enc:v1:"  # issue 18: an encrypted value (peerkit.crypt.PREFIX); cheap test on raw text
@@ -51,7 +52,12 @@ ENC_MARK = "enc:v1:"  # issue 18: an encrypted value (peerkit.crypt.PREFIX); che
 
 def read_toml(path: Path) -> dict[str, Any]:
     """Read a TOML file into plain Python values (dates as ``datetime.date``)."""
-    text = read_text(path)
+    return parse_record(read_text(path), path)
+
+
+def parse_record(text: str, path: Path) -> dict[str, Any]:
+    """The values of record file ``path`` whose text (read through :func:`read_text`) is
+    ``text``: what :func:`read_toml` gives, for a caller that has the text already."""
     data = parse_toml(text, path)
     if ENC_MARK in text:  # issue 18 (encryption at rest): the values come back decrypted
         from peerkit.cryptkeys import open_data

@@ -3,6 +3,7 @@ within the adjustments' lookback, whose billed lines are read too (issue 19: the
 after a copy or a pull no longer parses every line of five years of invoices)."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from peerkit_invoice import model
@@ -63,9 +64,11 @@ def test_an_invoice_whose_lines_were_not_read_is_adjusted_from_its_snapshot(run,
 def test_a_header_cut_inside_a_value_reads_the_whole_snapshot(tmp_path):
     path = tmp_path / "INV-2026-0009.toml"
     path.write_text('number = "INV-2026-0009"\nvoid_reason = """two lines,\n[the second] starts like a table"""\n'
-                    'status = "void"\n\n[[lines]]\nkind = "service"\n')
-    data = model._snapshot_header(path)
-    assert data["status"] == "void" and data["void_reason"].endswith("starts like a table")
+                    'status = "void"\nstart = 2020-01-06\nend = 2020-01-12\nnotes = []\n'
+                    '\n[[lines]]\nkind = "service"\n')
+    assert model._snapshot_header(path.read_text(), path) is None     # the whole text is parsed
+    entry = model._entry_from_snapshot(path, lines_since=dt.date(2026, 1, 1))
+    assert (entry.number, entry.status, str(entry.end)) == ("INV-2026-0009", "void", "2020-01-12")
     plain = tmp_path / "INV-2026-0010.toml"
     plain.write_text('number = "INV-2026-0010"\nstatus = "issued"\n\n[[lines]]\nkind = "service"\n')
-    assert model._snapshot_header(plain) == {"number": "INV-2026-0010", "status": "issued"}
+    assert model._snapshot_header(plain.read_text(), plain) == {"number": "INV-2026-0010", "status": "issued"}
