@@ -554,11 +554,6 @@ def _phones_by_client(ctx: CheckContext) -> dict[str, set[str]]:
     return phones
 
 
-# Every identifier find_in_text looks for (an SSN, a Medicaid ID, a phone number) has three
-# digits in a row: a text without them holds none, and is not searched further.
-_THREE_DIGITS = re.compile(r"\d\d\d")
-
-
 def _other_phones(ctx: CheckContext, client_id: str) -> set[str]:
     """The phone numbers of every client but ``client_id`` (once per client and run)."""
     by_client = ctx.cache.setdefault("other_phones", {})
@@ -571,11 +566,9 @@ def _other_phones(ctx: CheckContext, client_id: str) -> set[str]:
 def identifier_in_narrative(note: Note, ctx: CheckContext):
     """SSN-, Medicaid-ID-shaped text or another client's phone number in the narrative."""
     out = []
+    phones = _other_phones(ctx, note.client)
     for field in model.NARRATIVE:
-        text = getattr(note, field) or ""
-        if not _THREE_DIGITS.search(text):
-            continue
-        for what in find_in_text(text, _other_phones(ctx, note.client)):
+        for what in find_in_text(getattr(note, field) or "", phones):
             out.append(f"the {field} contains {what}: a note never holds identifiers; remove it")
     return out
 

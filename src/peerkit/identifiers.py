@@ -19,6 +19,9 @@ SSN_RE = re.compile(r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])")
 # NC Medicaid ID: nine digits and a letter (examples: 900000001A)
 MEDICAID_RE = re.compile(r"(?<![A-Za-z0-9])\d{9}[A-Za-z](?![A-Za-z0-9])")
 PHONE_RE = re.compile(r"(?<![\d-])(?:\+?1[-.\s]?)?\(?(\d{3})\)?[-.\s]?(\d{3})[-.\s]?(\d{4})(?![\d-])")
+# Each of the three has three digits in a row: a text without them holds none (a quick look
+# before the three searches, most narrative having no such digits)
+THREE_DIGITS_RE = re.compile(r"\d\d\d")
 
 FORBIDDEN_KEYS = frozenset({
     "ssn", "social_security", "social_security_number", "socialsecurity", "social_security_no",
@@ -36,7 +39,7 @@ def find_in_text(text: str, other_phones: Iterable[str] = ()) -> list[str]:
     """What identifier-shaped text appears: "an SSN", "a Medicaid ID", "a phone number of
     another person served" -- descriptions only, never the value."""
     found: list[str] = []
-    if not text:
+    if not text or not THREE_DIGITS_RE.search(text):
         return found
     if SSN_RE.search(text):
         found.append("something shaped like a Social Security number (###-##-####)")
