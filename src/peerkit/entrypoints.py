@@ -31,7 +31,8 @@ from pathlib import Path
 from typing import Any
 
 FORMAT = 1
-RACY_SECONDS = 2.0
+RACY_SECONDS = 2.0   # the margin of peerkit's record caches (peerkit.files.RACY_NS), not imported
+                     # from there: this module is imported by every start, that one reads records
 
 
 @dataclass(frozen=True)

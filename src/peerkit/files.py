@@ -491,7 +491,10 @@ def write_plain_toml(path: Path, data: dict[str, Any], *, header: str | None = N
     atomic_write_plain(path, text.encode("utf-8"), verify=toml_verifier(path, intended))
 
 
-SWEEP_RACY_NS = 2_000_000_000  # a folder changed less than 2 s before a sweep is listed again
+# The "racily clean" margin of every record cache peerkit keeps (git's rule): what changed less
+# than 2 s before a cache (or a sweep's record) was started is looked at again.  The note and
+# client caches and the kept answers use it as ``notecache.RACY_NS``.
+RACY_NS = 2_000_000_000
 
 
 def sweep_temp_files(root: Path, record: Any = None) -> int:
@@ -525,7 +528,7 @@ def sweep_temp_files(root: Path, record: Any = None) -> int:
             continue  # never through a link
         known = seen.get(rel)
         if (known is not None and known[0] == st.st_ctime_ns
-                and st.st_ctime_ns < seen_ns - SWEEP_RACY_NS and st.st_mtime_ns < seen_ns - SWEEP_RACY_NS):
+                and st.st_ctime_ns < seen_ns - RACY_NS and st.st_mtime_ns < seen_ns - RACY_NS):
             folders[rel] = known  # listed before with no temporary file, unchanged since
             todo.extend(os.path.join(rel, d) for d in known[1])
             continue

@@ -30,11 +30,12 @@ from pathlib import Path
 from typing import Any
 
 from peerkit.discovery import LOCK_NAME
+from peerkit.files import RACY_NS as RACY_MARGIN_NS
 
 CACHE_NAME = ".notes-cache.json"
 CLIENTS_CACHE_NAME = ".clients-cache.json"
 VERSION = 2
-RACY_NS = 2_000_000_000  # files changed less than 2 s before the cache was started are re-read
+RACY_NS = RACY_MARGIN_NS  # files changed less than 2 s before the cache was started are re-read
 
 
 def signature(st: os.stat_result) -> list[int]:

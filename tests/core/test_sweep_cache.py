@@ -51,7 +51,7 @@ def _rel(root, paths):
 
 
 def test_unchanged_folders_are_not_listed_again(tree, listed, monkeypatch):
-    monkeypatch.setattr(files, "SWEEP_RACY_NS", 0)  # the folders were made just now
+    monkeypatch.setattr(files, "RACY_NS", 0)  # the folders were made just now
     assert sweep(tree) == 0
     assert _rel(tree, listed) == [".", "clients", "notes", "notes/2026", "notes/2026/10", "notes/2026/11"]
     listed.clear()
@@ -61,7 +61,7 @@ def test_unchanged_folders_are_not_listed_again(tree, listed, monkeypatch):
 
 
 def test_every_temporary_file_left_behind_is_still_removed(tree, monkeypatch):
-    monkeypatch.setattr(files, "SWEEP_RACY_NS", 0)
+    monkeypatch.setattr(files, "RACY_NS", 0)
     sweep(tree)
     left = [tree / "notes/2026/10" / f".a.toml{TMP_MARK}x1", tree / f".peerkit.toml{TMP_MARK}x2",
             tree / "notes/2026/12" / f".b.toml{TMP_MARK}x3",  # in a folder made since
@@ -83,7 +83,7 @@ def test_recently_changed_folders_are_listed_again(tree, listed):
 
 
 def test_a_live_export_keeps_its_folder_listed_until_it_is_gone(tree, monkeypatch):
-    monkeypatch.setattr(files, "SWEEP_RACY_NS", 0)
+    monkeypatch.setattr(files, "RACY_NS", 0)
     export = tree / "notes/2026/10" / f".review.xlsx{TMP_MARK}x9"
     export.write_text("being written")
     monkeypatch.setattr(files, "_live_pending", lambda: {os.path.abspath(export)})
@@ -93,7 +93,7 @@ def test_a_live_export_keeps_its_folder_listed_until_it_is_gone(tree, monkeypatc
 
 
 def test_a_damaged_record_means_every_folder_is_listed(tree, listed, monkeypatch, tmp_path):
-    monkeypatch.setattr(files, "SWEEP_RACY_NS", 0)
+    monkeypatch.setattr(files, "RACY_NS", 0)
     outside = tmp_path / "outside"
     outside.mkdir()
     bait = outside / f".x{TMP_MARK}1"
@@ -110,7 +110,7 @@ def test_a_damaged_record_means_every_folder_is_listed(tree, listed, monkeypatch
 
 
 def test_links_are_never_followed(tree, tmp_path, monkeypatch):
-    monkeypatch.setattr(files, "SWEEP_RACY_NS", 0)
+    monkeypatch.setattr(files, "RACY_NS", 0)
     outside = tmp_path / "outside"
     outside.mkdir()
     bait = outside / f".x{TMP_MARK}1"
@@ -122,7 +122,7 @@ def test_links_are_never_followed(tree, tmp_path, monkeypatch):
 
 
 def test_the_record_names_folders_only(tree, monkeypatch):
-    monkeypatch.setattr(files, "SWEEP_RACY_NS", 0)
+    monkeypatch.setattr(files, "RACY_NS", 0)
     sweep(tree)
     record = json.loads((tree / LOCK).read_text())
     assert sorted(record["folders"]) == ["", "clients", "notes", "notes/2026", "notes/2026/10",
@@ -131,7 +131,7 @@ def test_the_record_names_folders_only(tree, monkeypatch):
 
 
 def test_without_a_record_every_folder_is_listed(tree, listed, monkeypatch):
-    monkeypatch.setattr(files, "SWEEP_RACY_NS", 0)
+    monkeypatch.setattr(files, "RACY_NS", 0)
     sweep(tree)
     listed.clear()
     (tree / "clients" / f".y{TMP_MARK}2").write_text("half")
@@ -142,7 +142,7 @@ def test_without_a_record_every_folder_is_listed(tree, listed, monkeypatch):
 def test_the_workspace_lock_keeps_the_record(ws_path, monkeypatch, listed):
     from peerkit.workspace import Workspace
 
-    monkeypatch.setattr(files, "SWEEP_RACY_NS", 0)
+    monkeypatch.setattr(files, "RACY_NS", 0)
     with Workspace(ws_path).lock():
         pass
     listed.clear()
