@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import math
 import re
 import shutil
@@ -60,7 +61,6 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
 _SPECIAL = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")   # either
 # needs_quote_prefix is only true of a text starting with one of these
 _MAY_START_FORMULA = frozenset("=+-@\t\r\n\0 ")
-_COLUMN_NAMES: list[str] = []
 
 
 def _plain(cells: Sequence[Any]) -> bool:
@@ -73,13 +73,13 @@ def _plain(cells: Sequence[Any]) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=1024)
 def _column_name(col: int) -> str:
     """0 -> A, 25 -> Z, 26 -> AA (xlsxwriter's ``xl_col_to_name``, remembered)."""
-    while len(_COLUMN_NAMES) <= col:
-        from xlsxwriter.utility import xl_col_to_name
+    from xlsxwriter.utility import xl_col_to_name
 
-        _COLUMN_NAMES.append(xl_col_to_name(len(_COLUMN_NAMES)))
-    return _COLUMN_NAMES[col]
+    name: str = xl_col_to_name(col)
+    return name
 
 
 def _preserve_whitespace(text: str) -> bool:
