@@ -13,10 +13,10 @@ last time, from ``notes/.<name>-cache.json``, when it provably still holds, else
   file of every month folder of notes that ``compute()`` reads through ``ws.notes`` /
   ``ws.note``, taken before each read.
 
-It is believed only when all of that is identical and nothing in it changed less than
-``notecache.RACY_NS`` before the workspace object that computed it was opened (its memoised
-notes, clients and settings may be that old) (the note cache's "racily clean" rule);
-anything else runs ``compute()`` again.  ``compute()`` returns ``(value, keep)``: ``value``
+It is kept only when nothing in it changed less than ``notecache.RACY_NS`` before the
+workspace object that computed it was opened (its memoised notes, clients and settings may be
+that old: the note cache's "racily clean" rule), and believed only while all of that is
+identical; anything else runs ``compute()`` again.  ``compute()`` returns ``(value, keep)``: ``value``
 must be JSON (lists, dicts, text, numbers); ``keep=False`` (e.g. a broken record was found)
 keeps nothing.  ``compute()`` must read the records only through the workspace (``ws.notes``,
 ``ws.note``, ``ws.clients()``, ``ws.section``) or in ``folders`` -- what it reads otherwise is
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
     from peerkit.workspace import Workspace
 
-VERSION = 1
+VERSION = 2   # 2: written only when not racy, so a reader no longer checks (no "started_ns")
 Files = dict[str, Any]   # key (peerkit.toml, clients, notes/YYYY/MM...) -> the signatures behind it
 BASE = ("peerkit.toml", "clients", "templates")
 
@@ -74,7 +74,7 @@ def remembered(ws: Workspace, name: str, key: Any, compute: Callable[[], tuple[A
     # kept answer is believed only while its files keep exactly these signatures)
     if keep and files is not None and full["code"] is not None and ws.path("notes").is_dir() \
             and not _too_recent(files, started - RACY_NS):
-        payload = {"version": VERSION, **full, "started_ns": started, "files": files, "value": value}
+        payload = {"version": VERSION, **full, "files": files, "value": value}
         write_after_read(ws.root, path, json.dumps(payload, separators=(",", ":")).encode("utf-8"))
     return value
 
