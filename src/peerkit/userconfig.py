@@ -17,17 +17,12 @@ CACHE_ENV = "PEERKIT_CACHE_DIR"
 
 def config_dir() -> Path:
     """The folder (not created here); no home folder known is one clear line (exit 3)."""
-    explicit = os.environ.get(ENV)
-    if explicit:
-        return Path(explicit).expanduser()
-    xdg = os.environ.get("XDG_CONFIG_HOME")
-    try:
-        base = Path(xdg).expanduser() if xdg else Path.home() / ".config"
-    except RuntimeError:  # no home folder known
+    found = _user_dir(ENV, "XDG_CONFIG_HOME", ".config")
+    if found is None:
         from peerkit.errors import DataError
 
-        raise DataError(f"no config folder: set HOME or {ENV}") from None
-    return base / "peerkit"
+        raise DataError(f"no config folder: set HOME or {ENV}")
+    return found
 
 
 def cache_dir() -> Path | None:
@@ -35,13 +30,19 @@ def cache_dir() -> Path | None:
     ``$XDG_CACHE_HOME/peerkit``, else ``~/.cache/peerkit`` (None: no home folder known).  It
     holds what peerkit can always work out again and nothing of a workspace: the installed
     plugins' entry points and compiled templates.  Deleting it is always safe."""
-    explicit = os.environ.get(CACHE_ENV)
+    return _user_dir(CACHE_ENV, "XDG_CACHE_HOME", ".cache")
+
+
+def _user_dir(env: str, xdg_env: str, under_home: str) -> Path | None:
+    """``$env``, else ``$xdg_env/peerkit``, else ``~/<under_home>/peerkit``; None when no home
+    folder is known."""
+    explicit = os.environ.get(env)
     if explicit:
         return Path(explicit).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
+    xdg = os.environ.get(xdg_env)
     try:
-        base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
-    except RuntimeError:
+        base = Path(xdg).expanduser() if xdg else Path.home() / under_home
+    except RuntimeError:  # no home folder known
         return None
     return base / "peerkit"
 
