@@ -70,3 +70,26 @@ def register_plugin(peerkit_register):
 def assert_no_traceback(result):
     assert "Traceback" not in (result.output or ""), result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+
+
+@pytest.fixture
+def settled_calls(monkeypatch):
+    """For the kept-answer tests: files just written count as settled (``notecache.RACY_NS``
+    = 0), and ``settled_calls(module, "name")`` wraps that function so that each real call
+    appends ``what(*args, **kwargs)`` (default 1) to the list it returns."""
+    from peerkit import notecache
+
+    monkeypatch.setattr(notecache, "RACY_NS", 0)
+
+    def count(owner, name, what=lambda *a, **kw: 1):
+        calls = []
+        real = getattr(owner, name)
+
+        def counting(*a, **kw):
+            calls.append(what(*a, **kw))
+            return real(*a, **kw)
+
+        monkeypatch.setattr(owner, name, counting)
+        return calls
+
+    return count

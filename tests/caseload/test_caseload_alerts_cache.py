@@ -6,22 +6,12 @@ import json
 
 import pytest
 
-from peerkit import notecache
 from peerkit_caseload import model
 
 
 @pytest.fixture
-def computed(monkeypatch):
-    monkeypatch.setattr(notecache, "RACY_NS", 0)   # files just written count as settled
-    calls = []
-    real = model.compute
-
-    def counting(*a, **kw):
-        calls.append(1)
-        return real(*a, **kw)
-
-    monkeypatch.setattr(model, "compute", counting)
-    return calls
+def computed(settled_calls):
+    return settled_calls(model, "compute")
 
 
 def _alerts(run):

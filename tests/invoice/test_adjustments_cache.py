@@ -7,7 +7,6 @@ import json
 import pytest
 from invoice_helpers import assert_no_traceback
 
-from peerkit import notecache
 from peerkit_invoice import adjustments
 
 NOTE = "N-2026-11-16-C001-1"       # approved, 65 min = 4 units at 11.61 = 46.44 on 2026-W47
@@ -15,17 +14,8 @@ NOTE_PATH = f"notes/2026/11/{NOTE}.toml"
 
 
 @pytest.fixture
-def computed(monkeypatch):
-    monkeypatch.setattr(notecache, "RACY_NS", 0)   # files just written count as settled
-    calls = []
-    real = adjustments._pending
-
-    def counting(*a, **kw):
-        calls.append(1)
-        return real(*a, **kw)
-
-    monkeypatch.setattr(adjustments, "_pending", counting)
-    return calls
+def computed(settled_calls):
+    return settled_calls(adjustments, "_pending")
 
 
 def _preview(run, *args, week="2026-W48"):

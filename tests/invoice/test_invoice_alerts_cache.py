@@ -9,24 +9,15 @@ import json
 import pytest
 
 import peerkit_invoice
-from peerkit import notecache, storage
+from peerkit import storage
 
 NOTE = "N-2026-11-16-C001-1"       # approved, 65 min = 4 units at 11.61 = 46.44 on 2026-W47
 NOTE_PATH = f"notes/2026/11/{NOTE}.toml"
 
 
 @pytest.fixture
-def computed(monkeypatch):
-    monkeypatch.setattr(notecache, "RACY_NS", 0)   # files just written count as settled
-    calls = []
-    real = peerkit_invoice._alerts
-
-    def counting(*a, **kw):
-        calls.append(1)
-        return real(*a, **kw)
-
-    monkeypatch.setattr(peerkit_invoice, "_alerts", counting)
-    return calls
+def computed(settled_calls):
+    return settled_calls(peerkit_invoice, "_alerts")
 
 
 def _alerts(run, today="2026-12-02"):

@@ -9,7 +9,7 @@ import json
 import pytest
 from notes_helpers import note_dict, set_setting, write_note
 
-from peerkit import derived, notecache, storage
+from peerkit import derived, storage
 from peerkit_notes import checks
 from tests.conftest import BUILTINS
 
@@ -17,18 +17,9 @@ NOV = ("--from", "2026-11-01", "--to", "2026-11-30")
 
 
 @pytest.fixture
-def runs(monkeypatch):
+def runs(settled_calls):
     """Counts the real check runs (the cache answers without any)."""
-    monkeypatch.setattr(notecache, "RACY_NS", 0)   # files just written count as settled
-    calls = []
-    real = checks.run_checks
-
-    def counting(*a, **kw):
-        calls.append(1)
-        return real(*a, **kw)
-
-    monkeypatch.setattr(checks, "run_checks", counting)
-    return calls
+    return settled_calls(checks, "run_checks")
 
 
 def _check(run, *args, env=None):

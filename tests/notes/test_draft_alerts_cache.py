@@ -7,24 +7,14 @@ import json
 
 import pytest
 
-from peerkit import notecache
 from peerkit_notes import overdue
 
 DRAFT = "N-2026-11-24-C004-1"     # the example draft: ended 2026-11-24 14:50, deadline 24 h
 
 
 @pytest.fixture
-def computed(monkeypatch):
-    monkeypatch.setattr(notecache, "RACY_NS", 0)   # files just written count as settled
-    calls = []
-    real = overdue._draft_deadlines
-
-    def counting(*a, **kw):
-        calls.append(1)
-        return real(*a, **kw)
-
-    monkeypatch.setattr(overdue, "_draft_deadlines", counting)
-    return calls
+def computed(settled_calls):
+    return settled_calls(overdue, "_draft_deadlines")
 
 
 def _alerts(run):

@@ -28,18 +28,9 @@ def clock(monkeypatch):
 
 
 @pytest.fixture
-def runs(monkeypatch):
+def runs(settled_calls):
     """Counts the rules' runs over the period (the kept answer needs none)."""
-    monkeypatch.setattr(notecache, "RACY_NS", 0)   # files just written count as settled
-    calls = []
-    real = checks.run_checks
-
-    def counting(*a, **kw):
-        calls.append(kw.get("skip"))
-        return real(*a, **kw)
-
-    monkeypatch.setattr(checks, "run_checks", counting)
-    return calls
+    return settled_calls(checks, "run_checks", lambda *a, **kw: kw.get("skip"))
 
 
 def _export(run, tmp_path, env=None) -> dict[str, str]:
