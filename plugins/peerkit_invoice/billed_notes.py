@@ -62,13 +62,14 @@ def current_notes(ws, wanted: set[str], first: dt.date, last: dt.date) -> dict:
     """``{id: note}`` for the notes of ``wanted`` dated in [first, last], exactly as
     ``{n.id: n for n in ws.notes(first, last) if n.id in wanted}`` would give them (a cached
     note is a :class:`BilledNote`, with the same fields)."""
+    from peerkit.derived import load
     from peerkit.notecache import RACY_NS, write_after_read
     from peerkit_invoice.model import invoice_dir
 
     folders = _month_folders(ws, first, last)
     key = _question(first, last, wanted)
     path = invoice_dir(ws) / CACHE_NAME
-    cached = _load(path, key)
+    cached = load(path, {"question": key}, version=VERSION)
     if cached is not None:
         notes = _believe(ws, cached, folders, RACY_NS)
         if notes is not None:
@@ -118,18 +119,6 @@ def _listing(folders: list[Path]) -> dict | None:
         except OSError:
             return None
     return out
-
-
-def _load(path: Path, key: str) -> dict | None:
-    try:
-        if path.is_symlink() or not path.is_file():
-            return None
-        data = json.loads(path.read_bytes())
-    except (OSError, ValueError, RecursionError):
-        return None
-    if not isinstance(data, dict) or data.get("version") != VERSION or data.get("question") != key:
-        return None
-    return data
 
 
 def _believe(ws, data: dict, folders: list[Path], racy_ns: int) -> dict | None:

@@ -275,15 +275,16 @@ def listing(ws: Workspace, keys: list[str]) -> Files | None:
 
 # ------------------------------------------------------------------ believing an answer
 
-def load(path: Path, expected: dict[str, Any]) -> dict[str, Any] | None:
-    """The cache file's data if it is peerkit's and answers ``expected`` (key and code)."""
+def load(path: Path, expected: dict[str, Any], *, version: int = VERSION) -> dict[str, Any] | None:
+    """The cache file's data if it is peerkit's (of ``version``) and answers ``expected``
+    (key and code); never through a link, a damaged or foreign file being no answer."""
     try:
         if path.is_symlink() or not path.is_file():
             return None
         data = json.loads(path.read_bytes())
     except (OSError, ValueError, RecursionError):
         return None
-    if not isinstance(data, dict) or data.get("version") != VERSION \
+    if not isinstance(data, dict) or data.get("version") != version \
             or any(data.get(k) != v for k, v in expected.items()):
         return None
     return data
