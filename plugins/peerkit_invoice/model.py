@@ -630,9 +630,12 @@ class _LinesFile:
 def _read_lines(path: Path) -> dict:
     import json
 
+    from peerkit.notecache import read_cache
+
+    raw = read_cache(path)
     try:
-        data = json.loads(path.read_bytes())
-    except (OSError, ValueError, RecursionError):
+        data = json.loads(raw) if raw is not None else None
+    except (ValueError, RecursionError):
         return {}
     if not isinstance(data, dict) or data.get("schema") != LINES_SCHEMA or not isinstance(data.get("invoices"), dict):
         return {}
@@ -645,12 +648,15 @@ def _read_index(path: Path) -> dict[str, IndexEntry] | None:
     it is rebuilt)."""
     import json
 
+    from peerkit.notecache import read_cache
+
+    raw = read_cache(path)   # never through a link planted in the workspace
     try:
-        data = json.loads(path.read_bytes())
+        data = json.loads(raw) if raw is not None else None
         if data["schema"] != INDEX_SCHEMA:
             return None
         items = data["invoices"]
-    except (OSError, ValueError, KeyError, TypeError, RecursionError):  # a cache: rebuilt
+    except (ValueError, KeyError, TypeError, RecursionError):  # a cache: rebuilt
         return None
     lines = _LinesFile(path.with_name(LINES_NAME))
     entries: dict[str, IndexEntry] = {}

@@ -278,11 +278,12 @@ def listing(ws: Workspace, keys: list[str]) -> Files | None:
 def load(path: Path, expected: dict[str, Any], *, version: int = VERSION) -> dict[str, Any] | None:
     """The cache file's data if it is peerkit's (of ``version``) and answers ``expected``
     (key and code); never through a link, a damaged or foreign file being no answer."""
+    from peerkit.notecache import read_cache
+
+    raw = read_cache(path)
     try:
-        if path.is_symlink() or not path.is_file():
-            return None
-        data = json.loads(path.read_bytes())
-    except (OSError, ValueError, RecursionError):
+        data = json.loads(raw) if raw is not None else None
+    except (ValueError, RecursionError):
         return None
     if not isinstance(data, dict) or data.get("version") != version \
             or any(data.get(k) != v for k, v in expected.items()):

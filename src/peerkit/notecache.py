@@ -70,6 +70,17 @@ def _decode_hook(obj: dict[str, Any]) -> Any:
     return obj
 
 
+def read_cache(path: Path) -> bytes | None:
+    """A cache file's bytes; None when it is missing or unreadable, or is not a plain file (a
+    link or a pipe planted in a workspace is never followed or read)."""
+    try:
+        if path.is_symlink() or not path.is_file():
+            return None
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
 class MonthCache:
     """The cached values of one folder, as found on disk (possibly empty).
 
@@ -85,12 +96,8 @@ class MonthCache:
         self.entries: dict[str, dict[str, Any]] = {}
         self.opener: Any = None  # issue 18: decrypts cached values of an encrypted workspace
         self.decoded = decode
-        path = folder / name
-        try:
-            if not path.is_file() or path.is_symlink():  # a link or pipe planted here: ignored
-                return
-            raw = path.read_bytes()
-        except OSError:
+        raw = read_cache(folder / name)
+        if raw is None:
             return
         try:
             data = json.loads(raw, object_hook=_decode_hook if decode else None)

@@ -72,3 +72,28 @@ def test_a_header_cut_inside_a_value_reads_the_whole_snapshot(tmp_path):
     plain = tmp_path / "INV-2026-0010.toml"
     plain.write_text('number = "INV-2026-0010"\nstatus = "issued"\n\n[[lines]]\nkind = "service"\n')
     assert model._snapshot_header(plain.read_text(), plain) == {"number": "INV-2026-0010", "status": "issued"}
+
+
+def test_a_pipe_or_link_planted_as_the_index_is_never_read(run, ws_path, today, tmp_path):
+    """A FIFO at invoices/index.json (a read would wait for ever) and a link at the lines file
+    are ignored: the index is rebuilt from the snapshots and the preview is right."""
+    import os
+    import subprocess
+    import sys
+
+    _issue(run, "2026-W46")
+    expected = _preview(run, "2026-W47")
+    folder = ws_path / "invoices"
+    (folder / "index.json").unlink()
+    os.mkfifo(folder / "index.json")
+    outside = tmp_path / "outside.json"
+    outside.write_text('{"schema": 1, "invoices": {}}')
+    (folder / model.LINES_NAME).unlink()
+    (folder / model.LINES_NAME).symlink_to(outside)
+    env = {**os.environ, "PEERKIT_TODAY": "2026-11-25"}
+    done = subprocess.run([sys.executable, "-m", "peerkit", "--workspace", str(ws_path), "invoice", "--week",
+                           "2026-W47", "--format", "json", "--preview"], env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["lines"] == expected["lines"]
+    assert outside.read_text() == '{"schema": 1, "invoices": {}}'
