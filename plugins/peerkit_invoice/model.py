@@ -633,8 +633,10 @@ def _read_lines(path: Path) -> dict:
     from peerkit.notecache import read_cache
 
     raw = read_cache(path)
+    if raw is None:
+        return {}
     try:
-        data = json.loads(raw) if raw is not None else None
+        data = json.loads(raw)
     except (ValueError, RecursionError):
         return {}
     if not isinstance(data, dict) or data.get("schema") != LINES_SCHEMA or not isinstance(data.get("invoices"), dict):
@@ -651,8 +653,10 @@ def _read_index(path: Path) -> dict[str, IndexEntry] | None:
     from peerkit.notecache import read_cache
 
     raw = read_cache(path)   # never through a link planted in the workspace
+    if raw is None:
+        return None
     try:
-        data = json.loads(raw) if raw is not None else None
+        data = json.loads(raw)
         if data["schema"] != INDEX_SCHEMA:
             return None
         items = data["invoices"]

@@ -281,8 +281,10 @@ def load(path: Path, expected: dict[str, Any], *, version: int = VERSION) -> dic
     from peerkit.notecache import read_cache
 
     raw = read_cache(path)
+    if raw is None:
+        return None
     try:
-        data = json.loads(raw) if raw is not None else None
+        data = json.loads(raw)
     except (ValueError, RecursionError):
         return None
     if not isinstance(data, dict) or data.get("version") != version \
